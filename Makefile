@@ -1,0 +1,36 @@
+# Two commands for a new user:  make demo   and   make test
+# Both create .venv with the pinned dependencies (requirements.lock) on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test benchmark data clean-venv help
+
+help:
+	@echo "make demo       run the demo report (creates .venv on first use)"
+	@echo "make test       run the test suite, including nbval on the notebooks"
+	@echo "make benchmark  run the speed benchmarks"
+	@echo "make data       regenerate the synthetic demo data in data/demo/"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pss-analysis needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pss run params/demo.yaml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+benchmark: $(STAMP)
+	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+data: $(STAMP)
+	$(BIN)/python -m pss_analysis.demo --out data/demo
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,197 @@
+"""What a report notebook uses to show tables, figures and text.
+
+A template notebook opens a :class:`Report` from its parameters and calls
+:meth:`Report.table` and :meth:`Report.figure`; each writes the tidy data
+(``tables/<name>.csv``) or the image (``figures/<name>.png``) into the run
+folder *and* displays it, numbered and captioned, so that what the report
+shows and what the folder holds are always the same thing.
+
+Tables are written to CSV at full precision; rounding happens only in the
+displayed copy. Text taken from user files is HTML-escaped before display.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from . import __version__
+from .manifest import environment_info, input_record, read_manifest, write_manifest
+from .params import Params, load_params, params_to_dict
+
+__all__ = ["Report", "provisional_manifest", "format_table"]
+
+FIGURE_DPI = 100  # screen resolution for the HTML report
+
+
+def provisional_manifest(params: Params, *, params_file: str | Path, run_id: str, command: list[str],
+                         notebooks: list[Path] | tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The manifest as known before the notebooks run (inputs, versions, command, start)."""
+    inputs = [input_record("parameters", params_file)]
+    inputs += [input_record(f"data.{k}", v) for k, v in params.data.model_dump().items()]
+    inputs += [input_record("notebook", nb) for nb in notebooks]
+    return {
+        "manifest_version": 1,
+        "pss_analysis_version": __version__,
+        "run_id": run_id,
+        "report_name": params.report.name,
+        "command": list(command),
+        "started_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": inputs,
+        "environment": environment_info(),
+        "stages": [],
+    }
+
+
+def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec),
+    other floats to 3 significant figures, missing values blank."""
+    formats = dict(formats or {})
+    shown = frame.copy()
+    for column in shown.columns:
+        series = shown[column]
+        spec = formats.get(column)
+        if spec is not None:
+            shown[column] = series.map(lambda v, s=spec: "" if pd.isna(v) else format(v, s))
+        elif pd.api.types.is_float_dtype(series):
+            shown[column] = series.map(lambda v: "" if pd.isna(v) else f"{v:,.3g}" if abs(v) < 1e4 else f"{v:,.0f}")
+        else:
+            shown[column] = series.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    return shown
+
+
+class Report:
+    """The open report of one run: parameters, output folder and numbering.
+
+    Use :meth:`open` in a notebook. ``output_dir`` is the run folder made by
+    ``pss run``; when a template is opened by hand in JupyterLab it defaults
+    to ``reports/notebook/`` beside the project's ``notebooks/`` folder.
+    """
+
+    def __init__(self, params: Params, output_dir: Path, manifest: dict[str, Any]) -> None:
+        self.params = params
+        self.output_dir = output_dir
+        self.manifest = manifest
+        self._tables = 0
+        self._figures = 0
+        (output_dir / "tables").mkdir(parents=True, exist_ok=True)
+        (output_dir / "figures").mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def open(cls, params_file: str | Path, output_dir: str | Path = "") -> "Report":
+        """Load the parameters and the run's manifest (made here if the notebook runs by hand)."""
+        params_file = Path(params_file).resolve()
+        params = load_params(params_file)
+        out = Path(output_dir) if output_dir else Path.cwd().parent / "reports" / "notebook"
+        out.mkdir(parents=True, exist_ok=True)
+        manifest_path = out / "manifest.json"
+        if manifest_path.is_file():
+            manifest = read_manifest(manifest_path)
+        else:
+            manifest = provisional_manifest(params, params_file=params_file, run_id="interactive",
+                                            command=["jupyter", "(interactive)"])
+            write_manifest(manifest_path, manifest)
+        return cls(params, out, manifest)
+
+    # -- display helpers -------------------------------------------------
+    @staticmethod
+    def _show(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+        from IPython.display import display
+
+        display(bundle, raw=True, metadata=metadata or {})
+
+    def markdown(self, text: str) -> None:
+        """Show Markdown text (escape user-supplied parts with :func:`html.escape` first)."""
+        self._show({"text/markdown": text, "text/plain": text})
+
+    def table(self, frame: pd.DataFrame, name: str, *, caption: str,
+              formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None) -> Path:
+        """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
+
+        ``columns`` renames columns for display only (plain-English headers).
+        """
+        path = self.output_dir / "tables" / f"{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        self._tables += 1
+        label = f"Table {self._tables}: {caption}"
+        shown = format_table(frame, formats)
+        if columns:
+            shown = shown.rename(columns=dict(columns))
+        body = shown.to_html(index=False, escape=True, border=0, classes="pss-table", na_rep="")
+        body = body.replace("<thead>", f"<caption>{html.escape(label)}</caption>\n  <thead>", 1)
+        self._show({"text/html": body, "text/plain": label})
+        return path
+
+    def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Path:
+        """Save ``figures/<name>.png`` and show it with a numbered caption and alt text.
+
+        ``fig`` is a matplotlib Figure (made by :mod:`pss_analysis.figures`).
+        """
+        path = self.output_dir / "figures" / f"{name}.png"
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+        png = buffer.getvalue()
+        path.write_bytes(png)
+        self._figures += 1
+        label = f"Figure {self._figures}: {caption}"
+        encoded = base64.b64encode(png).decode("ascii")
+        body = (f'<figure class="pss-figure"><img src="data:image/png;base64,{encoded}" '
+                f'alt="{html.escape(alt, quote=True)}"/>'
+                f"<figcaption>{html.escape(label)}</figcaption></figure>")
+        self._show({"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
+                   metadata={"image/png": {"alt": alt}})
+        return path
+
+    # -- standard sections ---------------------------------------------------
+    def title_block(self) -> None:
+        """Title, programme, and who made the report."""
+        p = self.params
+        lines = [f"# {html.escape(p.title)}"]
+        if p.subtitle:
+            lines.append(f"*{html.escape(p.subtitle)}*")
+        facts = [f"**Programme:** {html.escape(p.programme.name)}",
+                 f"**Programme start:** {p.programme.start}"]
+        if p.programme.organisation:
+            facts.append(f"**Organisation:** {html.escape(p.programme.organisation)}")
+        if p.author:
+            facts.append(f"**Prepared by:** {html.escape(p.author)}")
+        facts.append(f"**Run:** {self.manifest.get('run_id', '')} "
+                     f"({self.manifest.get('started_utc', '')}), pss-analysis {__version__}")
+        lines.append("  \n".join(facts))
+        if p.programme.description:
+            lines.append(html.escape(p.programme.description))
+        self.markdown("\n\n".join(lines))
+
+    def parameters_table(self) -> pd.DataFrame:
+        """The run's parameters, one row per key (dotted), as a table."""
+        flat: list[tuple[str, str]] = []
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else k, v)
+            else:
+                flat.append((prefix, json.dumps(value) if isinstance(value, list) else str(value)))
+
+        walk("", params_to_dict(self.params))
+        return pd.DataFrame(flat, columns=["parameter", "value"])
+
+    def manifest_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(inputs with checksums, software versions) from the manifest."""
+        inputs = pd.DataFrame(self.manifest.get("inputs", []), columns=["role", "path", "bytes", "sha256"])
+        env = self.manifest.get("environment", {})
+        rows = [("python", env.get("python")), ("platform", env.get("platform"))]
+        rows += sorted((k, v) for k, v in env.get("packages", {}).items())
+        git = env.get("git") or {}
+        if git:
+            rows.append(("project git commit", git.get("commit", "")
+                         + (" (with uncommitted changes)" if git.get("uncommitted_changes") else "")))
+        rows.append(("command", " ".join(self.manifest.get("command", []))))
+        return inputs, pd.DataFrame(rows, columns=["item", "value"])

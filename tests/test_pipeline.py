@@ -1,0 +1,168 @@
+"""The run-folder life cycle, the manifest and the demo report, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pss_analysis.errors import ExecutionError, ParameterError
+from pss_analysis.pipeline import run
+
+from conftest import DEMO_DATA, DEMO_PARAMS, ROOT, write_notebook, write_params
+
+QUIET = {"say": lambda message: None, "renderer": "builtin"}
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls, self.images = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.urls.append(attrs[key])
+        if tag == "img":
+            self.images.append(attrs)
+
+
+def test_demo_run_publishes_a_complete_folder(demo_run):
+    folder = demo_run.run_dir
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", folder.name)
+    assert (folder.parent / "latest").resolve() == folder.resolve()
+    for name in ("report.ipynb", "report.html", "params.yaml", "manifest.json"):
+        assert (folder / name).is_file(), name
+    assert not (folder.parent / ".incomplete").exists()
+    tables = {p.name for p in (folder / "tables").iterdir()}
+    assert {"parameters.csv", "data_summary.csv", "inputs.csv", "software.csv"} <= tables
+    measures = pd.read_csv(DEMO_DATA / "measures.csv")
+    figures = {p.name for p in (folder / "figures").iterdir()}
+    assert {f"timeseries_{m}.png" for m in measures["measure_id"]} <= figures
+
+
+def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    measures = pd.read_csv(DEMO_DATA / "measures.csv")
+    for name in measures["name"]:
+        assert name.replace("&", "&amp;") in html, name
+    parser = _Links()
+    parser.feed(html)
+    external = [u for u in parser.urls if re.match(r"^(https?:)?//", u)]
+    assert external == []
+    assert len(parser.images) >= len(measures)
+    assert all(img["src"].startswith("data:image/png;base64,") for img in parser.images)
+    assert all(img.get("alt") for img in parser.images)
+    assert "Reproducibility appendix" in html and "Programme start" in html
+
+
+def test_manifest_checksums_match_the_inputs(demo_run):
+    manifest = json.loads((demo_run.run_dir / "manifest.json").read_text())
+    roles = {entry["role"]: entry for entry in manifest["inputs"]}
+    assert {"parameters", "data.measures", "data.indicators", "notebook"} <= set(roles)
+    for entry in manifest["inputs"]:
+        assert hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert roles["data.indicators"]["path"] == str((DEMO_DATA / "indicators.csv").resolve())
+    params_digest = hashlib.sha256((demo_run.run_dir / "params.yaml").read_bytes()).hexdigest()
+    assert manifest["parameters_sha256"] == params_digest
+    env = manifest["environment"]
+    assert env["python"] == sys.version.split()[0]
+    assert env["packages"]["pandas"] == pd.__version__
+    assert [s["stage"] for s in manifest["stages"]][:3] == ["validate parameters", "prepare",
+                                                           "execute report.ipynb"]
+    assert manifest["finished_utc"] >= manifest["started_utc"]
+    assert "report.html" in manifest["outputs"]
+    # the appendix table in the report is the manifest's, checksums included
+    inputs = pd.read_csv(demo_run.run_dir / "tables" / "inputs.csv")
+    assert set(inputs["sha256"]) == {e["sha256"] for e in manifest["inputs"]}
+
+
+def test_resolved_parameters_rerun_identically(demo_run, tmp_path):
+    """The params.yaml of a run is itself a valid parameter file giving the same tables."""
+    again = run(demo_run.run_dir / "params.yaml", reports_root=tmp_path, **QUIET)
+    for name in ("data_summary.csv", "parameters.csv", "inputs.csv"):
+        first = (demo_run.run_dir / "tables" / name).read_bytes()
+        second = (again.run_dir / "tables" / name).read_bytes()
+        if name == "inputs.csv":  # the parameter file itself differs (resolved copy); the data do not
+            first, second = (b"\n".join(l for l in t.splitlines() if b"data." in l) for t in (first, second))
+        assert first == second, name
+
+
+def test_failing_notebook_keeps_failed_run_and_leaves_latest(tmp_path):
+    write_notebook(tmp_path / "good.ipynb", "x = 1")
+    write_notebook(tmp_path / "broken.ipynb", "a = 1", "raise ValueError('deliberate failure in the template')")
+    reports = tmp_path / "reports"
+    good = run(write_params(tmp_path, notebooks=["good.ipynb"]), reports_root=reports, **QUIET)
+    latest = reports / "test" / "latest"
+    assert latest.resolve() == good.run_dir.resolve()
+
+    with pytest.raises(ExecutionError) as info:
+        run(write_params(tmp_path, notebooks=["broken.ipynb"]), reports_root=reports, **QUIET)
+    error = info.value
+    assert error.stage == "execute broken.ipynb"
+    assert error.cell == 3 and "deliberate failure" in str(error) and "ValueError" in str(error)
+    assert latest.resolve() == good.run_dir.resolve()
+    failed = list((reports / "test" / "failed").iterdir())
+    assert len(failed) == 1 and error.kept == failed[0]
+    executed = failed[0] / "broken.ipynb"
+    assert executed.is_file() and "deliberate failure" in executed.read_text()
+    assert not (reports / "test" / ".incomplete").exists()
+    published = [p for p in (reports / "test").iterdir() if re.match(r"\d{8}T", p.name)]
+    assert published == [good.run_dir]
+
+
+def test_bad_parameters_create_no_run_folder(tmp_path):
+    path = write_params(tmp_path)
+    with pytest.raises(ParameterError):
+        run(path, overrides=["programme.start=2018-13"], reports_root=tmp_path / "reports", **QUIET)
+    assert not (tmp_path / "reports").exists()
+
+
+def _pss(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    return subprocess.run([sys.executable, "-m", "pss_analysis", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
+    path = write_params(tmp_path, extra="colour: blue\n")
+    done = _pss("run", str(path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    errors = [l for l in done.stderr.splitlines() if l.startswith("error")]
+    assert errors == [f"error: {path}, key 'colour': unknown key"]
+
+
+def test_cli_bad_set_override_exit_2(tmp_path):
+    done = _pss("run", str(DEMO_PARAMS), "--set", "report.renderr=builtin", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "did you mean 'report.renderer'" in done.stderr
+
+
+def test_cli_failing_notebook_exit_1_names_stage_and_cell(tmp_path):
+    write_notebook(tmp_path / "broken.ipynb", "1 / 0")
+    path = write_params(tmp_path, notebooks=["broken.ipynb"])
+    done = _pss("run", str(path), "--renderer", "builtin", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "execute broken.ipynb" in done.stderr and "failed in cell 2 " in done.stderr
+    assert "ZeroDivisionError" in done.stderr and "failed" in done.stderr
+
+
+def test_cli_bad_data_file_exit_2(tmp_path):
+    bad = tmp_path / "indicators.csv"
+    text = (DEMO_DATA / "indicators.csv").read_text().splitlines()
+    text[3] = text[3].replace(text[3].split(",")[1], "2016-99")
+    bad.write_text("\n".join(text) + "\n")
+    path = write_params(tmp_path)
+    done = _pss("run", str(path), "--set", f"data.indicators={bad}", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{bad}, row 4, column 'period': unparseable period" in done.stderr

@@ -1,0 +1,74 @@
+"""Renderer selection, the built-in HTML renderer, and Quarto for real where it is installed."""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from pss_analysis import render as render_mod
+from pss_analysis.errors import ParameterError
+from pss_analysis.render import choose_renderer, quarto_command, render
+
+HAS_QUARTO = shutil.which("quarto") is not None
+
+
+def _executed_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## A section\n\nSome <b>text</b>."),
+                nbformat.v4.new_code_cell("print('hello')")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello from the kernel\n")]
+    nb.cells[1].execution_count = 1
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_auto_picks_quarto_only_when_on_path(monkeypatch):
+    monkeypatch.setattr(render_mod, "quarto_executable", lambda: None)
+    assert choose_renderer("auto") == "builtin"
+    monkeypatch.setattr(render_mod, "quarto_executable", lambda: "/opt/quarto/bin/quarto")
+    assert choose_renderer("auto") == "quarto"
+
+
+def test_quarto_requested_but_missing_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(render_mod, "quarto_executable", lambda: None)
+    with pytest.raises(ParameterError, match="no 'quarto' executable is on PATH.*--renderer builtin"):
+        choose_renderer("quarto")
+
+
+def test_unknown_renderer_lists_known_names():
+    with pytest.raises(ParameterError, match="auto, quarto, builtin"):
+        choose_renderer("latex")
+
+
+def test_quarto_command_follows_the_documented_cli(tmp_path):
+    command = quarto_command(tmp_path / "report.ipynb", "html", "report.html", "My title")
+    assert command[1:5] == ["render", "report.ipynb", "--no-execute", "--to"]
+    assert command[5] == "html"
+    assert command[command.index("--output") + 1] == "report.html"
+    metadata = [command[i + 1] for i, a in enumerate(command) if a == "-M"]
+    assert {"echo:false", "embed-resources:true", "title:My title"} <= set(metadata)
+
+
+def test_builtin_renders_self_contained_html_without_code(tmp_path):
+    nb = _executed_notebook(tmp_path / "nb.ipynb")
+    info = render(nb, renderer="builtin", fmt="html", out_dir=tmp_path, stem="out", title="T <1>",
+                  footer="pss-analysis test footer")
+    html = info.output.read_text()
+    assert info.renderer == "builtin" and info.output.name == "out.html"
+    assert "hello from the kernel" in html and "print(&#39;hello&#39;)" not in html and "print('hello')" not in html
+    assert "cdnjs" not in html and "<script src=" not in html
+    assert "pss-analysis test footer" in html
+    assert "<title>T &lt;1&gt;</title>" in html
+
+
+@pytest.mark.skipif(not HAS_QUARTO, reason="Quarto is not installed here (no 'quarto' on PATH); "
+                                          "the Quarto renderer is tested wherever it is")
+def test_quarto_renders_for_real(tmp_path):
+    nb = _executed_notebook(tmp_path / "nb.ipynb")
+    info = render(nb, renderer="quarto", fmt="html", out_dir=tmp_path, stem="nb", title="Quarto test")
+    html = info.output.read_text()
+    assert info.renderer == "quarto" and "hello from the kernel" in html and "Quarto test" in html
+    assert not (tmp_path / "nb_files").exists()  # rendered in its own folder; nothing left beside
