@@ -121,6 +121,68 @@ class ReportOptions(_Model):
     )
 
 
+ITS_FAMILIES = ("gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial")
+SPC_CHARTS = ("xmr", "i", "mr", "run", "p", "u", "pp", "up", "c", "g", "t", "xbar", "s")
+SPC_RULES = ("mdc", "anhoej", "western_electric", "nelson")
+
+
+class ItsOptions(_Model):
+    """Interrupted time series options for one measure (blank = the default for its kind).
+
+    Defaults by kind: ``rate`` and ``count`` -> quasi-Poisson (log-population offset for
+    rates) with two Fourier harmonic pairs for monthly seasons; ``proportion`` ->
+    quasi-binomial; ``mean`` and ``amount`` -> OLS with Newey-West standard errors.
+    """
+
+    family: Literal[ITS_FAMILIES] | None = None  # type: ignore[valid-type]
+    seasonality: str | dict[str, Any] | None = Field(
+        None, description='"none", "month", "fourier" or {type: fourier, k: 2, period: 12}')
+    autocorrelation: str | dict[str, Any] | None = Field(
+        None, description='"none", "ar1", {type: newey_west, lags: 3} or {type: arma, order: [1, 1]}')
+    slope_change: bool | None = None
+    phase_in: int | None = Field(None, ge=0)
+    interruptions: list[Month] | None = Field(None, description="Extra interruption months (YYYY-MM).")
+
+
+class SpcOptions(_Model):
+    """SPC options for one measure (blank = the default for its kind).
+
+    Defaults by kind: ``rate`` -> u chart; ``proportion`` -> p chart; ``count`` -> c chart;
+    ``mean`` and ``amount`` -> XmR chart.
+    """
+
+    chart: Literal[SPC_CHARTS] | None = None  # type: ignore[valid-type]
+    rules: Literal[SPC_RULES] | None = None  # type: ignore[valid-type]
+    recalculate_at_start: bool | None = None
+    baseline: int | None = Field(None, ge=2)
+
+
+class Analysis(_Model):
+    """How every measure is analysed; ``measures`` overrides single measures by id."""
+
+    alpha: float = Field(0.05, gt=0, lt=1, description="1 - confidence level of every interval.")
+    impact_at: list[int] = Field(default_factory=lambda: [12, 24],
+                                 description="Months after the start at which the impact is reported.")
+    time_since: Literal["wagner", "itsa"] = Field(
+        "wagner", description="Level change measured at the last month before (wagner) or "
+                              "the first month of the programme (itsa).")
+    its: ItsOptions = Field(default_factory=ItsOptions, description="ITS options for all measures.")
+    spc: SpcOptions = Field(default_factory=SpcOptions, description="SPC options for all measures.")
+    shift_length: int = Field(6, ge=6, le=8, description="MDC shift rule: points in a run (6-8).")
+    trend_length: int = Field(6, ge=6, le=8, description="MDC trend rule: points rising or falling.")
+    measures: dict[str, "MeasureOptions"] = Field(default_factory=dict)
+
+
+class MeasureOptions(_Model):
+    """Overrides for one measure."""
+
+    its: ItsOptions = Field(default_factory=ItsOptions)
+    spc: SpcOptions = Field(default_factory=SpcOptions)
+
+
+Analysis.model_rebuild()
+
+
 class Params(_Model):
     """All parameters of a report run (the root of a parameter file)."""
 
@@ -130,6 +192,7 @@ class Params(_Model):
     programme: Programme
     data: DataFiles
     report: ReportOptions = Field(default_factory=ReportOptions)
+    analysis: Analysis = Field(default_factory=Analysis)
 
 
 class _Loader(yaml.SafeLoader):
@@ -146,6 +209,9 @@ def _load_yaml(text: str) -> Any:
 _PATH_KEYS = {"data.measures", "data.indicators"}
 
 
+_ANY = "*"  # stands for a user-chosen name (a measure id) in a dotted key
+
+
 def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     keys = []
     for name, field in model.model_fields.items():
@@ -154,18 +220,42 @@ def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
         ann = field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             keys.extend(_all_keys(ann, dotted + "."))
+        elif getattr(ann, "__origin__", None) is dict:
+            value = ann.__args__[1]
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                keys.extend(_all_keys(value, f"{dotted}.{_ANY}."))
     return keys
 
 
 VALID_KEYS = tuple(_all_keys(Params))
 
 
+_DYNAMIC = tuple(sorted({k.split(f".{_ANY}.")[0] + "." for k in VALID_KEYS if f".{_ANY}." in k}))
+
+
+def _pattern(key: str) -> tuple[str, str | None]:
+    """(key with a measure id replaced by *, the id) so dynamic keys can be checked."""
+    for prefix in _DYNAMIC:
+        if key.startswith(prefix) and key[len(prefix):]:
+            name, _, rest = key[len(prefix):].partition(".")
+            return prefix + _ANY + ("." + rest if rest else ""), name
+    return key, None
+
+
+def _is_valid_key(key: str) -> bool:
+    return key in VALID_KEYS or _pattern(key)[0] in VALID_KEYS
+
+
 def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, VALID_KEYS, n=1, cutoff=0.6)
+    generic, name = _pattern(key)
+    close = difflib.get_close_matches(generic, VALID_KEYS, n=1, cutoff=0.6)
     if not close:
         leaf = key.rsplit(".", 1)[-1]
         close = [k for k in VALID_KEYS if difflib.get_close_matches(leaf, [k.rsplit(".", 1)[-1]], cutoff=0.75)]
-    return f"; did you mean '{close[0]}'?" if close else ""
+    if not close:
+        return ""
+    best = close[0].replace(_ANY, name) if name is not None else close[0]
+    return f"; did you mean '{best}'?"
 
 
 def _describe(err: dict[str, Any]) -> tuple[str, Any, Any]:
@@ -177,6 +267,11 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, Any]:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return "invalid value", f"one of {expected}", found
+    bounds = {"less_than_equal": ("at most", "le"), "greater_than_equal": ("at least", "ge"),
+              "less_than": ("below", "lt"), "greater_than": ("above", "gt")}
+    if kind in bounds:
+        words, ctx_key = bounds[kind]
+        return "value out of range", f"a number {words} {err.get('ctx', {}).get(ctx_key)}", found
     if kind == "value_error":
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         return "invalid value", msg, found
@@ -230,7 +325,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[tuple[str, Any]], *, cw
     """Return a copy of ``raw`` with dotted-key overrides set (paths made absolute from ``cwd``)."""
     result = _deepcopy(raw)
     for key, value in overrides:
-        if key not in VALID_KEYS:
+        if not _is_valid_key(key):
             raise ParameterError(f"unknown key{_suggest(key)}", file="--set", key=key)
         if key in _PATH_KEYS and isinstance(value, str):
             value = str((cwd / value).resolve())

@@ -29,6 +29,7 @@ from .params import Params, load_params, params_to_dict
 __all__ = ["Report", "provisional_manifest", "format_table"]
 
 FIGURE_DPI = 100  # screen resolution for the HTML report
+PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for ~10% larger files
 
 
 def provisional_manifest(params: Params, *, params_file: str | Path, run_id: str, command: list[str],
@@ -111,14 +112,19 @@ class Report:
         """Show Markdown text (escape user-supplied parts with :func:`html.escape` first)."""
         self._show({"text/markdown": text, "text/plain": text})
 
+    def save_table(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write ``tables/<name>.csv`` (tidy, full precision) without showing it in the report."""
+        path = self.output_dir / "tables" / f"{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        return path
+
     def table(self, frame: pd.DataFrame, name: str, *, caption: str,
               formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None) -> Path:
         """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
 
         ``columns`` renames columns for display only (plain-English headers).
         """
-        path = self.output_dir / "tables" / f"{name}.csv"
-        frame.to_csv(path, index=False, lineterminator="\n")
+        path = self.save_table(frame, name)
         self._tables += 1
         label = f"Table {self._tables}: {caption}"
         shown = format_table(frame, formats)
@@ -136,7 +142,8 @@ class Report:
         """
         path = self.output_dir / "figures" / f"{name}.png"
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         png = buffer.getvalue()
         path.write_bytes(png)
         self._figures += 1

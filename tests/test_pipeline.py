@@ -44,10 +44,29 @@ def test_demo_run_publishes_a_complete_folder(demo_run):
         assert (folder / name).is_file(), name
     assert not (folder.parent / ".incomplete").exists()
     tables = {p.name for p in (folder / "tables").iterdir()}
-    assert {"parameters.csv", "data_summary.csv", "inputs.csv", "software.csv"} <= tables
+    assert {"parameters.csv", "data_summary.csv", "inputs.csv", "software.csv", "its_effects.csv",
+            "its_impact.csv", "spc_points.csv", "spc_summary.csv"} <= tables
     measures = pd.read_csv(DEMO_DATA / "measures.csv")
     figures = {p.name for p in (folder / "figures").iterdir()}
-    assert {f"timeseries_{m}.png" for m in measures["measure_id"]} <= figures
+    assert {f"its_{m}.png" for m in measures["measure_id"]} <= figures
+    assert {f"spc_{m}.png" for m in measures["measure_id"]} <= figures
+
+
+def test_demo_run_publishes_its_and_spc_tables_for_every_measure(demo_run):
+    tables = demo_run.run_dir / "tables"
+    ids = set(pd.read_csv(DEMO_DATA / "measures.csv")["measure_id"])
+    effects = pd.read_csv(tables / "its_effects.csv")
+    assert set(effects["measure_id"]) == ids
+    assert {"term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "scale"} <= set(effects.columns)
+    impact = pd.read_csv(tables / "its_impact.csv")
+    assert set(impact["period"].astype(str)) == {"12", "24", "cumulative"}
+    points = pd.read_csv(tables / "spc_points.csv")
+    assert len(points) == 60 * len(ids) and set(points["phase"]) == {1, 2}
+    summary = pd.read_csv(tables / "spc_summary.csv")
+    assert len(summary) == 2 * len(ids)
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count("relative to what the pre-programme trend predicted") + \
+        html.count("not clearly different from no change") == len(ids)
 
 
 def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
@@ -62,7 +81,7 @@ def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
     assert len(parser.images) >= len(measures)
     assert all(img["src"].startswith("data:image/png;base64,") for img in parser.images)
     assert all(img.get("alt") for img in parser.images)
-    assert "Reproducibility appendix" in html and "Programme start" in html
+    assert "Reproducibility appendix" in html and "Programme start" in html and "Methods" in html
 
 
 def test_manifest_checksums_match_the_inputs(demo_run):

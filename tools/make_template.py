@@ -13,13 +13,16 @@ CELLS = [
 params_file: str = "../params/demo.yaml"  # the parameter set (YAML)
 output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
     ("code", '''from pss_analysis.data import PERSPECTIVES, load_indicators, load_measures, summarise
-from pss_analysis.figures.timeseries import timeseries_figure
+from pss_analysis.evaluation import evaluate_measures
 from pss_analysis.report import Report
+from pss_analysis.sections import measure_section, methods_section, publish_evaluation_tables
 
 rep = Report.open(params_file, output_dir)
 p = rep.params
 measures = load_measures(p.data.measures)
 indicators = load_indicators(p.data.indicators, measures)
+evaluations = evaluate_measures(indicators, measures, p.analysis, p.programme.start)
+publish_evaluation_tables(rep, evaluations)
 rep.title_block()''', []),
     ("markdown", '''## About this report
 
@@ -39,19 +42,38 @@ rep.table(summary[["measure_id", "name", "unit", "points_before", "points_after"
                    "points_after": "months since", "mean_before": "mean before", "mean_after": "mean since",
                    "relative_change": "relative change"},
           formats={"relative_change": "+.1%"})''', []),
-    ("markdown", '''## Measures over time
+    ("markdown", '''## Measures, perspective by perspective
 
-Each chart shows one measure month by month. The dashed vertical line marks the programme start;
-the short horizontal lines are the averages before and since.''', []),
+For each measure: what it measures; what changed when the programme started, from an
+interrupted time series (a segmented regression that compares what happened with what the
+pre-programme trend predicted); and how the process behaves, from a statistical process control
+(SPC) chart with limits recalculated at the programme start.''', []),
     ("code", '''for perspective, group in measures.groupby("perspective", sort=False):
     tier, label = PERSPECTIVES.get(perspective, ("", perspective))
     rep.markdown(f"### {label}")
-    for m in group.itertuples():
-        series = indicators[indicators["measure_id"] == m.measure_id]
-        fig = timeseries_figure(series, start=p.programme.start, title=m.name, ylabel=m.unit, target=m.target)
-        rep.figure(fig, f"timeseries_{m.measure_id}", caption=f"{m.name} by month",
-                   alt=f"Line chart of {m.name} ({m.unit}) by month from {series['period'].min()} to "
-                       f"{series['period'].max()}, with the programme start in {p.programme.start} marked.")''', []),
+    for m in group.to_dict("records"):
+        measure_section(rep, m, indicators[indicators["measure_id"] == m["measure_id"]],
+                        evaluations[m["measure_id"]])''', []),
+    ("markdown", '''## Methods
+
+**Interrupted time series.** Each measure is modelled month by month as a segmented regression
+(Wagner et al. 2002; Lopez Bernal, Cummins & Gasparrini 2017): a level and a trend before the
+programme, and a change in level and a change in trend when it starts. The *expected without the
+programme* line continues the pre-programme level and trend (and seasons). Counts and rates use
+quasi-Poisson regression with the population as an offset and two pairs of Fourier terms for the
+seasons; proportions use quasi-binomial regression; other measures use ordinary least squares
+with Newey-West standard errors, which allow for autocorrelation. The level change is measured at
+the last month before the programme (Wagner convention) unless the parameters say otherwise.
+The impact is the difference between the fitted and the expected values, with confidence intervals
+by the delta method.
+
+**Statistical process control.** Charts follow NHS England's *Making Data Count*: process limits
+from the mean and the mean moving range (XmR) or from the binomial (p) and Poisson (u, c)
+distributions, recalculated at the programme start; special causes are a point beyond a limit, a
+run of six or more on one side of the centre line, six or more rising or falling, or two of three
+near a limit. The variation icon reads the latest point; the assurance icon compares the target
+with the latest limits.''', []),
+    ("code", '''methods_section(rep, measures, evaluations)''', []),
     ("markdown", '''## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it. Re-running

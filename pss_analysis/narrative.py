@@ -1,0 +1,120 @@
+"""Plain-English sentences for a programme board, from the tidy result tables.
+
+This is formatting: it rounds and words numbers, it never computes a model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import pandas as pd
+
+__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "TERM_LABELS",
+           "VARIATION_WORDS", "ASSURANCE_WORDS"]
+
+#: Plain-English names of the ITS terms.
+TERM_LABELS = {
+    "baseline_level": "Level at the start of the data",
+    "pre_trend": "Trend before the programme (per month)",
+    "level_change": "Immediate change when the programme started",
+    "slope_change": "Change in the trend (per month)",
+    "post_trend": "Trend since the programme (per month)",
+}
+
+#: What each MDC variation type means, in words.
+VARIATION_WORDS = {
+    "common_cause": "only common-cause variation (no sign of a change in the process)",
+    "special_cause_improvement": "special-cause variation in the direction of improvement",
+    "special_cause_concern": "special-cause variation in the direction of concern",
+    "special_cause_neither": "special-cause variation (a change, in a direction that is neither better nor worse)",
+}
+#: What each MDC assurance type means, in words.
+ASSURANCE_WORDS = {
+    "pass": "the target will be met consistently if nothing changes",
+    "fail": "the target will not be met unless the process changes",
+    "hit_or_miss": "the target will be met in some months and missed in others",
+}
+
+
+def percent(value: float, *, signed: bool = False) -> str:
+    """0.113 -> '11%' (one decimal below 10%)."""
+    magnitude = abs(value) * 100
+    digits = 1 if magnitude < 10 else 0
+    text = f"{value * 100:+.{digits}f}%" if signed else f"{magnitude:.{digits}f}%"
+    return text.replace("-", "−") if signed else text
+
+
+def quantity(value: float) -> str:
+    """Round to about three significant figures, with thousands separators."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    digits = 2 - int(math.floor(math.log10(abs(value))))
+    rounded = round(value, digits)
+    return f"{rounded:,.{digits}f}" if digits > 0 else f"{rounded:,.0f}"
+
+
+def count_noun(unit: str) -> str:
+    """The counted thing of a unit: 'bed-nights per 1,000 people aged 65+' -> 'bed-nights'."""
+    return unit.split(" per ")[0].strip() or "events"
+
+
+def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """One sentence on the programme's effect, from a measure's rows of the impact table.
+
+    Uses the cumulative row: the relative change over the whole post period
+    against what the pre-programme trend predicted, with its interval, and for
+    counts and amounts the total difference in the measure's own units.
+    """
+    rows = impact[impact["period"].astype(str) == "cumulative"]
+    if rows.empty:
+        return f"{measure['name']}: no estimate of the programme's effect could be made."
+    row = rows.iloc[0]
+    level = f"{round((1 - alpha) * 100):d}%"
+    rel, lo, hi = row["relative_effect"], row["relative_effect_lower"], row["relative_effect_upper"]
+    months = int(row["n_periods"])
+    name = measure["name"]
+    if lo <= 0 <= hi:
+        text = (f"{name} changed by {percent(rel, signed=True)} ({level} CI {percent(lo, signed=True)} to "
+                f"{percent(hi, signed=True)}) compared with what the pre-programme trend predicted, "
+                f"which is not clearly different from no change")
+    else:
+        verb = "rose" if rel > 0 else "fell"
+        low, high = sorted((abs(lo), abs(hi)))
+        text = (f"{name} {verb} by {percent(rel)} ({level} CI {percent(low)} to {percent(high)}) relative to "
+                f"what the pre-programme trend predicted")
+    kind = measure.get("kind")
+    if kind in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
+        diff = row["absolute_effect"]
+        noun = measure["unit"] if kind == "amount" else count_noun(measure["unit"])
+        span = f"over {months} months"
+        a, b = sorted((abs(row["absolute_effect_lower"]), abs(row["absolute_effect_upper"])))
+        if lo <= 0 <= hi:
+            text += f"; the estimated difference is {quantity(diff)} {noun} {span}"
+        else:
+            improving = (diff < 0) == (measure.get("improvement_direction") == "decrease")
+            if kind == "amount":
+                word = "less" if diff < 0 else "more"
+                text += f"; about {quantity(abs(diff))} {noun} {word} than expected {span}"
+            else:
+                word = "averted" if diff < 0 and improving else ("fewer" if diff < 0 else "more")
+                text += (f"; about {quantity(abs(diff))} {noun} {word} {span}" if word == "averted"
+                         else f"; about {quantity(abs(diff))} {word} {noun} than expected {span}")
+            text += f" ({level} CI {quantity(a)} to {quantity(b)})"
+    return text + "."
+
+
+def spc_sentence(measure: Mapping[str, Any], summary: pd.DataFrame) -> str:
+    """One line reading the SPC chart: the latest phase's variation and assurance."""
+    if summary.empty:
+        return f"{measure['name']}: no control chart could be drawn."
+    last = summary.iloc[-1]
+    if not bool(last.get("limits_shown", True)):
+        return (f"Since the programme started there are too few points ({int(last['n_points'])}) "
+                f"for process limits; the chart shows the data only.")
+    phase = "Since the programme started" if len(summary) > 1 else "Over the whole period"
+    text = f"{phase} the chart shows {VARIATION_WORDS.get(last['variation_type'], last['variation_type'])}"
+    assurance = ASSURANCE_WORDS.get(last.get("assurance_type"))
+    if assurance:
+        text += f"; against the target of {quantity(float(last['target']))}, {assurance}"
+    return text + "."
