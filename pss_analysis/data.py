@@ -26,9 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
+import difflib
 
-__all__ = ["KINDS", "DIRECTIONS", "PERSPECTIVES", "load_measures", "load_indicators", "summarise"]
+from .errors import DataValidationError, ParameterError
+
+__all__ = ["KINDS", "DIRECTIONS", "PERSPECTIVES", "load_measures", "load_indicators", "summarise",
+           "select_measures"]
 
 #: Measure kinds: how the value shown is computed from numerator and denominator.
 KINDS = {
@@ -216,3 +219,16 @@ def summarise(indicators: pd.DataFrame, measures: pd.DataFrame, start: str) -> p
     info = measures.set_index("measure_id")[["name", "perspective", "unit", "kind", "improvement_direction"]]
     out = info.join(summary, how="inner").reset_index()
     return out
+
+
+def select_measures(measures: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The catalogue rows of ``ids`` (``report.measures``), in catalogue order; all rows when empty."""
+    if not ids:
+        return measures
+    known = list(measures["measure_id"])
+    for mid in ids:
+        if mid not in known:
+            close = difflib.get_close_matches(mid, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ParameterError(f"unknown measure id{hint}", key="report.measures", found=mid)
+    return measures[measures["measure_id"].isin(ids)].reset_index(drop=True)

@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from .errors import ParameterError
+from .manifest import sha256_file
 
 __all__ = [
     "Params",
@@ -97,12 +98,28 @@ class Programme(_Model):
 
 
 class DataFiles(_Model):
-    """Input files (relative paths are relative to the parameter file)."""
+    """Input files (relative paths are relative to the parameter file).
 
-    measures: Path = Field(description="Measure catalogue CSV (one row per measure).")
-    indicators: Path = Field(
-        description="Indicator values CSV, long format: measure_id, period, numerator, denominator."
+    Every file named here is checked to exist before anything runs and its
+    sha256 is recorded in the run's manifest. ``sha256`` pins expected
+    checksums (keys: a name in ``files``, or ``measures``, ``indicators``, ``scorecard``):
+    a file that differs stops the run.
+    """
+
+    measures: Path | None = Field(None, description="Measure catalogue CSV (one row per measure).")
+    indicators: Path | None = Field(
+        None, description="Indicator values CSV, long format: measure_id, period, numerator, denominator."
     )
+    scorecard: Path | None = Field(None, description="Scorecard definition (YAML or Excel workbook).")
+    files: dict[str, Path] = Field(default_factory=dict,
+                                   description="Other named inputs (record-level extracts, code lists, ...).")
+    sha256: dict[str, str] = Field(default_factory=dict, description="Expected sha256 of inputs, by name.")
+
+    def named_paths(self) -> dict[str, Path]:
+        """Every input file by its key (``measures``, ``files.<name>``, ...)."""
+        paths = {k: getattr(self, k) for k in ("measures", "indicators", "scorecard") if getattr(self, k)}
+        paths.update({f"files.{k}": v for k, v in self.files.items()})
+        return paths
 
 
 class ReportOptions(_Model):
@@ -119,6 +136,8 @@ class ReportOptions(_Model):
     renderer: Literal[RENDERERS] = Field(  # type: ignore[valid-type]
         "auto", description="auto (Quarto if installed, else built-in), quarto or builtin."
     )
+    measures: list[str] = Field(default_factory=list,
+                                description="Report only these measure ids (default: every measure).")
 
 
 ITS_FAMILIES = ("gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial")
@@ -206,10 +225,10 @@ def _load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
-_PATH_KEYS = {"data.measures", "data.indicators"}
-
-
 _ANY = "*"  # stands for a user-chosen name (a measure id) in a dotted key
+_PATH_KEYS = {"data.measures", "data.indicators", "data.scorecard", f"data.files.{_ANY}"}
+_TEXT_KEYS = {"title", "subtitle", "author", "programme.name", "programme.description",
+              "programme.organisation", "report.name", f"data.sha256.{_ANY}"}
 
 
 def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
@@ -224,13 +243,15 @@ def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
             value = ann.__args__[1]
             if isinstance(value, type) and issubclass(value, BaseModel):
                 keys.extend(_all_keys(value, f"{dotted}.{_ANY}."))
+            else:
+                keys.append(f"{dotted}.{_ANY}")
     return keys
 
 
 VALID_KEYS = tuple(_all_keys(Params))
 
 
-_DYNAMIC = tuple(sorted({k.split(f".{_ANY}.")[0] + "." for k in VALID_KEYS if f".{_ANY}." in k}))
+_DYNAMIC = tuple(sorted({k.split(f".{_ANY}")[0] + "." for k in VALID_KEYS if f".{_ANY}" in k}))
 
 
 def _pattern(key: str) -> tuple[str, str | None]:
@@ -314,6 +335,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not key:
         raise ParameterError("a --set override has an empty key", found=text)
+    if _pattern(key)[0] in _TEXT_KEYS:
+        return key, raw  # text as typed: "--set title=2020" is a title, not a number
     try:
         value = _load_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError:
@@ -327,7 +350,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[tuple[str, Any]], *, cw
     for key, value in overrides:
         if not _is_valid_key(key):
             raise ParameterError(f"unknown key{_suggest(key)}", file="--set", key=key)
-        if key in _PATH_KEYS and isinstance(value, str):
+        if _pattern(key)[0] in _PATH_KEYS and isinstance(value, str):
             value = str((cwd / value).resolve())
         node = result
         parts = key.split(".")
@@ -392,17 +415,39 @@ def load_params(
     except ValidationError as exc:
         _raise_validation(exc, str(path), {k for k, _ in pairs})
     base = path.resolve().parent
-    data = {
-        name: (value if value.is_absolute() else (base / value)).resolve()
-        for name, value in params.data.model_dump().items()
-    }
-    for name, value in data.items():
+
+    def resolve(value: Path) -> Path:
+        return (value if value.is_absolute() else (base / value)).resolve()
+
+    data = params.data.model_copy(update={
+        **{k: resolve(getattr(params.data, k)) for k in ("measures", "indicators", "scorecard")
+           if getattr(params.data, k) is not None},
+        "files": {k: resolve(v) for k, v in params.data.files.items()},
+    })
+    if data.indicators is None and not data.files:
+        raise ParameterError("no data given: name an indicator table (data.indicators)", file=str(path),
+                             key="data.indicators")
+    if data.measures is None and data.scorecard is None:
+        raise ParameterError("no measures given: name a measure catalogue (data.measures) or a scorecard "
+                             "(data.scorecard)", file=str(path), key="data.measures")
+    named = data.named_paths()
+    for key, value in named.items():
         if not value.is_file():
-            raise ParameterError("data file not found", file=str(path), key=f"data.{name}", found=str(value))
+            raise ParameterError("data file not found", file=str(path), key=f"data.{key}", found=str(value))
+    for key, expected in data.sha256.items():
+        target = key if key in named else f"files.{key}"
+        if target not in named:
+            raise ParameterError("checksum given for an input that is not listed", file=str(path),
+                                 key=f"data.sha256.{key}",
+                                 expected="one of " + ", ".join(k.removeprefix("files.") for k in named), found=key)
+        actual = sha256_file(named[target])
+        if actual != expected.lower():
+            raise ParameterError("the file's sha256 differs from the expected one (wrong or changed file)",
+                                 file=str(path), key=f"data.sha256.{key}", expected=expected, found=actual)
     report = params.report
     if not report.name:
         report = report.model_copy(update={"name": path.stem})
-    return params.model_copy(update={"data": DataFiles(**data), "report": report})
+    return params.model_copy(update={"data": data, "report": report})
 
 
 def params_to_dict(params: Params) -> dict[str, Any]:

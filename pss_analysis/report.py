@@ -36,7 +36,7 @@ def provisional_manifest(params: Params, *, params_file: str | Path, run_id: str
                          notebooks: list[Path] | tuple[Path, ...] = ()) -> dict[str, Any]:
     """The manifest as known before the notebooks run (inputs, versions, command, start)."""
     inputs = [input_record("parameters", params_file)]
-    inputs += [input_record(f"data.{k}", v) for k, v in params.data.model_dump().items()]
+    inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]
     inputs += [input_record("notebook", nb) for nb in notebooks]
     return {
         "manifest_version": 1,

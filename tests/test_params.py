@@ -43,10 +43,15 @@ def test_misspelt_nested_key_suggests_the_nearest(tmp_path):
 def test_wrong_type_names_key_expected_and_found(tmp_path):
     path = write_params(tmp_path)
     with pytest.raises(ParameterError) as info:
-        load_params(path, ["title=[1, 2]"])
-    assert info.value.key == "title"
-    assert "expected text" in str(info.value) and "[1, 2]" in str(info.value)
+        load_params(path, ["analysis.alpha=high"])
+    assert info.value.key == "analysis.alpha"
+    assert "expected a number" in str(info.value) and "'high'" in str(info.value)
     assert "--set" in str(info.value)
+    assert load_params(path, ["title=2020"]).title == "2020"  # text keys keep the text as typed
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(path.read_text().replace("title: Test report", "title: [1, 2]"))
+    with pytest.raises(ParameterError, match="key 'title': wrong type; expected text, found \\[1, 2\\]"):
+        load_params(bad)
 
 
 @pytest.mark.parametrize("bad", ["2018-13", "April 2018", "2018-02-30"])
@@ -101,3 +106,28 @@ def test_override_paths_are_relative_to_the_working_directory(tmp_path, monkeypa
     copy.write_bytes(Path(load_params(path).data.indicators).read_bytes())
     params = load_params(path, ["data.indicators=ind.csv"], cwd=other)
     assert params.data.indicators == copy.resolve()
+
+
+def test_pinned_checksum_must_match(tmp_path):
+    path = write_params(tmp_path)
+    extra = tmp_path / "extra.csv"
+    extra.write_text("a\n1\n")
+    import hashlib
+    good = hashlib.sha256(extra.read_bytes()).hexdigest()
+    params = load_params(path, [f"data.files.extra={extra}", f"data.sha256.extra={good}"])
+    assert params.data.files["extra"] == extra
+    with pytest.raises(ParameterError, match="data.sha256.extra.*differs.*expected 0000"):
+        load_params(path, [f"data.files.extra={extra}", "data.sha256.extra=" + "0" * 64])
+    with pytest.raises(ParameterError, match="data.sha256.nothing.*not listed"):
+        load_params(path, ["data.sha256.nothing=" + "0" * 64])
+
+
+def test_report_measures_subset_is_checked(tmp_path):
+    from pss_analysis.data import load_measures, select_measures
+
+    params = load_params(write_params(tmp_path), ["report.measures=[acs_bed_nights, staff_turnover]"])
+    measures = load_measures(params.data.measures)
+    assert list(select_measures(measures, params.report.measures)["measure_id"]) == ["acs_bed_nights",
+                                                                                       "staff_turnover"]
+    with pytest.raises(ParameterError, match="report.measures.*did you mean 'acs_bed_nights'"):
+        select_measures(measures, ["acs_bed_night"])

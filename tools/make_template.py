@@ -12,7 +12,7 @@ CELLS = [
     ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
 params_file: str = "../params/demo.yaml"  # the parameter set (YAML)
 output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
-    ("code", '''from pss_analysis.data import PERSPECTIVES, load_indicators, load_measures, summarise
+    ("code", '''from pss_analysis.data import PERSPECTIVES, load_indicators, load_measures, select_measures, summarise
 from pss_analysis.evaluation import evaluate_measures
 from pss_analysis.report import Report
 from pss_analysis.sections import measure_section, methods_section, publish_evaluation_tables
@@ -21,6 +21,8 @@ rep = Report.open(params_file, output_dir)
 p = rep.params
 measures = load_measures(p.data.measures)
 indicators = load_indicators(p.data.indicators, measures)
+measures = select_measures(measures, p.report.measures)
+indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])]
 evaluations = evaluate_measures(indicators, measures, p.analysis, p.programme.start)
 publish_evaluation_tables(rep, evaluations)
 rep.title_block()''', []),
