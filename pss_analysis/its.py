@@ -88,6 +88,7 @@ from .errors import (
 
 __all__ = [
     "fit_its",
+    "compare_nested",
     "ItsResult",
     "FAMILIES",
     "SEASONALITY_KINDS",
@@ -1554,3 +1555,38 @@ def fit_its(
         _diag_inputs=diag_inputs,
         _quantiles={"ci": float(q_ci)},
     )
+
+
+def compare_nested(smaller: ItsResult, larger: ItsResult) -> dict[str, float]:
+    """F test of a model against a larger one fitted to the same data (R's ``anova(m1, m2, test = "F")``).
+
+    For GLM families: ``F = (D_small - D_large) / (df_small - df_large) / phi_large``, with the
+    deviances ``D`` and the larger model's dispersion ``phi`` (1 for Poisson and binomial, the
+    Pearson estimate for quasi families), on (df_small - df_large, df_resid_large) degrees of
+    freedom. For OLS the deviance is the residual sum of squares and ``phi`` the residual variance.
+    Only for models without autocorrelation terms, fitted by the same family to the same points.
+    """
+    for result in (smaller, larger):
+        if result.specification.get("autocorrelation") is not None:
+            raise ParameterError("the nested F test needs models without an autocorrelation structure",
+                                 key="autocorrelation", found=result.specification["autocorrelation"])
+    if smaller.specification["family"] != larger.specification["family"] or \
+            smaller.specification["n"] != larger.specification["n"]:
+        raise ParameterError("the two models must use the same family and the same points", key="family",
+                             expected=larger.specification["family"], found=smaller.specification["family"])
+    df_small, df_large = smaller.specification["df_resid"], larger.specification["df_resid"]
+    if df_small <= df_large:
+        raise ParameterError("the first model must be the smaller one (fewer terms)", key="smaller",
+                             found=f"{df_small:g} vs {df_large:g} residual df")
+
+    def deviance(result: ItsResult) -> float:
+        model = result.model
+        return float(model.deviance if hasattr(model, "deviance") else model.ssr)
+
+    diagnostics = larger.diagnostics()
+    dispersion = float(diagnostics["residual_variance"] if larger.specification["family"] == "gaussian"
+                       else diagnostics["dispersion"])
+    df_num = df_small - df_large
+    f = (deviance(smaller) - deviance(larger)) / df_num / dispersion
+    return {"f": f, "df_num": df_num, "df_den": df_large,
+            "p_value": float(stats.f.sf(f, df_num, df_large))}

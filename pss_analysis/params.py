@@ -427,7 +427,7 @@ def load_params(
     if data.indicators is None and not data.files:
         raise ParameterError("no data given: name an indicator table (data.indicators)", file=str(path),
                              key="data.indicators")
-    if data.measures is None and data.scorecard is None:
+    if data.indicators is not None and data.measures is None and data.scorecard is None:
         raise ParameterError("no measures given: name a measure catalogue (data.measures) or a scorecard "
                              "(data.scorecard)", file=str(path), key="data.measures")
     named = data.named_paths()

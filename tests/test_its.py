@@ -32,6 +32,7 @@ from pss_analysis.its import (
     RECOMMENDED_POINTS_PER_SIDE,
     SEASONALITY_KINDS,
     ItsResult,
+    compare_nested,
     fit_its,
 )
 
@@ -184,6 +185,25 @@ def test_model4_versus_model3_f_test(sicily):
     f = (m3.model.deviance - m4.model.deviance) / m4.diagnostics()["dispersion"]
     assert_sig(f, 0.6388)
     assert_sig(stats.f.sf(f, 1, m4.specification["df_resid"]), 0.4279)
+    test = compare_nested(m3, m4)
+    assert_sig(test["f"], 0.6388)
+    assert_sig(test["p_value"], 0.4279)
+    assert test["df_num"] == 1 and test["df_den"] == m4.specification["df_resid"]
+    with pytest.raises(ParameterError, match="smaller one"):
+        compare_nested(m4, m3)
+
+
+def test_nested_f_test_for_ols_equals_the_textbook_formula():
+    # Hand-derived: F = ((RSS_small - RSS_large) / q) / (RSS_large / df_large) for OLS.
+    rng = np.random.default_rng(1)
+    t = np.arange(1, 41)
+    y = 10 + 0.2 * t + 3 * (t >= 21) + rng.normal(0, 1, 40)
+    data = pd.DataFrame({"t": t, "y": y})
+    small = fit_its(data, "y", "t", 21, slope_change=False)
+    large = fit_its(data, "y", "t", 21)
+    rss_s, rss_l = small.model.ssr, large.model.ssr
+    expected = (rss_s - rss_l) / (rss_l / (40 - 4))
+    assert compare_nested(small, large)["f"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_sicily_descriptives_from_predictions(sicily):

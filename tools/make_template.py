@@ -1,6 +1,7 @@
-"""Write notebooks/report.ipynb (the template, without outputs) from the cells below.
+"""Write the template notebooks in notebooks/ (without outputs) from the cells below.
 
-Run `python tools/make_template.py` after editing; the committed notebook is its output.
+Run `python tools/make_template.py` after editing; the committed notebooks are its output
+(a test checks it).
 """
 
 from pathlib import Path
@@ -86,9 +87,68 @@ rep.table(software, "software", caption="Software and versions")''', []),
 ]
 
 
-def build() -> nbformat.NotebookNode:
+REPLICATION_CELLS = [
+    ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
+params_file: str = "../params/replication_bernal2017.yaml"  # the parameter set (YAML)
+output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
+    ("code", '''import pandas as pd
+
+from pss_analysis.figures.its import its_figure
+from pss_analysis.replication import comparison_table, fit_models, model_4_vs_3
+from pss_analysis.report import Report
+
+rep = Report.open(params_file, output_dir)
+sicily = pd.read_csv(rep.params.data.files["sicily"])
+results = fit_models(sicily)
+rep.title_block()''', []),
+    ("markdown", '''## What is replicated
+
+Lopez Bernal, Cummins & Gasparrini (2017), *Interrupted time series regression for the evaluation
+of public health interventions: a tutorial*, International Journal of Epidemiology 46(1):348-355.
+Hospital admissions for acute coronary events in Sicily (ages 0-69), January 2002 to November 2006,
+and the ban on smoking in public places from January 2005. The four models of the authors' R code
+are refitted here with `pss_analysis.its.fit_its`:
+
+1. Poisson regression with the log of the age-standardised population as offset;
+2. quasi-Poisson (over-dispersion estimated from the Pearson chi-square);
+3. quasi-Poisson with two pairs of Fourier terms for the seasons (`harmonic(month, 2, 12)`);
+4. model 3 plus a change in slope, with the corrected term `X_t (T - T_I)` (Wagner convention:
+   time since the ban is 1 in January 2005).
+
+Rate ratios are exp(coefficient); confidence intervals are Wald intervals with normal quantiles,
+as in the authors' code (`Epi::ci.lin`).''', []),
+    ("code", '''rep.table(comparison_table(results), "comparison",
+          caption="Published and replicated estimates side by side (coefficients on the log scale)",
+          formats={c: ".7g" for c in ("published_coef", "coef", "published_std_error", "std_error")})''', []),
+    ("code", '''effects = pd.concat([r.effects().assign(model=name) for name, r in results.items()], ignore_index=True)
+rep.table(effects[["model", "term", "coef", "std_error", "estimate", "ci_lower", "ci_upper", "p_value", "scale"]],
+          "effects_by_model", caption="Every segmented-regression term of the four models",
+          formats={"coef": ".6g", "std_error": ".6g", "estimate": ".6g", "ci_lower": ".6g", "ci_upper": ".6g",
+                   "p_value": ".3g"})
+f_test = model_4_vs_3(results)
+rep.markdown(f"Model 4 against model 3 (does the slope change add anything?): F = {f_test['f']:.4f} on "
+             f"{f_test['df_num']:g} and {f_test['df_den']:g} degrees of freedom, p = {f_test['p_value']:.4f} "
+             "(published: F = 0.6388, p = 0.4279).")''', []),
+    ("code", '''fig = its_figure(results["4 = 3 + slope change"], title="Acute coronary events per 100,000 (model 4)",
+                 ylabel="Age-standardised rate per 100,000", rate_per=100_000, show_deseasonalised=True)
+rep.figure(fig, "model4", caption="Model 4: observed rates, fitted model and the trend expected without the ban",
+           alt="Monthly rate of acute coronary events per 100,000 in Sicily from 2002 to 2006 with the fitted "
+               "model 4, its de-seasonalised trend, and after January 2005 the rate expected without the ban "
+               "with its 95% confidence band.")''', []),
+    ("markdown", '''## Reproducibility appendix
+
+The inputs of this run with their SHA-256 checksums, and the software that produced it.''', []),
+    ("code", '''inputs, software = rep.manifest_tables()
+rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
+rep.table(software, "software", caption="Software and versions")''', []),
+]
+
+NOTEBOOKS = {"report.ipynb": CELLS, "replication_bernal2017.ipynb": REPLICATION_CELLS}
+
+
+def build(name: str = "report.ipynb") -> nbformat.NotebookNode:
     nb = new_notebook()
-    for kind, source, tags in CELLS:
+    for kind, source, tags in NOTEBOOKS[name]:
         cell = new_code_cell(source) if kind == "code" else new_markdown_cell(source)
         if tags:
             cell.metadata["tags"] = tags
@@ -99,9 +159,10 @@ def build() -> nbformat.NotebookNode:
 
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
-    nb = build()
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i:02d}"
-    nbformat.write(nb, target)
-    print(target)
+    for name in NOTEBOOKS:
+        target = Path(__file__).resolve().parents[1] / "notebooks" / name
+        nb = build(name)
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"cell-{i:02d}"
+        nbformat.write(nb, target)
+        print(target)
