@@ -10,7 +10,7 @@ Run::
 
     python -m pss_analysis.demo [--out data/demo] [--seed 20180401]
 
-It writes four files into ``--out``:
+It writes five files into ``--out``:
 
 ``measures.csv``
     The measure catalogue: one row per measure, with its PSS perspective,
@@ -23,6 +23,12 @@ It writes four files into ``--out``:
     The effects the generator built in (step and slope change from
     2018-04, seasonal amplitude), so that an evaluation can be checked
     against the truth.
+``scorecard.yaml``
+    The Home First scorecard (see :mod:`pss_analysis.scorecard`): objectives in the
+    seven PSS perspectives arranged like the Right First Time strategy map, the 18
+    measures on them (same ids and catalogue fields as ``measures.csv``, built from
+    the same definitions), driver -> outcome links with expected signs, risks and
+    the change log. Not random: it does not depend on the seed.
 ``README.md``
     Says what the files are, and that they are synthetic.
 
@@ -55,6 +61,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 __all__ = [
     "PROGRAMME_START",
@@ -64,6 +71,7 @@ __all__ = [
     "PERSPECTIVES",
     "KINDS",
     "build",
+    "scorecard_definition",
     "generate",
     "main",
 ]
@@ -91,6 +99,7 @@ PROGRAMME = "Home First"
 MEASURES_FILE = "measures.csv"
 INDICATORS_FILE = "indicators.csv"
 TRUE_EFFECTS_FILE = "true_effects.csv"
+SCORECARD_FILE = "scorecard.yaml"
 README_FILE = "README.md"
 
 MEASURE_COLUMNS = [
@@ -139,6 +148,13 @@ class _Measure:
     unit_cost: float | None
     description: str
     numerator_decimals: int = 0  # 2 for amounts and money totals
+    # Scorecard-only fields (data/demo/scorecard.yaml): the objective the measure is on and
+    # text definitions of numerator and denominator, the data source and the owner.
+    objective_id: str = ""
+    numerator: str = ""
+    denominator: str = ""
+    data_source: str = ""
+    owner: str = ""
 
 
 _CATALOGUE: tuple[_Measure, ...] = (
@@ -156,6 +172,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Respondents to the monthly service-user survey (people aged 65+ using "
         "health or social care services) answering 'satisfied' or 'very satisfied' "
         "with the care and support they receive; denominator = respondents.",
+        objective_id="satisfied_users_carers",
+        numerator="Respondents answering 'satisfied' or 'very satisfied'",
+        denominator="Respondents to the monthly service-user survey",
+        data_source="Northbrook service-user survey (monthly)",
+        owner="Head of Patient Experience",
     ),
     _Measure(
         "carer_satisfaction",
@@ -170,6 +191,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Respondents to the monthly carers' survey answering 'satisfied' or "
         "'very satisfied' with the support given to them as carers; "
         "denominator = respondents.",
+        objective_id="satisfied_users_carers",
+        numerator="Respondents answering 'satisfied' or 'very satisfied'",
+        denominator="Respondents to the monthly carers' survey",
+        data_source="Northbrook carers' survey (monthly)",
+        owner="Carers' Lead, Adult Social Care",
     ),
     _Measure(
         "home_at_91_days",
@@ -184,6 +210,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "People aged 65+ discharged from hospital into reablement or "
         "rehabilitation services who are still at home 91 days later; "
         "denominator = people discharged into reablement in the month.",
+        objective_id="living_independently",
+        numerator="People still at home 91 days after discharge into reablement",
+        denominator="People aged 65+ discharged from hospital into reablement in the month",
+        data_source="Adult social care case records",
+        owner="Head of Reablement",
     ),
     # --- strategic key performance outcomes --------------------------------
     _Measure(
@@ -200,6 +231,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "diagnosis of an ambulatory care sensitive (ACS) condition; "
         "denominator = resident population aged 65+ (mid-year estimate, "
         "interpolated monthly).",
+        objective_id="fewer_avoidable_admissions",
+        numerator="Emergency admissions of residents aged 65+ with a primary ACS diagnosis",
+        denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
+        data_source="Northbrook General Hospital inpatient extract; ONS population estimates",
+        owner="Urgent Care Commissioning Lead",
     ),
     _Measure(
         "acs_bed_nights",
@@ -214,6 +250,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Bed-nights of emergency ACS admissions of residents aged 65+, "
         "counted in the month of discharge; denominator = resident "
         "population aged 65+.",
+        objective_id="fewer_avoidable_admissions",
+        numerator="Bed-nights of emergency ACS admissions of residents aged 65+, by month of discharge",
+        denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
+        data_source="Northbrook General Hospital inpatient extract; ONS population estimates",
+        owner="Urgent Care Commissioning Lead",
     ),
     _Measure(
         "readmissions_30d",
@@ -228,6 +269,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Discharges of residents aged 65+ after an emergency admission that "
         "are followed by another emergency admission within 30 days; "
         "denominator = emergency discharges of residents aged 65+.",
+        objective_id="fewer_avoidable_admissions",
+        numerator="Emergency discharges followed by an emergency readmission within 30 days",
+        denominator="Emergency discharges of residents aged 65+",
+        data_source="Northbrook General Hospital inpatient extract",
+        owner="Medical Director, Northbrook General Hospital",
     ),
     _Measure(
         "care_home_admissions",
@@ -243,6 +289,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "residential and nursing care homes; denominator = resident "
         "population aged 65+. Unit cost = approximate first-year cost of a "
         "placement.",
+        objective_id="fewer_care_home_admissions",
+        numerator="Council-supported permanent admissions to residential and nursing care",
+        denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
+        data_source="Adult social care case records; ONS population estimates",
+        owner="Director of Adult Social Care",
     ),
     _Measure(
         "ae_attendances",
@@ -256,6 +307,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         160.0,
         "Attendances of residents aged 65+ at type 1 (major) accident and "
         "emergency departments; denominator = resident population aged 65+.",
+        objective_id="less_urgent_care",
+        numerator="Type 1 A&E attendances of residents aged 65+",
+        denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
+        data_source="Emergency care data set extract; ONS population estimates",
+        owner="Urgent Care Commissioning Lead",
     ),
     # --- financial outcomes / value for money -------------------------------
     _Measure(
@@ -271,6 +327,10 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Secondary-care spend (tariff, 2017/18 prices) on emergency ACS "
         "admissions of residents aged 65+ discharged in the month, £ thousand.",
         numerator_decimals=2,
+        objective_id="value_for_money",
+        numerator="Tariff spend on emergency ACS admissions of residents aged 65+ (£ thousand, 2017/18 prices)",
+        data_source="Northbrook General Hospital inpatient extract priced at national tariff",
+        owner="Director of Finance",
     ),
     _Measure(
         "acs_cost_per_admission",
@@ -287,6 +347,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "denominator = ACS admissions. Reflects case mix and tariff, not the "
         "number of admissions.",
         numerator_decimals=2,
+        objective_id="value_for_money",
+        numerator="Tariff spend on emergency ACS admissions of residents aged 65+ (£, 2017/18 prices)",
+        denominator="Emergency ACS admissions of residents aged 65+",
+        data_source="Northbrook General Hospital inpatient extract priced at national tariff",
+        owner="Director of Finance",
     ),
     # --- operational excellence / service delivery --------------------------
     _Measure(
@@ -302,6 +367,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Mean length of stay of emergency admissions of residents aged 65+: "
         "numerator = bed-days of the spells ending in the month, "
         "denominator = emergency discharges in the month.",
+        objective_id="timely_discharge",
+        numerator="Bed-days of emergency spells of residents aged 65+ ending in the month",
+        denominator="Emergency discharges of residents aged 65+ in the month",
+        data_source="Northbrook General Hospital inpatient extract",
+        owner="Hospital Discharge Lead",
     ),
     _Measure(
         "delayed_discharge_days",
@@ -315,6 +385,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         350.0,
         "Bed-days lost to delayed transfers of care of patients aged 65+ "
         "(all reasons); denominator = resident population aged 65+.",
+        objective_id="timely_discharge",
+        numerator="Bed-days lost to delayed transfers of care of patients aged 65+",
+        denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
+        data_source="Delayed transfers of care return; ONS population estimates",
+        owner="Hospital Discharge Lead",
     ),
     _Measure(
         "intermediate_care_new",
@@ -328,6 +403,10 @@ _CATALOGUE: tuple[_Measure, ...] = (
         None,
         "New patients aged 65+ accepted by intermediate-care services "
         "(step-up and step-down, bed-based and home-based) in the month.",
+        objective_id="reablement_intermediate_care",
+        numerator="New patients aged 65+ accepted by intermediate-care services",
+        data_source="Community services data set",
+        owner="Head of Intermediate Care",
     ),
     # --- innovation and learning -------------------------------------------
     _Measure(
@@ -343,6 +422,12 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "People on the integrated-care caseload (aged 65+ with complex needs) "
         "who have a care plan shared between GP, community health and social "
         "care at month end; denominator = caseload at month end.",
+        objective_id="shared_care_records",
+        numerator="People on the caseload with a care plan shared between GP, community health "
+        "and social care at month end",
+        denominator="Integrated-care caseload at month end",
+        data_source="Shared care record audit (monthly)",
+        owner="Chief Clinical Information Officer",
     ),
     _Measure(
         "digital_referrals",
@@ -356,6 +441,10 @@ _CATALOGUE: tuple[_Measure, ...] = (
         None,
         "Referrals for people aged 65+ made through the shared electronic "
         "referral portal between GPs, community teams and social care.",
+        objective_id="joined_up_referral",
+        numerator="Referrals made through the shared electronic referral portal",
+        data_source="Referral portal logs",
+        owner="Chief Clinical Information Officer",
     ),
     # --- leadership ---------------------------------------------------------
     _Measure(
@@ -372,6 +461,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "monthly pulse survey of managers across the partnership, 'Leaders "
         "across the partnership work together to improve care for older "
         "people': numerator = sum of scores, denominator = respondents.",
+        objective_id="partnership_leadership",
+        numerator="Sum of the scores (1-5) given by respondents",
+        denominator="Respondents to the monthly partnership pulse survey",
+        data_source="Partnership pulse survey (monthly)",
+        owner="Home First Programme Director",
     ),
     # --- people, partnerships and resources ---------------------------------
     _Measure(
@@ -387,6 +481,11 @@ _CATALOGUE: tuple[_Measure, ...] = (
         "Leavers in the month among staff of the community health and adult "
         "social care teams serving older people; denominator = staff in post "
         "(headcount) at the start of the month.",
+        objective_id="stable_workforce",
+        numerator="Leavers in the month",
+        denominator="Staff in post (headcount) at the start of the month",
+        data_source="HR systems of the partner organisations",
+        owner="Workforce Lead",
     ),
     _Measure(
         "staff_trained",
@@ -400,8 +499,191 @@ _CATALOGUE: tuple[_Measure, ...] = (
         None,
         "Staff completing training in integrated, person-centred care for "
         "older people (the Home First model from April 2018) in the month.",
+        objective_id="trained_workforce",
+        numerator="Staff completing training in the Home First model in the month",
+        data_source="Training records of the partner organisations",
+        owner="Workforce Lead",
     ),
 )
+
+
+# --------------------------------------------------------------------------
+# The strategy map (data/demo/scorecard.yaml)
+# --------------------------------------------------------------------------
+# Arranged like Sheffield's "Right First Time" map (Moullin 2017): capability (people,
+# leadership, innovation) drives the processes (timely discharge, reablement), which
+# drive the outcomes (fewer avoidable admissions and bed-nights, people living
+# independently, satisfied service users and carers, value for money). Every measure in
+# _CATALOGUE names one of these objectives; its perspective must be the objective's.
+
+#: (objective_id, perspective, name, description)
+_OBJECTIVES: tuple[tuple[str, str, str, str], ...] = (
+    ("satisfied_users_carers", "service_user", "Service users and carers satisfied with care and support",
+     "Older people and their carers say the care and support they get works for them."),
+    ("living_independently", "service_user", "Older people living independently at home",
+     "After a crisis or a hospital stay, people get back to living at home."),
+    ("fewer_avoidable_admissions", "strategic", "Fewer avoidable emergency admissions and bed-nights",
+     "Fewer emergency admissions and bed-nights for conditions best managed in the community "
+     "(ambulatory care sensitive conditions)."),
+    ("less_urgent_care", "strategic", "Less reliance on urgent care",
+     "Fewer older people need A&E."),
+    ("fewer_care_home_admissions", "strategic", "Fewer permanent admissions to care homes",
+     "People are not placed in a care home straight from a hospital bed."),
+    ("value_for_money", "financial", "Value for money: less spent on avoidable emergency care",
+     "Money spent on avoidable emergency admissions is released for care at home."),
+    ("timely_discharge", "operational", "Timely discharge from hospital",
+     "People go home as soon as they are medically fit, and are assessed for care at home "
+     "(discharge to assess)."),
+    ("reablement_intermediate_care", "operational", "Reablement and intermediate care at home",
+     "Short-term care at home that restores independence, step-up instead of admission and "
+     "step-down after a stay."),
+    ("shared_care_records", "innovation", "Shared care records and care plans",
+     "GP, community health and social care work from one care plan."),
+    ("joined_up_referral", "innovation", "Joined-up digital referral",
+     "One electronic referral portal between GPs, community teams and social care."),
+    ("partnership_leadership", "leadership", "Partnership leadership across health and social care",
+     "Leaders of the hospital, community trust, council and voluntary sector own the programme together."),
+    ("trained_workforce", "people", "A trained and confident workforce",
+     "Staff are trained in the Home First model of integrated, person-centred care."),
+    ("stable_workforce", "people", "A stable, well-supported workforce",
+     "Community health and social care teams keep their staff."),
+)
+
+#: (driver, outcome, expected sign, rationale); '+' = progress on the driver helps the outcome.
+_LINKS: tuple[tuple[str, str, str, str], ...] = (
+    ("trained_workforce", "timely_discharge", "+",
+     "Staff trained in the Home First model assess people at home rather than on the ward."),
+    ("trained_workforce", "reablement_intermediate_care", "+",
+     "Trained staff deliver reablement that restores independence."),
+    ("stable_workforce", "reablement_intermediate_care", "+",
+     "Continuity of staff keeps community capacity and relationships with families."),
+    ("partnership_leadership", "shared_care_records", "+",
+     "Leaders agree to share information across organisations."),
+    ("partnership_leadership", "timely_discharge", "+",
+     "Hospital and council own discharge jointly instead of passing it between them."),
+    ("shared_care_records", "fewer_avoidable_admissions", "+",
+     "A shared plan lets the team act before a crisis becomes an admission."),
+    ("joined_up_referral", "reablement_intermediate_care", "+",
+     "Referrals reach intermediate care the same day."),
+    ("timely_discharge", "fewer_avoidable_admissions", "+",
+     "Shorter stays mean fewer bed-nights and less deconditioning in hospital."),
+    ("timely_discharge", "less_urgent_care", "-",
+     "People discharged sooner may come back to A&E in their first weeks at home."),
+    ("reablement_intermediate_care", "fewer_avoidable_admissions", "+",
+     "Step-up care at home replaces an admission."),
+    ("reablement_intermediate_care", "living_independently", "+",
+     "Reablement restores the daily skills people need to stay at home."),
+    ("reablement_intermediate_care", "fewer_care_home_admissions", "+",
+     "People are assessed at home after recovery, not placed in a care home from a hospital bed."),
+    ("living_independently", "less_urgent_care", "-",
+     "More frail people living at home means more conveyed to A&E when they fall or become unwell."),
+    ("living_independently", "satisfied_users_carers", "+",
+     "Most older people want to stay in their own home."),
+    ("fewer_avoidable_admissions", "value_for_money", "+",
+     "Fewer emergency admissions and bed-nights cut secondary-care spend."),
+    ("fewer_care_home_admissions", "value_for_money", "+",
+     "A permanent placement costs far more than care at home."),
+    ("less_urgent_care", "value_for_money", "+",
+     "Fewer A&E attendances cut urgent-care spend."),
+)
+
+#: (risk_id, description, likelihood 1-5, impact 1-5, touches, mitigation, owner)
+_RISKS: tuple[tuple[str, str, int, int, tuple[str, ...], str, str], ...] = (
+    ("R1", "Home-care capacity does not keep up with discharges to assess, so delays grow", 4, 4,
+     ("timely_discharge", "delayed_discharge_days"),
+     "Home-care framework re-tendered with more capacity (change C5); weekly capacity huddle",
+     "Director of Adult Social Care"),
+    ("R2", "More older people living at home leads to more A&E attendances", 3, 3,
+     ("less_urgent_care", "ae_attendances"),
+     "Falls response and community rapid-response service", "Urgent Care Commissioning Lead"),
+    ("R3", "Staff turnover in community teams undermines the new model", 3, 4,
+     ("stable_workforce", "reablement_intermediate_care", "staff_turnover"),
+     "Joint recruitment and rotation across the partners", "Workforce Lead"),
+    ("R4", "Information-governance or IT delays hold back shared care records", 2, 3,
+     ("shared_care_records", "shared_care_plans", "digital_referrals"),
+     "Data-sharing agreement signed by every partner before go-live", "Chief Clinical Information Officer"),
+    ("R5", "Lower hospital activity does not release cash (fixed costs, costs shifted to social care)", 3, 3,
+     ("value_for_money", "acs_spend"),
+     "Risk-share agreement in the pooled budget", "Director of Finance"),
+)
+
+#: (change_id, date, where, what, use as an interruption)
+_CHANGES: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("C1", PROGRAMME_START, "Whole system",
+     "Home First starts: integrated community teams for older people", True),
+    ("C2", "2018-05", "Community health and adult social care teams",
+     "Training in the Home First model for all community and social care staff", False),
+    ("C3", "2018-10-01", "Northbrook General Hospital, medical wards",
+     "Discharge-to-assess scheme: people are assessed for care at home, not on the ward", False),
+    ("C4", "2019-01", "GP practices", "Shared referral portal extended to every GP practice", False),
+    ("C5", "2019-07", "Adult social care",
+     "Home-care framework re-tendered to add capacity for discharges", False),
+)
+
+
+class _Quoted(str):
+    """Text written in single quotes (a bare - in YAML would start a list)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", str(value), style="'"))
+
+
+def scorecard_definition() -> dict[str, list[dict[str, object]]]:
+    """The demo scorecard as a mapping shaped like ``scorecard.yaml`` (measures from the catalogue)."""
+    perspective_of = {o[0]: o[1] for o in _OBJECTIVES}
+    measures = []
+    for m in _CATALOGUE:
+        if perspective_of.get(m.objective_id) != m.perspective:
+            raise AssertionError(f"{m.measure_id}: objective {m.objective_id!r} is not in perspective {m.perspective}")
+        entry: dict[str, object] = {
+            "measure_id": m.measure_id, "name": m.name, "objective_id": m.objective_id, "unit": m.unit,
+            "kind": m.kind, "numerator": m.numerator, "denominator": m.denominator,
+            "multiplier": m.multiplier, "improvement_direction": m.improvement_direction,
+            "target": m.target, "unit_cost": m.unit_cost, "data_source": m.data_source, "owner": m.owner,
+            "description": m.description,
+        }
+        measures.append({k: v for k, v in entry.items() if v not in (None, "")})
+    return {
+        "objectives": [{"objective_id": oid, "name": name, "perspective_id": persp, "description": text}
+                       for oid, persp, name, text in _OBJECTIVES],
+        "measures": measures,
+        "links": [{"driver": d, "outcome": o, "expected_sign": _Quoted(sign), "rationale": why}
+                  for d, o, sign, why in _LINKS],
+        "risks": [{"risk_id": rid, "description": text, "likelihood": lik, "impact": imp,
+                   "touches": list(touches), "mitigation": mit, "owner": owner}
+                  for rid, text, lik, imp, touches, mit, owner in _RISKS],
+        "changes": [{"change_id": cid, "date": date, "where": where, "what": what,
+                     "use_as_interruption": flag} for cid, date, where, what, flag in _CHANGES],
+    }
+
+
+_SECTION_NOTES = {
+    "objectives": "strategy-map nodes: objective_id, name, perspective_id, description\n"
+                  "# (perspectives are absent, so the seven PSS perspectives apply)",
+    "measures": "one per measure, each on one objective (same ids and catalogue fields as measures.csv)",
+    "links": "driver -> outcome; expected_sign '+' = progress on the driver helps the outcome,\n"
+             "# '-' = it is expected to work against it",
+    "risks": "likelihood and impact 1 (low) to 5 (high); touches = objective or measure ids",
+    "changes": "the service-improvement change log; use_as_interruption marks changes to test\n"
+               "# as interruptions in the time series",
+}
+
+
+def _scorecard_text() -> str:
+    parts = [
+        f"# SYNTHETIC demo scorecard: {CITY} \"{PROGRAMME}\" (fictional; written by pss_analysis/demo.py).\n"
+        "# Load it with pss_analysis.scorecard.load_scorecard('data/demo/scorecard.yaml').\n"
+    ]
+    for section, entries in scorecard_definition().items():
+        body = yaml.dump({section: entries}, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                         width=100, default_flow_style=False)
+        parts.append(f"# {section}: {_SECTION_NOTES[section]}\n{body}")
+    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -813,6 +1095,32 @@ probability scale. Counts are Poisson, bed-nights and delayed-discharge
 bed-days negative binomial (over-dispersed), proportions binomial, means and
 amounts Gaussian. "no_change" measures are pure noise around their
 pre-programme level or trend.
+
+### `scorecard.yaml` - the Home First scorecard
+
+The scorecard definition read by `pss_analysis.scorecard.load_scorecard` (not
+random: the same for every seed). It is arranged like the strategy map of
+Sheffield's "Right First Time" programme:
+
+- **perspectives**: absent, so the seven PSS perspectives apply (outcomes:
+  service_user, strategic, financial; processes: operational; capability:
+  innovation, leadership, people).
+- **objectives**: {len(_OBJECTIVES)} strategy-map nodes, e.g. capability: a trained and
+  confident workforce, shared care records, partnership leadership; processes:
+  timely discharge, reablement and intermediate care; outcomes: fewer avoidable
+  admissions and bed-nights, people living independently, satisfied service
+  users and carers, value for money.
+- **measures**: the {len(m)} measures of `measures.csv`, each on one objective (same ids
+  and catalogue fields, plus text definitions of numerator and denominator, data
+  source and owner). The measure's perspective is its objective's.
+- **links**: {len(_LINKS)} driver -> outcome links with an expected sign (`+` = progress on
+  the driver helps the outcome, `-` = works against it, e.g. more people living at
+  home -> more A&E attendances) and a rationale.
+- **risks**: {len(_RISKS)} risks rated 1-5 for likelihood and impact, touching objectives
+  and measures.
+- **changes**: the change log, {len(_CHANGES)} dated changes from the programme start
+  ({PROGRAMME_START}, flagged `use_as_interruption: true`) to the discharge-to-assess
+  scheme (2018-10) and later.
 """
 
 
@@ -825,12 +1133,14 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         out_dir / MEASURES_FILE,
         out_dir / INDICATORS_FILE,
         out_dir / TRUE_EFFECTS_FILE,
+        out_dir / SCORECARD_FILE,
         out_dir / README_FILE,
     ]
     _write_csv(_measures_text(tables["measures"]), paths[0])
     _write_csv(_indicators_text(tables["indicators"]), paths[1])
     _write_csv(_true_effects_text(tables["true_effects"]), paths[2])
-    paths[3].write_bytes(_readme_text(tables, seed).encode("utf-8"))
+    paths[3].write_bytes(_scorecard_text().encode("utf-8"))
+    paths[4].write_bytes(_readme_text(tables, seed).encode("utf-8"))
     return paths
 
 

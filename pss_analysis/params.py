@@ -55,8 +55,9 @@ __all__ = [
 
 #: Renderer names accepted by ``report.renderer`` and ``--renderer``.
 RENDERERS = ("auto", "quarto", "builtin")
-#: Output formats accepted by ``report.to`` and ``--to``.
-FORMATS = ("html",)
+#: Output formats accepted by ``report.to`` and ``--to``: ``html`` (one self-contained
+#: file), ``pdf`` (via Typst: title page, contents, numbered sections) and ``docx`` (Word).
+FORMATS = ("html", "pdf", "docx")
 
 
 def _period(value: Any) -> str:
@@ -189,6 +190,8 @@ class Analysis(_Model):
     spc: SpcOptions = Field(default_factory=SpcOptions, description="SPC options for all measures.")
     shift_length: int = Field(6, ge=6, le=8, description="MDC shift rule: points in a run (6-8).")
     trend_length: int = Field(6, ge=6, le=8, description="MDC trend rule: points rising or falling.")
+    change_log_interruptions: bool = Field(
+        False, description="Add the scorecard change log's flagged changes as extra ITS interruptions.")
     measures: dict[str, "MeasureOptions"] = Field(default_factory=dict)
 
 

@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 import yaml
 
 from . import __version__
-from .data import load_indicators, load_measures, select_measures
+from .study import load_inputs
 from .errors import ExecutionError, ParameterError, PssError
 from .manifest import sha256_file, write_manifest
 from .params import Params, load_params, params_to_dict
@@ -198,10 +198,8 @@ def run(
         # 2. prepare ------------------------------------------------------
         t0 = begin("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data")
         run_dir = folder.create()
-        if params.data.measures and params.data.indicators:
-            measures = load_measures(params.data.measures)
-            load_indicators(params.data.indicators, measures, measures_file=str(params.data.measures))
-            select_measures(measures, params.report.measures)
+        if params.data.indicators is not None:
+            load_inputs(params)  # every input checked before any notebook runs
         resolved = run_dir / "params.yaml"
         resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True),
                             encoding="utf-8")

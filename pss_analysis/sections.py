@@ -12,14 +12,22 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from .balance import link_table, objective_statuses, risk_table
+from .dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
 from .evaluation import MeasureEvaluation, its_tables, spc_tables
+from .evidence import VERDICT_RULES, perspective_summary
+from .figures.dashboards import overview_figure, within_year_figure
+from .figures.strategy_map import strategy_map_figure
+from .study import Study
 from .figures.its import its_figure
 from .figures.spc import spc_figure
 from .figures.timeseries import timeseries_figure
 from .narrative import TERM_LABELS, its_sentence, spc_sentence
 from .report import Report
 
-__all__ = ["measure_section", "publish_evaluation_tables", "methods_section"]
+__all__ = ["measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
+           "strategy_map_section", "overview_section", "within_year_section", "perspective_sections",
+           "balance_section", "appendix"]
 
 _CI = {"ci_lower": "lower", "ci_upper": "upper"}
 
@@ -40,7 +48,7 @@ def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame,
-                    evaluation: MeasureEvaluation) -> None:
+                    evaluation: MeasureEvaluation, annotations: list[tuple[Any, str]] | None = None) -> None:
     """One measure: what it is, the plain-English findings, the ITS and SPC charts and tables."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     start = rep.params.programme.start
@@ -66,7 +74,7 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
         per = float(measure["multiplier"]) if evaluation.its_options.get("offset") else None
         ylabel = unit if per is not None or measure["kind"] in ("mean", "amount", "count") else \
             f"{unit} (as a proportion: 0.5 = 50%)"
-        fig = its_figure(its, title=name, ylabel=ylabel, rate_per=per)
+        fig = its_figure(its, title=name, ylabel=ylabel, rate_per=per, annotations=annotations or None)
         rep.figure(fig, f"its_{mid}", caption=f"{name}: observed, model fit and expected without the programme",
                    alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
                        f"programme start in {start}, the line expected had the pre-programme trend continued "
@@ -89,7 +97,7 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
                    alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.")
     if spc is not None:
         chart = evaluation.spc_options["chart"]
-        fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit)
+        fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit, annotations=annotations or None)
         rep.figure(fig, f"spc_{mid}", caption=f"{name}: statistical process control chart, limits recalculated "
                                               f"at the programme start",
                    alt=f"{chart.upper()} control chart of {name} by month, with centre line and process limits "
@@ -106,11 +114,13 @@ def publish_evaluation_tables(rep: Report, evaluations: Mapping[str, MeasureEval
         rep.save_table(frame, name)
 
 
-def methods_section(rep: Report, measures: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation]) -> None:
-    """The model and chart used for each measure, as a table a reader can check."""
+def methods_section(rep: Report, study: Study) -> None:
+    """The verdict rules and the model and chart used for each measure, as tables a reader can check."""
+    rep.table(pd.DataFrame({"rule": list(VERDICT_RULES)}), "methods_verdict_rules",
+              caption="How each measure's verdict is decided")
     rows = []
-    for measure in measures.to_dict("records"):
-        ev = evaluations[measure["measure_id"]]
+    for measure in study.measures.to_dict("records"):
+        ev = study.evaluations[measure["measure_id"]]
         o = ev.its_options
         season = o.get("seasonality")
         ac = o.get("autocorrelation")
@@ -120,8 +130,133 @@ def methods_section(rep: Report, measures: pd.DataFrame, evaluations: Mapping[st
             "its_offset": "log(denominator)" if o.get("offset") else "",
             "its_seasonality": "" if season is None else str(season),
             "its_autocorrelation": "" if ac is None else str(ac),
+            "its_extra_interruptions": ", ".join(str(i) for i in o.get("interruptions", [])),
             "spc_chart": ev.spc_options.get("chart"), "spc_rules": ev.spc_options.get("rules"),
         })
     rep.table(pd.DataFrame(rows), "methods_models", caption="Model and chart used for each measure",
               columns={"its_family": "ITS family", "its_offset": "offset", "its_seasonality": "seasonality",
-                       "its_autocorrelation": "autocorrelation", "spc_chart": "SPC chart", "spc_rules": "SPC rules"})
+                       "its_autocorrelation": "autocorrelation", "its_extra_interruptions": "extra interruptions",
+                       "spc_chart": "SPC chart", "spc_rules": "SPC rules"})
+
+
+def executive_summary(rep: Report, study: Study) -> None:
+    """The verdict per perspective, and the measures that improved or deteriorated."""
+    rep.save_table(study.evidence, "evidence")
+    summary = perspective_summary(study.evidence, study.perspectives)
+    rep.table(summary.drop(columns=["reading"]), "executive_summary", caption="Verdicts by perspective",
+              columns={"perspective_id": "id", "no_evidence_of_change": "no evidence of change",
+                       "not_enough_data": "not enough data"})
+    lines = [f"- {html.escape(r)}" for r in summary["reading"]]
+    for verdict, heading in (("improved", "Improved"), ("deteriorated", "Deteriorated")):
+        names = study.evidence.loc[study.evidence["verdict"] == verdict, "name"]
+        if len(names):
+            lines.append(f"\n**{heading}:** " + "; ".join(html.escape(n) for n in names) + ".")
+    money = study.evidence.dropna(subset=["money"])
+    for r in money[money["money_unit"] == "£"].to_dict("records"):
+        lines.append(f"\n*Value for money:* {html.escape(r['name'])}: about £{abs(r['money']):,.0f} "
+                     f"{'saved' if r['money'] < 0 else 'extra cost'} over {int(r['cumulative_months'])} months "
+                     f"(95% CI £{min(abs(r['money_lower']), abs(r['money_upper'])):,.0f} to "
+                     f"£{max(abs(r['money_lower']), abs(r['money_upper'])):,.0f}), at the measure's unit cost.")
+    rep.markdown("\n".join(lines))
+
+
+def strategy_map_section(rep: Report, study: Study) -> None:
+    """The strategy map coloured by evidence (PNG in the report, SVG as well in figures/)."""
+    sc = study.scorecard
+    if sc is None:
+        rep.markdown("*No scorecard was given (`data.scorecard`), so there is no strategy map.*")
+        return
+    status = objective_statuses(sc.objectives, sc.measures, study.evidence)
+    links = link_table(sc.links, sc.objectives, sc.measures, study.evidence, study.indicators,
+                       alpha=study.analysis.alpha)
+    link_status = ({(r["driver"], r["outcome"]): r["link_status"] for r in links.to_dict("records")}
+                   if not links.empty else {})
+    fig = strategy_map_figure(sc.objectives, sc.perspectives, sc.links, node_status=status, link_status=link_status,
+                              title="Strategy map, coloured by the evidence of each objective's measures")
+    fig.savefig(rep.output_dir / "figures" / "strategy_map.svg", format="svg", metadata={"Date": None})
+    counts = pd.Series(status).value_counts()
+    rep.figure(fig, "strategy_map", caption="Strategy map: objectives by perspective, coloured by evidence",
+               alt="Strategy map with capability objectives at the bottom, processes in the middle and outcomes on "
+                   "top, arrows from drivers to outcomes; " + ", ".join(f"{n} {k.replace('_', ' ')}"
+                                                                        for k, n in counts.items()) + ".")
+
+
+def overview_section(rep: Report, study: Study) -> None:
+    """The overview dashboard: before and since the programme started."""
+    table = overview_table(study.evidence, study.summary, study.perspectives)
+    rep.figure(overview_figure(table), "dashboard_overview",
+               caption="Overview dashboard: each measure before and since the programme started",
+               alt="Table of every measure grouped by perspective with its mean before and since the programme, "
+                   "the change, the effect against expected with its interval, the SPC variation and assurance "
+                   "icons and the verdict.")
+    rep.table(table.drop(columns=["perspective", "variation_direction"]), "dashboard_overview",
+              caption="Overview dashboard (table)",
+              columns={"perspective_name": "perspective", "measure_id": "id", "cumulative_relative": "effect",
+                       "cumulative_relative_lower": "lower", "cumulative_relative_upper": "upper",
+                       "relative_change": "change"},
+              formats={"relative_change": "+.0%", "cumulative_relative": "+.0%", "cumulative_relative_lower": "+.0%",
+                       "cumulative_relative_upper": "+.0%"})
+
+
+def within_year_section(rep: Report, study: Study) -> None:
+    """The within-year monitoring dashboard: the latest months against target, with SPC icons."""
+    table = within_year_table(study.measures, study.evaluations)
+    rep.save_table(table, "dashboard_within_year")
+    names = dict(zip(study.measures["measure_id"], study.measures["name"]))
+    rep.figure(within_year_figure(within_year_results(study.evaluations), names), "dashboard_within_year",
+               caption=f"Within-year monitoring: the latest {MONITORING_MONTHS} months of each measure",
+               alt=f"Small control charts of the latest {MONITORING_MONTHS} months of every measure with centre "
+                   "line, process limits, target and the variation and assurance icons.")
+    if table.empty:
+        return
+    met = (table.dropna(subset=["target"]).groupby("measure_id", sort=False)
+           .agg(name=("name", "first"), months=("period", "size"), target=("target", "first"),
+                months_meeting_target=("target_met", "sum"), latest=("value", "last")).reset_index())
+    rep.table(met, "dashboard_within_year_targets", caption=f"Months meeting the target in the latest "
+                                                           f"{MONITORING_MONTHS} months",
+              columns={"months_meeting_target": "months meeting target", "latest": "latest value"})
+
+
+def perspective_sections(rep: Report, study: Study) -> None:
+    """A section per perspective with each measure's findings, ITS and SPC."""
+    from .data import PERSPECTIVES
+
+    names = study.perspectives.set_index("perspective_id")["name"]
+    order = list(study.perspectives.sort_values("order")["perspective_id"])
+    for perspective in [p for p in order if p in set(study.measures["perspective"])]:
+        rep.markdown(f"### {html.escape(str(names.get(perspective, PERSPECTIVES.get(perspective, ('', perspective))[1])))}")
+        for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
+            measure_section(rep, m, study.indicators[study.indicators["measure_id"] == m["measure_id"]],
+                            study.evaluations[m["measure_id"]], study.annotations)
+
+
+def balance_section(rep: Report, study: Study) -> None:
+    """Contributions of drivers to outcomes along the map, lead-lag association, and risks."""
+    sc = study.scorecard
+    if sc is None:
+        rep.markdown("*No scorecard was given, so there is no map to weigh contributions along.*")
+        return
+    links = link_table(sc.links, sc.objectives, sc.measures, study.evidence, study.indicators,
+                       alpha=study.analysis.alpha)
+    rep.save_table(links, "balance_links")
+    per_link = links.drop_duplicates(["driver", "outcome"])
+    rep.table(per_link[["outcome_name", "driver_name", "expected_sign", "driver_status", "contribution",
+                        "link_status"]], "balance_contributions",
+              caption="Drivers of each outcome: their evidence and contribution",
+              columns={"outcome_name": "outcome", "driver_name": "driver", "expected_sign": "expected sign",
+                       "driver_status": "driver evidence", "link_status": "lead-lag association"})
+    found = links[links["lead_lag_status"] != "unknown"]
+    lines = ["Lead-lag association between driver and outcome measures (pre-whitened cross-correlation at "
+             "lags 0 to 6 months; association, not proof of cause):"]
+    lines += [f"- {html.escape(str(s))}" for s in found["lead_lag_summary"]] or ["- none found at the chosen level."]
+    rep.markdown("\n".join(lines))
+    risks = risk_table(sc.risks, sc.links, sc.objectives, sc.measures)
+    rep.table(risks.drop(columns=["outcome"]), "balance_risks", caption="Risks attached to each outcome",
+              columns={"outcome_name": "outcome", "risk_id": "risk", "touches_via": "through"})
+
+
+def appendix(rep: Report) -> None:
+    """The reproducibility appendix: inputs with checksums, software versions."""
+    inputs, software = rep.manifest_tables()
+    rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
+    rep.table(software, "software", caption="Software and versions")

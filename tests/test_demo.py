@@ -13,7 +13,7 @@ from pss_analysis import demo
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "data" / "demo"
-FILES = ("measures.csv", "indicators.csv", "true_effects.csv", "README.md")
+FILES = ("measures.csv", "indicators.csv", "true_effects.csv", "scorecard.yaml", "README.md")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_constants() -> None:
 # ------------------------------------------------------- committed = output
 
 
-def test_generate_returns_the_four_files(generated: Path) -> None:
+def test_generate_returns_the_files(generated: Path) -> None:
     paths = demo.generate(generated, demo.DEFAULT_SEED)
     assert [p.name for p in paths] == list(FILES)
     assert all(p.is_file() for p in paths)
@@ -104,7 +104,7 @@ def test_readme_says_synthetic(generated: Path) -> None:
     assert "SYNTHETIC" in text
     assert "python -m pss_analysis.demo --seed 20180401" in text
     assert demo.PROGRAMME_START in text
-    for name in ("measures.csv", "indicators.csv", "true_effects.csv"):
+    for name in ("measures.csv", "indicators.csv", "true_effects.csv", "scorecard.yaml"):
         assert name in text
 
 
@@ -302,3 +302,28 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [Path(p).name for p in printed] == list(FILES)
     for name in FILES:
         assert (tmp_path / "cli" / name).read_bytes() == (COMMITTED / name).read_bytes()
+
+
+# ---------------------------------------------------------------- scorecard
+
+
+def test_scorecard_does_not_depend_on_the_seed(generated: Path, tmp_path: Path) -> None:
+    demo.generate(tmp_path / "other", demo.DEFAULT_SEED + 1)
+    assert (tmp_path / "other" / "scorecard.yaml").read_bytes() == (generated / "scorecard.yaml").read_bytes()
+
+
+def test_scorecard_measures_are_the_catalogue(generated: Path, tables: dict[str, pd.DataFrame]) -> None:
+    import yaml
+
+    text = (generated / "scorecard.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# SYNTHETIC demo scorecard")
+    raw = yaml.safe_load(text)
+    assert list(raw) == ["objectives", "measures", "links", "risks", "changes"]
+    m = tables["measures"]
+    assert [e["measure_id"] for e in raw["measures"]] == list(m["measure_id"])
+    for entry, row in zip(raw["measures"], m.to_dict("records"), strict=True):
+        for column in ("name", "unit", "kind", "multiplier", "improvement_direction", "description"):
+            assert entry[column] == row[column], (entry["measure_id"], column)
+    perspective = {o["objective_id"]: o["perspective_id"] for o in raw["objectives"]}
+    assert [perspective[e["objective_id"]] for e in raw["measures"]] == list(m["perspective"])
+    assert {c["date"][:7] for c in raw["changes"]} >= {demo.PROGRAMME_START, "2018-10"}

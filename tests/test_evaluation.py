@@ -17,7 +17,7 @@ from conftest import DEMO_DATA, DEMO_PARAMS
 @pytest.fixture(scope="module")
 def demo():
     params = load_params(DEMO_PARAMS)
-    measures = load_measures(params.data.measures)
+    measures = load_measures(DEMO_DATA / "measures.csv")
     indicators = load_indicators(params.data.indicators, measures)
     return params, measures, indicators
 

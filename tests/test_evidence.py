@@ -95,7 +95,7 @@ def test_objective_status_and_contributions():
 
 def test_demo_verdicts_agree_with_the_generators_truth():
     params = load_params(DEMO_PARAMS)
-    measures = load_measures(params.data.measures)
+    measures = load_measures(DEMO_DATA / "measures.csv")
     indicators = load_indicators(params.data.indicators, measures)
     evaluations = evaluate_measures(indicators, measures, params.analysis, params.programme.start)
     table = evidence_table(measures, indicators, evaluations).set_index("measure_id")
@@ -117,3 +117,20 @@ def test_demo_verdicts_agree_with_the_generators_truth():
     assert len(monitoring) == 12 * len(measures)
     su = monitoring[monitoring["measure_id"] == "su_satisfaction"]
     assert (su["target_met"] == (su["value"] >= 80)).all()  # 'increase' measure with target 80
+
+
+def test_scorecard_overrides_and_change_log_interruptions(tmp_path):
+    from pss_analysis.study import prepare_study
+
+    scorecard = (DEMO_DATA / "scorecard.yaml").read_text(encoding="utf-8")
+    scorecard = scorecard.replace("use_as_interruption: false", "use_as_interruption: true", 1)
+    (tmp_path / "scorecard.yaml").write_text(scorecard, encoding="utf-8")
+    params = load_params(DEMO_PARAMS, [f"data.scorecard={tmp_path / 'scorecard.yaml'}",
+                                       "analysis.change_log_interruptions=true",
+                                       "report.measures=[acs_bed_nights, emergency_los]",
+                                       "analysis.measures.emergency_los.its.family=gaussian"])
+    study = prepare_study(params)
+    extra = study.evaluations["acs_bed_nights"].its_options["interruptions"]
+    assert [str(p) for p in extra] and "2018-04" not in [str(p) for p in extra]  # start is not repeated
+    assert list(study.evidence["measure_id"]) == ["acs_bed_nights", "emergency_los"]
+    assert study.annotations and all(isinstance(p, pd.Period) for p, _ in study.annotations)

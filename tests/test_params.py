@@ -16,7 +16,8 @@ def test_demo_parameters_are_valid_and_paths_resolve():
     params = load_params(DEMO_PARAMS)
     assert params.programme.start == "2018-04"
     assert params.report.name == "demo"
-    assert params.data.measures.is_absolute() and params.data.measures.is_file()
+    assert params.data.scorecard.is_absolute() and params.data.scorecard.is_file()
+    assert params.data.measures is None
     assert params.report.to == ["html"]
 
 

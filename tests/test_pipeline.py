@@ -87,7 +87,7 @@ def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
 def test_manifest_checksums_match_the_inputs(demo_run):
     manifest = json.loads((demo_run.run_dir / "manifest.json").read_text())
     roles = {entry["role"]: entry for entry in manifest["inputs"]}
-    assert {"parameters", "data.measures", "data.indicators", "notebook"} <= set(roles)
+    assert {"parameters", "data.scorecard", "data.indicators", "notebook"} <= set(roles)
     for entry in manifest["inputs"]:
         assert hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     assert roles["data.indicators"]["path"] == str((DEMO_DATA / "indicators.csv").resolve())

@@ -13,50 +13,60 @@ CELLS = [
     ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
 params_file: str = "../params/demo.yaml"  # the parameter set (YAML)
 output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
-    ("code", '''from pss_analysis.data import PERSPECTIVES, load_indicators, load_measures, select_measures, summarise
-from pss_analysis.evaluation import evaluate_measures
+    ("code", '''from pss_analysis import sections
 from pss_analysis.report import Report
-from pss_analysis.sections import measure_section, methods_section, publish_evaluation_tables
+from pss_analysis.study import prepare_study
 
 rep = Report.open(params_file, output_dir)
-p = rep.params
-measures = load_measures(p.data.measures)
-indicators = load_indicators(p.data.indicators, measures)
-measures = select_measures(measures, p.report.measures)
-indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])]
-evaluations = evaluate_measures(indicators, measures, p.analysis, p.programme.start)
-publish_evaluation_tables(rep, evaluations)
+study = prepare_study(rep.params)
+sections.publish_evaluation_tables(rep, study.evaluations)
 rep.title_block()''', []),
-    ("markdown", '''## About this report
+    ("markdown", '''## Executive summary
 
-This report looks at each measure of the programme's scorecard before and after the programme
-started. It is produced by pss-analysis from the parameters and data listed below
-and in the reproducibility appendix, so that anyone can re-run it and get the same tables.''', []),
-    ("code", '''rep.table(rep.parameters_table(), "parameters", caption="Parameters of this run")''', []),
+Each measure of the scorecard gets a verdict - improved, deteriorated, no evidence of change, or
+not enough data - by the rules stated under Methods: did the measure move, after the programme
+started, beyond what its own history (trend and seasons) predicted? The verdicts are counted here
+by perspective of the Public Sector Scorecard.''', []),
+    ("code", "sections.executive_summary(rep, study)", []),
+    ("markdown", '''## Strategy map
+
+The objectives of the programme by perspective - capability at the bottom, processes in the middle,
+outcomes on top - with arrows from each driver to the outcome it should help. Each objective is
+coloured by the verdicts of its measures; each arrow by whether the measures move together as
+expected (association, not proof of cause).''', []),
+    ("code", "sections.strategy_map_section(rep, study)", []),
+    ("markdown", "## Overview dashboard: before and since the programme started", []),
+    ("code", "sections.overview_section(rep, study)", []),
+    ("markdown", '''## Within-year monitoring
+
+The latest twelve months of every measure on its control chart, against its target: is the process
+stable, and will it meet the target?''', []),
+    ("code", "sections.within_year_section(rep, study)", []),
+    ("markdown", '''## Measures, perspective by perspective
+
+For each measure: what it measures; what changed when the programme started, from an interrupted
+time series (a segmented regression that compares what happened with what the pre-programme trend
+predicted); and how the process behaves, from a statistical process control (SPC) chart with limits
+recalculated at the programme start. Dated changes from the programme's change log are marked on
+the charts.''', []),
+    ("code", "sections.perspective_sections(rep, study)", []),
+    ("markdown", '''## Balance of contributions and risks
+
+For every outcome on the map: the drivers that should move it, what their measures show, and whether
+they pulled in the expected direction (a positive contribution), against it (negative), or not at
+all; then the risks attached to the outcome, its measures or its drivers.''', []),
+    ("code", "sections.balance_section(rep, study)", []),
     ("markdown", '''## Data summary
 
-For every measure: the months covered, how many months fall before and since the programme start,
-and the average value in each period. A change in the averages is not by itself evidence that the
-programme worked: trends and seasons are taken into account in the analyses that follow.''', []),
-    ("code", '''summary = summarise(indicators, measures, p.programme.start)
-rep.table(summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before", "mean_after",
-                   "relative_change"]], "data_summary", caption="Each measure before and since the programme start",
+For every measure: the months covered, how many fall before and since the programme start, and the
+average value in each period.''', []),
+    ("code", '''rep.table(study.summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before",
+                         "mean_after", "relative_change"]], "data_summary",
+          caption="Each measure before and since the programme start",
           columns={"measure_id": "id", "name": "measure", "points_before": "months before",
                    "points_after": "months since", "mean_before": "mean before", "mean_after": "mean since",
                    "relative_change": "relative change"},
           formats={"relative_change": "+.1%"})''', []),
-    ("markdown", '''## Measures, perspective by perspective
-
-For each measure: what it measures; what changed when the programme started, from an
-interrupted time series (a segmented regression that compares what happened with what the
-pre-programme trend predicted); and how the process behaves, from a statistical process control
-(SPC) chart with limits recalculated at the programme start.''', []),
-    ("code", '''for perspective, group in measures.groupby("perspective", sort=False):
-    tier, label = PERSPECTIVES.get(perspective, ("", perspective))
-    rep.markdown(f"### {label}")
-    for m in group.to_dict("records"):
-        measure_section(rep, m, indicators[indicators["measure_id"] == m["measure_id"]],
-                        evaluations[m["measure_id"]])''', []),
     ("markdown", '''## Methods
 
 **Interrupted time series.** Each measure is modelled month by month as a segmented regression
@@ -75,17 +85,21 @@ from the mean and the mean moving range (XmR) or from the binomial (p) and Poiss
 distributions, recalculated at the programme start; special causes are a point beyond a limit, a
 run of six or more on one side of the centre line, six or more rising or falling, or two of three
 near a limit. The variation icon reads the latest point; the assurance icon compares the target
-with the latest limits.''', []),
-    ("code", '''methods_section(rep, measures, evaluations)''', []),
+with the latest limits.
+
+**Links between measures.** For each link of the strategy map, each driver measure is compared with
+each outcome measure by the cross-correlation of their month-to-month changes after pre-whitening
+(Box & Jenkins): an autoregressive filter fitted to the driver is applied to both series, and
+correlations at lags of 0 to 6 months are judged against Bonferroni-adjusted limits.''', []),
+    ("code", "sections.methods_section(rep, study)", []),
+    ("markdown", "## Parameters of this run", []),
+    ("code", '''rep.table(rep.parameters_table(), "parameters", caption="Parameters of this run")''', []),
     ("markdown", '''## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it. Re-running
 the same parameter file on files with the same checksums gives the same tables.''', []),
-    ("code", '''inputs, software = rep.manifest_tables()
-rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
-rep.table(software, "software", caption="Software and versions")''', []),
+    ("code", "sections.appendix(rep)", []),
 ]
-
 
 REPLICATION_CELLS = [
     ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
@@ -138,9 +152,9 @@ rep.figure(fig, "model4", caption="Model 4: observed rates, fitted model and the
     ("markdown", '''## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it.''', []),
-    ("code", '''inputs, software = rep.manifest_tables()
-rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
-rep.table(software, "software", caption="Software and versions")''', []),
+    ("code", '''from pss_analysis.sections import appendix
+
+appendix(rep)''', []),
 ]
 
 NOTEBOOKS = {"report.ipynb": CELLS, "replication_bernal2017.ipynb": REPLICATION_CELLS}
