@@ -54,8 +54,9 @@ __all__ = [
 MIN_COMMON_POINTS = 24  # two years of monthly data; the project's floor (Box & Jenkins advise >= 50)
 DEFAULT_MAX_LAG = 6  # half a year of monthly lags: effects of service changes expected within months
 DEFAULT_MAX_ORDER = 12  # one year of monthly AR lags (captures an annual pattern left after differencing)
-AR_ORDER_FRACTION = 4  # the AR order p must stay below n / 4 (rule of thumb, Box, Jenkins & Reinsel)
+AR_ORDER_FRACTION = 4  # AR order p < n/4 (brief; Box & Jenkins use autocorrelations only up to lag n/4)
 MIN_PREWHITEN_POINTS = 5  # smallest n for which p < n/4 still allows an AR(1)
+PERFECT_FIT_TOLERANCE = 1e-12  # innovation variance / variance below which an AR fit is exact (numerical floor)
 DEFAULT_ALPHA = 0.05  # two-sided 5% level: the ±1.96/√n limits of Box, Jenkins & Reinsel
 ADJUSTMENTS = ("none", "bonferroni")
 """Multiple-lag adjustments known to :func:`cross_correlation` (``bonferroni``: alpha / number of lags)."""
@@ -185,10 +186,12 @@ def _autocovariances(z: np.ndarray, max_lag: int) -> np.ndarray:
 def _levinson_durbin(acov: np.ndarray, order: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Yule-Walker AR coefficients and innovation variances for every order 0..order (Levinson-Durbin)."""
     coefs: list[np.ndarray] = [np.zeros(0)]
-    variances = np.empty(order + 1)
+    variances = np.full(order + 1, np.inf)  # orders never reached stay at +inf (never chosen by AIC)
     variances[0] = acov[0]
     phi = np.zeros(0)
     for p in range(1, order + 1):
+        if variances[p - 1] <= PERFECT_FIT_TOLERANCE * acov[0]:  # predicted exactly: higher orders add nothing
+            break
         reflection = (acov[p] - np.dot(phi, acov[p - 1:0:-1])) / variances[p - 1]
         phi = np.concatenate([phi - reflection * phi[::-1], [reflection]])
         variances[p] = variances[p - 1] * (1.0 - reflection**2)
@@ -240,8 +243,7 @@ def prewhiten(x: Any, *, max_order: int = DEFAULT_MAX_ORDER) -> tuple[Any, np.nd
                                   expected="a series that varies", found="constant values")
     top = min(max_order, int(np.ceil(n / AR_ORDER_FRACTION)) - 1)  # p < n / 4
     coefs, variances = _levinson_durbin(acov, top)
-    with np.errstate(divide="ignore"):
-        aic = n * np.log(np.maximum(variances, np.finfo(float).tiny)) + 2 * np.arange(top + 1)
+    aic = n * np.log(np.maximum(variances, np.finfo(float).tiny)) + 2 * np.arange(top + 1)
     order = int(np.argmin(aic))
     phi = coefs[order]
     residuals = _apply_filter(values, phi)

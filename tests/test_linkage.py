@@ -152,6 +152,17 @@ def test_negated_outcome_agrees_with_a_negative_sign(seed):
     assert ev["ccf_at_best"] < -ev["limit"]
 
 
+def test_same_month_link_and_plain_arrays():
+    rng = np.random.default_rng(3)
+    driver = np.cumsum(rng.standard_normal(40))
+    outcome = -2.0 * driver + 0.5 * rng.standard_normal(40)
+    ev = link_evidence(driver, outcome, expected_sign="-", driver_name="staff training",
+                       outcome_name="readmissions")
+    assert ev["best_lag"] == 0 and ev["agrees"] is True
+    assert ev["summary"] == ("Changes in staff training tend to go with changes in readmissions in the same "
+                             "period in the expected direction (association, not proof of cause).")
+
+
 def test_independent_ar1_series_give_false_alarms_near_the_nominal_rate():
     alarms = 0
     per_lag = 0
