@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "TERM_LABELS",
+__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "money", "TERM_LABELS",
            "VARIATION_WORDS", "ASSURANCE_WORDS"]
 
 #: Plain-English names of the ITS terms.
@@ -52,6 +52,14 @@ def quantity(value: float) -> str:
     digits = 2 - int(math.floor(math.log10(abs(value))))
     rounded = round(value, digits)
     return f"{rounded:,.{digits}f}" if digits > 0 else f"{rounded:,.0f}"
+
+
+def money(value: float) -> str:
+    """Pounds to three significant figures: 2115662 -> '£2.12 million', 845123 -> '£845,000'."""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"£{quantity(magnitude / 1e6)} million"
+    return f"£{quantity(magnitude)}"
 
 
 def count_noun(unit: str) -> str:

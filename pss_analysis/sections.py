@@ -22,7 +22,7 @@ from .study import Study
 from .figures.its import its_figure
 from .figures.spc import spc_figure
 from .figures.timeseries import timeseries_figure
-from .narrative import TERM_LABELS, its_sentence, spc_sentence
+from .narrative import TERM_LABELS, its_sentence, money, spc_sentence
 from .report import Report
 
 __all__ = ["measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
@@ -151,12 +151,13 @@ def executive_summary(rep: Report, study: Study) -> None:
         names = study.evidence.loc[study.evidence["verdict"] == verdict, "name"]
         if len(names):
             lines.append(f"\n**{heading}:** " + "; ".join(html.escape(n) for n in names) + ".")
-    money = study.evidence.dropna(subset=["money"])
-    for r in money[money["money_unit"] == "£"].to_dict("records"):
-        lines.append(f"\n*Value for money:* {html.escape(r['name'])}: about £{abs(r['money']):,.0f} "
+    level = f"{round((1 - study.analysis.alpha) * 100):d}%"
+    costed = study.evidence.dropna(subset=["money"])
+    for r in costed[costed["money_unit"] == "£"].to_dict("records"):
+        low, high = sorted((abs(r["money_lower"]), abs(r["money_upper"])))
+        lines.append(f"\n*Value for money:* {html.escape(r['name'])}: about {money(r['money'])} "
                      f"{'saved' if r['money'] < 0 else 'extra cost'} over {int(r['cumulative_months'])} months "
-                     f"(95% CI £{min(abs(r['money_lower']), abs(r['money_upper'])):,.0f} to "
-                     f"£{max(abs(r['money_lower']), abs(r['money_upper'])):,.0f}), at the measure's unit cost.")
+                     f"({level} CI {money(low)} to {money(high)}), at the measure's unit cost.")
     rep.markdown("\n".join(lines))
 
 

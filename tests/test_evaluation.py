@@ -8,7 +8,7 @@ import pytest
 
 from pss_analysis.data import load_indicators, load_measures
 from pss_analysis.evaluation import evaluate_measures, its_options, newey_west_lags, spc_options
-from pss_analysis.narrative import its_sentence, percent, quantity, spc_sentence
+from pss_analysis.narrative import its_sentence, money, percent, quantity, spc_sentence
 from pss_analysis.params import load_params
 
 from conftest import DEMO_DATA, DEMO_PARAMS
@@ -97,6 +97,7 @@ def test_its_sentence_in_plain_english():
 def test_number_wording():
     assert percent(0.113) == "11%" and percent(0.061) == "6.1%" and percent(-0.02, signed=True) == "−2.0%"
     assert quantity(2563.4) == "2,560" and quantity(0.01234) == "0.0123" and quantity(12.345) == "12.3"
+    assert money(2115662) == "£2.12 million" and money(-845123) == "£845,000"
 
 
 def test_spc_sentence_reads_the_latest_phase():
