@@ -713,7 +713,8 @@ class ItsResult:
 
         Units: the outcome's own (counts for count families; proportions successes/trials for
         binomial families). ``per``: with an offset, give values as rates per ``per`` units of
-        offset (e.g. ``per=100_000``).
+        offset (e.g. ``per=100_000``); for binomial families, proportions times ``per`` (e.g.
+        ``per=100`` for percentages).
         """
         rows = self._rows
         out = pd.DataFrame({k: rows[k] for k in ("group", "time", "t", "phase", "segment", "in_fit")})
@@ -723,12 +724,15 @@ class ItsResult:
         q = self._quantiles["ci"]
         scale = np.ones(len(rows["t"]))
         if per is not None:
-            if self.specification["offset"] is None:
+            if self.specification["denominator"] is not None:
+                scale = scale * float(per)
+            elif self.specification["offset"] is None:
                 raise ParameterError(
-                    "rates need an offset, and this model has none", key="per",
+                    "rates need an offset (or a binomial denominator), and this model has none", key="per",
                     expected="per=None", found=per,
                 )
-            scale = float(per) / rows["exposure"]
+            else:
+                scale = float(per) / rows["exposure"]
         observed = rows["y"]
         if self.specification["denominator"] is not None:
             observed = observed / rows["trials"]

@@ -71,9 +71,9 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
     rep.markdown("\n\n".join(lines))
 
     if its is not None:
-        per = float(measure["multiplier"]) if evaluation.its_options.get("offset") else None
-        ylabel = unit if per is not None or measure["kind"] in ("mean", "amount", "count") else \
-            f"{unit} (as a proportion: 0.5 = 50%)"
+        scaled = evaluation.its_options.get("offset") or evaluation.its_options.get("denominator")
+        per = float(measure["multiplier"]) if scaled else None
+        ylabel = unit
         fig = its_figure(its, title=name, ylabel=ylabel, rate_per=per, annotations=annotations or None)
         rep.figure(fig, f"its_{mid}", caption=f"{name}: observed, model fit and expected without the programme",
                    alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
@@ -180,6 +180,10 @@ def strategy_map_section(rep: Report, study: Study) -> None:
                alt="Strategy map with capability objectives at the bottom, processes in the middle and outcomes on "
                    "top, arrows from drivers to outcomes; " + ", ".join(f"{n} {k.replace('_', ' ')}"
                                                                         for k, n in counts.items()) + ".")
+    if not sc.changes.empty:
+        rep.table(sc.changes[["change_id", "month", "where", "what", "use_as_interruption"]], "change_log",
+                  caption="Change log: what the programme changed, where and when (marked on every chart by its id)",
+                  columns={"change_id": "id", "use_as_interruption": "tested as an interruption"})
 
 
 def overview_section(rep: Report, study: Study) -> None:

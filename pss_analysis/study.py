@@ -38,10 +38,13 @@ class Study:
 
     @property
     def annotations(self) -> list[tuple[pd.Period, str]]:
-        """The change log as (month, what) pairs for the charts (empty without a scorecard)."""
+        """The change log as (month, change id) pairs for the charts (empty without a scorecard).
+
+        Charts are labelled with the short id; the change log table says what each id was.
+        """
         if self.scorecard is None or self.scorecard.changes.empty:
             return []
-        return [(row.period, str(row.what)) for row in self.scorecard.changes.itertuples()]
+        return [(row.period, str(row.change_id)) for row in self.scorecard.changes.itertuples()]
 
 
 def _merge(base: dict[str, Any], given: ItsOptions | SpcOptions) -> dict[str, Any]:

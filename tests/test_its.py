@@ -936,3 +936,16 @@ def test_module_boundaries():
     assert not any(m.startswith("statsmodels") for m in figure_imports)
     assert not any(m.startswith("matplotlib.pyplot") for m in figure_imports)
     assert not any(m.startswith("matplotlib") for m in its_imports)
+
+
+def test_binomial_predictions_can_be_scaled_to_percentages():
+    rng = np.random.default_rng(3)
+    t = np.arange(1, 41)
+    n = np.full(40, 200)
+    y = rng.binomial(n, np.where(t >= 21, 0.6, 0.5))
+    data = pd.DataFrame({"t": t, "y": y, "n": n})
+    res = fit_its(data, "y", "t", 21, family="quasibinomial", denominator="n")
+    plain, pct = res.predictions(), res.predictions(per=100)
+    assert np.allclose(pct["observed"], 100 * y / n)
+    assert np.allclose(pct["fitted"], 100 * plain["fitted"]) and np.allclose(pct["counterfactual_upper"],
+                                                                          100 * plain["counterfactual_upper"])
