@@ -1,6 +1,6 @@
 """Load and check the measure catalogue and the indicator table.
 
-Two CSV files feed a report:
+Two tables feed a report (each a CSV, an Excel workbook or a Parquet file):
 
 ``measures.csv`` — one row per measure::
 
@@ -12,26 +12,51 @@ Two CSV files feed a report:
 
 ``indicators.csv`` — long format, one row per measure and month::
 
-    measure_id, period (YYYY-MM), numerator, denominator
+    measure_id, period, numerator, denominator
 
-Problems are raised as :class:`~pss_analysis.errors.DataValidationError`
-naming the file, the row (as a spreadsheet shows it: the header is row 1)
-and the column, what was expected and what was found.
+``period`` is a month (``2016-04``, ``Apr 2016``) or a date (taken as its
+month); see :mod:`pss_analysis.periods`.
+
+Every table is checked by :mod:`pss_analysis.validation` before use, and all
+problems are collected: errors stop the load with one
+:class:`~pss_analysis.errors.DataValidationError` listing them (one line each,
+naming the file, the row as a spreadsheet shows it, the column, what was
+expected and what was found); warnings (a byte-order mark, a header row below
+the first line, gaps in a measure's months) are returned by the ``*_checked``
+loaders and issued as :class:`~pss_analysis.errors.PssWarning` by the plain
+ones.
 """
 
 from __future__ import annotations
 
+import difflib
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import difflib
+from .errors import ParameterError, PssWarning
+from .validation import (
+    ValidationReport,
+    check_catalogue,
+    check_counts,
+    check_denominators,
+    check_duplicates,
+    check_gaps,
+    check_known_values,
+    check_not_above,
+    check_required_text,
+    parse_numbers,
+    parse_period_column,
+    read_table,
+    require_columns,
+)
 
-from .errors import DataValidationError, ParameterError
-
-__all__ = ["KINDS", "DIRECTIONS", "PERSPECTIVES", "load_measures", "load_indicators", "summarise",
-           "select_measures"]
+__all__ = ["KINDS", "DIRECTIONS", "PERSPECTIVES", "COUNT_KINDS", "RATIO_KINDS", "MEASURE_COLUMNS",
+           "INDICATOR_COLUMNS", "load_measures", "load_measures_checked", "load_indicators",
+           "load_indicators_checked", "check_indicators", "summarise", "select_measures"]
 
 #: Measure kinds: how the value shown is computed from numerator and denominator.
 KINDS = {
@@ -61,73 +86,133 @@ PERSPECTIVES = {
 MEASURE_COLUMNS = ("measure_id", "name", "perspective", "unit", "kind", "multiplier",
                    "improvement_direction", "target", "unit_cost", "description")
 INDICATOR_COLUMNS = ("measure_id", "period", "numerator", "denominator")
-_HEADER_ROWS = 1  # the spreadsheet row number of a data row is its index + 2
+_REQUIRED_TEXT = ("measure_id", "name", "perspective", "kind", "improvement_direction")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataValidationError("the file is not UTF-8 text", file=str(path),
-                                  expected="UTF-8", found=f"byte {exc.object[exc.start]:#x}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"cannot read the CSV: {exc}", file=str(path)) from None
+def _warn(report: ValidationReport) -> None:
+    for problem in report.warnings:
+        warnings.warn(str(problem), PssWarning, stacklevel=3)
 
 
-def _require_columns(frame: pd.DataFrame, required: tuple[str, ...], path: Path) -> None:
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise DataValidationError("missing column" + ("s" if len(missing) > 1 else ""),
-                                  file=str(path), column=", ".join(missing),
-                                  expected=", ".join(required), found=", ".join(frame.columns))
+def load_measures_checked(path: str | Path) -> tuple[pd.DataFrame, ValidationReport]:
+    """Read and check the measure catalogue; returns it and the report of warnings.
 
-
-def _row(index: int) -> int:
-    return int(index) + _HEADER_ROWS + 1
-
-
-def _numbers(frame: pd.DataFrame, column: str, path: Path, *, blank_ok: bool) -> pd.Series:
-    text = frame[column].str.strip()
-    values = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    bad = values.isna() & (text != "")
-    if bad.any():
-        i = bad.idxmax()
-        raise DataValidationError("not a number", file=str(path), row=_row(i), column=column,
-                                  found=frame.at[i, column])
-    if not blank_ok and values.isna().any():
-        i = values.isna().idxmax()
-        raise DataValidationError("a value is required", file=str(path), row=_row(i), column=column,
-                                  expected="a number", found="")
-    return values.astype(float)
+    Raises :class:`~pss_analysis.errors.DataValidationError` listing every error.
+    """
+    path = Path(path)
+    report = ValidationReport()
+    frame = read_table(path, expected=MEASURE_COLUMNS, report=report, what="measure catalogue")
+    if not require_columns(frame, MEASURE_COLUMNS, path, report):
+        report.raise_if_errors()
+    frame = frame.copy()
+    for column in _REQUIRED_TEXT:
+        frame[column] = check_required_text(frame, column, path, report)
+    check_duplicates(frame[frame["measure_id"] != ""], ["measure_id"], path, report)
+    check_known_values(frame["kind"], tuple(KINDS), "kind", path, report)
+    check_known_values(frame["improvement_direction"], DIRECTIONS, "improvement_direction", path, report)
+    frame["multiplier"] = parse_numbers(frame, "multiplier", path, report).fillna(1.0)
+    frame["target"] = parse_numbers(frame, "target", path, report)
+    frame["unit_cost"] = parse_numbers(frame, "unit_cost", path, report)
+    report.raise_if_errors()
+    for column in frame.columns:
+        if column not in ("multiplier", "target", "unit_cost"):
+            frame[column] = frame[column].astype(str)
+    return frame.reset_index(drop=True), report
 
 
 def load_measures(path: str | Path) -> pd.DataFrame:
     """Read and check the measure catalogue; returns it with numeric columns parsed."""
+    frame, report = load_measures_checked(path)
+    _warn(report)
+    return frame
+
+
+def check_indicators(
+    frame: pd.DataFrame,
+    measures: pd.DataFrame,
+    *,
+    file: str = "indicators",
+    measures_file: str = "measures",
+    breakdowns: Sequence[str] = (),
+    require_all: bool = True,
+    report: ValidationReport | None = None,
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Check an indicator table already in memory (read from a file, or computed).
+
+    ``frame`` has ``measure_id, period, numerator, denominator`` (text or
+    typed) and any ``breakdowns`` columns; its index names the rows in
+    messages. Checks: missing columns, blank ids, unparseable periods and
+    numbers, measures not in the catalogue and (with ``require_all``)
+    catalogue measures without data, duplicated (measure, period,
+    breakdowns), gaps in each series' months (warning), counts that are
+    negative or fractional, zero or missing denominators where the kind
+    needs one, numerators above denominators for proportions.
+
+    Returns ``measure_id, period`` (monthly Period), the breakdown columns,
+    ``numerator, denominator`` (floats; denominator NaN where the kind has
+    none) and ``value`` (see :data:`KINDS`), sorted by catalogue order,
+    breakdowns and period, with the report. Raises
+    :class:`~pss_analysis.errors.DataValidationError` listing every error.
+    """
+    report = ValidationReport() if report is None else report
+    breakdowns = list(breakdowns)
+    required = [*INDICATOR_COLUMNS, *breakdowns]
+    if not require_columns(frame, required, file, report):
+        report.raise_if_errors()
+    ids = check_required_text(frame, "measure_id", file, report)
+    periods = parse_period_column(frame, "period", file, report, freq="M")
+    num = parse_numbers(frame, "numerator", file, report, required=True)
+    den = parse_numbers(frame, "denominator", file, report)
+    known = check_catalogue(ids, measures["measure_id"], file, report,
+                            catalogue_file=f"the catalogue ({measures_file})", require_all=require_all)
+
+    typed = pd.DataFrame({"measure_id": ids, "period": periods}, index=frame.index)
+    for column in breakdowns:
+        typed[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+    keyed = typed[known & periods.notna()]
+    check_duplicates(keyed, ["measure_id", *breakdowns, "period"], file, report, column="period")
+    check_gaps(keyed, "period", ["measure_id", *breakdowns], file, report)
+
+    info = measures.set_index("measure_id")
+    kind = ids.map(info["kind"]).where(known)
+    needs_den = kind.isin(RATIO_KINDS)
+    check_denominators(den, needs_den, "denominator", file, report)
+    check_counts(num, kind.isin(COUNT_KINDS) & num.notna(), "numerator", file, report)
+    check_not_above(num, den, (kind == "proportion") & num.notna() & den.notna(), "numerator", file, report)
+    report.raise_if_errors()
+
+    multiplier = ids.map(info["multiplier"]).astype(float)
+    typed["numerator"] = num
+    typed["denominator"] = den.where(needs_den)
+    typed["value"] = np.where(needs_den, num / den, num) * multiplier
+    order = {m: k for k, m in enumerate(measures["measure_id"])}
+    typed["measure_id"] = typed["measure_id"].astype(str)
+    typed = typed.assign(_order=typed["measure_id"].map(order)).sort_values(["_order", *breakdowns, "period"],
+                                                                          kind="stable")
+    columns = ["measure_id", "period", *breakdowns, "numerator", "denominator", "value"]
+    return typed.reset_index(drop=True)[columns], report
+
+
+def load_indicators_checked(
+    path: str | Path,
+    measures: pd.DataFrame,
+    *,
+    measures_file: str = "measures",
+    breakdowns: Sequence[str] = (),
+    require_all: bool = True,
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Read (CSV, Excel or Parquet) and check the indicator table; returns it and the report.
+
+    See :func:`check_indicators` for the checks and the returned columns; the
+    report also has the reading problems (encoding, byte-order mark, header
+    row). Raises :class:`~pss_analysis.errors.DataValidationError` listing
+    every error.
+    """
     path = Path(path)
-    frame = _read_csv(path)
-    _require_columns(frame, MEASURE_COLUMNS, path)
-    frame = frame.copy()
-    for column in ("measure_id", "name", "perspective", "kind", "improvement_direction"):
-        frame[column] = frame[column].str.strip()
-        empty = frame[column] == ""
-        if empty.any():
-            raise DataValidationError("a value is required", file=str(path), row=_row(empty.idxmax()),
-                                      column=column, found="")
-    dup = frame["measure_id"].duplicated()
-    if dup.any():
-        i = dup.idxmax()
-        raise DataValidationError("duplicated measure id", file=str(path), row=_row(i),
-                                  column="measure_id", expected="unique ids", found=frame.at[i, "measure_id"])
-    for column, allowed in (("kind", tuple(KINDS)), ("improvement_direction", DIRECTIONS)):
-        bad = ~frame[column].isin(allowed)
-        if bad.any():
-            i = bad.idxmax()
-            raise DataValidationError("unknown value", file=str(path), row=_row(i), column=column,
-                                      expected="one of " + ", ".join(allowed), found=frame.at[i, column])
-    frame["multiplier"] = _numbers(frame, "multiplier", path, blank_ok=True).fillna(1.0)
-    frame["target"] = _numbers(frame, "target", path, blank_ok=True)
-    frame["unit_cost"] = _numbers(frame, "unit_cost", path, blank_ok=True)
-    return frame.reset_index(drop=True)
+    report = ValidationReport()
+    frame = read_table(path, expected=[*INDICATOR_COLUMNS, *breakdowns], report=report, what="indicator table")
+    return check_indicators(frame, measures, file=str(path), measures_file=measures_file, breakdowns=breakdowns,
+                            require_all=require_all, report=report)
 
 
 def load_indicators(path: str | Path, measures: pd.DataFrame, *, measures_file: str = "measures") -> pd.DataFrame:
@@ -136,68 +221,13 @@ def load_indicators(path: str | Path, measures: pd.DataFrame, *, measures_file: 
     Returns columns ``measure_id, period`` (pandas monthly Period), ``numerator,
     denominator`` (floats; denominator NaN where the kind has none) and
     ``value`` (the displayed value: see :data:`KINDS`), sorted by catalogue
-    order and period.
+    order and period. Warnings are issued as
+    :class:`~pss_analysis.errors.PssWarning`; use
+    :func:`load_indicators_checked` to get them as a report.
     """
-    path = Path(path)
-    frame = _read_csv(path)
-    _require_columns(frame, INDICATOR_COLUMNS, path)
-    frame = frame.copy()
-    frame["measure_id"] = frame["measure_id"].str.strip()
-    periods = pd.PeriodIndex(pd.to_datetime(frame["period"].str.strip(), format="%Y-%m", errors="coerce"), freq="M")
-    bad = periods.isna()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataValidationError("unparseable period", file=str(path), row=_row(i), column="period",
-                                  expected="a month as YYYY-MM", found=frame.at[i, "period"])
-    frame["period"] = periods
-    frame["numerator"] = _numbers(frame, "numerator", path, blank_ok=False)
-    frame["denominator"] = _numbers(frame, "denominator", path, blank_ok=True)
-
-    known = set(measures["measure_id"])
-    unknown = ~frame["measure_id"].isin(known)
-    if unknown.any():
-        i = unknown.idxmax()
-        raise DataValidationError(f"measure not in the catalogue ({measures_file})", file=str(path),
-                                  row=_row(i), column="measure_id", found=frame.at[i, "measure_id"])
-    absent = sorted(known - set(frame["measure_id"]))
-    if absent:
-        raise DataValidationError("measure in the catalogue has no data", file=str(path),
-                                  column="measure_id", found=", ".join(absent))
-    dup = frame.duplicated(["measure_id", "period"])
-    if dup.any():
-        i = dup.idxmax()
-        raise DataValidationError("duplicated measure and period", file=str(path), row=_row(i),
-                                  column="period", found=f"{frame.at[i, 'measure_id']} {frame.at[i, 'period']}")
-
-    info = measures.set_index("measure_id")
-    kind = frame["measure_id"].map(info["kind"])
-    needs_den = kind.isin(RATIO_KINDS)
-    den = frame["denominator"]
-    missing_den = needs_den & (den.isna() | (den <= 0))
-    if missing_den.any():
-        i = missing_den.idxmax()
-        raise DataValidationError("zero or missing denominator", file=str(path), row=_row(i),
-                                  column="denominator", expected="a positive number",
-                                  found=frame.at[i, "denominator"] if not pd.isna(den[i]) else "")
-    counts = kind.isin(COUNT_KINDS)
-    num = frame["numerator"]
-    bad_count = counts & ((num < 0) | (num != np.floor(num)))
-    if bad_count.any():
-        i = bad_count.idxmax()
-        raise DataValidationError("counts must be whole numbers of zero or more", file=str(path), row=_row(i),
-                                  column="numerator", found=num[i])
-    over = (kind == "proportion") & (num > den)
-    if over.any():
-        i = over.idxmax()
-        raise DataValidationError("numerator above denominator for a proportion", file=str(path), row=_row(i),
-                                  column="numerator", expected=f"at most {den[i]:g}", found=num[i])
-
-    multiplier = frame["measure_id"].map(info["multiplier"])
-    frame["denominator"] = den.where(needs_den)
-    frame["value"] = np.where(needs_den, num / den, num) * multiplier
-    order = {m: k for k, m in enumerate(measures["measure_id"])}
-    frame = frame.assign(_order=frame["measure_id"].map(order)).sort_values(["_order", "period"])
-    return frame.drop(columns="_order").reset_index(drop=True)[[*INDICATOR_COLUMNS, "value"]]
+    frame, report = load_indicators_checked(path, measures, measures_file=measures_file)
+    _warn(report)
+    return frame
 
 
 def summarise(indicators: pd.DataFrame, measures: pd.DataFrame, start: str) -> pd.DataFrame:
