@@ -53,6 +53,8 @@ decimals, so the bytes do not depend on last-bit differences in ``exp``.
 
 from __future__ import annotations
 
+import copy
+
 import argparse
 import math
 import sys
@@ -634,7 +636,14 @@ _Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
 
 
 def scorecard_definition() -> dict[str, list[dict[str, object]]]:
-    """The demo scorecard as a mapping shaped like ``scorecard.yaml`` (measures from the catalogue)."""
+    """The demo scorecard as a mapping shaped like ``scorecard.yaml`` (measures from the catalogue).
+
+    Measures that the synthetic record-level extract reproduces carry their ``indicator:``
+    definition (:data:`pss_analysis.demo_records.DEFINITIONS`), so the report computes them from
+    the records.
+    """
+    from .demo_records import DEFINITIONS  # demo_records builds on this module
+
     perspective_of = {o[0]: o[1] for o in _OBJECTIVES}
     measures = []
     for m in _CATALOGUE:
@@ -647,6 +656,8 @@ def scorecard_definition() -> dict[str, list[dict[str, object]]]:
             "target": m.target, "unit_cost": m.unit_cost, "data_source": m.data_source, "owner": m.owner,
             "description": m.description,
         }
+        if m.measure_id in DEFINITIONS:
+            entry["indicator"] = copy.deepcopy(DEFINITIONS[m.measure_id])  # no YAML anchors between measures
         measures.append({k: v for k, v in entry.items() if v not in (None, "")})
     return {
         "objectives": [{"objective_id": oid, "name": name, "perspective_id": persp, "description": text}

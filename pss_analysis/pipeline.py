@@ -198,7 +198,7 @@ def run(
         # 2. prepare ------------------------------------------------------
         t0 = begin("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data")
         run_dir = folder.create()
-        if params.data.indicators is not None:
+        if params.data.scorecard is not None or params.data.measures is not None:
             load_inputs(params)  # every input checked before any notebook runs
         resolved = run_dir / "params.yaml"
         resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True),

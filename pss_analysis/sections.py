@@ -8,6 +8,7 @@ every figure in ``figures/``). Notebooks stay thin: they call these.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
@@ -25,7 +26,7 @@ from .figures.timeseries import timeseries_figure
 from .narrative import TERM_LABELS, its_sentence, money, spc_sentence
 from .report import Report
 
-__all__ = ["measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
+__all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
            "strategy_map_section", "overview_section", "within_year_section", "perspective_sections",
            "balance_section", "appendix"]
 
@@ -115,7 +116,10 @@ def publish_evaluation_tables(rep: Report, evaluations: Mapping[str, MeasureEval
 
 
 def methods_section(rep: Report, study: Study) -> None:
-    """The verdict rules and the model and chart used for each measure, as tables a reader can check."""
+    """The verdict rules, indicator definitions and the model and chart used for each measure."""
+    if not study.definitions.empty:
+        rep.table(study.definitions, "methods_indicator_definitions",
+                  caption="Indicators computed from record-level data: definitions a reader can check")
     rep.table(pd.DataFrame({"rule": list(VERDICT_RULES)}), "methods_verdict_rules",
               caption="How each measure's verdict is decided")
     rows = []
@@ -137,6 +141,17 @@ def methods_section(rep: Report, study: Study) -> None:
               columns={"its_family": "ITS family", "its_offset": "offset", "its_seasonality": "seasonality",
                        "its_autocorrelation": "autocorrelation", "its_extra_interruptions": "extra interruptions",
                        "spc_chart": "SPC chart", "spc_rules": "SPC rules"})
+
+
+def data_quality_section(rep: Report, study: Study) -> None:
+    """The data-quality warnings found while loading the inputs (errors would have stopped the run)."""
+    quality = study.data_quality
+    if quality.empty:
+        rep.markdown("No data-quality problems were found in the inputs.")
+        return
+    shown = quality.assign(file=quality["file"].map(lambda f: Path(str(f)).name if f else ""))
+    rep.table(shown[["severity", "check", "file", "row", "column", "message"]], "data_quality",
+              caption="Data-quality warnings (the run went ahead; errors would have stopped it)")
 
 
 def executive_summary(rep: Report, study: Study) -> None:

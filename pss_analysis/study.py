@@ -12,12 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from .data import load_indicators, load_measures, select_measures, summarise
-from .errors import ParameterError
+from .data import check_indicators, load_indicators_checked, load_measures_checked, select_measures, summarise
+from .errors import DataValidationError, ParameterError
+from .indicators import compute_indicators_checked, definitions_table, parse_definitions
 from .evaluation import MeasureEvaluation, evaluate_measures
 from .evidence import evidence_table
 from .params import Analysis, ItsOptions, MeasureOptions, Params, SpcOptions
 from .scorecard import Scorecard, default_perspectives, load_scorecard
+from .validation import ValidationReport
 
 __all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
 
@@ -35,6 +37,8 @@ class Study:
     evaluations: dict[str, MeasureEvaluation]
     evidence: pd.DataFrame
     summary: pd.DataFrame
+    data_quality: pd.DataFrame
+    definitions: pd.DataFrame
 
     @property
     def annotations(self) -> list[tuple[pd.Period, str]]:
@@ -69,37 +73,107 @@ def analysis_with_scorecard(analysis: Analysis, scorecard: Scorecard, start: str
 
 @dataclass(frozen=True)
 class Inputs:
-    """The loaded and checked inputs: scorecard (or None), catalogue, perspectives, indicators."""
+    """The loaded and checked inputs.
+
+    ``indicators`` is the one table every analysis reads: rows computed from record-level data
+    (measures with an ``indicator:`` definition in the scorecard) and rows from the aggregate
+    table (``data.indicators``) for the others. ``data_quality`` lists every warning found while
+    loading (errors stop the run); ``definitions`` is the plain-English table of the record-level
+    definitions for the methods appendix.
+    """
 
     scorecard: Scorecard | None
     measures: pd.DataFrame
     perspectives: pd.DataFrame
     indicators: pd.DataFrame
     analysis: Analysis
+    data_quality: pd.DataFrame
+    definitions: pd.DataFrame
+
+
+_COMPUTED = "computed from data.files"
+
+
+def _computed_indicators(scorecard: Scorecard | None, params: Params, catalogue: pd.DataFrame,
+                         report: ValidationReport) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Measures defined from record-level data: their indicator rows and the definitions table."""
+    if scorecard is None:
+        return None, pd.DataFrame()
+    mappings = {r.measure_id: r.indicator for r in scorecard.measures.itertuples() if r.indicator}
+    if not mappings:
+        return None, pd.DataFrame()
+    definitions = parse_definitions(mappings, file=str(params.data.scorecard))
+    computed, computed_report = compute_indicators_checked(definitions, params.data.files)
+    report.extend(computed_report)
+    computed = computed[["measure_id", "period", "numerator", "denominator"]]
+    checked, check_report = check_indicators(computed, catalogue, file=_COMPUTED, require_all=False)
+    report.extend(check_report)
+    return checked, definitions_table(definitions)
+
+
+def _compare_sources(computed: pd.DataFrame, aggregate: pd.DataFrame, report: ValidationReport) -> None:
+    """A measure both computed from records and given in the aggregate table: the two must agree."""
+    both = computed.merge(aggregate, on=["measure_id", "period"], suffixes=("", "_table"))
+    for column in ("numerator", "denominator"):
+        a, b = both[column], both[f"{column}_table"]
+        differ = ~((a - b).abs() <= 1e-9 * b.abs().clip(lower=1) + 1e-9) & ~(a.isna() & b.isna())
+        for row in both[differ].head(20).itertuples():
+            report.warning("sources_disagree",
+                           f"{row.measure_id} {row.period}: the {column} computed from the records differs from "
+                           "the indicator table; the computed value is used",
+                           column=column, expected=getattr(row, f"{column}_table"), found=getattr(row, column))
 
 
 def load_inputs(params: Params) -> Inputs:
-    """Load and check every input named by ``params`` (raises on the first bad file)."""
+    """Load and check every input named by ``params``.
+
+    Errors (in any file) stop here with one message listing them all; warnings are
+    collected into ``Inputs.data_quality``.
+    """
     data = params.data
     scorecard = None
+    report = ValidationReport()
     if data.scorecard is not None:
         if data.measures is not None:
             raise ParameterError("give either a scorecard or a measure catalogue, not both",
                                  key="data.measures", found=str(data.measures))
         scorecard = load_scorecard(data.scorecard)
+        for warning in scorecard.warnings:
+            report.warning("scorecard", warning, file=data.scorecard)
         catalogue = scorecard.measures_catalogue()
         perspectives = scorecard.perspectives
         analysis = analysis_with_scorecard(params.analysis, scorecard, params.programme.start)
         source = str(data.scorecard)
     else:
-        catalogue = load_measures(data.measures)
+        catalogue, measures_report = load_measures_checked(data.measures)
+        report.extend(measures_report)
         perspectives = default_perspectives()
         analysis = params.analysis
         source = str(data.measures)
-    indicators = load_indicators(data.indicators, catalogue, measures_file=source)
+    computed, definitions = _computed_indicators(scorecard, params, catalogue, report)
+    computed_ids = set() if computed is None else set(computed["measure_id"])
+    parts = []
+    if data.indicators is not None:
+        aggregate, table_report = load_indicators_checked(data.indicators, catalogue, measures_file=source,
+                                                          require_all=not computed_ids)
+        report.extend(table_report)
+        if computed is not None:
+            _compare_sources(computed, aggregate, report)
+            aggregate = aggregate[~aggregate["measure_id"].isin(computed_ids)]
+        parts.append(aggregate)
+    if computed is not None:
+        parts.append(computed)
+    indicators = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    absent = [m for m in catalogue["measure_id"] if m not in set(indicators.get("measure_id", []))]
+    if absent:
+        raise DataValidationError("measure has no data (neither in the indicator table nor defined from records)",
+                                  file=source, column="measure_id", found=", ".join(absent))
+    order = {m: k for k, m in enumerate(catalogue["measure_id"])}
+    indicators = (indicators.assign(_order=indicators["measure_id"].map(order))
+                  .sort_values(["_order", "period"], kind="stable").drop(columns="_order"))
     measures = select_measures(catalogue, params.report.measures)
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
-    return Inputs(scorecard, measures, perspectives, indicators, analysis)
+    return Inputs(scorecard, measures, perspectives, indicators, analysis, report.to_frame(), definitions)
 
 
 def prepare_study(params: Params) -> Study:
@@ -111,5 +185,6 @@ def prepare_study(params: Params) -> Study:
     evaluations = evaluate_measures(indicators, measures, analysis, start)
     return Study(params=params, scorecard=scorecard, perspectives=perspectives, measures=measures,
                  indicators=indicators, analysis=analysis, evaluations=evaluations,
+                 data_quality=inputs.data_quality, definitions=inputs.definitions,
                  evidence=evidence_table(measures, indicators, evaluations, impact_at=12),
                  summary=summarise(indicators, measures, start))

@@ -134,3 +134,31 @@ def test_scorecard_overrides_and_change_log_interruptions(tmp_path):
     assert [str(p) for p in extra] and "2018-04" not in [str(p) for p in extra]  # start is not repeated
     assert list(study.evidence["measure_id"]) == ["acs_bed_nights", "emergency_los"]
     assert study.annotations and all(isinstance(p, pd.Period) for p, _ in study.annotations)
+
+
+def test_demo_computes_six_measures_from_the_records_and_they_match_the_table():
+    from pss_analysis.study import load_inputs
+
+    inputs = load_inputs(load_params(DEMO_PARAMS))
+    assert set(inputs.definitions["measure_id"]) == {"acs_admissions", "acs_bed_nights", "acs_spend",
+                                                    "acs_cost_per_admission", "emergency_los", "readmissions_30d"}
+    assert inputs.data_quality.empty  # no disagreement between records and the aggregate table
+    table = load_indicators(DEMO_DATA / "indicators.csv", load_measures(DEMO_DATA / "measures.csv"))
+    merged = inputs.indicators.merge(table, on=["measure_id", "period"], suffixes=("", "_table"))
+    assert len(merged) == len(table)
+    assert (merged["numerator"] == merged["numerator_table"]).all()
+
+
+def test_disagreeing_sources_are_a_data_quality_warning(tmp_path):
+    from pss_analysis.study import load_inputs
+
+    text = (DEMO_DATA / "indicators.csv").read_text().splitlines()
+    i = next(k for k, line in enumerate(text) if line.startswith("acs_admissions,2016-01,"))
+    parts = text[i].split(",")
+    parts[2] = str(int(parts[2]) + 5)
+    text[i] = ",".join(parts)
+    (tmp_path / "indicators.csv").write_text("\n".join(text) + "\n")
+    inputs = load_inputs(load_params(DEMO_PARAMS, [f"data.indicators={tmp_path / 'indicators.csv'}"]))
+    quality = inputs.data_quality
+    assert list(quality["check"]) == ["sources_disagree"]
+    assert "acs_admissions 2016-01" in quality["message"].iloc[0]

@@ -56,17 +56,22 @@ For every outcome on the map: the drivers that should move it, what their measur
 they pulled in the expected direction (a positive contribution), against it (negative), or not at
 all; then the risks attached to the outcome, its measures or its drivers.''', []),
     ("code", "sections.balance_section(rep, study)", []),
-    ("markdown", '''## Data summary
+    ("markdown", '''## Data summary and data quality
 
 For every measure: the months covered, how many fall before and since the programme start, and the
-average value in each period.''', []),
+average value in each period; then any problems found in the data. The checks run before any
+analysis: an error (a missing column, an unreadable date or number, a duplicated month, a negative
+count, a numerator above its denominator, a missing denominator, a measure without data) stops the
+run; warnings (gaps in a series, a byte-order mark, a header row below the first line, disagreeing
+sources) are listed here.''', []),
     ("code", '''rep.table(study.summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before",
                          "mean_after", "relative_change"]], "data_summary",
           caption="Each measure before and since the programme start",
           columns={"measure_id": "id", "name": "measure", "points_before": "months before",
                    "points_after": "months since", "mean_before": "mean before", "mean_after": "mean since",
                    "relative_change": "relative change"},
-          formats={"relative_change": "+.1%"})''', []),
+          formats={"relative_change": "+.1%"})
+sections.data_quality_section(rep, study)''', []),
     ("markdown", '''## Methods
 
 **Interrupted time series.** Each measure is modelled month by month as a segmented regression
