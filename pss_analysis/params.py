@@ -109,11 +109,13 @@ class DataFiles(_Model):
 
     measures: Path | None = Field(None, description="Measure catalogue CSV (one row per measure).")
     indicators: Path | None = Field(
-        None, description="Indicator values CSV, long format: measure_id, period, numerator, denominator."
-    )
+        None, description="Indicator table (CSV, Excel or Parquet), long format: measure_id, period, numerator, "
+                          "denominator, and optional breakdown columns.")
     scorecard: Path | None = Field(None, description="Scorecard definition (YAML or Excel workbook).")
     files: dict[str, Path] = Field(default_factory=dict,
-                                   description="Other named inputs (record-level extracts, code lists, ...).")
+                                   description="Other named inputs: record-level extracts, population tables and "
+                                               "code lists used by the scorecard's indicator definitions, or data "
+                                               "for a notebook of your own.")
     sha256: dict[str, str] = Field(default_factory=dict, description="Expected sha256 of inputs, by name.")
 
     def named_paths(self) -> dict[str, Path]:
