@@ -24,13 +24,18 @@ demo: $(STAMP)
 	$(BIN)/pss run params/demo.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --ignore=tests/golden
+	@# the golden executed notebook, strict: every output compared (sanitize.cfg masks paths, times, versions)
+	rm -rf reports/golden
+	$(BIN)/python -m pytest tests/golden/report_demo.ipynb --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/golden/sanitize.cfg -p no:cacheprovider
 
 benchmark: $(STAMP)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 data: $(STAMP)
 	$(BIN)/python -m pss_analysis.demo --out data/demo
+	$(BIN)/python -m pss_analysis.demo_records --out data/demo/records
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,7 +7,6 @@ every figure in ``figures/``). Notebooks stay thin: they call these.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,7 +23,7 @@ from .figures.its import its_figure
 from .figures.spc import spc_figure
 from .figures.timeseries import timeseries_figure
 from .narrative import TERM_LABELS, its_sentence, money, spc_sentence
-from .report import Report
+from .report import Report, escape_text
 
 __all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
            "strategy_map_section", "overview_section", "within_year_section", "perspective_sections",
@@ -55,20 +54,20 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
     start = rep.params.programme.start
     alpha = rep.params.analysis.alpha
     level = f"{round((1 - alpha) * 100):d}%"
-    lines = [f"#### {html.escape(name)}", f"*{html.escape(unit)}.* {html.escape(str(measure.get('description', '')))}"]
+    lines = [f"#### {escape_text(name)}", f"*{escape_text(unit)}.* {escape_text(str(measure.get('description', '')))}"]
     its, spc = evaluation.its, evaluation.spc
     if its is not None:
         _, impact = its_tables({mid: evaluation}, rep.params.analysis.impact_at)
-        lines.append("**What changed:** " + html.escape(its_sentence(measure, impact, alpha=alpha)))
+        lines.append("**What changed:** " + escape_text(its_sentence(measure, impact, alpha=alpha)))
     else:
         lines.append(f"**What changed:** no interrupted time series could be fitted: "
-                     f"{html.escape(evaluation.its_problem or 'unknown reason')}.")
+                     f"{escape_text(evaluation.its_problem or 'unknown reason')}.")
     if spc is not None:
-        lines.append("**Process behaviour:** " + html.escape(spc_sentence(measure, spc.summary())))
+        lines.append("**Process behaviour:** " + escape_text(spc_sentence(measure, spc.summary())))
     else:
-        lines.append(f"**Process behaviour:** no control chart: {html.escape(evaluation.spc_problem or '')}.")
+        lines.append(f"**Process behaviour:** no control chart: {escape_text(evaluation.spc_problem or '')}.")
     for warning in evaluation.warnings:
-        lines.append(f"*Note:* {html.escape(warning)}")
+        lines.append(f"*Note:* {escape_text(warning)}")
     rep.markdown("\n\n".join(lines))
 
     if its is not None:
@@ -161,16 +160,16 @@ def executive_summary(rep: Report, study: Study) -> None:
     rep.table(summary.drop(columns=["reading"]), "executive_summary", caption="Verdicts by perspective",
               columns={"perspective_id": "id", "no_evidence_of_change": "no evidence of change",
                        "not_enough_data": "not enough data"})
-    lines = [f"- {html.escape(r)}" for r in summary["reading"]]
+    lines = [f"- {escape_text(r)}" for r in summary["reading"]]
     for verdict, heading in (("improved", "Improved"), ("deteriorated", "Deteriorated")):
         names = study.evidence.loc[study.evidence["verdict"] == verdict, "name"]
         if len(names):
-            lines.append(f"\n**{heading}:** " + "; ".join(html.escape(n) for n in names) + ".")
+            lines.append(f"\n**{heading}:** " + "; ".join(escape_text(n) for n in names) + ".")
     level = f"{round((1 - study.analysis.alpha) * 100):d}%"
     costed = study.evidence.dropna(subset=["money"])
     for r in costed[costed["money_unit"] == "£"].to_dict("records"):
         low, high = sorted((abs(r["money_lower"]), abs(r["money_upper"])))
-        lines.append(f"\n*Value for money:* {html.escape(r['name'])}: about {money(r['money'])} "
+        lines.append(f"\n*Value for money:* {escape_text(r['name'])}: about {money(r['money'])} "
                      f"{'saved' if r['money'] < 0 else 'extra cost'} over {int(r['cumulative_months'])} months "
                      f"({level} CI {money(low)} to {money(high)}), at the measure's unit cost.")
     rep.markdown("\n".join(lines))
@@ -244,7 +243,7 @@ def perspective_sections(rep: Report, study: Study) -> None:
     names = study.perspectives.set_index("perspective_id")["name"]
     order = list(study.perspectives.sort_values("order")["perspective_id"])
     for perspective in [p for p in order if p in set(study.measures["perspective"])]:
-        rep.markdown(f"### {html.escape(str(names.get(perspective, PERSPECTIVES.get(perspective, ('', perspective))[1])))}")
+        rep.markdown(f"### {escape_text(str(names.get(perspective, PERSPECTIVES.get(perspective, ('', perspective))[1])))}")
         for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
             measure_section(rep, m, study.indicators[study.indicators["measure_id"] == m["measure_id"]],
                             study.evaluations[m["measure_id"]], study.annotations)
@@ -268,7 +267,7 @@ def balance_section(rep: Report, study: Study) -> None:
     found = links[links["lead_lag_status"] != "unknown"]
     lines = ["Lead-lag association between driver and outcome measures (pre-whitened cross-correlation at "
              "lags 0 to 6 months; association, not proof of cause):"]
-    lines += [f"- {html.escape(str(s))}" for s in found["lead_lag_summary"]] or ["- none found at the chosen level."]
+    lines += [f"- {escape_text(str(s))}" for s in found["lead_lag_summary"]] or ["- none found at the chosen level."]
     rep.markdown("\n".join(lines))
     risks = risk_table(sc.risks, sc.links, sc.objectives, sc.measures)
     rep.table(risks.drop(columns=["outcome"]), "balance_risks", caption="Risks attached to each outcome",
