@@ -1,3 +1,3 @@
 """pss-analysis: measurement and evaluation for the Public Sector Scorecard."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"

@@ -125,6 +125,14 @@ class DataFiles(_Model):
         return paths
 
 
+class SuppressionOptions(_Model):
+    """Small-number suppression (statistical disclosure control) of published tables."""
+
+    enabled: bool = Field(True, description="Suppress small counts in every published table.")
+    threshold: int = Field(7, ge=1, description="Counts from 1 to this number are suppressed (NHS convention: 7).")
+    marker: str = Field("*", min_length=1, description="What is shown instead of a suppressed value.")
+
+
 class ReportOptions(_Model):
     """How the report is produced."""
 
@@ -141,6 +149,7 @@ class ReportOptions(_Model):
     )
     measures: list[str] = Field(default_factory=list,
                                 description="Report only these measure ids (default: every measure).")
+    suppression: SuppressionOptions = Field(default_factory=SuppressionOptions)
 
 
 ITS_FAMILIES = ("gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial")
@@ -233,7 +242,7 @@ def _load_yaml(text: str) -> Any:
 _ANY = "*"  # stands for a user-chosen name (a measure id) in a dotted key
 _PATH_KEYS = {"data.measures", "data.indicators", "data.scorecard", f"data.files.{_ANY}"}
 _TEXT_KEYS = {"title", "subtitle", "author", "programme.name", "programme.description",
-              "programme.organisation", "report.name", f"data.sha256.{_ANY}"}
+              "programme.organisation", "report.name", "report.suppression.marker", f"data.sha256.{_ANY}"}
 
 
 def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:

@@ -29,13 +29,16 @@ import json
 import re
 import string
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from . import __version__
 from .manifest import environment_info, input_record, read_manifest, write_manifest
+from .glossary import COLUMN_DESCRIPTIONS
 from .params import Params, load_params, params_to_dict
+from .suppression import suppress_table, suppression_rule
+from .workbook import read_csv_tables, write_results_workbook
 
 __all__ = ["Report", "provisional_manifest", "format_table", "escape_text", "PRINT_FORMATS"]
 
@@ -110,9 +113,11 @@ def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) 
         series = shown[column]
         spec = formats.get(column)
         if spec is not None:
-            shown[column] = series.map(lambda v, s=spec: "" if pd.isna(v) else format(v, s))
+            shown[column] = series.map(lambda v, s=spec: v if isinstance(v, str) else "" if pd.isna(v) else format(v, s))
         elif pd.api.types.is_float_dtype(series):
             shown[column] = series.map(_number)
+        elif series.dtype == object and any(isinstance(v, float) for v in series):  # numbers and markers
+            shown[column] = series.map(lambda v: _number(v) if isinstance(v, float) else v)
         else:
             shown[column] = series.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
     return shown
@@ -132,6 +137,7 @@ class Report:
         self.manifest = manifest
         self._tables = 0
         self._figures = 0
+        self._descriptions: dict[str, str] = {}
         (output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (output_dir / "figures").mkdir(parents=True, exist_ok=True)
 
@@ -163,19 +169,60 @@ class Report:
         :func:`escape_text` first."""
         self._show({"text/markdown": text, "text/plain": text})
 
-    def save_table(self, frame: pd.DataFrame, name: str) -> Path:
-        """Write ``tables/<name>.csv`` (tidy, full precision) without showing it in the report."""
+    @property
+    def suppression_rule(self) -> str:
+        """The small-number suppression rule in force, as a sentence for the methods section."""
+        options = self.params.report.suppression
+        if not options.enabled:
+            return "Small numbers are not suppressed in this report (report.suppression.enabled is false)."
+        return suppression_rule(options.threshold, options.marker, suppress_zero=False)
+
+    def _disclosure_safe(self, frame: pd.DataFrame, counts: Sequence[str], derived: Mapping[str, Sequence[str]] | None,
+                         helpers: Sequence[str]) -> pd.DataFrame:
+        options = self.params.report.suppression
+        if options.enabled and counts:
+            frame = suppress_table(frame, count_columns=list(counts), derived=dict(derived or {}),
+                                   threshold=options.threshold, marker=options.marker).table
+        return frame.drop(columns=list(helpers))
+
+    def write_workbook(self) -> Path:
+        """Gather every table of the run folder into ``tables/results.xlsx`` (a README sheet first)."""
+        marker = self.params.report.suppression.marker
+        tables = read_csv_tables(self.output_dir, markers=(marker,))
+        started = self.manifest.get("started_utc")
+        created = _dt.datetime.fromisoformat(started) if started else None
+        path = self.output_dir / "tables" / "results.xlsx"
+        write_results_workbook(tables, path, descriptions=self._descriptions, column_descriptions=COLUMN_DESCRIPTIONS,
+                               title=self.params.title, run_id=str(self.manifest.get("run_id", "")),
+                               notes=[self.suppression_rule], created=created)
+        return _SavedPath(path)
+
+    def save_table(self, frame: pd.DataFrame, name: str, *, description: str = "", counts: Sequence[str] = (),
+                   derived: Mapping[str, Sequence[str]] | None = None, helpers: Sequence[str] = ()) -> Path:
+        """Write ``tables/<name>.csv`` (tidy, full precision) without showing it in the report.
+
+        Small-number suppression: ``counts`` names the columns holding counts of people or
+        events; values from 1 to the threshold are replaced by the marker, and so are the
+        ``derived`` columns computed from them on the same row (``{"value": ["numerator"]}``).
+        ``helpers`` are columns added only to decide suppression; they are not published.
+        """
+        frame = self._disclosure_safe(frame, counts, derived, helpers)
         path = self.output_dir / "tables" / f"{name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
+        self._descriptions[name] = description
         return _SavedPath(path)
 
     def table(self, frame: pd.DataFrame, name: str, *, caption: str,
-              formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None) -> Path:
+              formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None,
+              counts: Sequence[str] = (), derived: Mapping[str, Sequence[str]] | None = None,
+              helpers: Sequence[str] = ()) -> Path:
         """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
 
-        ``columns`` renames columns for display only (plain-English headers).
+        ``columns`` renames columns for display only (plain-English headers); ``counts``,
+        ``derived`` and ``helpers`` as in :meth:`save_table` (the shown table is suppressed too).
         """
-        path = self.save_table(frame, name)
+        frame = self._disclosure_safe(frame, counts, derived, helpers)
+        path = self.save_table(frame, name, description=caption)
         self._tables += 1
         label = f"Table {self._tables}: {caption}"
         shown = format_table(frame, formats)

@@ -31,6 +31,36 @@ __all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables
 
 _CI = {"ci_lower": "lower", "ci_upper": "upper"}
 
+#: Which parts of a measure are counts of people or events, by kind (what suppression protects).
+COUNT_PARTS = {"rate": ("numerator", "denominator"), "count": ("numerator",),
+               "proportion": ("numerator", "denominator"), "mean": ("denominator",), "amount": ()}
+#: Control charts whose y and n are counts.
+COUNT_CHARTS = ("p", "pp", "u", "up", "c")
+#: Columns added to a table only to decide suppression (never published).
+_HELPERS = ("_count_numerator", "_count_denominator")
+
+
+def _month_counts(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+    """``measure_id, _month`` and the month's counts (NaN where that part is not a count)."""
+    kinds = indicators["measure_id"].map(measures.set_index("measure_id")["kind"])
+    out = pd.DataFrame({"measure_id": indicators["measure_id"], "_month": indicators["period"].astype(str)})
+    for part, helper in zip(("numerator", "denominator"), _HELPERS):
+        is_count = kinds.map(lambda k, p=part: p in COUNT_PARTS.get(k, ()))
+        out[helper] = indicators[part].where(is_count)
+    return out
+
+
+def _protected(frame: pd.DataFrame, counts: pd.DataFrame, month_column: str,
+               derived: tuple[str, ...]) -> dict[str, Any]:
+    """Keyword arguments for Report.table/save_table that suppress the months' small counts and the
+    ``derived`` columns shown from them; ``frame`` gains the helper columns (returned as ``frame``)."""
+    keys = frame[month_column].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    merged = frame.assign(_month=keys).merge(counts, on=["measure_id", "_month"], how="left").drop(columns="_month")
+    merged.index = frame.index
+    present = [c for c in derived if c in merged.columns]
+    return {"frame": merged, "counts": list(_HELPERS), "derived": {c: list(_HELPERS) for c in present},
+            "helpers": list(_HELPERS)}
+
 
 def _effects_display(effects: pd.DataFrame) -> pd.DataFrame:
     shown = effects[effects["group"] == "treated"] if "group" in effects else effects
@@ -84,7 +114,10 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
                   caption=f"{name}: segmented regression estimates ({level} CI)",
                   columns={"estimate": "estimate", **_CI, "p_value": "p-value"},
                   formats={"p_value": ".3g"})
-        rep.table(_impact_display(impact), f"its_impact_{mid}",
+        protect = _protected(_impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
+                             _month_counts(series, pd.DataFrame([measure])), "time", ("observed",))
+        shown = protect.pop("frame").drop(columns=["measure_id", "time"])
+        rep.table(shown, f"its_impact_{mid}", **protect,
                   caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI)",
                   columns={"absolute_effect": "difference", "absolute_effect_lower": "lower",
                            "absolute_effect_upper": "upper", "relative_effect": "relative difference",
@@ -105,17 +138,31 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
                        f"(grey circle common cause, blue improvement, orange concern).")
 
 
-def publish_evaluation_tables(rep: Report, evaluations: Mapping[str, MeasureEvaluation]) -> None:
-    """Write the all-measure tidy tables ``its_effects``, ``its_impact``, ``spc_points``, ``spc_summary``."""
-    effects, impact = its_tables(evaluations, rep.params.analysis.impact_at)
-    points, summary = spc_tables(evaluations)
-    for frame, name in ((effects, "its_effects"), (impact, "its_impact"), (points, "spc_points"),
-                        (summary, "spc_summary")):
-        rep.save_table(frame, name)
+def publish_evaluation_tables(rep: Report, study: Study) -> None:
+    """Write the all-measure tidy tables ``its_effects``, ``its_impact``, ``spc_points``, ``spc_summary``.
+
+    Monthly counts in them (observed values, chart points) are suppressed when small.
+    """
+    effects, impact = its_tables(study.evaluations, rep.params.analysis.impact_at)
+    points, summary = spc_tables(study.evaluations)
+    counts = _month_counts(study.indicators, study.measures)
+    rep.save_table(effects, "its_effects", description="Segmented-regression estimates of every measure")
+    if not impact.empty:
+        rep.save_table(description="Programme impact of every measure, fitted against expected",
+                       name="its_impact", **_protected(impact, counts, "time", ("observed",)))
+    if not points.empty:
+        # y and n are published only where they are counts (charts of counts); else the value says it all
+        points.loc[~points["chart"].isin(COUNT_CHARTS), ["y", "n"]] = float("nan")
+        rep.save_table(description="Every point of every control chart", name="spc_points",
+                       **_protected(points, counts, "x", ("y", "value")))
+    rep.save_table(summary, "spc_summary", description="Control-chart summary per measure and phase")
 
 
 def methods_section(rep: Report, study: Study) -> None:
-    """The verdict rules, indicator definitions and the model and chart used for each measure."""
+    """The verdict rules, indicator definitions, the model and chart used for each measure, and the
+    small-number suppression rule."""
+    rep.markdown("**Small numbers.** " + escape_text(rep.suppression_rule) + " Computations use the true values; "
+                 "only what is published is suppressed.")
     if not study.definitions.empty:
         rep.table(study.definitions, "methods_indicator_definitions",
                   caption="Indicators computed from record-level data: definitions a reader can check")
@@ -220,7 +267,9 @@ def overview_section(rep: Report, study: Study) -> None:
 def within_year_section(rep: Report, study: Study) -> None:
     """The within-year monitoring dashboard: the latest months against target, with SPC icons."""
     table = within_year_table(study.measures, study.evaluations)
-    rep.save_table(table, "dashboard_within_year")
+    counts = _month_counts(study.indicators, study.measures)
+    rep.save_table(name="dashboard_within_year", description="Latest months of every measure against target",
+                   **_protected(table, counts, "period", ("value",)))
     names = dict(zip(study.measures["measure_id"], study.measures["name"]))
     rep.figure(within_year_figure(within_year_results(study.evaluations), names), "dashboard_within_year",
                caption=f"Within-year monitoring: the latest {MONITORING_MONTHS} months of each measure",
@@ -230,10 +279,12 @@ def within_year_section(rep: Report, study: Study) -> None:
         return
     met = (table.dropna(subset=["target"]).groupby("measure_id", sort=False)
            .agg(name=("name", "first"), months=("period", "size"), target=("target", "first"),
-                months_meeting_target=("target_met", "sum"), latest=("value", "last")).reset_index())
-    rep.table(met, "dashboard_within_year_targets", caption=f"Months meeting the target in the latest "
-                                                           f"{MONITORING_MONTHS} months",
-              columns={"months_meeting_target": "months meeting target", "latest": "latest value"})
+                months_meeting_target=("target_met", "sum"), latest=("value", "last"),
+                latest_month=("period", "last")).reset_index())
+    protect = _protected(met, counts, "latest_month", ("latest",))
+    rep.table(protect.pop("frame").drop(columns="latest_month"), "dashboard_within_year_targets",
+              caption=f"Months meeting the target in the latest {MONITORING_MONTHS} months",
+              columns={"months_meeting_target": "months meeting target", "latest": "latest value"}, **protect)
 
 
 def perspective_sections(rep: Report, study: Study) -> None:
@@ -275,7 +326,11 @@ def balance_section(rep: Report, study: Study) -> None:
 
 
 def appendix(rep: Report) -> None:
-    """The reproducibility appendix: inputs with checksums, software versions."""
+    """The reproducibility appendix (inputs with checksums, software versions), then every table of
+    the run gathered into ``tables/results.xlsx``."""
     inputs, software = rep.manifest_tables()
     rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
     rep.table(software, "software", caption="Software and versions")
+    rep.write_workbook()
+    rep.markdown("Every table of this report is in the run folder as a CSV file (`tables/`) and, for analysts, "
+                 "in one Excel workbook, `tables/results.xlsx`, whose first sheet describes every column.")

@@ -185,3 +185,51 @@ def test_cli_bad_data_file_exit_2(tmp_path):
     done = _pss("run", str(path), "--set", f"data.indicators={bad}", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{bad}, row 4, column 'period': unparseable period" in done.stderr
+
+
+COUNT_COLUMNS = ["y", "n", "numerator", "denominator"]
+
+
+def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
+    """Every CSV and every sheet of the workbook is scanned; the demo has months with 1-7 leavers or trainees."""
+    from openpyxl import load_workbook
+
+    from pss_analysis.suppression import find_unsuppressed_small_counts
+
+    tables = demo_run.run_dir / "tables"
+    found = []
+    for path in sorted(demo_run.run_dir.rglob("*.csv")):
+        found += find_unsuppressed_small_counts(path, count_columns=COUNT_COLUMNS, threshold=7)
+    book = load_workbook(tables / "results.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        if sheet.title == "README":
+            continue
+        rows = list(sheet.values)
+        frame = pd.DataFrame(rows[1:], columns=rows[0])
+        found += [f"results.xlsx {sheet.title}: {p}"
+                  for p in find_unsuppressed_small_counts(frame, count_columns=COUNT_COLUMNS, threshold=7)]
+    assert found == []
+
+    # and the suppression really happened where the data have small counts
+    data = pd.read_csv(DEMO_DATA / "indicators.csv")
+    small = data[(data["numerator"] >= 1) & (data["numerator"] <= 7)]
+    assert len(small) > 0
+    points = pd.read_csv(tables / "spc_points.csv", dtype=str)
+    for row in small.itertuples():
+        published = points[(points["measure_id"] == row.measure_id) & (points["x"] == row.period)].iloc[0]
+        assert published["y"] == "*" and published["value"] == "*", (row.measure_id, row.period)
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    assert "Counts from 1 to 7" in html  # the methods section states the rule
+
+
+def test_results_workbook_has_every_table_and_a_readme(demo_run):
+    from openpyxl import load_workbook
+
+    tables = demo_run.run_dir / "tables"
+    book = load_workbook(tables / "results.xlsx", read_only=True)
+    assert book.sheetnames[0] == "README"
+    readme = "\n".join(str(v) for row in book["README"].values for v in row if v is not None)
+    for csv in tables.glob("*.csv"):
+        assert csv.stem in readme, csv.stem
+    assert "Short id of the measure" in readme  # column descriptions
+    assert len(book.sheetnames) == len(list(tables.glob("*.csv"))) + 1

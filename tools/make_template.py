@@ -19,7 +19,7 @@ from pss_analysis.study import prepare_study
 
 rep = Report.open(params_file, output_dir)
 study = prepare_study(rep.params)
-sections.publish_evaluation_tables(rep, study.evaluations)
+sections.publish_evaluation_tables(rep, study)
 rep.title_block()''', []),
     ("markdown", '''## Executive summary
 
