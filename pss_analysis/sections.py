@@ -17,17 +17,17 @@ from .dashboards import MONITORING_MONTHS, overview_table, within_year_results, 
 from .evaluation import MeasureEvaluation, its_tables, spc_tables
 from .evidence import VERDICT_RULES, perspective_summary
 from .figures.dashboards import overview_figure, within_year_figure
-from .figures.strategy_map import strategy_map_figure
-from .study import Study
 from .figures.its import its_figure
 from .figures.spc import spc_figure
+from .figures.strategy_map import strategy_map_figure
 from .figures.timeseries import timeseries_figure
 from .narrative import TERM_LABELS, its_sentence, money, spc_sentence
 from .report import Report, escape_text
+from .study import Study
 
-__all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section", "executive_summary",
-           "strategy_map_section", "overview_section", "within_year_section", "perspective_sections",
-           "balance_section", "appendix"]
+__all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section",
+           "executive_summary", "strategy_map_section", "overview_section", "within_year_section",
+           "perspective_sections", "balance_section", "appendix"]
 
 _CI = {"ci_lower": "lower", "ci_upper": "upper"}
 
