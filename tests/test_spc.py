@@ -544,10 +544,13 @@ def test_i_chart_with_and_without_moving_range_screening():
     amr = sum(mr) / len(mr)
     kept = [v for v in mr if v < 3.267 * amr]
     mean = sum(y) / len(y)
-    plain = evaluate_spc(data, "y", x="i", chart="i", rules="anhoej").summary().iloc[0]
+    plain = evaluate_spc(data, "y", x="i", chart="i", rules="anhoej", screen_outliers=False).summary().iloc[0]
     assert plain["ucl"] == pytest.approx(mean + 3 * amr / MR_TO_SIGMA)
     screened = evaluate_spc(data, "y", x="i", chart="i", rules="anhoej", screen_outliers=True)
     assert screened.summary()["ucl"].iloc[0] == pytest.approx(mean + 3 * (sum(kept) / len(kept)) / MR_TO_SIGMA)
+    # qicharts2's qic.i always screens (Nelson 1982), so the I chart does by default; MDC's XmR does not
+    default = evaluate_spc(data, "y", x="i", chart="i", rules="anhoej")
+    assert default.summary()["ucl"].iloc[0] == screened.summary()["ucl"].iloc[0]
     assert len(kept) == len(mr) - 2
     xmr = evaluate_spc(data, "y", x="i", chart="xmr", rules="anhoej").summary().iloc[0]
     assert xmr["ucl"] == pytest.approx(mean + XMR_LIMIT_FACTOR * amr)

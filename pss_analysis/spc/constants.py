@@ -78,3 +78,8 @@ MDC_COLOURS = {
     "special_cause_concern": "#E46C0A",
     "special_cause_neither": "#490092",
 }
+
+#: Charts whose moving ranges are screened unless told otherwise: qicharts2's I chart (``qic.i``)
+#: always drops moving ranges >= 3.267 x their mean (Nelson 1982), and its T chart is an I chart of
+#: transformed times; MDC's XmR chart does not screen.
+SCREENED_BY_DEFAULT = ("i", "t")

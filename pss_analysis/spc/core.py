@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..errors import DataValidationError, InsufficientDataError, ParameterError
 from .charts import CHARTS, ChartInput, ChartSpec
-from .constants import MDC_MIN_POINTS, MDC_SHIFT_LENGTH, MDC_TREND_LENGTH, MR_SCREEN_FACTOR, SIGMA_LIMIT
+from .constants import (MDC_MIN_POINTS, MDC_SHIFT_LENGTH, MDC_TREND_LENGTH, MR_SCREEN_FACTOR, SCREENED_BY_DEFAULT,
+                        SIGMA_LIMIT)
 from .rules import HIGH, LOW, RULE_SETS, RuleInput, RuleSet, anhoej_statistics, rule_outside_limits
 
 __all__ = [
@@ -196,6 +197,8 @@ def _resolve_options(options: dict[str, Any], per_series: bool) -> tuple[dict[st
     multiply = options["multiply"]
     if isinstance(multiply, bool) or not isinstance(multiply, (int, float, np.number)) or not np.isfinite(multiply) or multiply <= 0:
         raise ParameterError("multiply must be a positive number", key="multiply", expected="a number > 0", found=multiply)
+    if options["screen_outliers"] is None:  # the chart's reference behaviour
+        options["screen_outliers"] = options["chart"] in SCREENED_BY_DEFAULT
     for flag in ("screen_outliers", "rules_across_phases", "mr_across_gaps"):
         if not isinstance(options[flag], (bool, np.bool_)):
             raise ParameterError(f"{flag} must be True or False", key=flag, expected="True or False", found=options[flag])
@@ -987,7 +990,7 @@ def evaluate_spc(
     baseline: int | None = None,
     exclude: Any = None,
     multiply: float = 1,
-    screen_outliers: bool = False,
+    screen_outliers: bool | None = None,
     shift_length: int = MDC_SHIFT_LENGTH,
     trend_length: int = MDC_TREND_LENGTH,
     conflict: str = "improvement",
@@ -1037,8 +1040,10 @@ def evaluate_spc(
         Multiplier of values and lines (e.g. 1000 for a rate per 1,000).
     screen_outliers:
         Drop moving ranges of at least 3.267 x their mean before estimating
-        sigma (``xmr``, ``i``, ``t``, ``pp``, ``up``), as NHSRplotthedots does
-        by default and qicharts2 does when attached.
+        sigma (``xmr``, ``i``, ``t``, ``pp``, ``up``). ``None`` (default) follows
+        each chart's reference: on for ``i`` and ``t`` (qicharts2's ``qic.i``
+        always screens, Nelson 1982), off for the others (Making Data Count's
+        XmR does not screen; qicharts2's Laney charts do not).
     shift_length, trend_length:
         Points needed for the MDC shift and trend rules (6; NHSRplotthedots 7).
     conflict:
@@ -1095,7 +1100,7 @@ def evaluate_spc_many(
         raise ParameterError("by needs at least one column", key="by", expected="a column name", found=by)
     defaults = dict(
         chart="xmr", rules="mdc", improvement_direction="increase", target=None, recalculate_at=None,
-        baseline=None, exclude=None, multiply=1, screen_outliers=False, shift_length=MDC_SHIFT_LENGTH,
+        baseline=None, exclude=None, multiply=1, screen_outliers=None, shift_length=MDC_SHIFT_LENGTH,
         trend_length=MDC_TREND_LENGTH, conflict="improvement", min_points=MDC_MIN_POINTS,
         rules_across_phases=True, mr_across_gaps=False,
     )
