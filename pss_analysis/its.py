@@ -661,8 +661,11 @@ class ItsResult:
         scale), ``estimate``, ``ci_lower``, ``ci_upper`` (exponentiated for log/logit links:
         rate or odds ratios), ``p_value``, ``scale`` ("absolute" for the identity link; "ratio"
         for exponentiated ratios; "exponentiated" for a baseline level under a log/logit link,
-        which is a rate, count or odds at t = 0, not a ratio) and ``time_since`` (the
-        convention used, which fixes what ``level_change`` means). Seasonal terms are not
+        which is a rate, count or odds, not a ratio) and ``time_since`` (the convention used,
+        which fixes what ``level_change`` means). The baseline level is the level at t = 0, one
+        period before the first point, under the Wagner convention (as R's intercept with a time
+        index starting at 1, e.g. Lopez Bernal et al. 2017), and the level at the first point under
+        the itsa convention (Stata itsa's ``_cons``, whose ``_t`` starts at 0). Seasonal terms are not
         included (see ``coefficients``).
         """
         beta = self.coefficients.to_numpy()
@@ -1026,7 +1029,9 @@ def _build_design(*, t: np.ndarray, z: np.ndarray | None, inter_t: list[int], ma
     if season_spec is not None:
         x_deseason = x.copy()
         x_deseason[:, season_idx] = season_mean
-    contrasts = _contrasts(names, inter_t, inter_labels, slope_change, controlled)
+    # Wagner (R, t starting at 1): the baseline level is the intercept, at t = 0. itsa (Stata, _t
+    # starting at 0 at the first point): the baseline level is _cons, the level at the first point.
+    contrasts = _contrasts(names, inter_t, inter_labels, slope_change, controlled, baseline_at_first=shift == 0)
     return _Design(x, names, x_cf, x_deseason, contrasts)
 
 
@@ -1037,7 +1042,7 @@ def _inter_index(name: str) -> int | None:
 
 
 def _contrasts(names: list[str], inter_t: list[int], labels: list[Any], slope_change: bool,
-               controlled: bool) -> list[dict[str, Any]]:
+               controlled: bool, baseline_at_first: bool = False) -> list[dict[str, Any]]:
     pos = {name: i for i, name in enumerate(names)}
     p = len(names)
 
@@ -1048,9 +1053,10 @@ def _contrasts(names: list[str], inter_t: list[int], labels: list[Any], slope_ch
         return v
 
     def block(prefix: Callable[[str], list[str]], group: str) -> list[dict[str, Any]]:
+        baseline = vec(*prefix("baseline_level")) + (vec(*prefix("pre_trend")) if baseline_at_first else 0.0)
         out = [
             {"group": group, "term": "baseline_level", "interruption": None,
-             "vector": vec(*prefix("baseline_level")), "is_level": group != "difference"},
+             "vector": baseline, "is_level": group != "difference"},
             {"group": group, "term": "pre_trend", "interruption": None,
              "vector": vec(*prefix("pre_trend")), "is_level": False},
         ]

@@ -247,8 +247,22 @@ _TERMS = ["baseline_level", "pre_trend", "level_change", "slope_change"]
 
 
 def _core(res: ItsResult) -> tuple[np.ndarray, np.ndarray]:
-    eff = res.effects().set_index("term").loc[_TERMS]
-    return eff["coef"].to_numpy(float), eff["std_error"].to_numpy(float)
+    """The model's own coefficients (R's t starts at 1, so R's intercept is the coefficient at t = 0)."""
+    names = ["baseline_level", "pre_trend", "level_change[0]", "slope_change[0]"]
+    se = np.sqrt(np.diag(res.covariance.loc[names, names].to_numpy(float)))
+    return res.coefficients[names].to_numpy(float), se
+
+
+def test_itsa_baseline_is_statas_cons_at_the_first_point(california):
+    # Stata itsa's _t is 0 at the first year, so _cons = intercept + slope in R's t = 1.. coding:
+    # 134.005262794 - 1.779473684 = 132.225789110 (R_OLS_COEF), with Var = V00 + 2 V01 + V11.
+    itsa = fit_its(california, "cigsale", "year", 1989, time_since="itsa").effects().set_index("term")
+    wagner = fit_its(california, "cigsale", "year", 1989).effects().set_index("term")
+    assert itsa.at["baseline_level", "estimate"] == pytest.approx(R_OLS_COEF[0] + R_OLS_COEF[1], rel=1e-10)
+    assert wagner.at["baseline_level", "estimate"] == pytest.approx(R_OLS_COEF[0], rel=1e-10)
+    res = fit_its(california, "cigsale", "year", 1989, time_since="itsa")
+    v = res.covariance.to_numpy(float)
+    assert itsa.at["baseline_level", "std_error"] == pytest.approx(np.sqrt(v[0, 0] + 2 * v[0, 1] + v[1, 1]))
 
 
 def test_ols_matches_r_lm(california):
@@ -278,8 +292,9 @@ def test_ar1_matches_r_nlme_gls_ml(california):
     coef, se = _core(res)
     np.testing.assert_allclose(coef, [128.923507148, -1.851099573, -6.236003157, -2.045996867], rtol=1e-6)
     np.testing.assert_allclose(se, [6.9555217195, 0.4634947851, 2.7472906666, 0.9190014434], rtol=1e-6)
-    p = res.effects().set_index("term").loc[_TERMS, "p_value"].to_numpy(float)
-    np.testing.assert_allclose(p, [6.938874666e-17, 4.499016850e-04, 3.141273752e-02, 3.452981495e-02], rtol=1e-5)
+    # the baseline's p-value is R's intercept's only under the Wagner convention (t = 0), so skip it here
+    p = res.effects().set_index("term").loc[_TERMS[1:], "p_value"].to_numpy(float)
+    np.testing.assert_allclose(p, [4.499016850e-04, 3.141273752e-02, 3.452981495e-02], rtol=1e-5)
     assert res.specification["arma_params"]["ar1"] == pytest.approx(0.9234636575, rel=1e-6)
     diag = res.diagnostics()
     assert diag["log_likelihood"] == pytest.approx(-72.46160887, rel=1e-9)
