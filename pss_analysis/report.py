@@ -138,6 +138,7 @@ class Report:
         self._tables = 0
         self._figures = 0
         self._descriptions: dict[str, str] = {}
+        self._frames: dict[str, pd.DataFrame] = {}  # what was published, for the workbook
         (output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (output_dir / "figures").mkdir(parents=True, exist_ok=True)
 
@@ -188,7 +189,11 @@ class Report:
     def write_workbook(self) -> Path:
         """Gather every table of the run folder into ``tables/results.xlsx`` (a README sheet first)."""
         marker = self.params.report.suppression.marker
-        tables = read_csv_tables(self.output_dir, markers=(marker,))
+        on_disk = {p.stem for p in (self.output_dir / "tables").glob("*.csv")}
+        # the tables this notebook wrote are in memory; read back only those written by earlier notebooks
+        tables = read_csv_tables(self.output_dir, markers=(marker,)) if on_disk - set(self._frames) else {}
+        tables.update({name: self._frames[name] for name in sorted(self._frames)})
+        tables = dict(sorted(tables.items()))
         started = self.manifest.get("started_utc")
         created = _dt.datetime.fromisoformat(started) if started else None
         path = self.output_dir / "tables" / "results.xlsx"
@@ -210,6 +215,7 @@ class Report:
         path = self.output_dir / "tables" / f"{name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         self._descriptions[name] = description
+        self._frames[name] = frame
         return _SavedPath(path)
 
     def table(self, frame: pd.DataFrame, name: str, *, caption: str,
