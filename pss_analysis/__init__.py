@@ -1,3 +1,52 @@
-"""pss-analysis: measurement and evaluation for the Public Sector Scorecard."""
+"""pss-analysis: measurement and evaluation for the Public Sector Scorecard.
+
+The main entry points, importable from the package itself (loaded on first use, so
+``import pss_analysis`` stays fast)::
+
+    from pss_analysis import fit_its, evaluate_spc, load_scorecard, run
+
+- :func:`fit_its` — interrupted time series (:mod:`pss_analysis.its`);
+- :func:`evaluate_spc`, :func:`evaluate_spc_many` — statistical process control (:mod:`pss_analysis.spc`);
+- :func:`load_scorecard` — the Public Sector Scorecard (:mod:`pss_analysis.scorecard`);
+- :func:`load_params`, :func:`run` — parameters and the report pipeline;
+- :func:`prepare_study` — everything a report computes (:mod:`pss_analysis.study`);
+- :func:`compute_indicators` — indicators from record-level data (:mod:`pss_analysis.indicators`);
+- :func:`suppress_table` — small-number suppression (:mod:`pss_analysis.suppression`);
+- the exceptions of :mod:`pss_analysis.errors`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.5.0"
+
+_EXPORTS = {
+    "fit_its": "its", "ItsResult": "its",
+    "evaluate_spc": "spc", "evaluate_spc_many": "spc", "SpcResult": "spc",
+    "load_scorecard": "scorecard", "Scorecard": "scorecard",
+    "load_params": "params", "Params": "params",
+    "run": "pipeline",
+    "prepare_study": "study", "Study": "study",
+    "compute_indicators": "indicators",
+    "suppress_table": "suppression",
+    "PssError": "errors", "ParameterError": "errors", "DataValidationError": "errors",
+    "InsufficientDataError": "errors", "ExecutionError": "errors", "RenderError": "errors",
+    "PssWarning": "errors", "ShortSeriesWarning": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pss_analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
