@@ -70,16 +70,14 @@ def within_year_table(measures: pd.DataFrame, evaluations: Mapping[str, MeasureE
         target = m.get("target")
         has_target = target is not None and not pd.isna(target) and m["improvement_direction"] != "neither"
         value = pts["value"].to_numpy(dtype=float)
+        met = pd.array([pd.NA] * len(pts), dtype="boolean")
         if has_target:
-            met = value >= target if m["improvement_direction"] == "increase" else value <= target
-        else:
-            met = np.full(len(pts), None)
+            met = pd.array(value >= target if m["improvement_direction"] == "increase" else value <= target,
+                           dtype="boolean")
         rows.append(pd.DataFrame({
             "measure_id": m["measure_id"], "name": m["name"], "perspective": m["perspective"],
             "period": pts["x"].astype(str).to_numpy(), "value": value,
-            "target": target if has_target else np.nan,
-            "target_met": pd.array(met, dtype="boolean") if has_target else pd.array([pd.NA] * len(pts),
-                                                                                     dtype="boolean"),
+            "target": target if has_target else np.nan, "target_met": met,
             "point_type": pts["point_type"].to_numpy(),
             "centre_line": pts["centre_line"].to_numpy(), "lcl": pts["lcl"].to_numpy(),
             "ucl": pts["ucl"].to_numpy(),

@@ -409,7 +409,6 @@ def write_records(out_dir: str | Path = Path("data/demo/records"), seed: int = d
     """Write the record-level demo files into ``out_dir`` (created if needed); return their paths."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    import yaml
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

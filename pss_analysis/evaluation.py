@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ from .params import Analysis, ItsOptions, SpcOptions
 from .spc import SpcResult, evaluate_spc
 
 __all__ = ["MeasureEvaluation", "evaluate_measures", "its_options", "spc_options", "newey_west_lags",
-           "its_tables", "spc_tables", "FOURIER_MONTHLY", "SPC_CHART_BY_KIND"]
+           "its_tables", "spc_tables", "months_since_start", "describe_its_options", "FOURIER_MONTHLY", "SPC_CHART_BY_KIND"]
 
 #: Monthly seasonality as two Fourier harmonic pairs (Lopez Bernal et al. 2017 use harmonic(month, 2, 12)).
 FOURIER_MONTHLY = {"type": "fourier", "k": 2, "period": 12}
@@ -131,11 +131,12 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> d
     return options
 
 
-def _run(function, data: pd.DataFrame, options: dict[str, Any]) -> tuple[Any, str | None, list[str]]:
+def _run(call: Callable[[], Any]) -> tuple[Any, str | None, list[str]]:
+    """(result, problem, warnings) of one analysis: a PssError becomes the problem, not a crash."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PssWarning)
         try:
-            result = function(data, **options)
+            result = call()
         except PssError as exc:
             return None, str(exc), []
     return result, None, [str(w.message) for w in caught if issubclass(w.category, PssWarning)]
@@ -156,17 +157,21 @@ def evaluate_measures(indicators: pd.DataFrame, measures: pd.DataFrame, analysis
         series = by_measure[mid].reset_index(drop=True)
         its_kw = its_options(measure, analysis, len(series), start)
         spc_kw = spc_options(measure, analysis, start)
-        fit_kw = {k: v for k, v in its_kw.items() if k not in ("y", "time", "interruption")}
-        its, its_problem, its_warn = _run(
-            lambda d, **kw: fit_its(d, its_kw["y"], its_kw["time"], its_kw["interruption"], **kw), series, fit_kw)
-        spc_kw_call = {k: v for k, v in spc_kw.items() if k != "y"}
-        spc, spc_problem, spc_warn = _run(lambda d, **kw: evaluate_spc(d, spc_kw["y"], **kw), series, spc_kw_call)
+        its, its_problem, its_warn = _run(lambda: fit_its(series, **its_kw))
+        spc, spc_problem, spc_warn = _run(lambda: evaluate_spc(series, **spc_kw))
         results[mid] = MeasureEvaluation(mid, its, spc, its_kw, spc_kw, its_problem, spc_problem,
                                          tuple(its_warn + spc_warn))
     return results
 
 
-def _describe_its(options: Mapping[str, Any]) -> dict[str, str]:
+def months_since_start(its: ItsResult) -> int:
+    """Months from the programme start to the end of the data (phase-in months included)."""
+    diagnostics = its.diagnostics()
+    return int(diagnostics["n_after"]) + int(diagnostics.get("n_excluded", 0))
+
+
+def describe_its_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """The model of an :func:`its_options` mapping in words: family, seasonality, autocorrelation, convention."""
     season = options.get("seasonality")
     ac = options.get("autocorrelation")
     return {"family": options["family"],
@@ -183,10 +188,9 @@ def its_tables(evaluations: Mapping[str, MeasureEvaluation], at: list[int]) -> t
     for mid, ev in evaluations.items():
         if ev.its is None:
             continue
-        model = _describe_its(ev.its_options)
+        model = describe_its_options(ev.its_options)
         effects.append(ev.its.effects().assign(measure_id=mid, **model))
-        n_post = int(ev.its.diagnostics()["n_after"]) + int(ev.its.diagnostics().get("n_excluded", 0))
-        reachable = [h for h in at if h <= n_post]
+        reachable = [h for h in at if h <= months_since_start(ev.its)]
         impacts.append(ev.its.impact(at=reachable).assign(measure_id=mid))
     effects_df = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
     impact_df = pd.concat(impacts, ignore_index=True) if impacts else pd.DataFrame()

@@ -30,7 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .evaluation import MeasureEvaluation
+from .evaluation import MeasureEvaluation, months_since_start
 from .its import RECOMMENDED_POINTS_PER_SIDE
 
 __all__ = ["VERDICTS", "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table",
@@ -97,8 +97,7 @@ def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations
         cumulative = None
         n_before = n_after = 0
         if ev.its is not None:
-            diag = ev.its.diagnostics()
-            n_before, n_after = int(diag["n_before"]), int(diag["n_after"]) + int(diag.get("n_excluded", 0))
+            n_before, n_after = int(ev.its.diagnostics()["n_before"]), months_since_start(ev.its)
             eff = ev.its.effects()
             eff = eff[eff["group"] == "treated"].drop_duplicates("term").set_index("term")
             for term in ("level_change", "slope_change"):
@@ -158,6 +157,7 @@ def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
+#: A driver's evidence as a number: +1 improved, -1 deteriorated, 0 otherwise.
 _SCORE = {"improved": 1, "deteriorated": -1}
 
 
@@ -186,10 +186,9 @@ def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFram
     ``links`` has ``driver, outcome, expected_sign``; ``status`` maps objective ids to
     :func:`objective_status` values.
     """
-    score = {"improved": 1, "deteriorated": -1}
     out = links.copy()
     sign = np.where(out["expected_sign"].astype(str).str.strip() == "-", -1, 1)
-    driver_score = out["driver"].map(lambda d: score.get(status.get(d, ""), 0)).to_numpy()
+    driver_score = out["driver"].map(lambda d: _SCORE.get(status.get(d, ""), 0)).to_numpy()
     value = sign * driver_score
     out["driver_status"] = out["driver"].map(lambda d: status.get(d, "not_enough_data"))
     out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, "not_enough_data"))

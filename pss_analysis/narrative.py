@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "money", "TERM_LABELS",
+__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "money", "confidence_label", "TERM_LABELS",
            "VARIATION_WORDS", "ASSURANCE_WORDS"]
 
 #: Plain-English names of the ITS terms.
@@ -54,6 +54,11 @@ def quantity(value: float) -> str:
     return f"{rounded:,.{digits}f}" if digits > 0 else f"{rounded:,.0f}"
 
 
+def confidence_label(alpha: float) -> str:
+    """0.05 -> '95%' (the confidence level of every interval in the report)."""
+    return f"{round((1 - alpha) * 100):d}%"
+
+
 def money(value: float) -> str:
     """Pounds to three significant figures: 2115662 -> '£2.12 million', 845123 -> '£845,000'."""
     magnitude = abs(value)
@@ -78,7 +83,7 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     if rows.empty:
         return f"{measure['name']}: no estimate of the programme's effect could be made."
     row = rows.iloc[0]
-    level = f"{round((1 - alpha) * 100):d}%"
+    level = confidence_label(alpha)
     rel, lo, hi = row["relative_effect"], row["relative_effect_lower"], row["relative_effect_upper"]
     months = int(row["n_periods"])
     name = measure["name"]

@@ -14,22 +14,20 @@ import pandas as pd
 
 from .balance import link_table, objective_statuses, risk_table
 from .dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
-from .evaluation import MeasureEvaluation, its_tables, spc_tables
+from .evaluation import MeasureEvaluation, describe_its_options, its_tables, spc_tables
 from .evidence import VERDICT_RULES, perspective_summary
 from .figures.dashboards import overview_figure, within_year_figure
 from .figures.its import its_figure
 from .figures.spc import spc_figure
 from .figures.strategy_map import strategy_map_figure
 from .figures.timeseries import timeseries_figure
-from .narrative import TERM_LABELS, its_sentence, money, spc_sentence
+from .narrative import TERM_LABELS, confidence_label, its_sentence, money, spc_sentence
 from .report import Report, escape_text
 from .study import Study
 
 __all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section",
            "executive_summary", "strategy_map_section", "overview_section", "within_year_section",
            "perspective_sections", "balance_section", "appendix"]
-
-_CI = {"ci_lower": "lower", "ci_upper": "upper"}
 
 #: Which parts of a measure are counts of people or events, by kind (what suppression protects).
 COUNT_PARTS = {"rate": ("numerator", "denominator"), "count": ("numerator",),
@@ -83,11 +81,11 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     start = rep.params.programme.start
     alpha = rep.params.analysis.alpha
-    level = f"{round((1 - alpha) * 100):d}%"
+    level = confidence_label(alpha)
     lines = [f"#### {escape_text(name)}", f"*{escape_text(unit)}.* {escape_text(str(measure.get('description', '')))}"]
     its, spc = evaluation.its, evaluation.spc
     if its is not None:
-        _, impact = its_tables({mid: evaluation}, rep.params.analysis.impact_at)
+        effects, impact = its_tables({mid: evaluation}, rep.params.analysis.impact_at)
         lines.append("**What changed:** " + escape_text(its_sentence(measure, impact, alpha=alpha)))
     else:
         lines.append(f"**What changed:** no interrupted time series could be fitted: "
@@ -102,17 +100,15 @@ def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFram
 
     if its is not None:
         scaled = evaluation.its_options.get("offset") or evaluation.its_options.get("denominator")
-        per = float(measure["multiplier"]) if scaled else None
-        ylabel = unit
-        fig = its_figure(its, title=name, ylabel=ylabel, rate_per=per, annotations=annotations or None)
+        per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
+        fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None)
         rep.figure(fig, f"its_{mid}", caption=f"{name}: observed, model fit and expected without the programme",
                    alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
                        f"programme start in {start}, the line expected had the pre-programme trend continued "
                        f"with its {level} confidence band.")
-        effects, impact = its_tables({mid: evaluation}, rep.params.analysis.impact_at)
         rep.table(_effects_display(effects), f"its_effects_{mid}",
                   caption=f"{name}: segmented regression estimates ({level} CI)",
-                  columns={"estimate": "estimate", **_CI, "p_value": "p-value"},
+                  columns={"ci_lower": "lower", "ci_upper": "upper", "p_value": "p-value"},
                   formats={"p_value": ".3g"})
         protect = _protected(_impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
                              _month_counts(series, pd.DataFrame([measure])), "time", ("observed",))
@@ -171,16 +167,13 @@ def methods_section(rep: Report, study: Study) -> None:
     rows = []
     for measure in study.measures.to_dict("records"):
         ev = study.evaluations[measure["measure_id"]]
-        o = ev.its_options
-        season = o.get("seasonality")
-        ac = o.get("autocorrelation")
+        model = describe_its_options(ev.its_options)
         rows.append({
             "measure_id": measure["measure_id"], "name": measure["name"], "kind": measure["kind"],
-            "its_family": o.get("family"),
-            "its_offset": "log(denominator)" if o.get("offset") else "",
-            "its_seasonality": "" if season is None else str(season),
-            "its_autocorrelation": "" if ac is None else str(ac),
-            "its_extra_interruptions": ", ".join(str(i) for i in o.get("interruptions", [])),
+            "its_family": model["family"],
+            "its_offset": "log(denominator)" if ev.its_options.get("offset") else "",
+            "its_seasonality": model["seasonality"], "its_autocorrelation": model["autocorrelation"],
+            "its_extra_interruptions": ", ".join(str(i) for i in ev.its_options.get("interruptions", [])),
             "spc_chart": ev.spc_options.get("chart"), "spc_rules": ev.spc_options.get("rules"),
         })
     rep.table(pd.DataFrame(rows), "methods_models", caption="Model and chart used for each measure",
@@ -212,7 +205,7 @@ def executive_summary(rep: Report, study: Study) -> None:
         names = study.evidence.loc[study.evidence["verdict"] == verdict, "name"]
         if len(names):
             lines.append(f"\n**{heading}:** " + "; ".join(escape_text(n) for n in names) + ".")
-    level = f"{round((1 - study.analysis.alpha) * 100):d}%"
+    level = confidence_label(study.analysis.alpha)
     costed = study.evidence.dropna(subset=["money"])
     for r in costed[costed["money_unit"] == "£"].to_dict("records"):
         low, high = sorted((abs(r["money_lower"]), abs(r["money_upper"])))
@@ -289,12 +282,11 @@ def within_year_section(rep: Report, study: Study) -> None:
 
 def perspective_sections(rep: Report, study: Study) -> None:
     """A section per perspective with each measure's findings, ITS and SPC."""
-    from .data import PERSPECTIVES
-
     names = study.perspectives.set_index("perspective_id")["name"]
-    order = list(study.perspectives.sort_values("order")["perspective_id"])
-    for perspective in [p for p in order if p in set(study.measures["perspective"])]:
-        rep.markdown(f"### {escape_text(str(names.get(perspective, PERSPECTIVES.get(perspective, ('', perspective))[1])))}")
+    used = list(dict.fromkeys(study.measures["perspective"]))
+    known = [p for p in study.perspectives.sort_values("order")["perspective_id"] if p in used]
+    for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
+        rep.markdown(f"### {escape_text(str(names.get(perspective, perspective)))}")
         for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
             measure_section(rep, m, study.indicators[study.indicators["measure_id"] == m["measure_id"]],
                             study.evaluations[m["measure_id"]], study.annotations)

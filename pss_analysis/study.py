@@ -21,6 +21,9 @@ from .params import Analysis, ItsOptions, MeasureOptions, Params, SpcOptions
 from .scorecard import Scorecard, default_perspectives, load_scorecard
 from .validation import ValidationReport
 
+#: Months after the start at which the evidence table reports the relative impact.
+EVIDENCE_IMPACT_AT = 12
+
 __all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
 
 
@@ -127,7 +130,7 @@ def _compare_sources(computed: pd.DataFrame, aggregate: pd.DataFrame, report: Va
 def load_inputs(params: Params) -> Inputs:
     """Load and check every input named by ``params``.
 
-    Errors (in any file) stop here with one message listing them all; warnings are
+    Errors stop here, each file's problems listed together in one message; warnings are
     collected into ``Inputs.data_quality``.
     """
     data = params.data
@@ -164,7 +167,8 @@ def load_inputs(params: Params) -> Inputs:
     if computed is not None:
         parts.append(computed)
     indicators = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    absent = [m for m in catalogue["measure_id"] if m not in set(indicators.get("measure_id", []))]
+    with_data = set(indicators.get("measure_id", []))
+    absent = [m for m in catalogue["measure_id"] if m not in with_data]
     if absent:
         raise DataValidationError("measure has no data (neither in the indicator table nor defined from records)",
                                   file=source, column="measure_id", found=", ".join(absent))
@@ -178,13 +182,11 @@ def load_inputs(params: Params) -> Inputs:
 
 def prepare_study(params: Params) -> Study:
     """Load, evaluate and summarise every measure named by ``params``."""
-    inputs = load_inputs(params)
-    scorecard, measures, perspectives, indicators, analysis = (
-        inputs.scorecard, inputs.measures, inputs.perspectives, inputs.indicators, inputs.analysis)
+    i = load_inputs(params)
     start = params.programme.start
-    evaluations = evaluate_measures(indicators, measures, analysis, start)
-    return Study(params=params, scorecard=scorecard, perspectives=perspectives, measures=measures,
-                 indicators=indicators, analysis=analysis, evaluations=evaluations,
-                 data_quality=inputs.data_quality, definitions=inputs.definitions,
-                 evidence=evidence_table(measures, indicators, evaluations, impact_at=12),
-                 summary=summarise(indicators, measures, start))
+    evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start)
+    return Study(params=params, scorecard=i.scorecard, perspectives=i.perspectives, measures=i.measures,
+                 indicators=i.indicators, analysis=i.analysis, evaluations=evaluations,
+                 data_quality=i.data_quality, definitions=i.definitions,
+                 evidence=evidence_table(i.measures, i.indicators, evaluations, impact_at=EVIDENCE_IMPACT_AT),
+                 summary=summarise(i.indicators, i.measures, start))

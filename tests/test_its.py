@@ -36,7 +36,7 @@ from pss_analysis.its import (
     fit_its,
 )
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+from conftest import REFERENCE  # ../shared/reference beside the checkout
 ITS_REFERENCE = REFERENCE / "its"
 
 

@@ -17,7 +17,7 @@ import pytest
 from pss_analysis.errors import ExecutionError, ParameterError
 from pss_analysis.pipeline import run
 
-from conftest import DEMO_DATA, DEMO_PARAMS, ROOT, write_notebook, write_params
+from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 QUIET = {"say": lambda message: None, "renderer": "builtin"}
 

@@ -29,7 +29,7 @@ from pss_analysis.spc import (
 from pss_analysis.spc import rules as spc_rules
 from pss_analysis.spc.constants import MR_TO_SIGMA, XMR_LIMIT_FACTOR
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+from conftest import REFERENCE  # ../shared/reference beside the checkout
 SPC_REF = REFERENCE / "spc"
 MDC_JSON = SPC_REF / "mdc" / "mdc_single_chart_tool_v5_test_data.grouped.json"
 QIC = SPC_REF / "qicharts2-data"

@@ -9,10 +9,17 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+
+
+def parameters_cell(default_params: str) -> tuple[str, str, list[str]]:
+    """The tagged `parameters` cell every template starts with (its default runs as-is in JupyterLab)."""
+    return ("code", f'''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
+params_file: str = "{default_params}"  # the parameter set (YAML)
+output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"])
+
+
 CELLS = [
-    ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
-params_file: str = "../params/demo.yaml"  # the parameter set (YAML)
-output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
+    parameters_cell("../params/demo.yaml"),
     ("code", '''from pss_analysis import sections
 from pss_analysis.report import Report
 from pss_analysis.study import prepare_study
@@ -107,9 +114,7 @@ the same parameter file on files with the same checksums gives the same tables.'
 ]
 
 REPLICATION_CELLS = [
-    ("code", '''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
-params_file: str = "../params/replication_bernal2017.yaml"  # the parameter set (YAML)
-output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"]),
+    parameters_cell("../params/replication_bernal2017.yaml"),
     ("code", '''import pandas as pd
 
 from pss_analysis.figures.its import its_figure
