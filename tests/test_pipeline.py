@@ -233,3 +233,17 @@ def test_results_workbook_has_every_table_and_a_readme(demo_run):
         assert csv.stem in readme, csv.stem
     assert "Short id of the measure" in readme  # column descriptions
     assert len(book.sheetnames) == len(list(tables.glob("*.csv"))) + 1
+
+
+def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
+    """A catalogue may use a perspective outside the seven defaults; its measures get a section too."""
+    catalogue = pd.read_csv(DEMO_DATA / "measures.csv")
+    catalogue.loc[catalogue["measure_id"] == "staff_turnover", "perspective"] = "volunteers"
+    catalogue.to_csv(tmp_path / "measures.csv", index=False)
+    path = write_params(tmp_path, extra="")
+    result = run(path, overrides=[f"data.measures={tmp_path / 'measures.csv'}",
+                                  "report.measures=[staff_turnover, acs_admissions]"],
+                 reports_root=tmp_path / "reports", **QUIET)
+    html = result.report_files[0].read_text(encoding="utf-8")
+    assert "volunteers" in html and "Staff turnover" in html
+    assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()
