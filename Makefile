@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/pss run params/demo.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --ignore=tests/golden
+	$(BIN)/python -m pytest tests pss_analysis/notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --ignore=tests/golden
 	@# the golden executed notebook, strict: every output compared (sanitize.cfg masks paths, times, versions)
 	rm -rf reports/golden
 	$(BIN)/python -m pytest tests/golden/report_demo.ipynb --nbval --nbval-current-env \
@@ -35,7 +35,7 @@ benchmark: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m pss_analysis.demo --out data/demo
-	$(BIN)/python -m pss_analysis.demo_records --out data/demo/records
+	$(BIN)/python -m pss_analysis.demo.records --out data/demo/records
 
 clean-venv:
 	rm -rf $(VENV)

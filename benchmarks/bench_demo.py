@@ -24,7 +24,7 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pss_analysis.pipeline import _kernel_of_this_python, run  # noqa: E402
+from pss_analysis.run.pipeline import _kernel_of_this_python, run  # noqa: E402
 
 TARGET_RATIO = 2.0
 FLOOR_CELLS = [

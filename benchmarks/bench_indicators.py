@@ -1,7 +1,7 @@
 """Benchmark: three indicators by month and locality from 10 million admission records.
 
 Writes 10 million synthetic admission records as Parquet in a temporary folder
-(not timed), then times :func:`pss_analysis.indicators.compute_indicators` on
+(not timed), then times :func:`pss_analysis.inputs.indicators.compute_indicators` on
 them with the DuckDB engine and with the pandas engine (same definitions, same
 result, checked equal), and a hand-written plain pandas read + groupby of the
 same three indicators as a floor. Run::
@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pss_analysis.indicators import compute_indicators
+from pss_analysis.inputs.indicators import compute_indicators
 
 N_RECORDS = 10_000_000  # records in the benchmark extract
 N_MONTHS = 60  # months covered (2015-04 to 2020-03)

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from pss_analysis.its import fit_its
+from pss_analysis.methods.its import fit_its
 
 TARGET_SECONDS = 10.0
 """Performance target for 1,000 series (the module's brief)."""

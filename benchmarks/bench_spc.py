@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from pss_analysis.spc import evaluate_spc_many
+from pss_analysis.methods.spc import evaluate_spc_many
 
 N_SERIES = 10_000  # series in the benchmark
 N_POINTS = 60  # points per series

@@ -5,13 +5,13 @@ The main entry points, importable from the package itself (loaded on first use, 
 
     from pss_analysis import fit_its, evaluate_spc, load_scorecard, run
 
-- :func:`fit_its` — interrupted time series (:mod:`pss_analysis.its`);
-- :func:`evaluate_spc`, :func:`evaluate_spc_many` — statistical process control (:mod:`pss_analysis.spc`);
-- :func:`load_scorecard` — the Public Sector Scorecard (:mod:`pss_analysis.scorecard`);
+- :func:`fit_its` — interrupted time series (:mod:`pss_analysis.methods.its`);
+- :func:`evaluate_spc`, :func:`evaluate_spc_many` — statistical process control (:mod:`pss_analysis.methods.spc`);
+- :func:`load_scorecard` — the Public Sector Scorecard (:mod:`pss_analysis.inputs.scorecard`);
 - :func:`load_params`, :func:`run` — parameters and the report pipeline;
-- :func:`prepare_study` — everything a report computes (:mod:`pss_analysis.study`);
-- :func:`compute_indicators` — indicators from record-level data (:mod:`pss_analysis.indicators`);
-- :func:`suppress_table` — small-number suppression (:mod:`pss_analysis.suppression`);
+- :func:`prepare_study` — everything a report computes (:mod:`pss_analysis.evaluation.study`);
+- :func:`compute_indicators` — indicators from record-level data (:mod:`pss_analysis.inputs.indicators`);
+- :func:`suppress_table` — small-number suppression (:mod:`pss_analysis.reporting.suppression`);
 - the exceptions of :mod:`pss_analysis.errors`.
 """
 
@@ -23,14 +23,14 @@ from typing import Any
 __version__ = "0.5.0"
 
 _EXPORTS = {
-    "fit_its": "its", "ItsResult": "its",
-    "evaluate_spc": "spc", "evaluate_spc_many": "spc", "SpcResult": "spc",
-    "load_scorecard": "scorecard", "Scorecard": "scorecard",
-    "load_params": "params", "Params": "params",
-    "run": "pipeline",
-    "prepare_study": "study", "Study": "study",
-    "compute_indicators": "indicators",
-    "suppress_table": "suppression",
+    "fit_its": "methods.its", "ItsResult": "methods.its",
+    "evaluate_spc": "methods.spc", "evaluate_spc_many": "methods.spc", "SpcResult": "methods.spc",
+    "load_scorecard": "inputs.scorecard", "Scorecard": "inputs.scorecard",
+    "load_params": "config.params", "Params": "config.params",
+    "run": "run.pipeline",
+    "prepare_study": "evaluation.study", "Study": "evaluation.study",
+    "compute_indicators": "inputs.indicators",
+    "suppress_table": "reporting.suppression",
     "PssError": "errors", "ParameterError": "errors", "DataValidationError": "errors",
     "InsufficientDataError": "errors", "ExecutionError": "errors", "RenderError": "errors",
     "PssWarning": "errors", "ShortSeriesWarning": "errors",

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from pss_analysis.run.cli import main
 
 sys.exit(main())

@@ -56,7 +56,7 @@ def write_notebook(path: Path, *sources: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo report, run once through the real pipeline (papermill, nbconvert)."""
-    from pss_analysis.pipeline import run
+    from pss_analysis.run.pipeline import run
 
     reports = tmp_path_factory.mktemp("reports")
     result = run(DEMO_PARAMS, reports_root=reports, renderer="builtin", say=lambda m: None)

@@ -1,4 +1,4 @@
-"""Write the template notebooks in notebooks/ (without outputs) from the cells below.
+"""Write the template notebooks in pss_analysis/notebooks/ (without outputs) from the cells below.
 
 Run `python tools/make_template.py` after editing; the committed notebooks are its output
 (a test checks it).
@@ -15,14 +15,14 @@ def parameters_cell(default_params: str) -> tuple[str, str, list[str]]:
     """The tagged `parameters` cell every template starts with (its default runs as-is in JupyterLab)."""
     return ("code", f'''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
 params_file: str = "{default_params}"  # the parameter set (YAML)
-output_dir: str = ""  # the run folder; empty means reports/notebook/ when opened by hand''', ["parameters"])
+output_dir: str = "../../reports/notebook"  # the run folder (relative to this notebook when opened by hand)''', ["parameters"])
 
 
 CELLS = [
-    parameters_cell("../params/demo.yaml"),
-    ("code", '''from pss_analysis import sections
-from pss_analysis.report import Report
-from pss_analysis.study import prepare_study
+    parameters_cell("../../params/demo.yaml"),
+    ("code", '''from pss_analysis.reporting import sections
+from pss_analysis.reporting.document import Report
+from pss_analysis.evaluation.study import prepare_study
 
 rep = Report.open(params_file, output_dir)
 study = prepare_study(rep.params)
@@ -114,12 +114,12 @@ the same parameter file on files with the same checksums gives the same tables.'
 ]
 
 REPLICATION_CELLS = [
-    parameters_cell("../params/replication_bernal2017.yaml"),
+    parameters_cell("../../params/replication_bernal2017.yaml"),
     ("code", '''import pandas as pd
 
-from pss_analysis.figures.its import its_figure
+from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.replication import comparison_table, fit_models, model_4_vs_3
-from pss_analysis.report import Report
+from pss_analysis.reporting.document import Report
 
 rep = Report.open(params_file, output_dir)
 sicily = pd.read_csv(rep.params.data.files["sicily"])
@@ -131,7 +131,7 @@ Lopez Bernal, Cummins & Gasparrini (2017), *Interrupted time series regression f
 of public health interventions: a tutorial*, International Journal of Epidemiology 46(1):348-355.
 Hospital admissions for acute coronary events in Sicily (ages 0-69), January 2002 to November 2006,
 and the ban on smoking in public places from January 2005. The four models of the authors' R code
-are refitted here with `pss_analysis.its.fit_its`:
+are refitted here with `pss_analysis.methods.its.fit_its`:
 
 1. Poisson regression with the log of the age-standardised population as offset;
 2. quasi-Poisson (over-dispersion estimated from the Pearson chi-square);
@@ -162,7 +162,7 @@ rep.figure(fig, "model4", caption="Model 4: observed rates, fitted model and the
     ("markdown", '''## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it.''', []),
-    ("code", '''from pss_analysis.sections import appendix
+    ("code", '''from pss_analysis.reporting.sections import appendix
 
 appendix(rep)''', []),
 ]
@@ -184,7 +184,7 @@ def build(name: str = "report.ipynb") -> nbformat.NotebookNode:
 
 if __name__ == "__main__":
     for name in NOTEBOOKS:
-        target = Path(__file__).resolve().parents[1] / "notebooks" / name
+        target = Path(__file__).resolve().parents[1] / "pss_analysis" / "notebooks" / name
         nb = build(name)
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/golden/make_golden.py
 
-papermill executes the report template (``notebooks/report.ipynb``) in this folder with
+papermill executes the report template (``pss_analysis/notebooks/report.ipynb``) in this folder with
 ``params_file="params.yaml"`` (the demo on three measures) and
 ``output_dir="../../reports/golden"`` (its tables and figures go to ``reports/golden/``,
 which is not committed), as nbval later runs it: from this folder, so the relative paths
@@ -32,7 +32,7 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-TEMPLATE = ROOT / "notebooks" / "report.ipynb"
+TEMPLATE = ROOT / "pss_analysis" / "notebooks" / "report.ipynb"
 GOLDEN = HERE / "report_demo.ipynb"
 PARAMETERS = {"params_file": "params.yaml", "output_dir": "../../reports/golden"}
 SANITIZE = HERE / "sanitize.cfg"
@@ -72,7 +72,7 @@ def main() -> Path:
     import papermill as pm
 
     sys.path.insert(0, str(ROOT))
-    from pss_analysis.pipeline import _kernel_of_this_python  # the kernel of this Python, as `pss run` uses
+    from pss_analysis.run.pipeline import _kernel_of_this_python  # the kernel of this Python, as `pss run` uses
 
     shutil.rmtree(HERE / PARAMETERS["output_dir"], ignore_errors=True)
     with _kernel_of_this_python() as kernel:

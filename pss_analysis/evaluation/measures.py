@@ -1,0 +1,217 @@
+"""Evaluate every measure of a catalogue: interrupted time series and SPC.
+
+This module decides *which* model and chart each measure gets (from its kind,
+then the parameter file's ``analysis`` section, then its per-measure
+overrides), runs them, and gathers the tidy tables the report publishes
+(``its_effects``, ``its_impact``, ``spc_points``, ``spc_summary``). It never
+plots or formats.
+
+Defaults by measure kind (see :mod:`pss_analysis.inputs.tables` for the kinds):
+
+=============  =========================================================  ===========
+kind           interrupted time series                                     SPC chart
+=============  =========================================================  ===========
+rate           quasi-Poisson on the count, log(population) offset,         u
+               2 Fourier harmonic pairs (period 12) for the seasons
+count          quasi-Poisson on the count, 2 Fourier pairs                 c
+proportion     quasi-binomial on successes of trials                       p
+mean, amount   OLS on the value, Newey-West standard errors                XmR
+               (lags = floor(4 (n/100)^(2/9)), Newey & West 1994)
+=============  =========================================================  ===========
+
+SPC limits are recalculated at the programme start (one phase before, one
+since), so that the chart answers "did the process change?".
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from pss_analysis.errors import PssError, PssWarning
+from pss_analysis.methods.its import ItsResult, fit_its
+from pss_analysis.config.params import Analysis, ItsOptions, SpcOptions
+from pss_analysis.methods.spc import SpcResult, evaluate_spc
+
+__all__ = ["MeasureEvaluation", "evaluate_measures", "its_options", "spc_options", "newey_west_lags",
+           "its_tables", "spc_tables", "months_since_start", "describe_its_options", "FOURIER_MONTHLY", "SPC_CHART_BY_KIND"]
+
+#: Monthly seasonality as two Fourier harmonic pairs (Lopez Bernal et al. 2017 use harmonic(month, 2, 12)).
+FOURIER_MONTHLY = {"type": "fourier", "k": 2, "period": 12}
+#: ITS family by measure kind.
+ITS_FAMILY_BY_KIND = {"rate": "quasipoisson", "count": "quasipoisson", "proportion": "quasibinomial",
+                      "mean": "gaussian", "amount": "gaussian"}
+#: SPC chart by measure kind.
+SPC_CHART_BY_KIND = {"rate": "u", "count": "c", "proportion": "p", "mean": "xmr", "amount": "xmr"}
+
+
+def newey_west_lags(n: int) -> int:
+    """Newey & West (1994) rule of thumb for the HAC lag: floor(4 (n/100)^(2/9)), at least 1."""
+    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
+
+
+@dataclass(frozen=True)
+class MeasureEvaluation:
+    """The ITS and SPC results of one measure, with the options used and any problem met."""
+
+    measure_id: str
+    its: ItsResult | None
+    spc: SpcResult | None
+    its_options: dict[str, Any] = field(default_factory=dict)
+    spc_options: dict[str, Any] = field(default_factory=dict)
+    its_problem: str | None = None
+    spc_problem: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _merged(base: ItsOptions | SpcOptions, override: ItsOptions | SpcOptions) -> dict[str, Any]:
+    values = {k: v for k, v in base.model_dump().items() if v is not None}
+    values.update({k: v for k, v in override.model_dump().items() if v is not None})
+    return values
+
+
+def _none_if(value: Any) -> Any:
+    return None if value in ("none", "None", "") else value
+
+
+def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, start: str) -> dict[str, Any]:
+    """Keyword arguments for :func:`~pss_analysis.methods.its.fit_its` for one catalogue row."""
+    kind = measure["kind"]
+    override = analysis.measures.get(measure["measure_id"])
+    chosen = _merged(analysis.its, override.its if override else ItsOptions())
+    family = chosen.get("family", ITS_FAMILY_BY_KIND[kind])
+    options: dict[str, Any] = {"family": family, "alpha": analysis.alpha, "time_since": analysis.time_since,
+                               "time": "period", "interruption": pd.Period(start, freq="M")}
+    if family in ("gaussian",):
+        options["y"] = "value"
+    else:
+        options["y"] = "numerator"
+    if family in ("binomial", "quasibinomial"):
+        options["denominator"] = "denominator"
+    elif family != "gaussian" and kind == "rate":
+        options["offset"] = "denominator"
+    default_season = FOURIER_MONTHLY if kind in ("rate", "count") else None
+    options["seasonality"] = _none_if(chosen.get("seasonality", default_season))
+    default_ac = ({"type": "newey_west", "lags": newey_west_lags(n_points), "small_sample": True}
+                  if family == "gaussian" else None)
+    options["autocorrelation"] = _none_if(chosen.get("autocorrelation", default_ac))
+    for key in ("slope_change", "phase_in"):
+        if key in chosen:
+            options[key] = chosen[key]
+    if chosen.get("interruptions"):
+        options["interruptions"] = [pd.Period(p, freq="M") for p in chosen["interruptions"]]
+    return options
+
+
+def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> dict[str, Any]:
+    """Keyword arguments for :func:`~pss_analysis.methods.spc.evaluate_spc` for one catalogue row."""
+    kind = measure["kind"]
+    override = analysis.measures.get(measure["measure_id"])
+    chosen = _merged(analysis.spc, override.spc if override else SpcOptions())
+    chart = chosen.get("chart", SPC_CHART_BY_KIND[kind])
+    options: dict[str, Any] = {"chart": chart, "rules": chosen.get("rules", "mdc"), "x": "period",
+                               "improvement_direction": measure["improvement_direction"],
+                               "shift_length": analysis.shift_length, "trend_length": analysis.trend_length}
+    if chart in ("p", "pp", "u", "up"):
+        options.update(y="numerator", n="denominator", multiply=float(measure["multiplier"]))
+    elif chart in ("c", "g", "t"):
+        options["y"] = "numerator"
+    else:
+        options["y"] = "value"
+    if not pd.isna(measure.get("target")):
+        options["target"] = float(measure["target"])
+    if chosen.get("recalculate_at_start", True):
+        options["recalculate_at"] = pd.Period(start, freq="M")
+    if chosen.get("baseline"):
+        options["baseline"] = chosen["baseline"]
+    return options
+
+
+def _run(call: Callable[[], Any]) -> tuple[Any, str | None, list[str]]:
+    """(result, problem, warnings) of one analysis: a PssError becomes the problem, not a crash."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PssWarning)
+        try:
+            result = call()
+        except PssError as exc:
+            return None, str(exc), []
+    return result, None, [str(w.message) for w in caught if issubclass(w.category, PssWarning)]
+
+
+def evaluate_measures(indicators: pd.DataFrame, measures: pd.DataFrame, analysis: Analysis,
+                      start: str) -> dict[str, MeasureEvaluation]:
+    """ITS and SPC for every measure, keyed by measure id (in catalogue order).
+
+    A measure whose data cannot support an analysis (too few points, a model
+    that cannot be fitted) gets ``None`` with the reason in ``its_problem`` /
+    ``spc_problem`` rather than stopping the report.
+    """
+    results: dict[str, MeasureEvaluation] = {}
+    by_measure = dict(tuple(indicators.groupby("measure_id", sort=False)))
+    for measure in measures.to_dict("records"):
+        mid = measure["measure_id"]
+        series = by_measure[mid].reset_index(drop=True)
+        its_kw = its_options(measure, analysis, len(series), start)
+        spc_kw = spc_options(measure, analysis, start)
+        its, its_problem, its_warn = _run(lambda: fit_its(series, **its_kw))
+        spc, spc_problem, spc_warn = _run(lambda: evaluate_spc(series, **spc_kw))
+        results[mid] = MeasureEvaluation(mid, its, spc, its_kw, spc_kw, its_problem, spc_problem,
+                                         tuple(its_warn + spc_warn))
+    return results
+
+
+def months_since_start(its: ItsResult) -> int:
+    """Months from the programme start to the end of the data (phase-in months included)."""
+    diagnostics = its.diagnostics()
+    return int(diagnostics["n_after"]) + int(diagnostics.get("n_excluded", 0))
+
+
+def describe_its_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """The model of an :func:`its_options` mapping in words: family, seasonality, autocorrelation, convention."""
+    season = options.get("seasonality")
+    ac = options.get("autocorrelation")
+    return {"family": options["family"],
+            "seasonality": "none" if season is None else (season if isinstance(season, str) else
+                                                           f"{season.get('type')} k={season.get('k', '')}"),
+            "autocorrelation": "none" if ac is None else (ac if isinstance(ac, str) else
+                                                          f"{ac.get('type')} lags={ac.get('lags', '')}"),
+            "time_since": options["time_since"]}
+
+
+def its_tables(evaluations: Mapping[str, MeasureEvaluation], at: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(effects, impact) of every measure with an ITS result, tidy, with a ``measure_id`` column."""
+    effects, impacts = [], []
+    for mid, ev in evaluations.items():
+        if ev.its is None:
+            continue
+        model = describe_its_options(ev.its_options)
+        effects.append(ev.its.effects().assign(measure_id=mid, **model))
+        reachable = [h for h in at if h <= months_since_start(ev.its)]
+        impacts.append(ev.its.impact(at=reachable).assign(measure_id=mid))
+    effects_df = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
+    impact_df = pd.concat(impacts, ignore_index=True) if impacts else pd.DataFrame()
+    for frame in (effects_df, impact_df):
+        if not frame.empty:
+            frame.insert(0, "measure_id", frame.pop("measure_id"))
+    return effects_df, impact_df
+
+
+def spc_tables(evaluations: Mapping[str, MeasureEvaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(points, summary) of every measure with an SPC result, tidy, with a ``measure_id`` column."""
+    points, summaries = [], []
+    for mid, ev in evaluations.items():
+        if ev.spc is None:
+            continue
+        points.append(ev.spc.points.assign(measure_id=mid, chart=ev.spc_options["chart"]))
+        summaries.append(ev.spc.summary().assign(measure_id=mid, chart=ev.spc_options["chart"]))
+    out = []
+    for parts in (points, summaries):
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if not frame.empty:
+            frame.insert(0, "measure_id", frame.pop("measure_id"))
+        out.append(frame)
+    return out[0], out[1]

@@ -1,0 +1,192 @@
+"""Everything a report needs, computed once from the parameters: the study.
+
+:func:`prepare_study` loads the measures (from a scorecard or a measure catalogue) and
+the indicator data, evaluates every measure (interrupted time series and SPC), and
+derives the evidence table. Report sections only read the :class:`Study`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pss_analysis.inputs.tables import check_indicators, load_indicators_checked, load_measures_checked, select_measures, summarise
+from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.inputs.indicators import compute_indicators_checked, definitions_table, parse_definitions
+from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures
+from pss_analysis.evaluation.verdicts import evidence_table
+from pss_analysis.config.params import Analysis, ItsOptions, MeasureOptions, Params, SpcOptions
+from pss_analysis.inputs.scorecard import Scorecard, default_perspectives, load_scorecard
+from pss_analysis.inputs.validation import ValidationReport
+
+#: Months after the start at which the evidence table reports the relative impact.
+EVIDENCE_IMPACT_AT = 12
+
+__all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """The inputs and results of one evaluation (read-only)."""
+
+    params: Params
+    scorecard: Scorecard | None
+    perspectives: pd.DataFrame
+    measures: pd.DataFrame
+    indicators: pd.DataFrame
+    analysis: Analysis
+    evaluations: dict[str, MeasureEvaluation]
+    evidence: pd.DataFrame
+    summary: pd.DataFrame
+    data_quality: pd.DataFrame
+    definitions: pd.DataFrame
+
+    @property
+    def annotations(self) -> list[tuple[pd.Period, str]]:
+        """The change log as (month, change id) pairs for the charts (empty without a scorecard).
+
+        Charts are labelled with the short id; the change log table says what each id was.
+        """
+        if self.scorecard is None or self.scorecard.changes.empty:
+            return []
+        return [(row.period, str(row.change_id)) for row in self.scorecard.changes.itertuples()]
+
+
+def _merge(base: dict[str, Any], given: ItsOptions | SpcOptions) -> dict[str, Any]:
+    return {**base, **{k: v for k, v in given.model_dump().items() if v is not None}}
+
+
+def analysis_with_scorecard(analysis: Analysis, scorecard: Scorecard, start: str) -> Analysis:
+    """The analysis options with the scorecard's per-measure ITS/SPC overrides beneath the
+    parameter file's (the parameter file wins), and, when ``analysis.change_log_interruptions``
+    is set, the flagged change-log months added to every measure's interruptions."""
+    measures = dict(analysis.measures)
+    for row in scorecard.measures.itertuples():
+        given = measures.get(row.measure_id, MeasureOptions())
+        its = _merge(row.its or {}, given.its)
+        months = [str(p) for p in scorecard.interruptions() if str(p) != start]  # the start is the main one
+        if analysis.change_log_interruptions and months:
+            its["interruptions"] = sorted(set(its.get("interruptions") or []) | set(months))
+        measures[row.measure_id] = MeasureOptions(its=ItsOptions(**its), spc=SpcOptions(**_merge(row.spc or {},
+                                                                                             given.spc)))
+    return analysis.model_copy(update={"measures": measures})
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The loaded and checked inputs.
+
+    ``indicators`` is the one table every analysis reads: rows computed from record-level data
+    (measures with an ``indicator:`` definition in the scorecard) and rows from the aggregate
+    table (``data.indicators``) for the others. ``data_quality`` lists every warning found while
+    loading (errors stop the run); ``definitions`` is the plain-English table of the record-level
+    definitions for the methods appendix.
+    """
+
+    scorecard: Scorecard | None
+    measures: pd.DataFrame
+    perspectives: pd.DataFrame
+    indicators: pd.DataFrame
+    analysis: Analysis
+    data_quality: pd.DataFrame
+    definitions: pd.DataFrame
+
+
+_COMPUTED = "computed from data.files"
+
+
+def _computed_indicators(scorecard: Scorecard | None, params: Params, catalogue: pd.DataFrame,
+                         report: ValidationReport) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Measures defined from record-level data: their indicator rows and the definitions table."""
+    if scorecard is None:
+        return None, pd.DataFrame()
+    mappings = {r.measure_id: r.indicator for r in scorecard.measures.itertuples() if r.indicator}
+    if not mappings:
+        return None, pd.DataFrame()
+    definitions = parse_definitions(mappings, file=str(params.data.scorecard))
+    computed, computed_report = compute_indicators_checked(definitions, params.data.files)
+    report.extend(computed_report)
+    computed = computed[["measure_id", "period", "numerator", "denominator"]]
+    checked, check_report = check_indicators(computed, catalogue, file=_COMPUTED, require_all=False)
+    report.extend(check_report)
+    return checked, definitions_table(definitions)
+
+
+def _compare_sources(computed: pd.DataFrame, aggregate: pd.DataFrame, report: ValidationReport) -> None:
+    """A measure both computed from records and given in the aggregate table: the two must agree."""
+    both = computed.merge(aggregate, on=["measure_id", "period"], suffixes=("", "_table"))
+    for column in ("numerator", "denominator"):
+        a, b = both[column], both[f"{column}_table"]
+        differ = ~((a - b).abs() <= 1e-9 * b.abs().clip(lower=1) + 1e-9) & ~(a.isna() & b.isna())
+        for row in both[differ].head(20).itertuples():
+            report.warning("sources_disagree",
+                           f"{row.measure_id} {row.period}: the {column} computed from the records differs from "
+                           "the indicator table; the computed value is used",
+                           column=column, expected=getattr(row, f"{column}_table"), found=getattr(row, column))
+
+
+def load_inputs(params: Params) -> Inputs:
+    """Load and check every input named by ``params``.
+
+    Errors stop here, each file's problems listed together in one message; warnings are
+    collected into ``Inputs.data_quality``.
+    """
+    data = params.data
+    scorecard = None
+    report = ValidationReport()
+    if data.scorecard is not None:
+        if data.measures is not None:
+            raise ParameterError("give either a scorecard or a measure catalogue, not both",
+                                 key="data.measures", found=str(data.measures))
+        scorecard = load_scorecard(data.scorecard)
+        for warning in scorecard.warnings:
+            report.warning("scorecard", warning, file=data.scorecard)
+        catalogue = scorecard.measures_catalogue()
+        perspectives = scorecard.perspectives
+        analysis = analysis_with_scorecard(params.analysis, scorecard, params.programme.start)
+        source = str(data.scorecard)
+    else:
+        catalogue, measures_report = load_measures_checked(data.measures)
+        report.extend(measures_report)
+        perspectives = default_perspectives()
+        analysis = params.analysis
+        source = str(data.measures)
+    computed, definitions = _computed_indicators(scorecard, params, catalogue, report)
+    computed_ids = set() if computed is None else set(computed["measure_id"])
+    parts = []
+    if data.indicators is not None:
+        aggregate, table_report = load_indicators_checked(data.indicators, catalogue, measures_file=source,
+                                                          require_all=not computed_ids)
+        report.extend(table_report)
+        if computed is not None:
+            _compare_sources(computed, aggregate, report)
+            aggregate = aggregate[~aggregate["measure_id"].isin(computed_ids)]
+        parts.append(aggregate)
+    if computed is not None:
+        parts.append(computed)
+    indicators = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    with_data = set(indicators.get("measure_id", []))
+    absent = [m for m in catalogue["measure_id"] if m not in with_data]
+    if absent:
+        raise DataValidationError("measure has no data (neither in the indicator table nor defined from records)",
+                                  file=source, column="measure_id", found=", ".join(absent))
+    order = {m: k for k, m in enumerate(catalogue["measure_id"])}
+    indicators = (indicators.assign(_order=indicators["measure_id"].map(order))
+                  .sort_values(["_order", "period"], kind="stable").drop(columns="_order"))
+    measures = select_measures(catalogue, params.report.measures)
+    indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
+    return Inputs(scorecard, measures, perspectives, indicators, analysis, report.to_frame(), definitions)
+
+
+def prepare_study(params: Params) -> Study:
+    """Load, evaluate and summarise every measure named by ``params``."""
+    i = load_inputs(params)
+    start = params.programme.start
+    evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start)
+    return Study(params=params, scorecard=i.scorecard, perspectives=i.perspectives, measures=i.measures,
+                 indicators=i.indicators, analysis=i.analysis, evaluations=evaluations,
+                 data_quality=i.data_quality, definitions=i.definitions,
+                 evidence=evidence_table(i.measures, i.indicators, evaluations, impact_at=EVIDENCE_IMPACT_AT),
+                 summary=summarise(i.indicators, i.measures, start))

@@ -1,0 +1,214 @@
+"""Evidence per measure, the verdict rules, and what they add up to along the strategy map.
+
+The verdict of a measure is decided by documented rules (:data:`VERDICT_RULES`,
+stated in the report's methods section):
+
+1. **not enough data** — no interrupted time series could be fitted, or fewer than
+   :data:`MIN_POINTS_FOR_VERDICT` months before or since the programme start
+   (the usual recommendation for segmented regression; below it a change cannot be
+   told apart from noise or from a trend with any confidence).
+2. **improved** / **deteriorated** — the confidence interval of the overall relative
+   change since the start (fitted against expected without the programme, summed over
+   every month since the start) excludes no change, and the change is in (improved) or
+   against (deteriorated) the measure's improvement direction.
+3. **changed** — as 2, for a measure with no preferred direction ("neither").
+4. **no evidence of change** — otherwise.
+
+The SPC reading (special cause since the start, variation and assurance types) is
+reported beside the verdict as corroboration; it does not change it.
+
+Contributions along the map: for a link driver -> outcome with expected sign ``+``
+(achieving the driver helps the outcome) or ``-`` (it works against it), the
+driver's evidence (+1 improved, -1 deteriorated, 0 otherwise) times the sign is its
+contribution to the outcome: positive, negative or none.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from pss_analysis.evaluation.measures import MeasureEvaluation, months_since_start
+from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE
+
+__all__ = ["VERDICTS", "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table",
+           "objective_status", "contributions", "perspective_summary"]
+
+#: Fewest months on each side of the start for a verdict (Penfold & Zhang 2013 suggest 8).
+MIN_POINTS_FOR_VERDICT = RECOMMENDED_POINTS_PER_SIDE
+
+#: The possible verdicts, in the order a board reads them.
+VERDICTS = ("improved", "deteriorated", "changed", "no evidence of change", "not enough data")
+
+#: The rules, as the methods section states them.
+VERDICT_RULES = (
+    f"Not enough data: no interrupted time series could be fitted, or fewer than {MIN_POINTS_FOR_VERDICT} "
+    "months before or since the programme start.",
+    "Improved or deteriorated: the confidence interval of the overall change since the start (what "
+    "happened against what the pre-programme trend predicted, over all months since the start) excludes "
+    "no change, in the measure's direction of improvement (improved) or against it (deteriorated).",
+    "Changed: the same, for a measure with no preferred direction.",
+    "No evidence of change: otherwise.",
+    "The control chart is reported beside the verdict to corroborate it; it does not change it.",
+)
+
+
+def verdict(cumulative: Mapping[str, Any] | None, *, direction: str, n_before: int, n_after: int) -> tuple[str, str]:
+    """(verdict, reason) for one measure from the cumulative row of its ITS impact table."""
+    if cumulative is None:
+        return "not enough data", "no interrupted time series could be fitted"
+    if min(n_before, n_after) < MIN_POINTS_FOR_VERDICT:
+        return "not enough data", (f"{n_before} months before and {n_after} since the start; at least "
+                                   f"{MIN_POINTS_FOR_VERDICT} on each side are needed")
+    lo, hi = cumulative["relative_effect_lower"], cumulative["relative_effect_upper"]
+    if lo <= 0 <= hi:
+        return "no evidence of change", "the confidence interval of the overall change includes no change"
+    up = lo > 0
+    if direction == "neither":
+        return "changed", f"the measure {'rose' if up else 'fell'}; it has no preferred direction"
+    good = up == (direction == "increase")
+    return ("improved" if good else "deteriorated",
+            f"the measure {'rose' if up else 'fell'} and {'higher' if direction == 'increase' else 'lower'} is better")
+
+
+def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation],
+                   *, impact_at: int = 12) -> pd.DataFrame:
+    """One row per measure: ITS result, SPC reading, data quality, verdict and, with a unit cost, money.
+
+    Columns: ``measure_id, name, perspective, unit, kind, improvement_direction, points_before,
+    points_after, missing, level_change, level_change_lower, level_change_upper, slope_change,
+    slope_change_lower, slope_change_upper, effect_scale, relative_impact_<h>,
+    relative_impact_<h>_lower, relative_impact_<h>_upper, cumulative_relative, cumulative_relative_lower,
+    cumulative_relative_upper, cumulative_impact, cumulative_impact_lower, cumulative_impact_upper,
+    cumulative_impact_units, cumulative_months, money, money_lower, money_upper, spc_chart,
+    special_cause_since_start, variation_type, assurance_type, verdict, verdict_reason``.
+    ``money`` is the cumulative impact times the measure's unit cost (for counts) or the impact
+    itself for money amounts; negative = saved.
+    """
+    rows = []
+    h = impact_at
+    missing = indicators.assign(_na=indicators["value"].isna()).groupby("measure_id")["_na"].sum()
+    for m in measures.to_dict("records"):
+        ev = evaluations[m["measure_id"]]
+        row: dict[str, Any] = {k: m.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind",
+                                                   "improvement_direction")}
+        cumulative = None
+        n_before = n_after = 0
+        if ev.its is not None:
+            n_before, n_after = int(ev.its.diagnostics()["n_before"]), months_since_start(ev.its)
+            eff = ev.its.effects()
+            eff = eff[eff["group"] == "treated"].drop_duplicates("term").set_index("term")
+            for term in ("level_change", "slope_change"):
+                if term in eff.index:
+                    row[term] = eff.at[term, "estimate"]
+                    row[f"{term}_lower"] = eff.at[term, "ci_lower"]
+                    row[f"{term}_upper"] = eff.at[term, "ci_upper"]
+            row["effect_scale"] = eff["scale"].iloc[-1]
+            impact = ev.its.impact(at=[h] if h <= n_after else [])
+            point = impact[impact["period"].astype(str) == str(h)]
+            if not point.empty:
+                p = point.iloc[0]
+                row.update({f"relative_impact_{h}": p["relative_effect"],
+                            f"relative_impact_{h}_lower": p["relative_effect_lower"],
+                            f"relative_impact_{h}_upper": p["relative_effect_upper"]})
+            cumulative = impact.iloc[-1].to_dict()
+            row.update({"cumulative_relative": cumulative["relative_effect"],
+                        "cumulative_relative_lower": cumulative["relative_effect_lower"],
+                        "cumulative_relative_upper": cumulative["relative_effect_upper"],
+                        "cumulative_impact": cumulative["absolute_effect"],
+                        "cumulative_impact_lower": cumulative["absolute_effect_lower"],
+                        "cumulative_impact_upper": cumulative["absolute_effect_upper"],
+                        "cumulative_impact_units": cumulative["units"],
+                        "cumulative_months": cumulative["n_periods"]})
+            cost = m.get("unit_cost")
+            if m["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
+                row.update({"money": cumulative["absolute_effect"] * cost,
+                            "money_lower": cumulative["absolute_effect_lower"] * cost,
+                            "money_upper": cumulative["absolute_effect_upper"] * cost, "money_unit": "£"})
+            elif m["kind"] == "amount":
+                row.update({"money": cumulative["absolute_effect"],
+                            "money_lower": cumulative["absolute_effect_lower"],
+                            "money_upper": cumulative["absolute_effect_upper"], "money_unit": m["unit"]})
+        row["points_before"], row["points_after"] = n_before, n_after
+        row["missing"] = int(missing.get(m["measure_id"], 0))
+        if ev.spc is not None:
+            pts, summary = ev.spc.points, ev.spc.summary()
+            last_phase = summary["phase"].max()
+            row.update({"spc_chart": ev.spc_options.get("chart"),
+                        "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
+                        if len(summary) > 1 else None,
+                        "variation_type": summary.iloc[-1]["variation_type"],
+                        "variation_direction": summary.iloc[-1]["variation_direction"],
+                        "assurance_type": summary.iloc[-1]["assurance_type"]})
+        row["verdict"], row["verdict_reason"] = verdict(cumulative, direction=m["improvement_direction"],
+                                                        n_before=n_before, n_after=n_after)
+        rows.append(row)
+    columns = ["measure_id", "name", "perspective", "unit", "kind", "improvement_direction", "points_before",
+               "points_after", "missing", "level_change", "level_change_lower", "level_change_upper",
+               "slope_change", "slope_change_lower", "slope_change_upper", "effect_scale",
+               f"relative_impact_{h}", f"relative_impact_{h}_lower", f"relative_impact_{h}_upper",
+               "cumulative_relative", "cumulative_relative_lower", "cumulative_relative_upper",
+               "cumulative_impact", "cumulative_impact_lower", "cumulative_impact_upper", "cumulative_impact_units",
+               "cumulative_months", "money", "money_lower", "money_upper", "money_unit", "spc_chart",
+               "special_cause_since_start", "variation_type", "variation_direction", "assurance_type", "verdict",
+               "verdict_reason"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+#: A driver's evidence as a number: +1 improved, -1 deteriorated, 0 otherwise.
+_SCORE = {"improved": 1, "deteriorated": -1}
+
+
+def objective_status(verdicts: pd.Series) -> str:
+    """Status of a strategy-map objective from its measures' verdicts.
+
+    improved / deteriorated when all measures with evidence agree, mixed when they
+    disagree, no_change when none changed, not_enough_data when none has enough data.
+    """
+    known = verdicts[verdicts != "not enough data"]
+    if known.empty:
+        return "not_enough_data"
+    ups, downs = (known == "improved").sum(), (known == "deteriorated").sum()
+    if ups and downs:
+        return "mixed"
+    if ups:
+        return "improved"
+    if downs:
+        return "deteriorated"
+    return "no_change"
+
+
+def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFrame:
+    """For every link, the driver's contribution to its outcome: positive, negative or none.
+
+    ``links`` has ``driver, outcome, expected_sign``; ``status`` maps objective ids to
+    :func:`objective_status` values.
+    """
+    out = links.copy()
+    sign = np.where(out["expected_sign"].astype(str).str.strip() == "-", -1, 1)
+    driver_score = out["driver"].map(lambda d: _SCORE.get(status.get(d, ""), 0)).to_numpy()
+    value = sign * driver_score
+    out["driver_status"] = out["driver"].map(lambda d: status.get(d, "not_enough_data"))
+    out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, "not_enough_data"))
+    out["contribution"] = np.select([value > 0, value < 0], ["positive", "negative"], "none")
+    return out
+
+
+def perspective_summary(evidence: pd.DataFrame, perspectives: pd.DataFrame) -> pd.DataFrame:
+    """Verdict counts per perspective, in perspective order, with a one-line reading."""
+    counts = (evidence.groupby(["perspective", "verdict"]).size().unstack(fill_value=0)
+              .reindex(columns=list(VERDICTS), fill_value=0))
+    order = perspectives.sort_values("order") if "order" in perspectives else perspectives
+    rows = []
+    for p in order.to_dict("records"):
+        pid = p["perspective_id"]
+        if pid not in counts.index:
+            continue
+        c = counts.loc[pid]
+        parts = [f"{int(c[v])} {v}" for v in VERDICTS if c[v]]
+        rows.append({"perspective_id": pid, "perspective": p["name"], "tier": p.get("tier", ""),
+                     **{v.replace(" ", "_"): int(c[v]) for v in VERDICTS},
+                     "reading": f"{p['name']}: " + ", ".join(parts) + "."})
+    return pd.DataFrame(rows)

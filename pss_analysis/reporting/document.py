@@ -1,0 +1,308 @@
+"""What a report notebook uses to show tables, figures and text.
+
+A template notebook opens a :class:`Report` from its parameters and calls
+:meth:`Report.table` and :meth:`Report.figure`; each writes the tidy data
+(``tables/<name>.csv``) or the image (``figures/<name>.png``) into the run
+folder *and* displays it, numbered and captioned, so that what the report
+shows and what the folder holds are always the same thing.
+
+Tables are written to CSV at full precision; rounding happens only in the
+displayed copy. Text taken from user files (names, descriptions, labels) goes
+through :func:`escape_text` before it is put into Markdown, so that it shows
+as typed in every format (HTML, Word, PDF), and through :func:`html.escape`
+before it is put into HTML (tables, captions, alt text).
+
+Each figure is also written as SVG for print (``figures/print/<name>.svg``)
+when the run asks for PDF or Word output, and every display carries
+``metadata["pss"]`` saying what it is (the title, a figure and its files), so
+the renderer can lay out the same numbered figures and captions in every
+format.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import json
+import re
+import string
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from pss_analysis import __version__
+from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
+from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
+from pss_analysis.config.params import Params, load_params, params_to_dict
+from pss_analysis.reporting.suppression import suppress_table, suppression_rule
+from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
+
+__all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS"]
+
+FIGURE_DPI = 100  # screen resolution for the HTML report
+PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for ~10% larger files
+#: Formats that print: each figure is also saved as SVG (``figures/print/<name>.svg``), which
+#: they use: vector, so sharp at any size. Measured on the demo: an SVG takes about two thirds
+#: of the time of the 100 dpi PNG (39 figures: ~4 s against ~6.5 s), a 200 dpi PNG twice as
+#: long as the SVG, and Typst writes a PDF of SVGs in ~0.5 s against ~4 s with 200 dpi PNGs.
+PRINT_FORMATS = ("pdf", "docx")
+
+# Every ASCII punctuation character: CommonMark (nbconvert, Jupyter) and pandoc's
+# Markdown (all_symbols_escapable) both read a backslash before one as that character.
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def escape_text(text: Any) -> str:
+    """User text made safe to put into :meth:`Report.markdown`: it shows as typed.
+
+    Every ASCII punctuation character is backslash-escaped, which both
+    Markdown readers used for the report (CommonMark in nbconvert/Jupyter for
+    HTML; pandoc's Markdown for Word and PDF) read as the character itself: so
+    ``<script>`` is text, not HTML, and ``**x**``, ``_x_``, ``# x``, ``$1``,
+    ``@ref``, ``[a](b)`` and ``&amp;`` are not formatting, maths, citations,
+    links or entities. Runs of white space (line breaks included) become one
+    space, so the text stays inside the paragraph, heading or list item it is
+    put in. Do not escape the Markdown you add around it.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+class _SavedPath(type(Path())):  # type: ignore[misc]
+    """The path of a written table or figure; not echoed when it is a notebook cell's last value
+    (the report shows the table, not where its CSV went)."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def _number(value: float) -> str:
+    """3 significant figures, without an exponent from 1,000 up (2,457 rather than 2.46e+03)."""
+    if pd.isna(value):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 999.5 else f"{value:,.3g}"
+
+
+def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec),
+    other floats to 3 significant figures (whole numbers from 1,000 up), missing values blank."""
+    formats = dict(formats or {})
+    shown = frame.copy()
+    for column in shown.columns:
+        series = shown[column]
+        spec = formats.get(column)
+        if spec is not None:
+            shown[column] = series.map(lambda v, s=spec: v if isinstance(v, str) else "" if pd.isna(v) else format(v, s))
+        elif pd.api.types.is_float_dtype(series):
+            shown[column] = series.map(_number)
+        elif series.dtype == object and any(isinstance(v, float) for v in series):  # numbers and markers
+            shown[column] = series.map(lambda v: _number(v) if isinstance(v, float) else v)
+        else:
+            shown[column] = series.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    return shown
+
+
+class Report:
+    """The open report of one run: parameters, output folder and numbering.
+
+    Use :meth:`open` in a notebook. ``output_dir`` is the run folder made by
+    ``pss run``; a template opened by hand in JupyterLab writes to the
+    folder its ``output_dir`` parameter names (``reports/notebook/`` of the checkout).
+    """
+
+    def __init__(self, params: Params, output_dir: Path, manifest: dict[str, Any]) -> None:
+        self.params = params
+        self.output_dir = output_dir
+        self.manifest = manifest
+        self._tables = 0
+        self._figures = 0
+        self._descriptions: dict[str, str] = {}
+        self._frames: dict[str, pd.DataFrame] = {}  # what was published, for the workbook
+        (output_dir / "tables").mkdir(parents=True, exist_ok=True)
+        (output_dir / "figures").mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def open(cls, params_file: str | Path, output_dir: str | Path) -> "Report":
+        """Load the parameters and the run's manifest (made here if the notebook runs by hand)."""
+        params_file = Path(params_file).resolve()
+        params = load_params(params_file)
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        manifest_path = out / "manifest.json"
+        if manifest_path.is_file():
+            manifest = read_manifest(manifest_path)
+        else:
+            manifest = provisional_manifest(params, params_file=params_file, run_id="interactive",
+                                            command=["jupyter", "(interactive)"])
+            write_manifest(manifest_path, manifest)
+        return cls(params, out, manifest)
+
+    # -- display helpers -------------------------------------------------
+    @staticmethod
+    def _show(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+        from IPython.display import display
+
+        display(bundle, raw=True, metadata=metadata or {})
+
+    def markdown(self, text: str) -> None:
+        """Show Markdown text. Put user-supplied parts (names, descriptions) through
+        :func:`escape_text` first."""
+        self._show({"text/markdown": text, "text/plain": text})
+
+    @property
+    def suppression_rule(self) -> str:
+        """The small-number suppression rule in force, as a sentence for the methods section."""
+        options = self.params.report.suppression
+        if not options.enabled:
+            return "Small numbers are not suppressed in this report (report.suppression.enabled is false)."
+        return suppression_rule(options.threshold, options.marker, suppress_zero=False)
+
+    def _disclosure_safe(self, frame: pd.DataFrame, counts: Sequence[str], derived: Mapping[str, Sequence[str]] | None,
+                         helpers: Sequence[str]) -> pd.DataFrame:
+        options = self.params.report.suppression
+        if options.enabled and counts:
+            frame = suppress_table(frame, count_columns=list(counts), derived=dict(derived or {}),
+                                   threshold=options.threshold, marker=options.marker).table
+        return frame.drop(columns=list(helpers))
+
+    def write_workbook(self) -> Path:
+        """Gather every table of the run folder into ``tables/results.xlsx`` (a README sheet first)."""
+        marker = self.params.report.suppression.marker
+        on_disk = {p.stem for p in (self.output_dir / "tables").glob("*.csv")}
+        # the tables this notebook wrote are in memory; read back only those written by earlier notebooks
+        tables = read_csv_tables(self.output_dir, markers=(marker,)) if on_disk - set(self._frames) else {}
+        tables.update({name: self._frames[name] for name in sorted(self._frames)})
+        tables = dict(sorted(tables.items()))
+        started = self.manifest.get("started_utc")
+        created = _dt.datetime.fromisoformat(started) if started else None
+        path = self.output_dir / "tables" / "results.xlsx"
+        write_results_workbook(tables, path, descriptions=self._descriptions, column_descriptions=COLUMN_DESCRIPTIONS,
+                               title=self.params.title, run_id=str(self.manifest.get("run_id", "")),
+                               notes=[self.suppression_rule], created=created)
+        return _SavedPath(path)
+
+    def save_table(self, frame: pd.DataFrame, name: str, *, description: str = "", counts: Sequence[str] = (),
+                   derived: Mapping[str, Sequence[str]] | None = None, helpers: Sequence[str] = ()) -> Path:
+        """Write ``tables/<name>.csv`` (tidy, full precision) without showing it in the report.
+
+        Small-number suppression: ``counts`` names the columns holding counts of people or
+        events; values from 1 to the threshold are replaced by the marker, and so are the
+        ``derived`` columns computed from them on the same row (``{"value": ["numerator"]}``).
+        ``helpers`` are columns added only to decide suppression; they are not published.
+        """
+        frame = self._disclosure_safe(frame, counts, derived, helpers)
+        path = self.output_dir / "tables" / f"{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        self._descriptions[name] = description
+        self._frames[name] = frame
+        return _SavedPath(path)
+
+    def table(self, frame: pd.DataFrame, name: str, *, caption: str,
+              formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None,
+              counts: Sequence[str] = (), derived: Mapping[str, Sequence[str]] | None = None,
+              helpers: Sequence[str] = ()) -> Path:
+        """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
+
+        ``columns`` renames columns for display only (plain-English headers); ``counts``,
+        ``derived`` and ``helpers`` as in :meth:`save_table` (the shown table is suppressed too).
+        """
+        frame = self._disclosure_safe(frame, counts, derived, helpers)
+        path = self.save_table(frame, name, description=caption)
+        self._tables += 1
+        label = f"Table {self._tables}: {caption}"
+        shown = format_table(frame, formats)
+        if columns:
+            shown = shown.rename(columns=dict(columns))
+        body = shown.to_html(index=False, escape=True, border=0, classes="pss-table", na_rep="")
+        body = body.replace("<thead>", f"<caption>{html.escape(label)}</caption>\n  <thead>", 1)
+        self._show({"text/html": body, "text/plain": label},
+                   metadata={"pss": {"kind": "table", "name": name, "label": label}})
+        return path
+
+    def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Path:
+        """Save ``figures/<name>.png`` and show it with a numbered caption and alt text.
+
+        ``fig`` is a matplotlib Figure (made by :mod:`pss_analysis.reporting.figures`).
+        When the run asks for PDF or Word (``report.to``), the figure is also
+        saved as ``figures/print/<name>.svg``, which those formats use.
+        """
+        path = self.output_dir / "figures" / f"{name}.png"
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        png = buffer.getvalue()
+        path.write_bytes(png)
+        files = {"file": f"figures/{name}.png"}
+        if set(PRINT_FORMATS) & set(self.params.report.to):
+            printed = self.output_dir / "figures" / "print" / f"{name}.svg"
+            printed.parent.mkdir(exist_ok=True)
+            fig.savefig(printed, format="svg", metadata={"Date": None})
+            files["print"] = f"figures/print/{name}.svg"
+        self._figures += 1
+        label = f"Figure {self._figures}: {caption}"
+        encoded = base64.b64encode(png).decode("ascii")
+        body = (f'<figure class="pss-figure"><img src="data:image/png;base64,{encoded}" '
+                f'alt="{html.escape(alt, quote=True)}"/>'
+                f"<figcaption>{html.escape(label)}</figcaption></figure>")
+        self._show({"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
+                   metadata={"image/png": {"alt": alt},
+                             "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}})
+        return _SavedPath(path)
+
+    # -- standard sections ---------------------------------------------------
+    def title_block(self) -> None:
+        """Title, programme, and who made the report.
+
+        Two displays: the title (and subtitle), whose ``metadata["pss"]`` gives
+        the renderer the title page of Word and PDF (where it is not repeated
+        in the text); then the facts about the programme and the run.
+        """
+        p = self.params
+        started = self.manifest.get("started_utc", "")
+        lines = [f"# {escape_text(p.title)}"]
+        if p.subtitle:
+            lines.append(f"*{escape_text(p.subtitle)}*")
+        title = "\n\n".join(lines)
+        self._show({"text/markdown": title, "text/plain": title},
+                   metadata={"pss": {"kind": "title", "title": p.title, "subtitle": p.subtitle,
+                                     "author": p.author, "date": started[:10]}})
+        facts = [f"**Programme:** {escape_text(p.programme.name)}",
+                 f"**Programme start:** {escape_text(p.programme.start)}"]
+        if p.programme.organisation:
+            facts.append(f"**Organisation:** {escape_text(p.programme.organisation)}")
+        if p.author:
+            facts.append(f"**Prepared by:** {escape_text(p.author)}")
+        facts.append(f"**Run:** {self.manifest.get('run_id', '')} ({started}), pss-analysis {__version__}")
+        lines = ["  \n".join(facts)]
+        if p.programme.description:
+            lines.append(escape_text(p.programme.description))
+        self.markdown("\n\n".join(lines))
+
+    def parameters_table(self) -> pd.DataFrame:
+        """The run's parameters, one row per key (dotted), as a table."""
+        flat: list[tuple[str, str]] = []
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else k, v)
+            else:
+                flat.append((prefix, json.dumps(value) if isinstance(value, list) else str(value)))
+
+        walk("", params_to_dict(self.params))
+        return pd.DataFrame(flat, columns=["parameter", "value"])
+
+    def manifest_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(inputs with checksums, software versions) from the manifest."""
+        inputs = pd.DataFrame(self.manifest.get("inputs", []), columns=["role", "path", "bytes", "sha256"])
+        env = self.manifest.get("environment", {})
+        rows = [("python", env.get("python")), ("platform", env.get("platform"))]
+        rows += sorted((k, v) for k, v in env.get("packages", {}).items())
+        git = env.get("git") or {}
+        if git:
+            rows.append(("project git commit", git.get("commit", "")
+                         + (" (with uncommitted changes)" if git.get("uncommitted_changes") else "")))
+        rows.append(("command", " ".join(self.manifest.get("command", []))))
+        return inputs, pd.DataFrame(rows, columns=["item", "value"])

@@ -1,0 +1,220 @@
+"""Figure for an interrupted time series fit.
+
+The figure reads only ``result.predictions()`` (it never refits or recomputes a model): observed
+points, the model fit, the counterfactual ("Expected without the programme", dashed, with its
+confidence band) from the interruption on, a vertical line at each interruption and, optionally,
+the de-seasonalised fit. Figures are built with :class:`matplotlib.figure.Figure` on the Agg
+canvas, never with pyplot's global state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from pss_analysis.errors import ParameterError
+
+__all__ = ["its_figure", "FIGURE_SIZE_INCHES", "FIGURE_DPI"]
+
+FIGURE_SIZE_INCHES = (8.0, 4.0)
+"""Figure size (width, height) in inches: the project's standard report figure."""
+
+FIGURE_DPI = 100
+"""Figure resolution in dots per inch: the project's standard report figure."""
+
+_COLOURS = {
+    "observed": "#4d4d4d",
+    "fit": "#1f77b4",
+    "counterfactual": "#d62728",
+    "deseasonalised": "#2ca02c",
+    "control": "#7f7f7f",
+    "interruption": "#333333",
+}
+"""Colours (colour-blind-safe pairs from matplotlib's tab10 palette)."""
+
+
+def _x_values(times: pd.Series) -> np.ndarray:
+    """Plot positions: timestamps for period/date time columns, numbers otherwise."""
+    values = list(times)
+    if values and all(isinstance(v, pd.Period) for v in values):
+        return pd.PeriodIndex(values).to_timestamp().to_numpy()
+    if values and all(isinstance(v, (pd.Timestamp, np.datetime64)) for v in values):
+        return pd.to_datetime(values).to_numpy()
+    return np.asarray(values, dtype=float)
+
+
+def _midpoint(a: Any, b: Any) -> Any:
+    if isinstance(a, np.datetime64):
+        return a + (b - a) / 2
+    return (a + b) / 2.0
+
+
+def _match_time(times: list[Any], when: Any) -> list[int]:
+    """Positions of ``when`` among the time values (strings are read as dates or periods)."""
+    probe = when
+    try:
+        if times and isinstance(times[0], pd.Period) and not isinstance(when, pd.Period):
+            probe = pd.Period(when, freq=times[0].freq)
+        elif times and isinstance(times[0], pd.Timestamp) and not isinstance(when, pd.Timestamp):
+            probe = pd.Timestamp(when)
+    except (TypeError, ValueError):
+        probe = when
+    return [i for i, v in enumerate(times) if v == probe or str(v) == str(when)]
+
+
+def _annotation_items(annotations: Any) -> list[tuple[Any, str]]:
+    if annotations is None:
+        return []
+    if isinstance(annotations, Mapping):
+        return [(k, str(v)) for k, v in annotations.items()]
+    if isinstance(annotations, Sequence) and not isinstance(annotations, str):
+        items = []
+        for item in annotations:
+            if not (isinstance(item, Sequence) and len(item) == 2):
+                raise ParameterError(
+                    "each annotation must be a (time, text) pair", key="annotations",
+                    expected="a dict {time: text} or a list of (time, text) pairs", found=item,
+                )
+            items.append((item[0], str(item[1])))
+        return items
+    raise ParameterError(
+        "annotations must be a dict or a list of pairs", key="annotations",
+        expected="a dict {time: text} or a list of (time, text) pairs", found=annotations,
+    )
+
+
+def its_figure(
+    result: Any,
+    *,
+    title: str | None = None,
+    ylabel: str | None = None,
+    show_deseasonalised: bool = False,
+    annotations: Mapping[Any, str] | Sequence[tuple[Any, str]] | None = None,
+    rate_per: float | None = None,
+) -> Figure:
+    """Draw an interrupted time series fit.
+
+    Parameters
+    ----------
+    result:
+        An :class:`pss_analysis.methods.its.ItsResult` (anything with a ``predictions()`` method).
+    title, ylabel:
+        Axis title and y-axis label (defaults: none, and "Outcome" or "Rate per <rate_per>").
+    show_deseasonalised:
+        Add the fit with the seasonal terms at their average (needs a seasonal model).
+    annotations:
+        Text to place at given times: ``{time: text}`` or ``[(time, text), ...]``, with times as
+        values of the model's time column.
+    rate_per:
+        With an offset, plot rates per this many units of offset
+        (``result.predictions(per=rate_per)``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        8 x 4 inches at 100 dpi, on the Agg canvas.
+    """
+    pred = result.predictions() if rate_per is None else result.predictions(per=rate_per)
+    fig = Figure(figsize=FIGURE_SIZE_INCHES, dpi=FIGURE_DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+
+    groups = pred["group"].unique().tolist() if "group" in pred else ["treated"]
+    controlled = "control" in groups
+    treated = pred[pred["group"] == "treated"] if "group" in pred else pred
+    x = _x_values(treated["time"])
+
+    if controlled:
+        ctrl = pred[pred["group"] == "control"]
+        xc = _x_values(ctrl["time"])
+        ax.scatter(xc, ctrl["observed"], s=14, facecolors="none", edgecolors=_COLOURS["control"],
+                   label="Observed (comparison group)", zorder=2)
+        ax.plot(xc, ctrl["fitted"], color=_COLOURS["control"], linestyle=":", linewidth=1.5,
+                label="Model fit (comparison group)", zorder=2)
+
+    in_fit = treated["in_fit"].to_numpy(dtype=bool)
+    ax.scatter(x[in_fit], treated["observed"].to_numpy()[in_fit], s=16, color=_COLOURS["observed"],
+               label="Observed", zorder=3)
+    if (~in_fit).any():
+        ax.scatter(x[~in_fit], treated["observed"].to_numpy()[~in_fit], s=16, facecolors="none",
+                   edgecolors=_COLOURS["observed"], label="Observed, phase-in (not used in the fit)",
+                   zorder=3)
+
+    # Fitted line, drawn per segment so that it breaks at each interruption
+    segments = treated["segment"].to_numpy()
+    first = True
+    for seg in np.unique(segments):
+        mask = segments == seg
+        ax.plot(x[mask], treated["fitted"].to_numpy()[mask], color=_COLOURS["fit"], linewidth=2,
+                label="Model fit" if first else None, zorder=4)
+        first = False
+
+    # Counterfactual from the last pre-interruption period on
+    phase = treated["phase"].to_numpy()
+    post_idx = np.flatnonzero(phase != "pre")
+    if post_idx.size:
+        start = max(post_idx[0] - 1, 0)
+        sel = slice(start, len(treated))
+        ax.fill_between(x[sel], treated["counterfactual_lower"].to_numpy()[sel],
+                        treated["counterfactual_upper"].to_numpy()[sel],
+                        color=_COLOURS["counterfactual"], alpha=0.15, linewidth=0,
+                        label=_band_label(pred), zorder=1)
+        ax.plot(x[sel], treated["counterfactual"].to_numpy()[sel], color=_COLOURS["counterfactual"],
+                linestyle="--", linewidth=2, label="Expected without the programme", zorder=4)
+
+    if show_deseasonalised:
+        if "deseasonalised" not in treated:
+            raise ParameterError(
+                "the model has no seasonal terms, so there is no de-seasonalised line",
+                key="show_deseasonalised", expected="False for a model without seasonality",
+                found=True,
+            )
+        ax.plot(x, treated["deseasonalised"], color=_COLOURS["deseasonalised"], linewidth=1.2,
+                label="Model fit without seasonal variation", zorder=3)
+
+    # Vertical line at each interruption (between the last period before and the first after)
+    boundaries = np.flatnonzero(np.diff(segments) != 0) + 1
+    for k, b in enumerate(boundaries):
+        ax.axvline(_midpoint(x[b - 1], x[b]), color=_COLOURS["interruption"], linestyle="-",
+                   linewidth=1, alpha=0.7, label="Programme start or change" if k == 0 else None,
+                   zorder=0)
+
+    times = list(treated["time"])
+    for when, text in _annotation_items(annotations):
+        matches = _match_time(times, when)
+        if not matches:
+            raise ParameterError(
+                "annotation time is not in the data", key="annotations",
+                expected=f"a time between {times[0]} and {times[-1]}", found=when,
+            )
+        i = matches[0]
+        ax.annotate(text, xy=(x[i], 0.98), xycoords=("data", "axes fraction"), xytext=(3, 0),
+                    textcoords="offset points", ha="left", va="top", fontsize=8,
+                    color=_COLOURS["interruption"])
+
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_ylabel(ylabel if ylabel is not None else
+                  (f"Rate per {rate_per:,g}" if rate_per is not None else "Outcome"))
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=7.5, frameon=False)
+    # fixed margins (room for the legend below): a layout engine doubles the drawing time
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
+    return fig
+
+
+def _band_label(pred: pd.DataFrame) -> str:
+    level = pred.attrs.get("confidence_level")
+    if level is None:
+        return "Confidence interval, expected without the programme"
+    return f"{100 * level:g}% confidence interval, expected without the programme"

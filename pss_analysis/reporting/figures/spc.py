@@ -1,0 +1,301 @@
+"""SPC figures in the NHS Making Data Count style.
+
+:func:`spc_figure` draws one :class:`~pss_analysis.methods.spc.SpcResult`;
+:func:`spc_small_multiples` draws a compact grid of many for dashboards.
+Both only read ``result.points`` and ``result.summary()`` (never recompute)
+and build a :class:`matplotlib.figure.Figure` directly, without pyplot's
+global state. Point types are told apart by colour *and* marker shape, and
+the variation and assurance icons are drawn with patches and text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+
+__all__ = [
+    "POINT_STYLES",
+    "ICON_COLOURS",
+    "spc_figure",
+    "spc_small_multiples",
+    "draw_variation_icon",
+    "draw_assurance_icon",
+]
+
+DPI = 100  # figure resolution
+LINE_GREY = "#7B7D7D"  # data line and common-cause points (brief; MDC grey)
+IMPROVEMENT_BLUE = "#00B0F0"  # MDC special cause improvement
+CONCERN_ORANGE = "#E46C0A"  # MDC special cause concern
+NEITHER_PURPLE = "#490092"  # MDC special cause, direction "neither"
+CENTRE_COLOUR = "#231F20"  # centre line
+LIMIT_COLOUR = "#5B5B5B"  # process limits
+TARGET_COLOUR = "#C00000"  # target line (dash-dot, so not by colour alone)
+
+POINT_STYLES: dict[str, dict[str, Any]] = {
+    "common_cause": {"color": LINE_GREY, "marker": "o", "size": 28, "label": "Common cause"},
+    "special_cause_improvement": {"color": IMPROVEMENT_BLUE, "marker": "s", "size": 40, "label": "Special cause: improvement"},
+    "special_cause_concern": {"color": CONCERN_ORANGE, "marker": "X", "size": 52, "label": "Special cause: concern"},
+    "special_cause_neither": {"color": NEITHER_PURPLE, "marker": "D", "size": 36, "label": "Special cause: neither"},
+}
+"""Colour, marker and label of every point type (colour and shape, for colour-blind readers)."""
+
+ICON_COLOURS = {
+    "common_cause": LINE_GREY,
+    "special_cause_improvement": IMPROVEMENT_BLUE,
+    "special_cause_concern": CONCERN_ORANGE,
+    "special_cause_neither": NEITHER_PURPLE,
+    "pass": IMPROVEMENT_BLUE,
+    "fail": CONCERN_ORANGE,
+    "hit_or_miss": LINE_GREY,
+}
+"""Ring colour of the variation and assurance icons."""
+
+_ASSURANCE_LETTER = {"pass": "P", "fail": "F", "hit_or_miss": "?"}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _x_positions(points: pd.DataFrame) -> tuple[Any, list[str] | None]:
+    """x values matplotlib can place; for text x, positions and their labels."""
+    x = points["x"]
+    if (
+        pd.api.types.is_numeric_dtype(x.dtype)
+        or pd.api.types.is_datetime64_any_dtype(x.dtype)
+    ):
+        return x.to_numpy(), None
+    if isinstance(x.dtype, pd.PeriodDtype):
+        return x.dt.to_timestamp().to_numpy(), None
+    return np.arange(len(x)), [str(v) for v in x]
+
+
+def _phase_slices(points: pd.DataFrame) -> list[np.ndarray]:
+    phase = points["phase"].to_numpy()
+    if phase.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(phase)) + 1
+    return np.split(np.arange(phase.size), cuts)
+
+
+def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compact: bool) -> None:
+    xs, labels = _x_positions(points)
+    value = points["value"].to_numpy(dtype=float)
+    ax.plot(xs, value, color=LINE_GREY, linewidth=1.0 if compact else 1.4, zorder=2)
+
+    for k, idx in enumerate(_phase_slices(points)):
+        px = xs[idx]
+        for column, style in (
+            ("centre_line", {"linestyle": "-", "color": CENTRE_COLOUR, "linewidth": 1.1}),
+            ("ucl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
+            ("lcl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
+        ):
+            line = points[column].to_numpy(dtype=float)[idx]
+            if np.isfinite(line).any():
+                varying = np.nanmax(line) - np.nanmin(line) > 0
+                ax.plot(px, line, drawstyle="steps-mid" if varying else "default", zorder=1, **style)
+        if not compact:
+            for column in ("lower_2sigma", "upper_2sigma"):
+                line = points[column].to_numpy(dtype=float)[idx]
+                if np.isfinite(line).any():
+                    ax.plot(px, line, linestyle=":", color=LIMIT_COLOUR, linewidth=0.7, alpha=0.6, zorder=1,
+                            drawstyle="steps-mid")
+        if k > 0:
+            boundary = px[0]
+            ax.axvline(boundary, color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, zorder=1)
+            if not compact:
+                ax.annotate(f"Phase {points['phase'].iloc[idx[0]]}", xy=(boundary, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, -3), textcoords="offset points", fontsize=8, va="top", color=LIMIT_COLOUR)
+
+    excluded = points["excluded"].to_numpy(dtype=bool) if "excluded" in points else np.zeros(len(points), bool)
+    kinds = points["point_type"].to_numpy()
+    for kind, style in POINT_STYLES.items():
+        for hollow in (False, True):
+            sel = (kinds == kind) & (excluded == hollow) & np.isfinite(value)
+            if not sel.any():
+                continue
+            ax.scatter(
+                xs[sel], value[sel], marker=style["marker"], s=style["size"] * (0.45 if compact else 1.0),
+                facecolors="white" if hollow else style["color"], edgecolors=style["color"],
+                linewidths=1.0, zorder=3,
+            )
+
+    target = _target(summary)
+    if target is not None:
+        ax.axhline(target, color=TARGET_COLOUR, linestyle="-.", linewidth=1.1, zorder=1)
+    if pd.api.types.is_datetime64_any_dtype(np.asarray(xs).dtype):
+        locator = AutoDateLocator(minticks=3, maxticks=7 if compact else 11)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if labels is not None:
+        step = max(1, len(labels) // (4 if compact else 12))
+        ax.set_xticks(xs[::step])
+        ax.set_xticklabels(labels[::step], rotation=30 if compact else 0, ha="right" if compact else "center")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _target(summary: pd.DataFrame) -> float | None:
+    if "target" not in summary:
+        return None
+    t = pd.to_numeric(summary["target"], errors="coerce").dropna()
+    return float(t.iloc[-1]) if len(t) else None
+
+
+def _latest(summary: pd.DataFrame, column: str) -> Any:
+    if summary.empty or column not in summary:
+        return None
+    return summary[column].iloc[-1]
+
+
+# --- icons -----------------------------------------------------------------------------------------
+
+
+def _icon_axes(fig: Figure, rect: Iterable[float]) -> Any:
+    ax = fig.add_axes(list(rect))
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def draw_variation_icon(ax: Any, variation_type: str | None, direction: str | None, *, fontsize: float = 14) -> bool:
+    """Draw the MDC variation icon on an empty square axes spanning about -1..1; False if there is none.
+
+    Common cause: grey ring with a flat line of dots. Special cause: ring in
+    the point type's colour with "H" (high) or "L" (low) and an arrow.
+    """
+    if variation_type not in ICON_COLOURS or variation_type in _ASSURANCE_LETTER:
+        return False
+    colour = ICON_COLOURS[variation_type]
+    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=2.2))
+    if variation_type == "common_cause":
+        xs = np.linspace(-0.6, 0.6, 5)
+        ax.plot(xs, np.zeros_like(xs), color=colour, linewidth=1.5)
+        ax.scatter(xs, np.zeros_like(xs), s=fontsize * 0.9, color=colour, zorder=3)
+        return True
+    letter = {"high": "H", "low": "L"}.get(direction or "", "")
+    ax.text(0, -0.05, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
+    if letter:
+        dy = 0.55 if letter == "H" else -0.55
+        ax.annotate("", xy=(0.62, dy), xytext=(0.62, -dy * 0.3),
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.2})
+    return True
+
+
+def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float = 14) -> bool:
+    """Draw the MDC assurance icon (P pass, F fail, ? hit or miss) on an empty square axes; False if none."""
+    if assurance_type not in _ASSURANCE_LETTER:
+        return False
+    colour = ICON_COLOURS[assurance_type]
+    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=2.2))
+    ax.text(0, -0.05, _ASSURANCE_LETTER[assurance_type], ha="center", va="center", fontsize=fontsize,
+            fontweight="bold", color=colour)
+    return True
+
+
+def _draw_icons(fig: Figure, summary: pd.DataFrame, right: float, top: float, size: float, fontsize: float) -> None:
+    variation = _latest(summary, "variation_type")
+    direction = _latest(summary, "variation_direction")
+    assurance = _latest(summary, "assurance_type")
+    width, height = fig.get_size_inches()
+    w = size / width
+    h = size / height
+    gap = 0.15 * size / width
+    x_assure = right - w
+    x_var = x_assure - gap - w if assurance in _ASSURANCE_LETTER else x_assure
+    if assurance in _ASSURANCE_LETTER:
+        draw_assurance_icon(_icon_axes(fig, (x_assure, top - h, w, h)), assurance, fontsize=fontsize)
+    if variation in ICON_COLOURS:
+        draw_variation_icon(_icon_axes(fig, (x_var, top - h, w, h)), variation, direction, fontsize=fontsize)
+
+
+# --- public figures ----------------------------------------------------------------------------------
+
+
+def spc_figure(
+    result: Any,
+    *,
+    title: str | None = None,
+    ylabel: str | None = None,
+    annotations: Mapping[Any, str] | Iterable[tuple[Any, str]] | None = None,
+) -> Figure:
+    """Draw one SPC chart in the Making Data Count style.
+
+    Grey data line; points coloured and shaped by ``point_type`` (hollow when
+    excluded from the calculations); solid centre line, dashed process
+    limits, dotted 2-sigma lines, dash-dot target; dotted vertical lines at
+    phase breaks; the variation and assurance icons of the latest phase in the
+    top-right corner. ``annotations`` maps x values to notes drawn at their
+    points.
+    """
+    points = result.points
+    summary = result.summary()
+    fig = Figure(figsize=(10, 5.2), dpi=DPI)
+    ax = fig.add_axes((0.08, 0.2, 0.9, 0.62))
+    _draw_series(ax, points, summary, compact=False)
+    if title:
+        fig.text(0.08, 0.95, title, fontsize=13, fontweight="bold", va="top")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if annotations:
+        items = annotations.items() if isinstance(annotations, Mapping) else annotations
+        xs, _ = _x_positions(points)
+        for key, text in items:
+            hit = np.flatnonzero((points["x"] == key).to_numpy())
+            if hit.size:
+                i = hit[0]
+                ax.annotate(text, xy=(xs[i], points["value"].iloc[i]), xytext=(0, 18), textcoords="offset points",
+                            fontsize=8, ha="center", arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8})
+    handles = [
+        Line2D([], [], linestyle="none", marker=s["marker"], markersize=7, markerfacecolor=s["color"],
+               markeredgecolor=s["color"], label=s["label"])
+        for k, s in POINT_STYLES.items() if (points["point_type"] == k).any()
+    ]
+    handles += [
+        Line2D([], [], color=CENTRE_COLOUR, linestyle="-", label="Centre line"),
+        Line2D([], [], color=LIMIT_COLOUR, linestyle="--", label="Process limits"),
+    ]
+    if _target(summary) is not None:
+        handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="-.", label="Target"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8)
+    _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
+    return fig
+
+
+def spc_small_multiples(results: Any, *, ncols: int = 4) -> Figure:
+    """A compact grid of SPC charts for dashboards, each panel with small icons.
+
+    ``results`` maps panel titles to :class:`~pss_analysis.methods.spc.SpcResult`
+    (an :class:`~pss_analysis.methods.spc.SpcManyResult` is accepted too, one panel
+    per series).
+    """
+    if hasattr(results, "series") and hasattr(results, "keys") and not isinstance(results, Mapping):
+        results = {
+            " / ".join(map(str, k)) if isinstance(k, tuple) else str(k): results.series(k) for k in results.keys()
+        }
+    items = list(results.items())
+    ncols = max(1, min(int(ncols), max(len(items), 1)))
+    nrows = max(1, -(-len(items) // ncols))
+    panel_w, panel_h = 3.0, 2.1
+    fig = Figure(figsize=(panel_w * ncols, panel_h * nrows), dpi=DPI)
+    width, height = fig.get_size_inches()
+    for i, (name, res) in enumerate(items):
+        r, c = divmod(i, ncols)
+        left = c / ncols + 0.12 / ncols
+        bottom = 1 - (r + 1) / nrows + 0.14 / nrows
+        ax = fig.add_axes((left, bottom, 0.84 / ncols, 0.64 / nrows))
+        summary = res.summary()
+        _draw_series(ax, res.points, summary, compact=True)
+        ax.tick_params(labelsize=6)
+        ax.set_title(str(name), fontsize=8, loc="left")
+        top = 1 - r / nrows - 0.01 / nrows
+        right = (c + 1) / ncols - 0.02 / ncols
+        _draw_icons(fig, summary, right=right, top=top, size=0.36, fontsize=6)
+    return fig

@@ -1,0 +1,373 @@
+"""The results workbook: every table of a run in one Excel file, with a README sheet.
+
+:func:`read_csv_tables` gathers a run's ``tables/*.csv`` (as written by
+:meth:`pss_analysis.reporting.document.Report.table`) and :func:`write_results_workbook`
+writes them, one sheet per table, after a first sheet ``README`` that gives
+the title, the run id, the package version, any notes (such as the
+suppression rule), every sheet with its full table name, description and
+size, and every column with its description.
+
+Sheet names
+-----------
+Excel allows at most 31 characters, none of ``[ ] : * ? / \\``, no leading or
+trailing apostrophe, and treats names case-insensitively. :func:`sheet_names`
+replaces each forbidden character with ``_``, strips apostrophes and spaces
+at the ends, cuts the name to its first 31 characters and, when the result
+is already taken (``README`` and ``History`` always are), ends it with ``~2``, ``~3``, …
+(cutting further so that it still fits). The README sheet records the full
+table name beside each sheet name.
+
+Cells
+-----
+Numbers are written as numbers, unrounded (openpyxl writes 16 significant
+digits, one more than Excel shows; the CSV files keep every digit), missing
+values as empty cells, and text as text, including suppression markers
+(``*``) and text that starts with ``=`` (which openpyxl would otherwise write
+as a formula). Infinite values, which Excel cannot hold, are written as the
+text ``inf``/``-inf``. The header row is bold, frozen and filtered; column
+widths fit the longest entry, capped at ``MAX_COLUMN_WIDTH``.
+
+Determinism
+-----------
+The workbook's created/modified properties are set to ``created`` (default
+``FIXED_TIMESTAMP``) and every entry of the zip file is stamped with the
+same fixed date, so the same tables give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from pss_analysis import __version__
+from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.reporting.suppression import MARKER
+
+__all__ = [
+    "write_results_workbook",
+    "read_csv_tables",
+    "sheet_names",
+    "README_SHEET",
+    "FIXED_TIMESTAMP",
+    "MAX_SHEET_NAME",
+    "MAX_COLUMN_WIDTH",
+    "NO_DESCRIPTION",
+]
+
+README_SHEET = "README"
+#: Excel refuses a sheet called "History" (it is kept for tracked changes).
+EXCEL_RESERVED_SHEET = "History"
+#: Excel's limit on the length of a sheet name.
+MAX_SHEET_NAME = 31
+#: Characters Excel does not allow in a sheet name.
+FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+#: Widest column, in characters (Excel's unit); longer text wraps off-screen rather than widening.
+MAX_COLUMN_WIDTH = 60
+MIN_COLUMN_WIDTH = 8
+#: Width allowed for a number, whatever its full precision (Excel's General format shows ~11 digits).
+NUMBER_WIDTH = 12
+#: Created/modified date written into the workbook when none is given, so that output is reproducible.
+FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
+#: Date stamped on every entry of the zip file (the earliest a zip file can hold).
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+#: Shown for a table or column that has no description.
+NO_DESCRIPTION = "No description recorded."
+#: Excel's limit on the characters in one cell.
+MAX_CELL_TEXT = 32767
+
+_NUMBER_TEXT = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf|nan)", re.IGNORECASE)
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_LEADING_ZERO = re.compile(r"[+-]?0\d")
+
+
+def sheet_names(table_names: Iterable[str], *,
+                reserved: Sequence[str] = (README_SHEET, EXCEL_RESERVED_SHEET)) -> dict[str, str]:
+    """Valid, unique Excel sheet names for ``table_names``, as {table name: sheet name}, in order.
+
+    See the module docstring for the rules. Names in ``reserved`` are treated as taken.
+
+    >>> names = sheet_names(["spc_points_by_measure_and_phase_2018", "spc_points_by_measure_and_phase_2019", "a/b"])
+    >>> list(names.values())
+    ['spc_points_by_measure_and_phase', 'spc_points_by_measure_and_pha~2', 'a_b']
+    """
+    taken = {name.casefold() for name in reserved}
+    result: dict[str, str] = {}
+    for table in table_names:
+        base = FORBIDDEN_IN_SHEET_NAME.sub("_", str(table)).strip("' ") or "table"
+        name = base[:MAX_SHEET_NAME].rstrip("'")
+        number = 1
+        while name.casefold() in taken:
+            number += 1
+            suffix = f"~{number}"
+            name = base[:MAX_SHEET_NAME - len(suffix)] + suffix
+        taken.add(name.casefold())
+        result[table] = name
+    return result
+
+
+def write_results_workbook(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    descriptions: Mapping[str, str] | None = None,
+    column_descriptions: Mapping[str, str] | None = None,
+    title: str = "",
+    run_id: str = "",
+    notes: Sequence[str] = (),
+    created: _dt.datetime | None = None,
+) -> Path:
+    """Write ``tables`` to an Excel workbook at ``path`` and return the path.
+
+    ``tables`` maps each table's name to its tidy frame (the index is not
+    written, as in ``Report.save_table``); sheets follow its order after the
+    README sheet. ``descriptions`` maps table names, and
+    ``column_descriptions`` column names, to one line of text each; anything
+    without one is listed with ``NO_DESCRIPTION``. ``notes`` are lines shown
+    under the title (e.g. the suppression rule). ``created`` is the date
+    written into the file's properties (naive UTC; default ``FIXED_TIMESTAMP``).
+    """
+    if not isinstance(tables, Mapping):
+        raise ParameterError("tables must be a mapping of table name to DataFrame", key="tables",
+                             found=type(tables).__name__)
+    for name, frame in tables.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise ParameterError("every table must be a pandas DataFrame", key=str(name),
+                                 expected="a DataFrame", found=type(frame).__name__)
+    if isinstance(notes, str):
+        notes = [notes]
+    descriptions = dict(descriptions or {})
+    column_descriptions = dict(column_descriptions or {})
+    names = sheet_names(tables)
+    stamp = _naive_utc(created or FIXED_TIMESTAMP)
+
+    workbook = Workbook()
+    readme = workbook.active
+    readme.title = README_SHEET
+    _write_readme(readme, tables, names, descriptions, column_descriptions, title, run_id, notes)
+    for table, frame in tables.items():
+        _write_table(workbook.create_sheet(names[table]), frame)
+
+    props = workbook.properties
+    props.creator = props.lastModifiedBy = f"pss-analysis {__version__}"
+    props.title = title or None
+    props.identifier = run_id or None
+    props.created = props.modified = stamp
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_workbook_bytes(workbook))
+    return path
+
+
+def read_csv_tables(folder: str | Path, *, markers: Sequence[str] = (MARKER,)) -> dict[str, pd.DataFrame]:
+    """Every ``tables/*.csv`` of a run folder, as {file stem: frame}, sorted by file name.
+
+    Columns are read as text and then typed column by column: a column whose
+    non-empty values are all numbers or ``markers`` becomes numbers (int when
+    every number is a whole-number literal, else float) with the markers kept
+    as text; a column of only ``True``/``False`` becomes bool; any other column
+    (including codes with leading zeros such as ``007``) stays text. Empty
+    cells are missing values.
+    """
+    folder = Path(folder)
+    tables_dir = folder / "tables"
+    if not tables_dir.is_dir():
+        raise DataValidationError("no tables folder in this run folder", file=str(folder),
+                                  expected=f"a folder {tables_dir}")
+    result: dict[str, pd.DataFrame] = {}
+    for path in sorted(tables_dir.glob("*.csv"), key=lambda p: p.name):
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            result[path.stem] = pd.DataFrame()
+            continue
+        result[path.stem] = pd.DataFrame({name: _typed(raw[name], markers) for name in raw.columns},
+                                         index=raw.index, columns=raw.columns)
+    return result
+
+
+# -- writing ------------------------------------------------------------------------
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_TOP = Alignment(vertical="top", wrap_text=True)
+
+
+def _write_readme(sheet, tables, names, descriptions, column_descriptions, title, run_id, notes) -> None:
+    sheet.append([_text(title or "Results")])
+    sheet.cell(row=1, column=1).font = _TITLE
+    sheet.append(["Run", _text(run_id or "not recorded")])
+    sheet.append(["pss-analysis version", __version__])
+    for note in notes:
+        sheet.append(["Note", _text(note)])
+    sheet.append([])
+    sheet.append(["Sheets in this workbook"])
+    sheet.cell(row=sheet.max_row, column=1).font = _TITLE
+    header = ["Sheet", "Table", "Description", "Rows", "Columns"]
+    sheet.append(header)
+    _bold_row(sheet, sheet.max_row, len(header))
+    for table, frame in tables.items():
+        sheet.append([names[table], _text(str(table)), _text(descriptions.get(table) or NO_DESCRIPTION),
+                      len(frame), len(frame.columns)])
+    sheet.append([])
+    sheet.append(["Columns in the tables"])
+    sheet.cell(row=sheet.max_row, column=1).font = _TITLE
+    header = ["Column", "Description", "Sheets"]
+    sheet.append(header)
+    _bold_row(sheet, sheet.max_row, len(header))
+    appears: dict[str, list[str]] = {}
+    for table, frame in tables.items():
+        for column in frame.columns:
+            sheets = appears.setdefault(str(column), [])
+            if names[table] not in sheets:
+                sheets.append(names[table])
+    for column, sheets in appears.items():
+        sheet.append([_text(column), _text(column_descriptions.get(column) or NO_DESCRIPTION),
+                      _text(", ".join(sheets))])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text, even if it starts with "="
+                cell.alignment = _TOP
+    sheet.cell(row=1, column=1).data_type = "s"
+    widths = {1: 34, 2: MAX_COLUMN_WIDTH, 3: MAX_COLUMN_WIDTH, 4: 10, 5: 10}
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _write_table(sheet, frame: pd.DataFrame) -> None:
+    headers = [_text(str(c)) for c in frame.columns]
+    sheet.append(headers)
+    widths = [len(h) for h in headers]
+    for row in frame.itertuples(index=False, name=None):
+        values = [_cell_value(v) for v in row]
+        sheet.append(values)
+        for k, value in enumerate(values):
+            widths[k] = max(widths[k], _width(value))
+    for row in sheet.iter_rows(min_row=1):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: no formulas or error codes from data
+    _bold_row(sheet, 1, len(headers))
+    sheet.freeze_panes = "A2"
+    if headers:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(sheet.max_row, 1)}"
+    for k, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(k)].width = min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, width + 2))
+
+
+def _bold_row(sheet, row: int, n: int) -> None:
+    for k in range(1, n + 1):
+        sheet.cell(row=row, column=k).font = _BOLD
+
+
+def _text(value: str) -> str:
+    """Text Excel can hold: no control characters, at most MAX_CELL_TEXT characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+
+
+def _cell_value(value: Any) -> Any:
+    """A value openpyxl writes as the right Excel type (None for missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime):
+        return _naive_utc(value)
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+    return _text(str(value))  # Period, Decimal, Timedelta, lists, ...
+
+
+def _width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return min(len(str(value)), NUMBER_WIDTH)
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return 19 if isinstance(value, _dt.datetime) else 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _naive_utc(value: _dt.datetime) -> _dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _workbook_bytes(workbook: Workbook) -> bytes:
+    """The .xlsx file, with the properties as set and fixed dates on every zip entry.
+
+    ``openpyxl.Workbook.save`` would overwrite the modified date with the
+    current time, so the writer is called directly.
+    """
+    first = io.BytesIO()
+    with zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    second = io.BytesIO()
+    with zipfile.ZipFile(first) as source, zipfile.ZipFile(second, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return second.getvalue()
+
+
+# -- reading ------------------------------------------------------------------------
+
+def _typed(column: pd.Series, markers: Sequence[str]) -> pd.Series:
+    """A text column from a CSV typed as described in :func:`read_csv_tables`."""
+    empty = (column == "").to_numpy()
+    present = column[~empty]
+    if present.empty:
+        return pd.Series(np.nan, index=column.index, dtype="float64")
+    if not empty.any() and present.isin(["True", "False"]).all():
+        return column == "True"
+    is_marker = present.isin(list(markers))
+    numbers = present[~is_marker]
+    if (numbers.empty or not all(_NUMBER_TEXT.fullmatch(text) for text in numbers)
+            or any(_LEADING_ZERO.match(text) for text in numbers)):
+        return column.where(~empty)  # text (codes with leading zeros stay text)
+    values = [int(text) if _INTEGER_TEXT.fullmatch(text) else float(text) for text in numbers]
+    if is_marker.any():  # numbers and markers together: keep each as it is
+        out = pd.Series(np.nan, index=column.index, dtype=object)
+        out[present.index[is_marker.to_numpy()]] = present[is_marker]
+        out[numbers.index] = pd.Series(values, index=numbers.index, dtype=object)
+        return out
+    if not empty.any() and all(isinstance(v, int) for v in values):
+        try:
+            return pd.Series(values, index=column.index, dtype="int64")
+        except OverflowError:
+            pass
+    out = pd.Series(np.nan, index=column.index, dtype="float64")
+    out[numbers.index] = np.array(values, dtype="float64")
+    return out

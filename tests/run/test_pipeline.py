@@ -1,0 +1,249 @@
+"""The run-folder life cycle, the manifest and the demo report, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pss_analysis.errors import ExecutionError, ParameterError
+from pss_analysis.run.pipeline import run
+
+from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
+
+QUIET = {"say": lambda message: None, "renderer": "builtin"}
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls, self.images = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.urls.append(attrs[key])
+        if tag == "img":
+            self.images.append(attrs)
+
+
+def test_demo_run_publishes_a_complete_folder(demo_run):
+    folder = demo_run.run_dir
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", folder.name)
+    assert (folder.parent / "latest").resolve() == folder.resolve()
+    for name in ("report.ipynb", "report.html", "params.yaml", "manifest.json"):
+        assert (folder / name).is_file(), name
+    assert not (folder.parent / ".incomplete").exists()
+    tables = {p.name for p in (folder / "tables").iterdir()}
+    assert {"parameters.csv", "data_summary.csv", "inputs.csv", "software.csv", "its_effects.csv",
+            "its_impact.csv", "spc_points.csv", "spc_summary.csv"} <= tables
+    measures = pd.read_csv(DEMO_DATA / "measures.csv")
+    figures = {p.name for p in (folder / "figures").iterdir()}
+    assert {f"its_{m}.png" for m in measures["measure_id"]} <= figures
+    assert {f"spc_{m}.png" for m in measures["measure_id"]} <= figures
+
+
+def test_demo_run_publishes_its_and_spc_tables_for_every_measure(demo_run):
+    tables = demo_run.run_dir / "tables"
+    ids = set(pd.read_csv(DEMO_DATA / "measures.csv")["measure_id"])
+    effects = pd.read_csv(tables / "its_effects.csv")
+    assert set(effects["measure_id"]) == ids
+    assert {"term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "scale"} <= set(effects.columns)
+    impact = pd.read_csv(tables / "its_impact.csv")
+    assert set(impact["period"].astype(str)) == {"12", "24", "cumulative"}
+    points = pd.read_csv(tables / "spc_points.csv")
+    assert len(points) == 60 * len(ids) and set(points["phase"]) == {1, 2}
+    summary = pd.read_csv(tables / "spc_summary.csv")
+    assert len(summary) == 2 * len(ids)
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count("relative to what the pre-programme trend predicted") + \
+        html.count("not clearly different from no change") == len(ids)
+
+
+def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    measures = pd.read_csv(DEMO_DATA / "measures.csv")
+    for name in measures["name"]:
+        assert name.replace("&", "&amp;") in html, name
+    parser = _Links()
+    parser.feed(html)
+    external = [u for u in parser.urls if re.match(r"^(https?:)?//", u)]
+    assert external == []
+    assert len(parser.images) >= len(measures)
+    assert all(img["src"].startswith("data:image/png;base64,") for img in parser.images)
+    assert all(img.get("alt") for img in parser.images)
+    assert "Reproducibility appendix" in html and "Programme start" in html and "Methods" in html
+
+
+def test_manifest_checksums_match_the_inputs(demo_run):
+    manifest = json.loads((demo_run.run_dir / "manifest.json").read_text())
+    roles = {entry["role"]: entry for entry in manifest["inputs"]}
+    assert {"parameters", "data.scorecard", "data.indicators", "notebook"} <= set(roles)
+    for entry in manifest["inputs"]:
+        assert hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert roles["data.indicators"]["path"] == str((DEMO_DATA / "indicators.csv").resolve())
+    params_digest = hashlib.sha256((demo_run.run_dir / "params.yaml").read_bytes()).hexdigest()
+    assert manifest["parameters_sha256"] == params_digest
+    env = manifest["environment"]
+    assert env["python"] == sys.version.split()[0]
+    assert env["packages"]["pandas"] == pd.__version__
+    assert [s["stage"] for s in manifest["stages"]][:3] == ["validate parameters", "prepare",
+                                                           "execute report.ipynb"]
+    assert manifest["finished_utc"] >= manifest["started_utc"]
+    assert "report.html" in manifest["outputs"]
+    # the appendix table in the report is the manifest's, checksums included
+    inputs = pd.read_csv(demo_run.run_dir / "tables" / "inputs.csv")
+    assert set(inputs["sha256"]) == {e["sha256"] for e in manifest["inputs"]}
+
+
+def test_resolved_parameters_rerun_identically(demo_run, tmp_path):
+    """The params.yaml of a run is itself a valid parameter file giving the same tables."""
+    again = run(demo_run.run_dir / "params.yaml", reports_root=tmp_path, **QUIET)
+    for name in ("data_summary.csv", "parameters.csv", "inputs.csv"):
+        first = (demo_run.run_dir / "tables" / name).read_bytes()
+        second = (again.run_dir / "tables" / name).read_bytes()
+        if name == "inputs.csv":  # the parameter file itself differs (resolved copy); the data do not
+            first, second = (b"\n".join(l for l in t.splitlines() if b"data." in l) for t in (first, second))
+        assert first == second, name
+
+
+def test_failing_notebook_keeps_failed_run_and_leaves_latest(tmp_path):
+    write_notebook(tmp_path / "good.ipynb", "x = 1")
+    write_notebook(tmp_path / "broken.ipynb", "a = 1", "raise ValueError('deliberate failure in the template')")
+    reports = tmp_path / "reports"
+    good = run(write_params(tmp_path, notebooks=["good.ipynb"]), reports_root=reports, **QUIET)
+    latest = reports / "test" / "latest"
+    assert latest.resolve() == good.run_dir.resolve()
+
+    with pytest.raises(ExecutionError) as info:
+        run(write_params(tmp_path, notebooks=["broken.ipynb"]), reports_root=reports, **QUIET)
+    error = info.value
+    assert error.stage == "execute broken.ipynb"
+    assert error.cell == 3 and "deliberate failure" in str(error) and "ValueError" in str(error)
+    assert latest.resolve() == good.run_dir.resolve()
+    failed = list((reports / "test" / "failed").iterdir())
+    assert len(failed) == 1 and error.kept == failed[0]
+    executed = failed[0] / "broken.ipynb"
+    assert executed.is_file() and "deliberate failure" in executed.read_text()
+    assert not (reports / "test" / ".incomplete").exists()
+    published = [p for p in (reports / "test").iterdir() if re.match(r"\d{8}T", p.name)]
+    assert published == [good.run_dir]
+
+
+def test_bad_parameters_create_no_run_folder(tmp_path):
+    path = write_params(tmp_path)
+    with pytest.raises(ParameterError):
+        run(path, overrides=["programme.start=2018-13"], reports_root=tmp_path / "reports", **QUIET)
+    assert not (tmp_path / "reports").exists()
+
+
+def _pss(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    return subprocess.run([sys.executable, "-m", "pss_analysis", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
+    path = write_params(tmp_path, extra="colour: blue\n")
+    done = _pss("run", str(path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    errors = [l for l in done.stderr.splitlines() if l.startswith("error")]
+    assert errors == [f"error: {path}, key 'colour': unknown key"]
+
+
+def test_cli_bad_set_override_exit_2(tmp_path):
+    done = _pss("run", str(DEMO_PARAMS), "--set", "report.renderr=builtin", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "did you mean 'report.renderer'" in done.stderr
+
+
+def test_cli_failing_notebook_exit_1_names_stage_and_cell(tmp_path):
+    write_notebook(tmp_path / "broken.ipynb", "1 / 0")
+    path = write_params(tmp_path, notebooks=["broken.ipynb"])
+    done = _pss("run", str(path), "--renderer", "builtin", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "execute broken.ipynb" in done.stderr and "failed in cell 2 " in done.stderr
+    assert "ZeroDivisionError" in done.stderr and "failed" in done.stderr
+
+
+def test_cli_bad_data_file_exit_2(tmp_path):
+    bad = tmp_path / "indicators.csv"
+    text = (DEMO_DATA / "indicators.csv").read_text().splitlines()
+    text[3] = text[3].replace(text[3].split(",")[1], "2016-99")
+    bad.write_text("\n".join(text) + "\n")
+    path = write_params(tmp_path)
+    done = _pss("run", str(path), "--set", f"data.indicators={bad}", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{bad}, row 4, column 'period': unparseable period" in done.stderr
+
+
+COUNT_COLUMNS = ["y", "n", "numerator", "denominator"]
+
+
+def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
+    """Every CSV and every sheet of the workbook is scanned; the demo has months with 1-7 leavers or trainees."""
+    from openpyxl import load_workbook
+
+    from pss_analysis.reporting.suppression import find_unsuppressed_small_counts
+
+    tables = demo_run.run_dir / "tables"
+    found = []
+    for path in sorted(demo_run.run_dir.rglob("*.csv")):
+        found += find_unsuppressed_small_counts(path, count_columns=COUNT_COLUMNS, threshold=7)
+    book = load_workbook(tables / "results.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        if sheet.title == "README":
+            continue
+        rows = list(sheet.values)
+        frame = pd.DataFrame(rows[1:], columns=rows[0])
+        found += [f"results.xlsx {sheet.title}: {p}"
+                  for p in find_unsuppressed_small_counts(frame, count_columns=COUNT_COLUMNS, threshold=7)]
+    assert found == []
+
+    # and the suppression really happened where the data have small counts
+    data = pd.read_csv(DEMO_DATA / "indicators.csv")
+    small = data[(data["numerator"] >= 1) & (data["numerator"] <= 7)]
+    assert len(small) > 0
+    points = pd.read_csv(tables / "spc_points.csv", dtype=str)
+    for row in small.itertuples():
+        published = points[(points["measure_id"] == row.measure_id) & (points["x"] == row.period)].iloc[0]
+        assert published["y"] == "*" and published["value"] == "*", (row.measure_id, row.period)
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    assert "Counts from 1 to 7" in html  # the methods section states the rule
+
+
+def test_results_workbook_has_every_table_and_a_readme(demo_run):
+    from openpyxl import load_workbook
+
+    tables = demo_run.run_dir / "tables"
+    book = load_workbook(tables / "results.xlsx", read_only=True)
+    assert book.sheetnames[0] == "README"
+    readme = "\n".join(str(v) for row in book["README"].values for v in row if v is not None)
+    for csv in tables.glob("*.csv"):
+        assert csv.stem in readme, csv.stem
+    assert "Short id of the measure" in readme  # column descriptions
+    assert len(book.sheetnames) == len(list(tables.glob("*.csv"))) + 1
+
+
+def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
+    """A catalogue may use a perspective outside the seven defaults; its measures get a section too."""
+    catalogue = pd.read_csv(DEMO_DATA / "measures.csv")
+    catalogue.loc[catalogue["measure_id"] == "staff_turnover", "perspective"] = "volunteers"
+    catalogue.to_csv(tmp_path / "measures.csv", index=False)
+    path = write_params(tmp_path, extra="")
+    result = run(path, overrides=[f"data.measures={tmp_path / 'measures.csv'}",
+                                  "report.measures=[staff_turnover, acs_admissions]"],
+                 reports_root=tmp_path / "reports", **QUIET)
+    html = result.report_files[0].read_text(encoding="utf-8")
+    assert "volunteers" in html and "Staff turnover" in html
+    assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()
