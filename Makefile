@@ -5,11 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test benchmark data clean-venv help
+.PHONY: demo test lint format benchmark data clean-venv help
 
 help:
 	@echo "make demo       run the demo report (creates .venv on first use)"
-	@echo "make test       run the test suite, including nbval on the notebooks"
+	@echo "make test       lint and type checks, then the test suite, including nbval on the notebooks"
+	@echo "make lint       ruff (lint and format check) and mypy"
+	@echo "make format     ruff format and the safe ruff fixes"
 	@echo "make benchmark  run the speed benchmarks"
 	@echo "make data       regenerate the synthetic demo data in data/demo/"
 
@@ -23,7 +25,16 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pss run params/demo.yaml
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
 	$(BIN)/python -m pytest tests pss_analysis/notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --ignore=tests/golden
 	@# the golden executed notebook, strict: every output compared (sanitize.cfg masks paths, times, versions)
 	rm -rf reports/golden

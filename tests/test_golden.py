@@ -23,7 +23,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 GOLDEN_DIR = ROOT / "tests" / "golden"
@@ -81,7 +80,8 @@ def test_sanitizer_leaves_the_numbers_and_words_shown(text):
 
 
 def test_sanitizer_masks_only_the_software_table():
-    software = ('<table class="dataframe pss-table">\n  <caption>Table 9: Software and versions</caption>\n'
+    software = ('<table class="dataframe pss-table">\n'
+                "  <caption>Table 9: Software and versions</caption>\n"
                 "  <thead><tr><th>item</th></tr></thead><tbody><tr><td>pandas</td><td>2.2.3</td></tr></tbody>\n</table>")
     assert _sanitize(software) == ('<table class="dataframe pss-table">\n  <caption>Table 9: Software and versions'
                                    "</caption><SOFTWARE></table>")
@@ -97,7 +97,7 @@ def _tampered_copy(tmp_path: Path) -> tuple[Path, str, str]:
     (tmp_path / "data").mkdir()
     os.symlink(ROOT / "data" / "demo", tmp_path / "data" / "demo", target_is_directory=True)
     nb = nbformat.read(GOLDEN, as_version=4)
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
             found = re.search(r"segmented regression estimates.*?Immediate change[^<]*</td>\s*<td>([\d.]+)</td>",

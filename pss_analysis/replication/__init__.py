@@ -29,9 +29,9 @@ from typing import Any
 
 import pandas as pd
 
+from pss_analysis.config.manifest import sha256_file
 from pss_analysis.errors import DataValidationError
 from pss_analysis.methods.its import ItsResult, compare_nested, fit_its
-from pss_analysis.config.manifest import sha256_file
 
 __all__ = ["SICILY_URL", "SICILY_SHA256", "MODELS", "PUBLISHED", "fit_models", "comparison_table",
            "fetch_sicily"]

@@ -6,13 +6,12 @@ import math
 
 import pandas as pd
 import pytest
-
-from pss_analysis.errors import DataValidationError, ParameterError
-from pss_analysis.config.params import load_params
-from pss_analysis.run.pipeline import run
-from pss_analysis.replication import SICILY_SHA256, comparison_table, fetch_sicily, fit_models, main, model_4_vs_3
-
 from conftest import ROOT, reference
+
+from pss_analysis.config.params import load_params
+from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.replication import SICILY_SHA256, comparison_table, fetch_sicily, fit_models, main, model_4_vs_3
+from pss_analysis.run.pipeline import run
 
 PARAMS = ROOT / "params" / "replication_bernal2017.yaml"
 
@@ -27,7 +26,7 @@ def test_every_published_number_is_reproduced_to_4_significant_figures(sicily_pa
     assert len(table) == 7 and table["agree_4sf"].all()
     published = table.dropna(subset=["published_ci_lower"])
     for column in ("rate_ratio", "ci_lower", "ci_upper"):
-        for mine, theirs in zip(published[column], published[f"published_{column}"]):
+        for mine, theirs in zip(published[column], published[f"published_{column}"], strict=True):
             assert abs(mine - theirs) <= 0.5 * 10 ** (math.floor(math.log10(abs(theirs))) - 3), column
     rr = table.set_index(["model", "term"]).loc[("3 quasi-Poisson + seasonality", "level_change")]
     assert (round(rr["rate_ratio"], 6), round(rr["ci_lower"], 6), round(rr["ci_upper"], 6)) == \
