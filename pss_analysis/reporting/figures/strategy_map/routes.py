@@ -43,54 +43,71 @@ def _route(nodes: pd.DataFrame, slot: float, driver: str, outcome: str) -> Path:
     by_id = nodes.set_index("objective_id")
     a, b = by_id.loc[driver], by_id.loc[outcome]
     w, h = float(a["width"]), float(a["height"])
-    c = ROUTE_CLEARANCE_IN
     start, end = (float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))
     others = nodes[~nodes["objective_id"].isin([driver, outcome])]
-    points = [start]
     if abs(start[1] - end[1]) < 1e-9:  # same row
-        row = others[np.isclose(others["y"], start[1])]
-        lo, hi = sorted((start[0], end[0]))
-        if ((row["x"] > lo) & (row["x"] < hi)).any():
-            bottom = start[1] - h / 2 - ARROW_SHRINK_IN
-            control = bottom - SAME_ROW_DIP_IN / 0.75  # a cubic Bézier reaches 3/4 of its controls' depth
-            return Path([(start[0], bottom), (start[0], control), (end[0], control), (end[0], bottom)],
-                        [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+        arc = _same_row_arc(others, start, end, h)
+        if arc is not None:
+            return arc
+        points = [start, end]
     else:
-        up = end[1] > start[1]
-        rows = sorted({float(y) for y in others["y"]}, reverse=not up)
-        rows = [y for y in rows if min(start[1], end[1]) - 1e-9 <= y <= max(start[1], end[1]) + 1e-9]
-        current = start
-        for y in rows:
-            row = others[np.isclose(others["y"], y)]
-            lo, hi = y - h / 2 - c, y + h / 2 + c
-            near, far = (lo, hi) if up else (hi, lo)
-            own_start, own_end = np.isclose(y, start[1]), np.isclose(y, end[1])
-            if own_start:  # only the part of the row between the driver's centre and the row's edge
-                near = y
-            elif own_end:
-                far = y
-            x_near, x_far = _x_at(current, end, near), _x_at(current, end, far)
-            span = sorted((x_near, x_far))
-            hit = bool(((row["x"] + w / 2 + c > span[0]) & (row["x"] - w / 2 - c < span[1])).any())
-            if own_start:
-                exit_x = start[0] if hit else x_far  # straight up (down) out of the box
-                current = (exit_x, far)
-                points.append(current)
-            elif own_end:
-                if hit:
-                    points.append((end[0], near))  # straight into the box from below (above)
-            else:
-                if hit:
-                    x_mid = _x_at(current, end, y)
-                    gaps = np.concatenate([row["x"].to_numpy() - slot / 2, row["x"].to_numpy() + slot / 2])
-                    x_near = x_far = float(gaps[np.argmin(np.abs(gaps - x_mid))])
-                current = (x_far, far)
-                points += [(x_near, near), current]
-    points.append(end)
+        points = _through_rows(others, slot, start, end, w, h)
     points = _drop_collinear(points)
     points[0] = _boundary_point(*start, w, h, *points[1])
     points[-1] = _boundary_point(*end, w, h, *points[-2])
     return _rounded_path(points)
+
+
+def _same_row_arc(others: pd.DataFrame, start: tuple[float, float], end: tuple[float, float],
+                  h: float) -> Path | None:
+    """An arc just below the row between two boxes of one row with boxes between them; None for neighbours."""
+    row = others[np.isclose(others["y"], start[1])]
+    lo, hi = sorted((start[0], end[0]))
+    if not ((row["x"] > lo) & (row["x"] < hi)).any():
+        return None
+    bottom = start[1] - h / 2 - ARROW_SHRINK_IN
+    control = bottom - SAME_ROW_DIP_IN / 0.75  # a cubic Bézier reaches 3/4 of its controls' depth
+    return Path([(start[0], bottom), (start[0], control), (end[0], control), (end[0], bottom)],
+                [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+
+
+def _through_rows(others: pd.DataFrame, slot: float, start: tuple[float, float], end: tuple[float, float],
+                  w: float, h: float) -> list[tuple[float, float]]:
+    """Corner points from ``start`` to ``end`` (box centres in different rows), passing boxes in between."""
+    c = ROUTE_CLEARANCE_IN
+    points = [start]
+    up = end[1] > start[1]
+    rows = sorted({float(y) for y in others["y"]}, reverse=not up)
+    rows = [y for y in rows if min(start[1], end[1]) - 1e-9 <= y <= max(start[1], end[1]) + 1e-9]
+    current = start
+    for y in rows:
+        row = others[np.isclose(others["y"], y)]
+        lo, hi = y - h / 2 - c, y + h / 2 + c
+        near, far = (lo, hi) if up else (hi, lo)
+        own_start, own_end = np.isclose(y, start[1]), np.isclose(y, end[1])
+        if own_start:  # only the part of the row between the driver's centre and the row's edge
+            near = y
+        elif own_end:
+            far = y
+        x_near, x_far = _x_at(current, end, near), _x_at(current, end, far)
+        span = sorted((x_near, x_far))
+        hit = bool(((row["x"] + w / 2 + c > span[0]) & (row["x"] - w / 2 - c < span[1])).any())
+        if own_start:
+            exit_x = start[0] if hit else x_far  # straight up (down) out of the box
+            current = (exit_x, far)
+            points.append(current)
+        elif own_end:
+            if hit:
+                points.append((end[0], near))  # straight into the box from below (above)
+        else:
+            if hit:
+                x_mid = _x_at(current, end, y)
+                gaps = np.concatenate([row["x"].to_numpy() - slot / 2, row["x"].to_numpy() + slot / 2])
+                x_near = x_far = float(gaps[np.argmin(np.abs(gaps - x_mid))])
+            current = (x_far, far)
+            points += [(x_near, near), current]
+    points.append(end)
+    return points
 
 
 def _drop_collinear(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
