@@ -66,9 +66,10 @@ chooses complements by linear programming and audits the result.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,12 +161,7 @@ def suppress_table(
     :class:`DataValidationError` for count values that are not non-negative
     numbers or a group with more than one total row.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise ParameterError("frame must be a pandas DataFrame", key="frame", expected="a DataFrame",
-                             found=type(frame).__name__)
-    threshold = _check_threshold(threshold)
-    if not isinstance(marker, str) or not marker:
-        raise ParameterError("marker must be a non-empty string", key="marker", expected="e.g. '*'", found=marker)
+    threshold, marker = _check_options(frame, threshold, marker)
     counts = _column_list(frame, count_columns, "count_columns")
     if not counts:
         raise ParameterError("name at least one count column", key="count_columns",
@@ -178,22 +174,12 @@ def suppress_table(
     primary = _is_small(values, threshold, suppress_zero)
     hidden = primary.copy()
     secondary = _complement(values, hidden, equations)
-
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    position = {name: frame.columns.get_loc(name) for name in frame.columns}
     by_column: dict[str, np.ndarray] = {name: hidden[:, j] for j, name in enumerate(counts)}
     derived_hidden = _derived_mask(by_column, derived_map, len(frame))
-    for name, rows in (by_column | derived_hidden).items():
-        mask.iloc[:, position[name]] = rows
-
-    table = frame.copy()
-    for name in mask.columns[mask.to_numpy().any(axis=0)]:
-        j = position[name]
-        table[name] = table[name].astype(object)
-        table.iloc[np.flatnonzero(mask[name].to_numpy()), j] = marker
+    mask = _cell_mask(frame, by_column | derived_hidden)
 
     return SuppressionResult(
-        table=table,
+        table=_marked(frame, mask, marker),
         mask=mask,
         n_primary=int(primary.sum()),
         n_secondary=int(secondary.sum()),
@@ -202,6 +188,35 @@ def suppress_table(
         threshold=threshold,
         marker=marker,
     )
+
+
+def _check_options(frame: Any, threshold: Any, marker: Any) -> tuple[int, str]:
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError("frame must be a pandas DataFrame", key="frame", expected="a DataFrame",
+                             found=type(frame).__name__)
+    threshold = _check_threshold(threshold)
+    if not isinstance(marker, str) or not marker:
+        raise ParameterError("marker must be a non-empty string", key="marker", expected="e.g. '*'", found=marker)
+    return threshold, marker
+
+
+def _cell_mask(frame: pd.DataFrame, hidden: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """True for every hidden cell: ``hidden`` maps a column to its hidden rows."""
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    position = {name: frame.columns.get_loc(name) for name in frame.columns}
+    for name, rows in hidden.items():
+        mask.iloc[:, position[name]] = rows
+    return mask
+
+
+def _marked(frame: pd.DataFrame, mask: pd.DataFrame, marker: str) -> pd.DataFrame:
+    """A copy of ``frame`` with the marker in every masked cell (those columns become object dtype)."""
+    table = frame.copy()
+    for name in mask.columns[mask.to_numpy().any(axis=0)]:
+        j = frame.columns.get_loc(name)
+        table[name] = table[name].astype(object)
+        table.iloc[np.flatnonzero(mask[name].to_numpy()), j] = marker
+    return table
 
 
 def find_unsuppressed_small_counts(

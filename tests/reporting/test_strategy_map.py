@@ -12,6 +12,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.reporting.figures import strategy_map as sm
 from pss_analysis.reporting.figures.strategy_map import count_crossings, strategy_map_figure, strategy_map_layout
+from pss_analysis.reporting.figures.strategy_map import routes as sm_routes
+from pss_analysis.reporting.figures.strategy_map import style as sm_style
+from pss_analysis.reporting.figures.strategy_map import text as sm_text
 
 TIER_RANK = {"capability": 0, "processes": 1, "outcomes": 2}
 
@@ -76,7 +79,7 @@ def random_map(seed: int = 36, n: int = 36, n_links: int = 50):
         "name": [" ".join(rng.choice(words, size=rng.integers(1, 7))) for _ in range(n)],
         "perspective_id": assign,
     })
-    tier = dict(zip(PERSPECTIVES["perspective_id"], PERSPECTIVES["tier"]))
+    tier = dict(zip(PERSPECTIVES["perspective_id"], PERSPECTIVES["tier"], strict=True))
     edges: set[tuple[int, int]] = set()
     while len(edges) < n_links:
         a, b = (int(v) for v in rng.choice(n, 2, replace=False))
@@ -140,14 +143,14 @@ def test_a_36_node_random_map_lays_out_without_overlap():
     assert len(layout) == 36
     assert_well_placed(layout)
     assert layout["row"].max() >= 1  # the crowded band wraps into a second row
-    assert sm.FONT_MIN_PT <= layout.attrs["font_size"] <= sm.FONT_MAX_PT
+    assert sm_style.FONT_MIN_PT <= layout.attrs["font_size"] <= sm_style.FONT_MAX_PT
     assert layout.attrs["crossings"] < strategy_map_layout(objectives, PERSPECTIVES, links, sweeps=0).attrs["crossings"]
     # wrapped names fit their boxes
-    for label, width in zip(layout["label"], layout["width"]):
+    for label, width in zip(layout["label"], layout["width"], strict=True):
         lines = label.split("\n")
-        assert len(lines) <= sm.MAX_LINES
+        assert len(lines) <= sm_style.MAX_LINES
         for line in lines:
-            assert sm._text_width_pt(line, layout.attrs["font_size"]) <= (width - sm.GLYPH_COLUMN_IN) * 72
+            assert sm_text._text_width_pt(line, layout.attrs["font_size"]) <= (width - sm_style.GLYPH_COLUMN_IN) * 72
 
 
 def test_long_names_are_wrapped_and_cut():
@@ -155,9 +158,9 @@ def test_long_names_are_wrapped_and_cut():
     long.loc[0, "name"] = "A very long objective name " * 6
     layout = strategy_map_layout(long, PERSPECTIVES, LINKS)
     label = layout["label"].iloc[0]
-    assert 1 < len(label.split("\n")) <= sm.MAX_LINES
+    assert 1 < len(label.split("\n")) <= sm_style.MAX_LINES
     assert label.endswith("…")
-    assert layout.attrs["font_size"] == sm.FONT_MIN_PT
+    assert layout.attrs["font_size"] == sm_style.FONT_MIN_PT
 
 
 def test_barycentre_sweeps_remove_a_known_crossing():
@@ -255,8 +258,8 @@ def test_figure_renders_to_png_and_svg(tmp_path):
     # fill colours follow the statuses; a missing status is neutral grey
     colour = {p.get_gid()[5:]: p.get_facecolor() for p in nodes}
     from matplotlib.colors import to_rgba
-    assert colour["su_home"] == to_rgba(sm.NODE_STATUSES["improved"]["colour"])
-    assert colour["op_ic"] == to_rgba(sm.NO_STATUS["colour"])
+    assert colour["su_home"] == to_rgba(sm_style.NODE_STATUSES["improved"]["colour"])
+    assert colour["op_ic"] == to_rgba(sm_style.NO_STATUS["colour"])
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"▲", "▼", "=", "~", "?"} <= texts  # a symbol as well as a colour
     # dashed arrows for expected "-", solid for "+"
@@ -298,8 +301,8 @@ def points_on(path) -> np.ndarray:
 def test_arrows_do_not_pass_through_other_boxes(seed):
     objectives, links = (OBJECTIVES, LINKS) if seed is None else random_map(seed)
     layout = strategy_map_layout(objectives, PERSPECTIVES, links)
-    for d, t in zip(links["driver"], links["outcome"]):
-        points = points_on(sm._route(layout, layout.attrs["slot"], d, t))
+    for d, t in zip(links["driver"], links["outcome"], strict=True):
+        points = points_on(sm_routes._route(layout, layout.attrs["slot"], d, t))
         for node in layout.itertuples():
             if node.objective_id in (d, t):
                 continue

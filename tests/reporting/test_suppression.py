@@ -174,7 +174,7 @@ def locality_table():
     numerators = {"2024-01": [3, 25, 11, 40], "2024-02": [14, 22, 19, 35]}
     rows = []
     for period, values in numerators.items():
-        for locality, n in zip(LOCALITIES, values):
+        for locality, n in zip(LOCALITIES, values, strict=True):
             rows.append((period, locality, n, 1000))
         rows.append((period, "All", sum(values), 4000))
     frame = pd.DataFrame(rows, columns=["period", "locality", "numerator", "denominator"])

@@ -79,7 +79,7 @@ def test_readme_lists_every_table_and_column(workbook_path, tables):
     assert ("Run", "20240101-120000") == rows[1][:2]
     assert rows[2][0] == "pss-analysis version" and rows[2][1]
     assert rows[3][:2] == ("Note", "Counts from 1 to 7 ... are shown as *.")
-    sheets = dict(zip(sheet_names(tables).values(), tables))
+    sheets = dict(zip(sheet_names(tables).values(), tables, strict=True))
     listed = {row[0]: row for row in rows if row[0] in sheets}
     assert set(listed) == set(sheets)
     for sheet, row in listed.items():
@@ -120,7 +120,7 @@ def test_values_round_trip(workbook_path, tables):
         got = back[sheet_name]
         assert list(got.columns) == list(expected.columns)
         for column in expected.columns:
-            for a, b in zip(expected[column], got[column]):
+            for a, b in zip(expected[column], got[column], strict=True):
                 if isinstance(a, str):
                     assert a == b, (sheet_name, column)
                 elif pd.isna(a):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -125,19 +126,34 @@ def its_figure(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
 
-    groups = pred["group"].unique().tolist() if "group" in pred else ["treated"]
-    controlled = "control" in groups
     treated = pred[pred["group"] == "treated"] if "group" in pred else pred
     x = _x_values(treated["time"])
+    if "group" in pred and "control" in pred["group"].unique().tolist():
+        _draw_comparison_group(ax, pred[pred["group"] == "control"])
+    _draw_observed(ax, x, treated)
+    _draw_fit(ax, x, treated)
+    _draw_counterfactual(ax, x, treated, _band_label(pred))
+    if show_deseasonalised:
+        _draw_deseasonalised(ax, x, treated)
+    _draw_interruptions(ax, x, treated)
+    _draw_annotations(ax, x, treated, annotations)
+    _finish_axes(ax, x, title=title, ylabel=ylabel, rate_per=rate_per)
+    # fixed margins (room for the legend below): a layout engine doubles the drawing time
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
+    return fig
 
-    if controlled:
-        ctrl = pred[pred["group"] == "control"]
-        xc = _x_values(ctrl["time"])
-        ax.scatter(xc, ctrl["observed"], s=14, facecolors="none", edgecolors=_COLOURS["control"],
-                   label="Observed (comparison group)", zorder=2)
-        ax.plot(xc, ctrl["fitted"], color=_COLOURS["control"], linestyle=":", linewidth=1.5,
-                label="Model fit (comparison group)", zorder=2)
 
+def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
+    """Observed points (hollow) and the dotted model fit of the comparison group."""
+    xc = _x_values(ctrl["time"])
+    ax.scatter(xc, ctrl["observed"], s=14, facecolors="none", edgecolors=_COLOURS["control"],
+               label="Observed (comparison group)", zorder=2)
+    ax.plot(xc, ctrl["fitted"], color=_COLOURS["control"], linestyle=":", linewidth=1.5,
+            label="Model fit (comparison group)", zorder=2)
+
+
+def _draw_observed(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
+    """Observed points: filled when used in the fit, hollow in a phase-in period left out of it."""
     in_fit = treated["in_fit"].to_numpy(dtype=bool)
     ax.scatter(x[in_fit], treated["observed"].to_numpy()[in_fit], s=16, color=_COLOURS["observed"],
                label="Observed", zorder=3)
@@ -146,45 +162,52 @@ def its_figure(
                    edgecolors=_COLOURS["observed"], label="Observed, phase-in (not used in the fit)",
                    zorder=3)
 
-    # Fitted line, drawn per segment so that it breaks at each interruption
+
+def _draw_fit(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
+    """The fitted line, drawn per segment so that it breaks at each interruption."""
     segments = treated["segment"].to_numpy()
-    first = True
-    for seg in np.unique(segments):
+    for k, seg in enumerate(np.unique(segments)):
         mask = segments == seg
         ax.plot(x[mask], treated["fitted"].to_numpy()[mask], color=_COLOURS["fit"], linewidth=2,
-                label="Model fit" if first else None, zorder=4)
-        first = False
+                label="Model fit" if k == 0 else None, zorder=4)
 
-    # Counterfactual from the last pre-interruption period on
-    phase = treated["phase"].to_numpy()
-    post_idx = np.flatnonzero(phase != "pre")
-    if post_idx.size:
-        start = max(post_idx[0] - 1, 0)
-        sel = slice(start, len(treated))
-        ax.fill_between(x[sel], treated["counterfactual_lower"].to_numpy()[sel],
-                        treated["counterfactual_upper"].to_numpy()[sel],
-                        color=_COLOURS["counterfactual"], alpha=0.15, linewidth=0,
-                        label=_band_label(pred), zorder=1)
-        ax.plot(x[sel], treated["counterfactual"].to_numpy()[sel], color=_COLOURS["counterfactual"],
-                linestyle="--", linewidth=2, label="Expected without the programme", zorder=4)
 
-    if show_deseasonalised:
-        if "deseasonalised" not in treated:
-            raise ParameterError(
-                "the model has no seasonal terms, so there is no de-seasonalised line",
-                key="show_deseasonalised", expected="False for a model without seasonality",
-                found=True,
-            )
-        ax.plot(x, treated["deseasonalised"], color=_COLOURS["deseasonalised"], linewidth=1.2,
-                label="Model fit without seasonal variation", zorder=3)
+def _draw_counterfactual(ax: Axes, x: np.ndarray, treated: pd.DataFrame, band_label: str) -> None:
+    """The counterfactual and its band, from the last pre-interruption period on."""
+    post_idx = np.flatnonzero(treated["phase"].to_numpy() != "pre")
+    if not post_idx.size:
+        return
+    sel = slice(max(post_idx[0] - 1, 0), len(treated))
+    ax.fill_between(x[sel], treated["counterfactual_lower"].to_numpy()[sel],
+                    treated["counterfactual_upper"].to_numpy()[sel],
+                    color=_COLOURS["counterfactual"], alpha=0.15, linewidth=0,
+                    label=band_label, zorder=1)
+    ax.plot(x[sel], treated["counterfactual"].to_numpy()[sel], color=_COLOURS["counterfactual"],
+            linestyle="--", linewidth=2, label="Expected without the programme", zorder=4)
 
-    # Vertical line at each interruption (between the last period before and the first after)
-    boundaries = np.flatnonzero(np.diff(segments) != 0) + 1
+
+def _draw_deseasonalised(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
+    if "deseasonalised" not in treated:
+        raise ParameterError(
+            "the model has no seasonal terms, so there is no de-seasonalised line",
+            key="show_deseasonalised", expected="False for a model without seasonality",
+            found=True,
+        )
+    ax.plot(x, treated["deseasonalised"], color=_COLOURS["deseasonalised"], linewidth=1.2,
+            label="Model fit without seasonal variation", zorder=3)
+
+
+def _draw_interruptions(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
+    """A vertical line at each interruption (between the last period before and the first after)."""
+    boundaries = np.flatnonzero(np.diff(treated["segment"].to_numpy()) != 0) + 1
     for k, b in enumerate(boundaries):
         ax.axvline(_midpoint(x[b - 1], x[b]), color=_COLOURS["interruption"], linestyle="-",
                    linewidth=1, alpha=0.7, label="Programme start or change" if k == 0 else None,
                    zorder=0)
 
+
+def _draw_annotations(ax: Axes, x: np.ndarray, treated: pd.DataFrame, annotations: Any) -> None:
+    """Each note at the top of the axes, at its time."""
     times = list(treated["time"])
     for when, text in _annotation_items(annotations):
         matches = _match_time(times, when)
@@ -198,6 +221,10 @@ def its_figure(
                     textcoords="offset points", ha="left", va="top", fontsize=8,
                     color=_COLOURS["interruption"])
 
+
+def _finish_axes(ax: Axes, x: np.ndarray, *, title: str | None, ylabel: str | None,
+                 rate_per: float | None) -> None:
+    """Date ticks, labels, grid and the legend below the axes."""
     if np.issubdtype(np.asarray(x).dtype, np.datetime64):
         locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
         ax.xaxis.set_major_locator(locator)
@@ -208,9 +235,6 @@ def its_figure(
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=7.5, frameon=False)
-    # fixed margins (room for the legend below): a layout engine doubles the drawing time
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
-    return fig
 
 
 def _band_label(pred: pd.DataFrame) -> str:

@@ -10,7 +10,8 @@ the variation and assurance icons are drawn with patches and text.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ __all__ = [
     "spc_small_multiples",
     "draw_variation_icon",
     "draw_assurance_icon",
+    "icon_axes",
 ]
 
 DPI = 100  # figure resolution
@@ -39,7 +41,9 @@ TARGET_COLOUR = "#C00000"  # target line (dash-dot, so not by colour alone)
 
 POINT_STYLES: dict[str, dict[str, Any]] = {
     "common_cause": {"color": LINE_GREY, "marker": "o", "size": 28, "label": "Common cause"},
-    "special_cause_improvement": {"color": IMPROVEMENT_BLUE, "marker": "s", "size": 40, "label": "Special cause: improvement"},
+    "special_cause_improvement": {
+        "color": IMPROVEMENT_BLUE, "marker": "s", "size": 40, "label": "Special cause: improvement",
+    },
     "special_cause_concern": {"color": CONCERN_ORANGE, "marker": "X", "size": 52, "label": "Special cause: concern"},
     "special_cause_neither": {"color": NEITHER_PURPLE, "marker": "D", "size": 36, "label": "Special cause: neither"},
 }
@@ -83,35 +87,59 @@ def _phase_slices(points: pd.DataFrame) -> list[np.ndarray]:
     return np.split(np.arange(phase.size), cuts)
 
 
+_LIMIT_LINES = (
+    ("centre_line", {"linestyle": "-", "color": CENTRE_COLOUR, "linewidth": 1.1}),
+    ("ucl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
+    ("lcl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
+)
+"""Centre line and process limits: column of ``result.points`` and line style."""
+
+
 def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compact: bool) -> None:
+    """One SPC chart on ``ax``: data line, limits per phase, points by type, target and axis ticks."""
     xs, labels = _x_positions(points)
     value = points["value"].to_numpy(dtype=float)
     ax.plot(xs, value, color=LINE_GREY, linewidth=1.0 if compact else 1.4, zorder=2)
-
     for k, idx in enumerate(_phase_slices(points)):
-        px = xs[idx]
-        for column, style in (
-            ("centre_line", {"linestyle": "-", "color": CENTRE_COLOUR, "linewidth": 1.1}),
-            ("ucl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
-            ("lcl", {"linestyle": "--", "color": LIMIT_COLOUR, "linewidth": 1.0}),
-        ):
-            line = points[column].to_numpy(dtype=float)[idx]
-            if np.isfinite(line).any():
-                varying = np.nanmax(line) - np.nanmin(line) > 0
-                ax.plot(px, line, drawstyle="steps-mid" if varying else "default", zorder=1, **style)
-        if not compact:
-            for column in ("lower_2sigma", "upper_2sigma"):
-                line = points[column].to_numpy(dtype=float)[idx]
-                if np.isfinite(line).any():
-                    ax.plot(px, line, linestyle=":", color=LIMIT_COLOUR, linewidth=0.7, alpha=0.6, zorder=1,
-                            drawstyle="steps-mid")
+        _draw_phase_lines(ax, points, xs[idx], idx, compact=compact)
         if k > 0:
-            boundary = px[0]
-            ax.axvline(boundary, color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, zorder=1)
-            if not compact:
-                ax.annotate(f"Phase {points['phase'].iloc[idx[0]]}", xy=(boundary, 1.0), xycoords=("data", "axes fraction"),
-                            xytext=(3, -3), textcoords="offset points", fontsize=8, va="top", color=LIMIT_COLOUR)
+            _draw_phase_break(ax, points, xs[idx][0], idx, compact=compact)
+    _draw_points(ax, points, xs, value, compact=compact)
+    target = _target(summary)
+    if target is not None:
+        ax.axhline(target, color=TARGET_COLOUR, linestyle="-.", linewidth=1.1, zorder=1)
+    _format_x_axis(ax, xs, labels, compact=compact)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
+
+def _draw_phase_lines(ax: Any, points: pd.DataFrame, px: np.ndarray, idx: np.ndarray, *, compact: bool) -> None:
+    """Centre line and process limits of one phase (stepped where they vary), and its 2-sigma lines."""
+    for column, style in _LIMIT_LINES:
+        line = points[column].to_numpy(dtype=float)[idx]
+        if np.isfinite(line).any():
+            varying = np.nanmax(line) - np.nanmin(line) > 0
+            ax.plot(px, line, drawstyle="steps-mid" if varying else "default", zorder=1, **style)
+    if compact:
+        return
+    for column in ("lower_2sigma", "upper_2sigma"):
+        line = points[column].to_numpy(dtype=float)[idx]
+        if np.isfinite(line).any():
+            ax.plot(px, line, linestyle=":", color=LIMIT_COLOUR, linewidth=0.7, alpha=0.6, zorder=1,
+                    drawstyle="steps-mid")
+
+
+def _draw_phase_break(ax: Any, points: pd.DataFrame, boundary: Any, idx: np.ndarray, *, compact: bool) -> None:
+    """A dotted vertical line where a new phase starts, labelled with the phase on full-size charts."""
+    ax.axvline(boundary, color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, zorder=1)
+    if not compact:
+        ax.annotate(f"Phase {points['phase'].iloc[idx[0]]}", xy=(boundary, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points",
+                    fontsize=8, va="top", color=LIMIT_COLOUR)
+
+
+def _draw_points(ax: Any, points: pd.DataFrame, xs: np.ndarray, value: np.ndarray, *, compact: bool) -> None:
+    """Points coloured and shaped by point type; hollow when excluded from the calculations."""
     excluded = points["excluded"].to_numpy(dtype=bool) if "excluded" in points else np.zeros(len(points), bool)
     kinds = points["point_type"].to_numpy()
     for kind, style in POINT_STYLES.items():
@@ -120,14 +148,14 @@ def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compac
             if not sel.any():
                 continue
             ax.scatter(
-                xs[sel], value[sel], marker=style["marker"], s=style["size"] * (0.45 if compact else 1.0),
+                xs[sel], value[sel], marker=style["marker"], s=float(style["size"]) * (0.45 if compact else 1.0),
                 facecolors="white" if hollow else style["color"], edgecolors=style["color"],
                 linewidths=1.0, zorder=3,
             )
 
-    target = _target(summary)
-    if target is not None:
-        ax.axhline(target, color=TARGET_COLOUR, linestyle="-.", linewidth=1.1, zorder=1)
+
+def _format_x_axis(ax: Any, xs: np.ndarray, labels: list[str] | None, *, compact: bool) -> None:
+    """Concise date ticks for dates; every n-th label for text x values."""
     if pd.api.types.is_datetime64_any_dtype(np.asarray(xs).dtype):
         locator = AutoDateLocator(minticks=3, maxticks=7 if compact else 11)
         ax.xaxis.set_major_locator(locator)
@@ -136,8 +164,6 @@ def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compac
         step = max(1, len(labels) // (4 if compact else 12))
         ax.set_xticks(xs[::step])
         ax.set_xticklabels(labels[::step], rotation=30 if compact else 0, ha="right" if compact else "center")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
 
 
 def _target(summary: pd.DataFrame) -> float | None:
@@ -156,8 +182,9 @@ def _latest(summary: pd.DataFrame, column: str) -> Any:
 # --- icons -----------------------------------------------------------------------------------------
 
 
-def _icon_axes(fig: Figure, rect: Iterable[float]) -> Any:
-    ax = fig.add_axes(list(rect))
+def icon_axes(fig: Figure, rect: tuple[float, float, float, float]) -> Any:
+    """A new empty square axes at ``rect`` (figure fractions) spanning -1.15..1.15, for one icon."""
+    ax = fig.add_axes(rect)
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-1.15, 1.15)
     ax.set_aspect("equal")
@@ -211,9 +238,9 @@ def _draw_icons(fig: Figure, summary: pd.DataFrame, right: float, top: float, si
     x_assure = right - w
     x_var = x_assure - gap - w if assurance in _ASSURANCE_LETTER else x_assure
     if assurance in _ASSURANCE_LETTER:
-        draw_assurance_icon(_icon_axes(fig, (x_assure, top - h, w, h)), assurance, fontsize=fontsize)
+        draw_assurance_icon(icon_axes(fig, (x_assure, top - h, w, h)), assurance, fontsize=fontsize)
     if variation in ICON_COLOURS:
-        draw_variation_icon(_icon_axes(fig, (x_var, top - h, w, h)), variation, direction, fontsize=fontsize)
+        draw_variation_icon(icon_axes(fig, (x_var, top - h, w, h)), variation, direction, fontsize=fontsize)
 
 
 # --- public figures ----------------------------------------------------------------------------------
@@ -252,7 +279,8 @@ def spc_figure(
             if hit.size:
                 i = hit[0]
                 ax.annotate(text, xy=(xs[i], points["value"].iloc[i]), xytext=(0, 18), textcoords="offset points",
-                            fontsize=8, ha="center", arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8})
+                            fontsize=8, ha="center",
+                            arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8})
     handles = [
         Line2D([], [], linestyle="none", marker=s["marker"], markersize=7, markerfacecolor=s["color"],
                markeredgecolor=s["color"], label=s["label"])
