@@ -1,7 +1,9 @@
-"""The ``pss`` command line. It only parses arguments and calls the pipeline.
+"""The ``pss`` command line. It only parses arguments and calls the pipeline
+(``pss run``) or the starter-project writer (``pss init``).
 
 Exit codes: 0 success; 2 wrong parameters or input data (nothing ran or
-nothing was published); 1 a stage failed while running (the partial run is
+nothing was published), or ``pss init`` into a folder that is not empty
+(nothing written); 1 a stage failed while running (the partial run is
 kept under ``reports/<name>/failed/``); 130 interrupted.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pss_analysis import __version__
 from pss_analysis.errors import DataValidationError, ParameterError, PssError
@@ -44,12 +47,37 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or the parameter file's name)")
     run.add_argument("--reports-dir", default="reports", metavar="DIR",
                      help="folder holding the report folders (default: reports)")
+    init = commands.add_parser("init", help="write a starter project to try and then adapt",
+                               description="Write a starter project into DIR: a commented parameter file "
+                                           "(params.yaml), a measure catalogue and a monthly indicator table "
+                                           "with example data (data/), the Excel scorecard template and a "
+                                           "README. `pss run DIR/params.yaml` then makes a report at once. "
+                                           "DIR is created; it must not exist already or must be empty.")
+    init.add_argument("folder", metavar="DIR", help="the new project's folder")
     return parser
+
+
+def _init(folder: str) -> int:
+    """``pss init``: write the starter project, or say why not (exit 2, nothing written)."""
+    from pss_analysis.run.init import init_project
+
+    try:
+        written = init_project(folder)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Starter project written to {folder}:")
+    for path in written:
+        print(f"  {path}")
+    print(f"Make its example report with:  pss run {Path(folder) / 'params.yaml'}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pss`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "init":
+        return _init(args.folder)
     from pss_analysis.run.pipeline import run  # imported late so --help and --version stay fast
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
