@@ -10,7 +10,7 @@ from conftest import DEMO_DATA, DEMO_PARAMS
 
 from pss_analysis.config.params import load_params
 from pss_analysis.evaluation.dashboards import overview_table, within_year_table
-from pss_analysis.evaluation.measures import evaluate_measures
+from pss_analysis.evaluation.measures import evaluate_measures, points_before_and_since
 from pss_analysis.evaluation.verdicts import (
     MIN_POINTS_FOR_VERDICT,
     contributions,
@@ -167,3 +167,20 @@ def test_disagreeing_sources_are_a_data_quality_warning(tmp_path):
     quality = inputs.data_quality
     assert list(quality["check"]) == ["sources_disagree"]
     assert "acs_admissions 2016-01" in quality["message"].iloc[0]
+
+
+def test_points_are_counted_as_the_diagnostics_count_them(synthetic):
+    _, _, table, evaluations = synthetic
+    for mid, ev in evaluations.items():
+        diagnostics = ev.its.diagnostics()
+        assert points_before_and_since(ev.its) == (diagnostics["n_before"],
+                                                   diagnostics["n_after"] + diagnostics["n_excluded"])
+        assert (table.loc[mid, "points_before"], table.loc[mid, "points_after"]) == points_before_and_since(ev.its)
+
+
+def test_evidence_reports_the_impact_at_the_month_asked(synthetic):
+    catalogue, data, _, evaluations = synthetic
+    at_24 = evidence_table(catalogue, data, evaluations, impact_at=24)
+    assert "relative_impact_24" in at_24 and "relative_impact_12" not in at_24
+    assert not any(c.startswith("relative_impact") for c in evidence_table(catalogue, data, evaluations,
+                                                                             impact_at=None))
