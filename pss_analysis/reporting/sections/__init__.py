@@ -9,8 +9,8 @@ every figure in ``figures/``). Notebooks stay thin: they call these, in this ord
     sections.strategy_map_section(rep, study)        # strategy_map
     sections.overview_section(rep, study)            # dashboards
     sections.within_year_section(rep, study)         # dashboards
-    sections.balance_section(rep, study)             # balance
     sections.perspective_sections(rep, study)        # measures (measure_section for one measure)
+    sections.balance_section(rep, study)             # balance
     sections.data_quality_section(rep, study)        # data_quality
     sections.methods_section(rep, study)             # methods
     sections.appendix(rep)                           # appendix
