@@ -10,19 +10,19 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
-
 def parameters_cell(default_params: str) -> tuple[str, str, list[str]]:
     """The tagged `parameters` cell every template starts with (its default runs as-is in JupyterLab)."""
-    return ("code", f'''# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.
-params_file: str = "{default_params}"  # the parameter set (YAML)
-output_dir: str = "../../reports/notebook"  # the run folder (relative to this notebook when opened by hand)''', ["parameters"])
+    source = ("# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.\n"
+              f'params_file: str = "{default_params}"  # the parameter set (YAML)\n'
+              'output_dir: str = "../../reports/notebook"  '
+              "# the run folder (relative to this notebook when opened by hand)")
+    return ("code", source, ["parameters"])
 
 
 CELLS = [
     parameters_cell("../../params/demo.yaml"),
-    ("code", '''from pss_analysis.reporting import sections
-from pss_analysis.reporting.document import Report
-from pss_analysis.evaluation.study import prepare_study
+    ("code", '''from pss_analysis.evaluation import prepare_study
+from pss_analysis.reporting import Report, sections
 
 rep = Report.open(params_file, output_dir)
 study = prepare_study(rep.params)
@@ -117,9 +117,9 @@ REPLICATION_CELLS = [
     parameters_cell("../../params/replication_bernal2017.yaml"),
     ("code", '''import pandas as pd
 
-from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.replication import comparison_table, fit_models, model_4_vs_3
-from pss_analysis.reporting.document import Report
+from pss_analysis.reporting import Report, confidence_label
+from pss_analysis.reporting.figures.its import its_figure
 
 rep = Report.open(params_file, output_dir)
 sicily = pd.read_csv(rep.params.data.files["sicily"])
@@ -153,18 +153,19 @@ f_test = model_4_vs_3(results)
 rep.markdown(f"Model 4 against model 3 (does the slope change add anything?): F = {f_test['f']:.4f} on "
              f"{f_test['df_num']:g} and {f_test['df_den']:g} degrees of freedom, p = {f_test['p_value']:.4f} "
              "(published: F = 0.6388, p = 0.4279).")''', []),
-    ("code", '''fig = its_figure(results["4 = 3 + slope change"], title="Acute coronary events per 100,000 (model 4)",
+    ("code", '''model4 = results["4 = 3 + slope change"]
+fig = its_figure(model4, title="Acute coronary events per 100,000 (model 4)",
                  ylabel="Age-standardised rate per 100,000", rate_per=100_000, show_deseasonalised=True)
 rep.figure(fig, "model4", caption="Model 4: observed rates, fitted model and the trend expected without the ban",
            alt="Monthly rate of acute coronary events per 100,000 in Sicily from 2002 to 2006 with the fitted "
                "model 4, its de-seasonalised trend, and after January 2005 the rate expected without the ban "
-               "with its 95% confidence band.")''', []),
+               f"with its {confidence_label(model4.specification['alpha'])} confidence band.")''', []),
     ("markdown", '''## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it.''', []),
-    ("code", '''from pss_analysis.reporting.sections import appendix
+    ("code", '''from pss_analysis.reporting import sections
 
-appendix(rep)''', []),
+sections.appendix(rep)''', []),
 ]
 
 NOTEBOOKS = {"report.ipynb": CELLS, "replication_bernal2017.ipynb": REPLICATION_CELLS}

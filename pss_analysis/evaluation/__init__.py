@@ -1,1 +1,45 @@
-"""evaluation stage."""
+"""Evaluation stage: every measure evaluated, and what the evidence adds up to.
+
+:func:`prepare_study` loads the inputs named by the parameters and returns the :class:`Study`
+every report section reads: each measure's interrupted time series and SPC chart
+(:func:`evaluate_measures`, options merged by :mod:`~pss_analysis.evaluation.options`), the
+evidence table with each measure's verdict (:func:`evidence_table`, rules :data:`VERDICT_RULES`),
+and along the strategy map the objectives' statuses, the links' contributions and lead-lag
+association, and the risks (:mod:`~pss_analysis.evaluation.balance`); the dashboards' tables are in
+:mod:`~pss_analysis.evaluation.dashboards`. Nothing here plots or formats.
+"""
+
+from __future__ import annotations
+
+from pss_analysis.evaluation.balance import LINK_STATUSES, link_table, objective_statuses, risk_table
+from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
+from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
+from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
+from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.verdicts import (
+    CHANGED,
+    DETERIORATED,
+    IMPROVED,
+    MIXED,
+    NO_CHANGE,
+    NO_EVIDENCE,
+    NOT_ENOUGH_DATA,
+    OBJECTIVE_NOT_ENOUGH_DATA,
+    OBJECTIVE_STATUSES,
+    VERDICT_RULES,
+    VERDICTS,
+    contributions,
+    evidence_table,
+    objective_status,
+    perspective_summary,
+    verdict,
+)
+
+__all__ = ["prepare_study", "load_inputs", "Study", "Inputs",
+           "evaluate_measures", "MeasureEvaluation", "its_tables", "spc_tables",
+           "merge_options", "measure_options", "analysis_with_scorecard",
+           "evidence_table", "verdict", "VERDICT_RULES", "VERDICTS", "IMPROVED", "DETERIORATED", "CHANGED",
+           "NO_EVIDENCE", "NOT_ENOUGH_DATA", "objective_status", "OBJECTIVE_STATUSES", "MIXED", "NO_CHANGE",
+           "OBJECTIVE_NOT_ENOUGH_DATA", "contributions", "perspective_summary",
+           "objective_statuses", "link_table", "risk_table", "LINK_STATUSES",
+           "overview_table", "within_year_table", "within_year_results", "MONITORING_MONTHS"]

@@ -15,18 +15,29 @@ is that sign times the two measures' directions of improvement (+1 for 'increase
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
 from pss_analysis.errors import PssError
 from pss_analysis.evaluation.verdicts import contributions, objective_status
 from pss_analysis.methods.linkage import link_evidence
+from pss_analysis.vocabulary import improvement_sign
 
-__all__ = ["objective_statuses", "link_table", "risk_table", "DIRECTION_SIGN"]
+__all__ = ["objective_statuses", "link_table", "risk_table", "LINK_STATUSES", "AGREES", "DISAGREES", "UNKNOWN",
+           "LEAD_LAG_MONTHS"]
 
-#: +1 when higher is better, -1 when lower is better.
-DIRECTION_SIGN = {"increase": 1, "decrease": -1}
+#: Longest lead or lag (months) at which a driver measure is compared with an outcome measure.
+LEAD_LAG_MONTHS = 6
+
+# The lead-lag association of a pair of measures (``lead_lag_status``, as
+# :func:`~pss_analysis.methods.linkage.link_evidence` gives it) and of a link over all its pairs (``link_status``).
+AGREES = "agrees"
+DISAGREES = "disagrees"
+UNKNOWN = "unknown"
+#: The possible lead-lag statuses (the strategy map draws each link by its ``link_status``).
+LINK_STATUSES = (AGREES, DISAGREES, UNKNOWN)
 
 
 def objective_statuses(objectives: pd.DataFrame, measures: pd.DataFrame, evidence: pd.DataFrame) -> dict[str, str]:
@@ -42,8 +53,41 @@ def _series(indicators: pd.DataFrame, measure_id: str) -> pd.Series:
     return pd.Series(rows["value"].to_numpy(), index=pd.PeriodIndex(rows["period"], freq="M"))
 
 
+def _pair_evidence(driver: str | None, outcome: str | None, expected_sign: str, measures: pd.DataFrame,
+                   indicators: pd.DataFrame, *, max_lag: int, alpha: float) -> dict[str, Any]:
+    """The lead-lag columns of one pair of measures (driver measure x outcome measure) of a link."""
+    no_pair = {"lead_lag_status": UNKNOWN,
+               "lead_lag_summary": "no pair of measures with a direction of improvement to compare"}
+    if driver is None or outcome is None:
+        return no_pair
+    by_id = measures.set_index("measure_id")
+    signs = (improvement_sign(by_id.at[driver, "improvement_direction"])
+             * improvement_sign(by_id.at[outcome, "improvement_direction"]))
+    if not signs:
+        return no_pair
+    expected = "+" if (-1 if expected_sign == "-" else 1) * signs > 0 else "-"
+    try:
+        found = link_evidence(_series(indicators, driver), _series(indicators, outcome), expected_sign=expected,
+                              max_lag=max_lag, alpha=alpha, driver_name=by_id.at[driver, "name"],
+                              outcome_name=by_id.at[outcome, "name"])
+    except PssError as exc:
+        return {"expected_correlation": expected, "lead_lag_status": UNKNOWN, "lead_lag_summary": str(exc)}
+    return {"expected_correlation": expected, "best_lag": found["best_lag"], "ccf_at_best": found["ccf_at_best"],
+            "lead_lag_status": found["status"], "lead_lag_summary": found["summary"]}
+
+
+def _overall(statuses: pd.Series) -> str:
+    """A link's status from its pairs': agrees or disagrees when the pairs that found one all agree on it."""
+    found = set(statuses)
+    if AGREES in found and DISAGREES not in found:
+        return AGREES
+    if DISAGREES in found and AGREES not in found:
+        return DISAGREES
+    return UNKNOWN
+
+
 def link_table(links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataFrame, evidence: pd.DataFrame,
-               indicators: pd.DataFrame, *, max_lag: int = 6, alpha: float = 0.05) -> pd.DataFrame:
+               indicators: pd.DataFrame, *, max_lag: int = LEAD_LAG_MONTHS, alpha: float = 0.05) -> pd.DataFrame:
     """One row per link and pair of measures (driver measure x outcome measure).
 
     Columns: ``driver, outcome, expected_sign, driver_status, outcome_status, contribution,
@@ -54,44 +98,18 @@ def link_table(links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataF
     base = contributions(links[["driver", "outcome", "expected_sign"]], status)
     names = objectives.set_index("objective_id")["name"]
     by_objective = measures.groupby("objective_id")["measure_id"].apply(list)
-    direction = measures.set_index("measure_id")["improvement_direction"]
-    measure_names = measures.set_index("measure_id")["name"]
     rows = []
     for link in base.to_dict("records"):
-        sign = -1 if link["expected_sign"] == "-" else 1
         pairs = [(d, o) for d in by_objective.get(link["driver"], []) for o in by_objective.get(link["outcome"], [])]
         for d, o in pairs or [(None, None)]:
-            row = {**link, "driver_name": names.get(link["driver"]), "outcome_name": names.get(link["outcome"]),
-                   "driver_measure": d, "outcome_measure": o}
-            dirs = (DIRECTION_SIGN.get(direction.get(d)), DIRECTION_SIGN.get(direction.get(o))) if d else (None, None)
-            if d and None not in dirs:
-                expected = "+" if sign * dirs[0] * dirs[1] > 0 else "-"
-                try:
-                    found = link_evidence(_series(indicators, d), _series(indicators, o), expected_sign=expected,
-                                          max_lag=max_lag, alpha=alpha, driver_name=measure_names[d],
-                                          outcome_name=measure_names[o])
-                    row.update(expected_correlation=expected, best_lag=found["best_lag"],
-                               ccf_at_best=found["ccf_at_best"], lead_lag_status=found["status"],
-                               lead_lag_summary=found["summary"])
-                except PssError as exc:
-                    row.update(expected_correlation=expected, lead_lag_status="unknown", lead_lag_summary=str(exc))
-            else:
-                row.update(lead_lag_status="unknown",
-                           lead_lag_summary="no pair of measures with a direction of improvement to compare")
-            rows.append(row)
+            rows.append({**link, "driver_name": names.get(link["driver"]), "outcome_name": names.get(link["outcome"]),
+                         "driver_measure": d, "outcome_measure": o,
+                         **_pair_evidence(d, o, link["expected_sign"], measures, indicators, max_lag=max_lag,
+                                          alpha=alpha)})
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-
-    def overall(statuses: pd.Series) -> str:
-        found = set(statuses)
-        if "agrees" in found and "disagrees" not in found:
-            return "agrees"
-        if "disagrees" in found and "agrees" not in found:
-            return "disagrees"
-        return "unknown"
-
-    table["link_status"] = table.groupby(["driver", "outcome"])["lead_lag_status"].transform(overall)
+    table["link_status"] = table.groupby(["driver", "outcome"])["lead_lag_status"].transform(_overall)
     return table
 
 

@@ -1,10 +1,9 @@
 """Evaluate every measure of a catalogue: interrupted time series and SPC.
 
 This module decides *which* model and chart each measure gets (from its kind,
-then the parameter file's ``analysis`` section, then its per-measure
-overrides), runs them, and gathers the tidy tables the report publishes
-(``its_effects``, ``its_impact``, ``spc_points``, ``spc_summary``). It never
-plots or formats.
+then the options merged by :mod:`pss_analysis.evaluation.options`), runs them,
+and gathers the tidy tables the report publishes (``its_effects``,
+``its_impact``, ``spc_points``, ``spc_summary``). It never plots or formats.
 
 Defaults by measure kind (see :mod:`pss_analysis.inputs.tables` for the kinds):
 
@@ -27,18 +26,21 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
+from pss_analysis.config.params import Analysis
 from pss_analysis.errors import PssError, PssWarning
+from pss_analysis.evaluation.options import measure_options
 from pss_analysis.methods.its import ItsResult, fit_its
-from pss_analysis.config.params import Analysis, ItsOptions, SpcOptions
 from pss_analysis.methods.spc import SpcResult, evaluate_spc
 
 __all__ = ["MeasureEvaluation", "evaluate_measures", "its_options", "spc_options", "newey_west_lags",
-           "its_tables", "spc_tables", "months_since_start", "describe_its_options", "FOURIER_MONTHLY", "SPC_CHART_BY_KIND"]
+           "its_tables", "spc_tables", "points_before_and_since", "months_since_start", "describe_its_options",
+           "FOURIER_MONTHLY", "ITS_FAMILY_BY_KIND", "SPC_CHART_BY_KIND"]
 
 #: Monthly seasonality as two Fourier harmonic pairs (Lopez Bernal et al. 2017 use harmonic(month, 2, 12)).
 FOURIER_MONTHLY = {"type": "fourier", "k": 2, "period": 12}
@@ -68,12 +70,6 @@ class MeasureEvaluation:
     warnings: tuple[str, ...] = ()
 
 
-def _merged(base: ItsOptions | SpcOptions, override: ItsOptions | SpcOptions) -> dict[str, Any]:
-    values = {k: v for k, v in base.model_dump().items() if v is not None}
-    values.update({k: v for k, v in override.model_dump().items() if v is not None})
-    return values
-
-
 def _none_if(value: Any) -> Any:
     return None if value in ("none", "None", "") else value
 
@@ -81,8 +77,7 @@ def _none_if(value: Any) -> Any:
 def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, start: str) -> dict[str, Any]:
     """Keyword arguments for :func:`~pss_analysis.methods.its.fit_its` for one catalogue row."""
     kind = measure["kind"]
-    override = analysis.measures.get(measure["measure_id"])
-    chosen = _merged(analysis.its, override.its if override else ItsOptions())
+    chosen, _ = measure_options(analysis, measure["measure_id"])
     family = chosen.get("family", ITS_FAMILY_BY_KIND[kind])
     options: dict[str, Any] = {"family": family, "alpha": analysis.alpha, "time_since": analysis.time_since,
                                "time": "period", "interruption": pd.Period(start, freq="M")}
@@ -110,8 +105,7 @@ def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, s
 def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> dict[str, Any]:
     """Keyword arguments for :func:`~pss_analysis.methods.spc.evaluate_spc` for one catalogue row."""
     kind = measure["kind"]
-    override = analysis.measures.get(measure["measure_id"])
-    chosen = _merged(analysis.spc, override.spc if override else SpcOptions())
+    _, chosen = measure_options(analysis, measure["measure_id"])
     chart = chosen.get("chart", SPC_CHART_BY_KIND[kind])
     options: dict[str, Any] = {"chart": chart, "rules": chosen.get("rules", "mdc"), "x": "period",
                                "improvement_direction": measure["improvement_direction"],
@@ -131,12 +125,13 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> d
     return options
 
 
-def _run(call: Callable[[], Any]) -> tuple[Any, str | None, list[str]]:
-    """(result, problem, warnings) of one analysis: a PssError becomes the problem, not a crash."""
+def _run(analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[str, Any]
+         ) -> tuple[Any, str | None, list[str]]:
+    """(result, problem, warnings) of ``analysis(series, **options)``: a PssError becomes the problem, not a crash."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PssWarning)
         try:
-            result = call()
+            result = analysis(series, **options)
         except PssError as exc:
             return None, str(exc), []
     return result, None, [str(w.message) for w in caught if issubclass(w.category, PssWarning)]
@@ -157,17 +152,25 @@ def evaluate_measures(indicators: pd.DataFrame, measures: pd.DataFrame, analysis
         series = by_measure[mid].reset_index(drop=True)
         its_kw = its_options(measure, analysis, len(series), start)
         spc_kw = spc_options(measure, analysis, start)
-        its, its_problem, its_warn = _run(lambda: fit_its(series, **its_kw))
-        spc, spc_problem, spc_warn = _run(lambda: evaluate_spc(series, **spc_kw))
+        its, its_problem, its_warn = _run(fit_its, series, its_kw)
+        spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw)
         results[mid] = MeasureEvaluation(mid, its, spc, its_kw, spc_kw, its_problem, spc_problem,
                                          tuple(its_warn + spc_warn))
     return results
 
 
+def points_before_and_since(its: ItsResult) -> tuple[int, int]:
+    """Months of the treated series before the programme start, and from it to the end of the data
+    (phase-in months included), counted from the fitted model's rows."""
+    rows = its.predictions()
+    phase = rows.loc[rows["group"] == "treated", "phase"]
+    before = int((phase == "pre").sum())
+    return before, len(phase) - before
+
+
 def months_since_start(its: ItsResult) -> int:
     """Months from the programme start to the end of the data (phase-in months included)."""
-    diagnostics = its.diagnostics()
-    return int(diagnostics["n_after"]) + int(diagnostics.get("n_excluded", 0))
+    return points_before_and_since(its)[1]
 
 
 def describe_its_options(options: Mapping[str, Any]) -> dict[str, str]:

@@ -8,21 +8,25 @@ derives the evidence table. Report sections only read the :class:`Study`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from pss_analysis.inputs.tables import check_indicators, load_indicators_checked, load_measures_checked, select_measures, summarise
+from pss_analysis.config.params import Analysis, Params
 from pss_analysis.errors import DataValidationError, ParameterError
-from pss_analysis.inputs.indicators import compute_indicators_checked, definitions_table, parse_definitions
+from pss_analysis.evaluation.balance import link_table
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures
+from pss_analysis.evaluation.options import analysis_with_scorecard
 from pss_analysis.evaluation.verdicts import evidence_table
-from pss_analysis.config.params import Analysis, ItsOptions, MeasureOptions, Params, SpcOptions
+from pss_analysis.inputs.indicators import compute_indicators_checked, definitions_table, parse_definitions
 from pss_analysis.inputs.scorecard import Scorecard, default_perspectives, load_scorecard
+from pss_analysis.inputs.tables import (
+    check_indicators,
+    load_indicators_checked,
+    load_measures_checked,
+    select_measures,
+    summarise,
+)
 from pss_analysis.inputs.validation import ValidationReport
-
-#: Months after the start at which the evidence table reports the relative impact.
-EVIDENCE_IMPACT_AT = 12
 
 __all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
 
@@ -42,6 +46,8 @@ class Study:
     summary: pd.DataFrame
     data_quality: pd.DataFrame
     definitions: pd.DataFrame
+    #: :func:`~pss_analysis.evaluation.balance.link_table` of the scorecard (empty without one).
+    links: pd.DataFrame
 
     @property
     def annotations(self) -> list[tuple[pd.Period, str]]:
@@ -52,26 +58,6 @@ class Study:
         if self.scorecard is None or self.scorecard.changes.empty:
             return []
         return [(row.period, str(row.change_id)) for row in self.scorecard.changes.itertuples()]
-
-
-def _merge(base: dict[str, Any], given: ItsOptions | SpcOptions) -> dict[str, Any]:
-    return {**base, **{k: v for k, v in given.model_dump().items() if v is not None}}
-
-
-def analysis_with_scorecard(analysis: Analysis, scorecard: Scorecard, start: str) -> Analysis:
-    """The analysis options with the scorecard's per-measure ITS/SPC overrides beneath the
-    parameter file's (the parameter file wins), and, when ``analysis.change_log_interruptions``
-    is set, the flagged change-log months added to every measure's interruptions."""
-    measures = dict(analysis.measures)
-    for row in scorecard.measures.itertuples():
-        given = measures.get(row.measure_id, MeasureOptions())
-        its = _merge(row.its or {}, given.its)
-        months = [str(p) for p in scorecard.interruptions() if str(p) != start]  # the start is the main one
-        if analysis.change_log_interruptions and months:
-            its["interruptions"] = sorted(set(its.get("interruptions") or []) | set(months))
-        measures[row.measure_id] = MeasureOptions(its=ItsOptions(**its), spc=SpcOptions(**_merge(row.spc or {},
-                                                                                             given.spc)))
-    return analysis.model_copy(update={"measures": measures})
 
 
 @dataclass(frozen=True)
@@ -127,15 +113,20 @@ def _compare_sources(computed: pd.DataFrame, aggregate: pd.DataFrame, report: Va
                            column=column, expected=getattr(row, f"{column}_table"), found=getattr(row, column))
 
 
-def load_inputs(params: Params) -> Inputs:
-    """Load and check every input named by ``params``.
+@dataclass(frozen=True)
+class _Catalogue:
+    """The measures as loaded, from a scorecard or a measure catalogue, with what goes with them."""
 
-    Errors stop here, each file's problems listed together in one message; warnings are
-    collected into ``Inputs.data_quality``.
-    """
+    scorecard: Scorecard | None
+    measures: pd.DataFrame
+    perspectives: pd.DataFrame
+    analysis: Analysis
+    source: str  # the file the measures came from, for messages
+
+
+def _load_catalogue(params: Params, report: ValidationReport) -> _Catalogue:
+    """The measures of the scorecard (with its per-measure options) or of the measure catalogue."""
     data = params.data
-    scorecard = None
-    report = ValidationReport()
     if data.scorecard is not None:
         if data.measures is not None:
             raise ParameterError("give either a scorecard or a measure catalogue, not both",
@@ -143,21 +134,27 @@ def load_inputs(params: Params) -> Inputs:
         scorecard = load_scorecard(data.scorecard)
         for warning in scorecard.warnings:
             report.warning("scorecard", warning, file=data.scorecard)
-        catalogue = scorecard.measures_catalogue()
-        perspectives = scorecard.perspectives
-        analysis = analysis_with_scorecard(params.analysis, scorecard, params.programme.start)
-        source = str(data.scorecard)
-    else:
-        catalogue, measures_report = load_measures_checked(data.measures)
-        report.extend(measures_report)
-        perspectives = default_perspectives()
-        analysis = params.analysis
-        source = str(data.measures)
-    computed, definitions = _computed_indicators(scorecard, params, catalogue, report)
+        return _Catalogue(scorecard, scorecard.measures_catalogue(), scorecard.perspectives,
+                          analysis_with_scorecard(params.analysis, scorecard, params.programme.start),
+                          str(data.scorecard))
+    if data.measures is None:
+        raise ParameterError("no measures given: name a measure catalogue (data.measures) or a scorecard "
+                             "(data.scorecard)", key="data.measures")
+    catalogue, measures_report = load_measures_checked(data.measures)
+    report.extend(measures_report)
+    return _Catalogue(None, catalogue, default_perspectives(), params.analysis, str(data.measures))
+
+
+def _indicator_rows(params: Params, catalogue: _Catalogue, report: ValidationReport
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every indicator row, in catalogue order, the definitions table): rows computed from
+    record-level data first choice, the aggregate table's for the other measures."""
+    computed, definitions = _computed_indicators(catalogue.scorecard, params, catalogue.measures, report)
     computed_ids = set() if computed is None else set(computed["measure_id"])
     parts = []
-    if data.indicators is not None:
-        aggregate, table_report = load_indicators_checked(data.indicators, catalogue, measures_file=source,
+    if params.data.indicators is not None:
+        aggregate, table_report = load_indicators_checked(params.data.indicators, catalogue.measures,
+                                                          measures_file=catalogue.source,
                                                           require_all=not computed_ids)
         report.extend(table_report)
         if computed is not None:
@@ -168,25 +165,45 @@ def load_inputs(params: Params) -> Inputs:
         parts.append(computed)
     indicators = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     with_data = set(indicators.get("measure_id", []))
-    absent = [m for m in catalogue["measure_id"] if m not in with_data]
+    absent = [m for m in catalogue.measures["measure_id"] if m not in with_data]
     if absent:
         raise DataValidationError("measure has no data (neither in the indicator table nor defined from records)",
-                                  file=source, column="measure_id", found=", ".join(absent))
-    order = {m: k for k, m in enumerate(catalogue["measure_id"])}
+                                  file=catalogue.source, column="measure_id", found=", ".join(absent))
+    order = {m: k for k, m in enumerate(catalogue.measures["measure_id"])}
     indicators = (indicators.assign(_order=indicators["measure_id"].map(order))
                   .sort_values(["_order", "period"], kind="stable").drop(columns="_order"))
-    measures = select_measures(catalogue, params.report.measures)
+    return indicators, definitions
+
+
+def load_inputs(params: Params) -> Inputs:
+    """Load and check every input named by ``params``.
+
+    Errors stop here, each file's problems listed together in one message; warnings are
+    collected into ``Inputs.data_quality``.
+    """
+    report = ValidationReport()
+    catalogue = _load_catalogue(params, report)
+    indicators, definitions = _indicator_rows(params, catalogue, report)
+    measures = select_measures(catalogue.measures, params.report.measures)
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
-    return Inputs(scorecard, measures, perspectives, indicators, analysis, report.to_frame(), definitions)
+    return Inputs(catalogue.scorecard, measures, catalogue.perspectives, indicators, catalogue.analysis,
+                  report.to_frame(), definitions)
 
 
 def prepare_study(params: Params) -> Study:
-    """Load, evaluate and summarise every measure named by ``params``."""
+    """Load, evaluate and summarise every measure named by ``params``.
+
+    The evidence table reports the relative impact at the first of ``analysis.impact_at``.
+    """
     i = load_inputs(params)
     start = params.programme.start
     evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start)
-    return Study(params=params, scorecard=i.scorecard, perspectives=i.perspectives, measures=i.measures,
+    evidence = evidence_table(i.measures, i.indicators, evaluations,
+                              impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None)
+    sc = i.scorecard
+    links = (pd.DataFrame() if sc is None else
+             link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha))
+    return Study(params=params, scorecard=sc, perspectives=i.perspectives, measures=i.measures,
                  indicators=i.indicators, analysis=i.analysis, evaluations=evaluations,
-                 data_quality=i.data_quality, definitions=i.definitions,
-                 evidence=evidence_table(i.measures, i.indicators, evaluations, impact_at=EVIDENCE_IMPACT_AT),
-                 summary=summarise(i.indicators, i.measures, start))
+                 data_quality=i.data_quality, definitions=i.definitions, evidence=evidence,
+                 summary=summarise(i.indicators, i.measures, start), links=links)

@@ -25,22 +25,42 @@ contribution to the outcome: positive, negative or none.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pss_analysis.evaluation.measures import MeasureEvaluation, months_since_start
-from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE
+from pss_analysis.evaluation.measures import MeasureEvaluation, points_before_and_since
+from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE, ItsResult
 
-__all__ = ["VERDICTS", "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table",
+__all__ = ["VERDICTS", "IMPROVED", "DETERIORATED", "CHANGED", "NO_EVIDENCE", "NOT_ENOUGH_DATA",
+           "OBJECTIVE_STATUSES", "MIXED", "NO_CHANGE", "OBJECTIVE_NOT_ENOUGH_DATA", "CONTRIBUTIONS",
+           "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table", "evidence_columns",
            "objective_status", "contributions", "perspective_summary"]
 
 #: Fewest months on each side of the start for a verdict (Penfold & Zhang 2013 suggest 8).
 MIN_POINTS_FOR_VERDICT = RECOMMENDED_POINTS_PER_SIDE
 
+# The verdicts of a measure (the ``verdict`` column of the evidence table), in words.
+IMPROVED = "improved"
+DETERIORATED = "deteriorated"
+CHANGED = "changed"
+NO_EVIDENCE = "no evidence of change"
+NOT_ENOUGH_DATA = "not enough data"
 #: The possible verdicts, in the order a board reads them.
-VERDICTS = ("improved", "deteriorated", "changed", "no evidence of change", "not enough data")
+VERDICTS = (IMPROVED, DETERIORATED, CHANGED, NO_EVIDENCE, NOT_ENOUGH_DATA)
+
+# The statuses of a strategy-map objective (:func:`objective_status`), as identifiers: improved and
+# deteriorated as for a verdict, and these three.
+MIXED = "mixed"
+NO_CHANGE = "no_change"
+OBJECTIVE_NOT_ENOUGH_DATA = "not_enough_data"
+#: The possible statuses of an objective (the strategy map colours each one).
+OBJECTIVE_STATUSES = (IMPROVED, DETERIORATED, NO_CHANGE, MIXED, OBJECTIVE_NOT_ENOUGH_DATA)
+
+#: A driver's contribution to an outcome (:func:`contributions`).
+CONTRIBUTIONS = ("positive", "negative", "none")
 
 #: The rules, as the methods section states them.
 VERDICT_RULES = (
@@ -58,130 +78,167 @@ VERDICT_RULES = (
 def verdict(cumulative: Mapping[str, Any] | None, *, direction: str, n_before: int, n_after: int) -> tuple[str, str]:
     """(verdict, reason) for one measure from the cumulative row of its ITS impact table."""
     if cumulative is None:
-        return "not enough data", "no interrupted time series could be fitted"
+        return NOT_ENOUGH_DATA, "no interrupted time series could be fitted"
     if min(n_before, n_after) < MIN_POINTS_FOR_VERDICT:
-        return "not enough data", (f"{n_before} months before and {n_after} since the start; at least "
-                                   f"{MIN_POINTS_FOR_VERDICT} on each side are needed")
+        return NOT_ENOUGH_DATA, (f"{n_before} months before and {n_after} since the start; at least "
+                                 f"{MIN_POINTS_FOR_VERDICT} on each side are needed")
     lo, hi = cumulative["relative_effect_lower"], cumulative["relative_effect_upper"]
     if lo <= 0 <= hi:
-        return "no evidence of change", "the confidence interval of the overall change includes no change"
+        return NO_EVIDENCE, "the confidence interval of the overall change includes no change"
     up = lo > 0
     if direction == "neither":
-        return "changed", f"the measure {'rose' if up else 'fell'}; it has no preferred direction"
+        return CHANGED, f"the measure {'rose' if up else 'fell'}; it has no preferred direction"
     good = up == (direction == "increase")
-    return ("improved" if good else "deteriorated",
+    return (IMPROVED if good else DETERIORATED,
             f"the measure {'rose' if up else 'fell'} and {'higher' if direction == 'increase' else 'lower'} is better")
 
 
+def evidence_columns(impact_at: int | None) -> list[str]:
+    """The columns of :func:`evidence_table`, in order, with the relative impact at month ``impact_at``
+    (none when it is None)."""
+    h = impact_at
+    at_h = [] if h is None else [f"relative_impact_{h}", f"relative_impact_{h}_lower", f"relative_impact_{h}_upper"]
+    return ["measure_id", "name", "perspective", "unit", "kind", "improvement_direction", "points_before",
+            "points_after", "missing", "level_change", "level_change_lower", "level_change_upper",
+            "slope_change", "slope_change_lower", "slope_change_upper", "effect_scale", *at_h,
+            "cumulative_relative", "cumulative_relative_lower", "cumulative_relative_upper",
+            "cumulative_impact", "cumulative_impact_lower", "cumulative_impact_upper", "cumulative_impact_units",
+            "cumulative_months", "money", "money_lower", "money_upper", "money_unit", "spc_chart",
+            "special_cause_since_start", "variation_type", "variation_direction", "assurance_type", "verdict",
+            "verdict_reason"]
+
+
+def _effect_columns(its: ItsResult) -> dict[str, Any]:
+    """The level and slope changes of the treated series with their intervals, and the effect scale."""
+    row: dict[str, Any] = {}
+    eff = its.effects()
+    eff = eff[eff["group"] == "treated"].drop_duplicates("term").set_index("term")
+    for term in ("level_change", "slope_change"):
+        if term in eff.index:
+            row[term] = eff.at[term, "estimate"]
+            row[f"{term}_lower"] = eff.at[term, "ci_lower"]
+            row[f"{term}_upper"] = eff.at[term, "ci_upper"]
+    row["effect_scale"] = eff["scale"].iloc[-1]
+    return row
+
+
+def _impact_rows(its: ItsResult, h: int | None, n_after: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the relative impact at month ``h`` when the data reach it, the cumulative row of the impact table)."""
+    impact = its.impact(at=[h] if h is not None and h <= n_after else [])
+    point = impact[impact["period"].astype(str) == str(h)]
+    at_h: dict[str, Any] = {}
+    if not point.empty:
+        p = point.iloc[0]
+        at_h = {f"relative_impact_{h}": p["relative_effect"],
+                f"relative_impact_{h}_lower": p["relative_effect_lower"],
+                f"relative_impact_{h}_upper": p["relative_effect_upper"]}
+    return at_h, impact.iloc[-1].to_dict()
+
+
+def _cumulative_columns(cumulative: Mapping[str, Any]) -> dict[str, Any]:
+    """The overall change since the start, relative and in the measure's units."""
+    return {"cumulative_relative": cumulative["relative_effect"],
+            "cumulative_relative_lower": cumulative["relative_effect_lower"],
+            "cumulative_relative_upper": cumulative["relative_effect_upper"],
+            "cumulative_impact": cumulative["absolute_effect"],
+            "cumulative_impact_lower": cumulative["absolute_effect_lower"],
+            "cumulative_impact_upper": cumulative["absolute_effect_upper"],
+            "cumulative_impact_units": cumulative["units"],
+            "cumulative_months": cumulative["n_periods"]}
+
+
+def _money_columns(measure: Mapping[str, Any], cumulative: Mapping[str, Any]) -> dict[str, Any]:
+    """The cumulative impact in money: counts times the unit cost (in £), amounts as they are."""
+    impact = {"money": cumulative["absolute_effect"], "money_lower": cumulative["absolute_effect_lower"],
+              "money_upper": cumulative["absolute_effect_upper"]}
+    cost = measure.get("unit_cost")
+    if measure["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
+        return {**{k: v * cost for k, v in impact.items()}, "money_unit": "£"}
+    if measure["kind"] == "amount":
+        return {**impact, "money_unit": measure["unit"]}
+    return {}
+
+
+def _spc_columns(evaluation: MeasureEvaluation) -> dict[str, Any]:
+    """The control chart's reading in its latest phase (since the start when limits were recalculated)."""
+    if evaluation.spc is None:
+        return {}
+    pts, summary = evaluation.spc.points, evaluation.spc.summary()
+    last_phase = summary["phase"].max()
+    latest = summary.iloc[-1]
+    return {"spc_chart": evaluation.spc_options.get("chart"),
+            "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
+            if len(summary) > 1 else None,
+            "variation_type": latest["variation_type"], "variation_direction": latest["variation_direction"],
+            "assurance_type": latest["assurance_type"]}
+
+
+def _evidence_row(measure: Mapping[str, Any], evaluation: MeasureEvaluation, *, impact_at: int | None,
+                  missing: int) -> dict[str, Any]:
+    """One measure's row of the evidence table."""
+    row: dict[str, Any] = {k: measure.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind",
+                                                     "improvement_direction")}
+    cumulative = None
+    n_before = n_after = 0
+    if evaluation.its is not None:
+        n_before, n_after = points_before_and_since(evaluation.its)
+        at_h, cumulative = _impact_rows(evaluation.its, impact_at, n_after)
+        row.update(_effect_columns(evaluation.its), **at_h, **_cumulative_columns(cumulative),
+                   **_money_columns(measure, cumulative))
+    row.update(points_before=n_before, points_after=n_after, missing=missing, **_spc_columns(evaluation))
+    row["verdict"], row["verdict_reason"] = verdict(cumulative, direction=measure["improvement_direction"],
+                                                    n_before=n_before, n_after=n_after)
+    return row
+
+
 def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation],
-                   *, impact_at: int = 12) -> pd.DataFrame:
+                   *, impact_at: int | None) -> pd.DataFrame:
     """One row per measure: ITS result, SPC reading, data quality, verdict and, with a unit cost, money.
 
-    Columns: ``measure_id, name, perspective, unit, kind, improvement_direction, points_before,
-    points_after, missing, level_change, level_change_lower, level_change_upper, slope_change,
+    Columns (:func:`evidence_columns`): ``measure_id, name, perspective, unit, kind, improvement_direction,
+    points_before, points_after, missing, level_change, level_change_lower, level_change_upper, slope_change,
     slope_change_lower, slope_change_upper, effect_scale, relative_impact_<h>,
     relative_impact_<h>_lower, relative_impact_<h>_upper, cumulative_relative, cumulative_relative_lower,
     cumulative_relative_upper, cumulative_impact, cumulative_impact_lower, cumulative_impact_upper,
-    cumulative_impact_units, cumulative_months, money, money_lower, money_upper, spc_chart,
-    special_cause_since_start, variation_type, assurance_type, verdict, verdict_reason``.
+    cumulative_impact_units, cumulative_months, money, money_lower, money_upper, money_unit, spc_chart,
+    special_cause_since_start, variation_type, variation_direction, assurance_type, verdict, verdict_reason``,
+    where ``<h>`` is ``impact_at`` (months after the start; the first of ``analysis.impact_at`` in a report;
+    without it, no ``relative_impact`` columns).
     ``money`` is the cumulative impact times the measure's unit cost (for counts) or the impact
     itself for money amounts; negative = saved.
     """
-    rows = []
-    h = impact_at
     missing = indicators.assign(_na=indicators["value"].isna()).groupby("measure_id")["_na"].sum()
-    for m in measures.to_dict("records"):
-        ev = evaluations[m["measure_id"]]
-        row: dict[str, Any] = {k: m.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind",
-                                                   "improvement_direction")}
-        cumulative = None
-        n_before = n_after = 0
-        if ev.its is not None:
-            n_before, n_after = int(ev.its.diagnostics()["n_before"]), months_since_start(ev.its)
-            eff = ev.its.effects()
-            eff = eff[eff["group"] == "treated"].drop_duplicates("term").set_index("term")
-            for term in ("level_change", "slope_change"):
-                if term in eff.index:
-                    row[term] = eff.at[term, "estimate"]
-                    row[f"{term}_lower"] = eff.at[term, "ci_lower"]
-                    row[f"{term}_upper"] = eff.at[term, "ci_upper"]
-            row["effect_scale"] = eff["scale"].iloc[-1]
-            impact = ev.its.impact(at=[h] if h <= n_after else [])
-            point = impact[impact["period"].astype(str) == str(h)]
-            if not point.empty:
-                p = point.iloc[0]
-                row.update({f"relative_impact_{h}": p["relative_effect"],
-                            f"relative_impact_{h}_lower": p["relative_effect_lower"],
-                            f"relative_impact_{h}_upper": p["relative_effect_upper"]})
-            cumulative = impact.iloc[-1].to_dict()
-            row.update({"cumulative_relative": cumulative["relative_effect"],
-                        "cumulative_relative_lower": cumulative["relative_effect_lower"],
-                        "cumulative_relative_upper": cumulative["relative_effect_upper"],
-                        "cumulative_impact": cumulative["absolute_effect"],
-                        "cumulative_impact_lower": cumulative["absolute_effect_lower"],
-                        "cumulative_impact_upper": cumulative["absolute_effect_upper"],
-                        "cumulative_impact_units": cumulative["units"],
-                        "cumulative_months": cumulative["n_periods"]})
-            cost = m.get("unit_cost")
-            if m["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
-                row.update({"money": cumulative["absolute_effect"] * cost,
-                            "money_lower": cumulative["absolute_effect_lower"] * cost,
-                            "money_upper": cumulative["absolute_effect_upper"] * cost, "money_unit": "£"})
-            elif m["kind"] == "amount":
-                row.update({"money": cumulative["absolute_effect"],
-                            "money_lower": cumulative["absolute_effect_lower"],
-                            "money_upper": cumulative["absolute_effect_upper"], "money_unit": m["unit"]})
-        row["points_before"], row["points_after"] = n_before, n_after
-        row["missing"] = int(missing.get(m["measure_id"], 0))
-        if ev.spc is not None:
-            pts, summary = ev.spc.points, ev.spc.summary()
-            last_phase = summary["phase"].max()
-            row.update({"spc_chart": ev.spc_options.get("chart"),
-                        "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
-                        if len(summary) > 1 else None,
-                        "variation_type": summary.iloc[-1]["variation_type"],
-                        "variation_direction": summary.iloc[-1]["variation_direction"],
-                        "assurance_type": summary.iloc[-1]["assurance_type"]})
-        row["verdict"], row["verdict_reason"] = verdict(cumulative, direction=m["improvement_direction"],
-                                                        n_before=n_before, n_after=n_after)
-        rows.append(row)
-    columns = ["measure_id", "name", "perspective", "unit", "kind", "improvement_direction", "points_before",
-               "points_after", "missing", "level_change", "level_change_lower", "level_change_upper",
-               "slope_change", "slope_change_lower", "slope_change_upper", "effect_scale",
-               f"relative_impact_{h}", f"relative_impact_{h}_lower", f"relative_impact_{h}_upper",
-               "cumulative_relative", "cumulative_relative_lower", "cumulative_relative_upper",
-               "cumulative_impact", "cumulative_impact_lower", "cumulative_impact_upper", "cumulative_impact_units",
-               "cumulative_months", "money", "money_lower", "money_upper", "money_unit", "spc_chart",
-               "special_cause_since_start", "variation_type", "variation_direction", "assurance_type", "verdict",
-               "verdict_reason"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    rows = [_evidence_row(m, evaluations[m["measure_id"]], impact_at=impact_at,
+                          missing=int(missing.get(m["measure_id"], 0)))
+            for m in measures.to_dict("records")]
+    return pd.DataFrame(rows).reindex(columns=evidence_columns(impact_at))
 
 
 #: A driver's evidence as a number: +1 improved, -1 deteriorated, 0 otherwise.
-_SCORE = {"improved": 1, "deteriorated": -1}
+_SCORE = {IMPROVED: 1, DETERIORATED: -1}
 
 
 def objective_status(verdicts: pd.Series) -> str:
-    """Status of a strategy-map objective from its measures' verdicts.
+    """Status of a strategy-map objective (one of :data:`OBJECTIVE_STATUSES`) from its measures' verdicts.
 
     improved / deteriorated when all measures with evidence agree, mixed when they
     disagree, no_change when none changed, not_enough_data when none has enough data.
     """
-    known = verdicts[verdicts != "not enough data"]
+    known = verdicts[verdicts != NOT_ENOUGH_DATA]
     if known.empty:
-        return "not_enough_data"
-    ups, downs = (known == "improved").sum(), (known == "deteriorated").sum()
+        return OBJECTIVE_NOT_ENOUGH_DATA
+    ups, downs = (known == IMPROVED).sum(), (known == DETERIORATED).sum()
     if ups and downs:
-        return "mixed"
+        return MIXED
     if ups:
-        return "improved"
+        return IMPROVED
     if downs:
-        return "deteriorated"
-    return "no_change"
+        return DETERIORATED
+    return NO_CHANGE
 
 
 def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFrame:
-    """For every link, the driver's contribution to its outcome: positive, negative or none.
+    """For every link, the driver's contribution to its outcome: positive, negative or none (:data:`CONTRIBUTIONS`).
 
     ``links`` has ``driver, outcome, expected_sign``; ``status`` maps objective ids to
     :func:`objective_status` values.
@@ -190,9 +247,10 @@ def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFram
     sign = np.where(out["expected_sign"].astype(str).str.strip() == "-", -1, 1)
     driver_score = out["driver"].map(lambda d: _SCORE.get(status.get(d, ""), 0)).to_numpy()
     value = sign * driver_score
-    out["driver_status"] = out["driver"].map(lambda d: status.get(d, "not_enough_data"))
-    out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, "not_enough_data"))
-    out["contribution"] = np.select([value > 0, value < 0], ["positive", "negative"], "none")
+    out["driver_status"] = out["driver"].map(lambda d: status.get(d, OBJECTIVE_NOT_ENOUGH_DATA))
+    out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, OBJECTIVE_NOT_ENOUGH_DATA))
+    positive, negative, none = CONTRIBUTIONS
+    out["contribution"] = np.select([value > 0, value < 0], [positive, negative], none)
     return out
 
 

@@ -26,20 +26,21 @@ import datetime as _dt
 import html
 import io
 import json
-import re
-import string
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from pss_analysis import __version__
 from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
-from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.config.params import Params, load_params, params_to_dict
+from pss_analysis.reporting.formatting import escape_text, format_table
+from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
 
+#: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
 __all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS"]
 
 FIGURE_DPI = 100  # screen resolution for the HTML report
@@ -50,58 +51,12 @@ PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for
 #: long as the SVG, and Typst writes a PDF of SVGs in ~0.5 s against ~4 s with 200 dpi PNGs.
 PRINT_FORMATS = ("pdf", "docx")
 
-# Every ASCII punctuation character: CommonMark (nbconvert, Jupyter) and pandoc's
-# Markdown (all_symbols_escapable) both read a backslash before one as that character.
-_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-
-
-def escape_text(text: Any) -> str:
-    """User text made safe to put into :meth:`Report.markdown`: it shows as typed.
-
-    Every ASCII punctuation character is backslash-escaped, which both
-    Markdown readers used for the report (CommonMark in nbconvert/Jupyter for
-    HTML; pandoc's Markdown for Word and PDF) read as the character itself: so
-    ``<script>`` is text, not HTML, and ``**x**``, ``_x_``, ``# x``, ``$1``,
-    ``@ref``, ``[a](b)`` and ``&amp;`` are not formatting, maths, citations,
-    links or entities. Runs of white space (line breaks included) become one
-    space, so the text stays inside the paragraph, heading or list item it is
-    put in. Do not escape the Markdown you add around it.
-    """
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
-
-
 class _SavedPath(type(Path())):  # type: ignore[misc]
     """The path of a written table or figure; not echoed when it is a notebook cell's last value
     (the report shows the table, not where its CSV went)."""
 
     def _ipython_display_(self) -> None:
         return None
-
-
-def _number(value: float) -> str:
-    """3 significant figures, without an exponent from 1,000 up (2,457 rather than 2.46e+03)."""
-    if pd.isna(value):
-        return ""
-    return f"{value:,.0f}" if abs(value) >= 999.5 else f"{value:,.3g}"
-
-
-def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec),
-    other floats to 3 significant figures (whole numbers from 1,000 up), missing values blank."""
-    formats = dict(formats or {})
-    shown = frame.copy()
-    for column in shown.columns:
-        series = shown[column]
-        spec = formats.get(column)
-        if spec is not None:
-            shown[column] = series.map(lambda v, s=spec: v if isinstance(v, str) else "" if pd.isna(v) else format(v, s))
-        elif pd.api.types.is_float_dtype(series):
-            shown[column] = series.map(_number)
-        elif series.dtype == object and any(isinstance(v, float) for v in series):  # numbers and markers
-            shown[column] = series.map(lambda v: _number(v) if isinstance(v, float) else v)
-        else:
-            shown[column] = series.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-    return shown
 
 
 class Report:
@@ -124,7 +79,7 @@ class Report:
         (output_dir / "figures").mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def open(cls, params_file: str | Path, output_dir: str | Path) -> "Report":
+    def open(cls, params_file: str | Path, output_dir: str | Path) -> Report:
         """Load the parameters and the run's manifest (made here if the notebook runs by hand)."""
         params_file = Path(params_file).resolve()
         params = load_params(params_file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pss_analysis.evaluation.verdicts import CONTRIBUTIONS, VERDICTS
+
 __all__ = ["COLUMN_DESCRIPTIONS"]
 
 _CI = "confidence interval"
@@ -49,6 +51,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "std_error": "Standard error of the coefficient (model scale).",
     "ci_lower": f"Lower limit of the {_CI}.",
     "ci_upper": f"Upper limit of the {_CI}.",
+    "estimate_lower": f"Lower limit of the {_CI} of the estimate.",
+    "estimate_upper": f"Upper limit of the {_CI} of the estimate.",
     "p_value": "p-value of the test that the term is zero (ratio one).",
     "scale": "absolute (the measure's units) or ratio (rate or odds ratio).",
     "time_since": "Convention for the time since the interruption: wagner (level change at the last month "
@@ -67,6 +71,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "relative_effect_upper": f"Upper limit of the {_CI} of the relative effect.",
     "units": "Units of the absolute effect.",
     "n_periods": "Months summed in the row.",
+    "horizon": "Month number after the start (1 = the first month of the programme); blank for the whole period.",
+    "cumulative": "True for the row summing every month since the start.",
     "offset": "Population (exposure) summed over the row's months.",
     "fitted_rate": "Fitted rate per unit of population.",
     "counterfactual_rate": "Expected rate without the programme.",
@@ -100,7 +106,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "crossings_limit": "Fewest crossings expected by chance (Anhøj).",
     "runs_signal": "True when the runs analysis signals a shift.",
     # evidence
-    "verdict": "Verdict: improved, deteriorated, changed, no evidence of change or not enough data.",
+    "verdict": f"Verdict: {', '.join(VERDICTS[:-1])} or {VERDICTS[-1]}.",
     "verdict_reason": "Why the verdict was reached.",
     "cumulative_relative": "Overall relative change since the start against expected without the programme.",
     "cumulative_impact": "Total difference since the start (measure's own units; negative = fewer).",
@@ -113,7 +119,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "expected_sign": "+ when progress on the driver should help the outcome, - when it should work against it.",
     "driver_status": "Evidence of the driver's measures.",
     "outcome_status": "Evidence of the outcome's measures.",
-    "contribution": "Driver's contribution to the outcome: positive, negative or none.",
+    "contribution": f"Driver's contribution to the outcome: {', '.join(CONTRIBUTIONS[:-1])} or {CONTRIBUTIONS[-1]}.",
     "link_status": "Whether driver and outcome measures move together as expected.",
     "lead_lag_summary": "Result of the lead-lag analysis, in words.",
     "risk_id": "Risk id.",

@@ -1,17 +1,20 @@
 """Plain-English sentences for a programme board, from the tidy result tables.
 
-This is formatting: it rounds and words numbers, it never computes a model.
+This is formatting: it words numbers (rounded by :mod:`pss_analysis.reporting.formatting`), it never
+computes a model.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["its_sentence", "spc_sentence", "count_noun", "percent", "quantity", "money", "confidence_label", "TERM_LABELS",
-           "VARIATION_WORDS", "ASSURANCE_WORDS"]
+from pss_analysis.reporting.formatting import confidence_label, number, percent
+
+__all__ = ["its_sentence", "spc_sentence", "count_noun", "quantity", "TERM_LABELS", "VARIATION_WORDS",
+           "ASSURANCE_WORDS"]
 
 #: Plain-English names of the ITS terms.
 TERM_LABELS = {
@@ -37,34 +40,9 @@ ASSURANCE_WORDS = {
 }
 
 
-def percent(value: float, *, signed: bool = False) -> str:
-    """0.113 -> '11%' (one decimal below 10%)."""
-    magnitude = abs(value) * 100
-    digits = 1 if magnitude < 10 else 0
-    text = f"{value * 100:+.{digits}f}%" if signed else f"{magnitude:.{digits}f}%"
-    return text.replace("-", "−") if signed else text
-
-
 def quantity(value: float) -> str:
-    """Round to about three significant figures, with thousands separators."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    digits = 2 - int(math.floor(math.log10(abs(value))))
-    rounded = round(value, digits)
-    return f"{rounded:,.{digits}f}" if digits > 0 else f"{rounded:,.0f}"
-
-
-def confidence_label(alpha: float) -> str:
-    """0.05 -> '95%' (the confidence level of every interval in the report)."""
-    return f"{round((1 - alpha) * 100):d}%"
-
-
-def money(value: float) -> str:
-    """Pounds to three significant figures: 2115662 -> '£2.12 million', 845123 -> '£845,000'."""
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"£{quantity(magnitude / 1e6)} million"
-    return f"£{quantity(magnitude)}"
+    """A number in a sentence: three significant figures with thousands separators (2563.4 -> '2,560')."""
+    return number(value, style="sentence")
 
 
 def count_noun(unit: str) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from pss_analysis.inputs.tables import load_indicators, load_measures
-from pss_analysis.evaluation.measures import evaluate_measures, its_options, newey_west_lags, spc_options
-from pss_analysis.reporting.narrative import its_sentence, money, percent, quantity, spc_sentence
-from pss_analysis.config.params import load_params
-
 from conftest import DEMO_DATA, DEMO_PARAMS
+
+from pss_analysis.config.params import load_params
+from pss_analysis.evaluation.measures import evaluate_measures, its_options, newey_west_lags, spc_options
+from pss_analysis.inputs.tables import load_indicators, load_measures
+from pss_analysis.reporting.formatting import confidence_label, money, number, percent
+from pss_analysis.reporting.narrative import its_sentence, quantity, spc_sentence
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,7 @@ def test_its_sentence_in_plain_english():
     assert its_sentence(measure, impact) == (
         "Emergency bed-nights fell by 11% (95% CI 6.1% to 16%) relative to what the pre-programme trend "
         "predicted; about 2,560 bed-nights averted over 23 months (95% CI 1,400 to 3,710).")
+    assert "(90% CI 6.1% to 16%)" in its_sentence(measure, impact, alpha=0.1)
     impact.loc[0, ["relative_effect_lower", "relative_effect_upper"]] = [-0.05, 0.02]
     assert "not clearly different from no change" in its_sentence(measure, impact)
 
@@ -98,6 +99,23 @@ def test_number_wording():
     assert percent(0.113) == "11%" and percent(0.061) == "6.1%" and percent(-0.02, signed=True) == "−2.0%"
     assert quantity(2563.4) == "2,560" and quantity(0.01234) == "0.0123" and quantity(12.345) == "12.3"
     assert money(2115662) == "£2.12 million" and money(-845123) == "£845,000"
+    assert confidence_label(0.05) == "95%" and confidence_label(0.1) == "90%"
+
+
+@pytest.mark.parametrize("value, table, sentence, chart", [
+    (2457.0, "2,457", "2,460", "2,457"),
+    (12.345, "12.3", "12.3", "12.3"),
+    (0.1, "0.1", "0.100", "0.10"),
+    (-0.01234, "-0.0123", "-0.0123", "-0.01"),
+])
+def test_number_styles(value, table, sentence, chart):
+    assert number(value) == table
+    assert number(value, style="sentence") == sentence
+    assert number(value, style="chart") == chart
+
+
+def test_table_and_chart_numbers_leave_missing_values_blank():
+    assert number(float("nan")) == "" and number(float("nan"), style="chart") == ""
 
 
 def test_spc_sentence_reads_the_latest_phase():

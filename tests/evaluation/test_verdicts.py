@@ -6,15 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from pss_analysis.evaluation.dashboards import overview_table, within_year_table
-from pss_analysis.inputs.tables import PERSPECTIVES, load_indicators, load_measures, summarise
-from pss_analysis.evaluation.measures import evaluate_measures
-from pss_analysis.evaluation.verdicts import (MIN_POINTS_FOR_VERDICT, contributions, evidence_table, objective_status,
-                                   perspective_summary, verdict)
-from pss_analysis.config.params import load_params
-
 from conftest import DEMO_DATA, DEMO_PARAMS
+
+from pss_analysis.config.params import load_params
+from pss_analysis.evaluation.dashboards import overview_table, within_year_table
+from pss_analysis.evaluation.measures import evaluate_measures, points_before_and_since
+from pss_analysis.evaluation.verdicts import (
+    MIN_POINTS_FOR_VERDICT,
+    contributions,
+    evidence_table,
+    objective_status,
+    perspective_summary,
+    verdict,
+)
+from pss_analysis.inputs.tables import PERSPECTIVES, load_indicators, load_measures, summarise
 
 START = "2018-04"
 
@@ -47,7 +52,7 @@ def synthetic():
 
 
 def evaluation_table(catalogue, data, evaluations):
-    return evidence_table(catalogue, data, evaluations).set_index("measure_id")
+    return evidence_table(catalogue, data, evaluations, impact_at=12).set_index("measure_id")
 
 
 def test_verdicts_on_known_effects(synthetic):
@@ -98,7 +103,7 @@ def test_demo_verdicts_agree_with_the_generators_truth():
     measures = load_measures(DEMO_DATA / "measures.csv")
     indicators = load_indicators(params.data.indicators, measures)
     evaluations = evaluate_measures(indicators, measures, params.analysis, params.programme.start)
-    table = evidence_table(measures, indicators, evaluations).set_index("measure_id")
+    table = evidence_table(measures, indicators, evaluations, impact_at=12).set_index("measure_id")
     truth = pd.read_csv(DEMO_DATA / "true_effects.csv").set_index("measure_id")["effect"]
     expected = truth.map({"improves": "improved", "deteriorates": "deteriorated",
                           "no_change": "no evidence of change"})
@@ -162,3 +167,20 @@ def test_disagreeing_sources_are_a_data_quality_warning(tmp_path):
     quality = inputs.data_quality
     assert list(quality["check"]) == ["sources_disagree"]
     assert "acs_admissions 2016-01" in quality["message"].iloc[0]
+
+
+def test_points_are_counted_as_the_diagnostics_count_them(synthetic):
+    _, _, table, evaluations = synthetic
+    for mid, ev in evaluations.items():
+        diagnostics = ev.its.diagnostics()
+        assert points_before_and_since(ev.its) == (diagnostics["n_before"],
+                                                   diagnostics["n_after"] + diagnostics["n_excluded"])
+        assert (table.loc[mid, "points_before"], table.loc[mid, "points_after"]) == points_before_and_since(ev.its)
+
+
+def test_evidence_reports_the_impact_at_the_month_asked(synthetic):
+    catalogue, data, _, evaluations = synthetic
+    at_24 = evidence_table(catalogue, data, evaluations, impact_at=24)
+    assert "relative_impact_24" in at_24 and "relative_impact_12" not in at_24
+    assert not any(c.startswith("relative_impact") for c in evidence_table(catalogue, data, evaluations,
+                                                                             impact_at=None))

@@ -1,0 +1,121 @@
+"""How the report writes numbers and user text: one place for every formatter.
+
+- :func:`number` — a number to about three significant figures, in one of three documented
+  styles (tables, sentences, charts);
+- :func:`percent`, :func:`money` — shares and pounds in sentences;
+- :func:`confidence_label` — the confidence level of every interval (``alpha`` 0.05 -> "95%");
+- :func:`format_table` — the display copy of a table (the CSV keeps full precision);
+- :func:`escape_text` — user text made safe to put into Markdown.
+
+Formatting only: nothing here computes a result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = ["number", "percent", "money", "confidence_label", "format_table", "escape_text", "NumberStyle"]
+
+#: The styles of :func:`number`.
+NumberStyle = Literal["table", "sentence", "chart"]
+
+# Every ASCII punctuation character: CommonMark (nbconvert, Jupyter) and pandoc's
+# Markdown (all_symbols_escapable) both read a backslash before one as that character.
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _three_figures(value: float) -> str:
+    """Rounded to three significant figures, trailing zeros kept: 2457 -> '2,460', 0.1 -> '0.100'."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    digits = 2 - int(math.floor(math.log10(abs(value))))
+    rounded = round(value, digits)
+    return f"{rounded:,.{digits}f}" if digits > 0 else f"{rounded:,.0f}"
+
+
+def number(value: float, *, style: NumberStyle = "table") -> str:
+    """A number for the report, with thousands separators, in one of three styles.
+
+    - ``"table"`` (cells of a displayed table): three significant figures without trailing
+      zeros, and whole numbers as they are from 1,000 up (``2457 -> '2,457'``, ``0.1 -> '0.1'``);
+      missing values are blank.
+    - ``"sentence"`` (numbers in words): three significant figures at every size, trailing
+      zeros kept (``2457 -> '2,460'``, ``0.1 -> '0.100'``).
+    - ``"chart"`` (figure labels): a fixed number of decimals by size: none from 100, one from
+      10, two below (``2457 -> '2,457'``, ``12.34 -> '12.3'``, ``0.1 -> '0.10'``); missing
+      values are blank.
+    """
+    if style == "sentence":
+        return _three_figures(value)
+    if _is_missing(value):
+        return ""
+    magnitude = abs(value)
+    if style == "chart":
+        return f"{value:,.0f}" if magnitude >= 100 else f"{value:,.1f}" if magnitude >= 10 else f"{value:,.2f}"
+    return f"{value:,.0f}" if magnitude >= 999.5 else f"{value:,.3g}"
+
+
+def percent(value: float, *, signed: bool = False) -> str:
+    """0.113 -> '11%' (one decimal below 10%); ``signed`` adds '+' or a minus sign (−)."""
+    magnitude = abs(value) * 100
+    digits = 1 if magnitude < 10 else 0
+    text = f"{value * 100:+.{digits}f}%" if signed else f"{magnitude:.{digits}f}%"
+    return text.replace("-", "−") if signed else text
+
+
+def money(value: float) -> str:
+    """Pounds to three significant figures: 2115662 -> '£2.12 million', 845123 -> '£845,000'."""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"£{_three_figures(magnitude / 1e6)} million"
+    return f"£{_three_figures(magnitude)}"
+
+
+def confidence_label(alpha: float) -> str:
+    """0.05 -> '95%' (the confidence level of every interval in the report)."""
+    return f"{round((1 - alpha) * 100):d}%"
+
+
+def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec),
+    other floats to 3 significant figures (whole numbers from 1,000 up), missing values blank."""
+    formats = dict(formats or {})
+    shown = frame.copy()
+    for column in shown.columns:
+        series = shown[column]
+        spec = formats.get(column)
+        if spec is not None:
+            shown[column] = series.map(lambda v, s=spec: v if isinstance(v, str) else
+                                       "" if pd.isna(v) else format(v, s))
+        elif pd.api.types.is_float_dtype(series):
+            shown[column] = series.map(number)
+        elif series.dtype == object and any(isinstance(v, float) for v in series):  # numbers and markers
+            shown[column] = series.map(lambda v: number(v) if isinstance(v, float) else v)
+        else:
+            shown[column] = series.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    return shown
+
+
+def escape_text(text: Any) -> str:
+    """User text made safe to put into :meth:`~pss_analysis.reporting.document.Report.markdown`: it shows as typed.
+
+    Every ASCII punctuation character is backslash-escaped, which both
+    Markdown readers used for the report (CommonMark in nbconvert/Jupyter for
+    HTML; pandoc's Markdown for Word and PDF) read as the character itself: so
+    ``<script>`` is text, not HTML, and ``**x**``, ``_x_``, ``# x``, ``$1``,
+    ``@ref``, ``[a](b)`` and ``&amp;`` are not formatting, maths, citations,
+    links or entities. Runs of white space (line breaks included) become one
+    space, so the text stays inside the paragraph, heading or list item it is
+    put in. Do not escape the Markdown you add around it.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))

@@ -1,0 +1,133 @@
+"""The measures section: per perspective, each measure's findings in words, its ITS and SPC charts and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from pss_analysis.evaluation.measures import MeasureEvaluation, its_tables
+from pss_analysis.evaluation.study import Study
+from pss_analysis.methods.its import ItsResult
+from pss_analysis.methods.spc import SpcResult
+from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.figures.its import its_figure
+from pss_analysis.reporting.figures.spc import spc_figure
+from pss_analysis.reporting.figures.timeseries import timeseries_figure
+from pss_analysis.reporting.formatting import confidence_label, escape_text
+from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, spc_sentence
+from pss_analysis.reporting.sections.counts import month_counts, protected
+
+__all__ = ["measure_section", "perspective_sections"]
+
+
+def _effects_display(effects: pd.DataFrame) -> pd.DataFrame:
+    shown = effects[effects["group"] == "treated"] if "group" in effects else effects
+    shown = shown[["term", "estimate", "ci_lower", "ci_upper", "p_value", "scale"]].copy()
+    shown["term"] = shown["term"].map(lambda t: TERM_LABELS.get(t, t))
+    return shown
+
+
+def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
+    columns = ["period", "observed", "fitted", "counterfactual", "absolute_effect", "absolute_effect_lower",
+               "absolute_effect_upper", "relative_effect", "relative_effect_lower", "relative_effect_upper"]
+    shown = impact[columns].copy()
+    shown["period"] = shown["period"].map(lambda p: "whole period" if str(p) == "cumulative" else f"month {p}")
+    return shown
+
+
+def _findings(measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact: pd.DataFrame | None,
+              alpha: float) -> str:
+    """The measure's heading, description and findings in words (Markdown)."""
+    lines = [f"#### {escape_text(measure['name'])}",
+             f"*{escape_text(measure['unit'])}.* {escape_text(str(measure.get('description', '')))}"]
+    if impact is not None:
+        lines.append("**What changed:** " + escape_text(its_sentence(measure, impact, alpha=alpha)))
+    else:
+        lines.append(f"**What changed:** no interrupted time series could be fitted: "
+                     f"{escape_text(evaluation.its_problem or 'unknown reason')}.")
+    if evaluation.spc is not None:
+        lines.append("**Process behaviour:** " + escape_text(spc_sentence(measure, evaluation.spc.summary())))
+    else:
+        lines.append(f"**Process behaviour:** no control chart: {escape_text(evaluation.spc_problem or '')}.")
+    lines += [f"*Note:* {escape_text(warning)}" for warning in evaluation.warnings]
+    return "\n\n".join(lines)
+
+
+def _its_outputs(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, its: ItsResult,
+                 options: Mapping[str, Any], tables: tuple[pd.DataFrame, pd.DataFrame],
+                 annotations: list[tuple[Any, str]] | None) -> None:
+    """The ITS chart, the table of segmented-regression estimates and the impact table."""
+    mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
+    effects, impact = tables
+    level = confidence_label(rep.params.analysis.alpha)
+    scaled = options.get("offset") or options.get("denominator")
+    per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
+    fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None)
+    rep.figure(fig, f"its_{mid}", caption=f"{name}: observed, model fit and expected without the programme",
+               alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
+                   f"programme start in {rep.params.programme.start}, the line expected had the pre-programme "
+                   f"trend continued with its {level} confidence band.")
+    rep.table(_effects_display(effects), f"its_effects_{mid}",
+              caption=f"{name}: segmented regression estimates ({level} CI)",
+              columns={"ci_lower": "lower", "ci_upper": "upper", "p_value": "p-value"},
+              formats={"p_value": ".3g"})
+    protect = protected(_impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
+                        month_counts(series, pd.DataFrame([measure])), "time", ("observed",))
+    shown = protect.pop("frame").drop(columns=["measure_id", "time"])
+    rep.table(shown, f"its_impact_{mid}", **protect,
+              caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI)",
+              columns={"absolute_effect": "difference", "absolute_effect_lower": "lower",
+                       "absolute_effect_upper": "upper", "relative_effect": "relative difference",
+                       "relative_effect_lower": "rel. lower", "relative_effect_upper": "rel. upper"},
+              formats={"relative_effect": "+.1%", "relative_effect_lower": "+.1%",
+                       "relative_effect_upper": "+.1%"})
+
+
+def _timeseries_output(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame) -> None:
+    """The plain chart of a measure without an ITS model."""
+    mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
+    start = rep.params.programme.start
+    fig = timeseries_figure(series, start=start, title=name, ylabel=unit, target=measure.get("target"))
+    rep.figure(fig, f"timeseries_{mid}", caption=f"{name} by month",
+               alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.")
+
+
+def _spc_output(rep: Report, measure: Mapping[str, Any], spc: SpcResult, chart: str,
+                annotations: list[tuple[Any, str]] | None) -> None:
+    """The control chart, limits recalculated at the programme start."""
+    mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
+    fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit,
+                     annotations=annotations or None)
+    rep.figure(fig, f"spc_{mid}", caption=f"{name}: statistical process control chart, limits recalculated "
+                                          f"at the programme start",
+               alt=f"{chart.upper()} control chart of {name} by month, with centre line and process limits "
+                   f"before and since {rep.params.programme.start}; points are coloured and shaped by type of "
+                   f"variation (grey circle common cause, blue improvement, orange concern).")
+
+
+def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame,
+                    evaluation: MeasureEvaluation, annotations: list[tuple[Any, str]] | None = None) -> None:
+    """One measure: what it is, the plain-English findings, the ITS and SPC charts and tables."""
+    its, spc = evaluation.its, evaluation.spc
+    tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
+    rep.markdown(_findings(measure, evaluation, tables[1] if tables else None, rep.params.analysis.alpha))
+    if its is not None and tables is not None:
+        _its_outputs(rep, measure, series, its, evaluation.its_options, tables, annotations)
+    else:
+        _timeseries_output(rep, measure, series)
+    if spc is not None:
+        _spc_output(rep, measure, spc, evaluation.spc_options["chart"], annotations)
+
+
+def perspective_sections(rep: Report, study: Study) -> None:
+    """A section per perspective with each measure's findings, ITS and SPC."""
+    names = study.perspectives.set_index("perspective_id")["name"]
+    used = list(dict.fromkeys(study.measures["perspective"]))
+    known = [p for p in study.perspectives.sort_values("order")["perspective_id"] if p in used]
+    for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
+        rep.markdown(f"### {escape_text(str(names.get(perspective, perspective)))}")
+        for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
+            measure_section(rep, m, study.indicators[study.indicators["measure_id"] == m["measure_id"]],
+                            study.evaluations[m["measure_id"]], study.annotations)

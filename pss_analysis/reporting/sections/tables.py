@@ -1,0 +1,30 @@
+"""The all-measure tidy tables of the evaluation, published without being shown."""
+
+from __future__ import annotations
+
+from pss_analysis.evaluation.measures import its_tables, spc_tables
+from pss_analysis.evaluation.study import Study
+from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.sections.counts import COUNT_CHARTS, month_counts, protected
+
+__all__ = ["publish_evaluation_tables"]
+
+
+def publish_evaluation_tables(rep: Report, study: Study) -> None:
+    """Write the all-measure tidy tables ``its_effects``, ``its_impact``, ``spc_points``, ``spc_summary``.
+
+    Monthly counts in them (observed values, chart points) are suppressed when small.
+    """
+    effects, impact = its_tables(study.evaluations, rep.params.analysis.impact_at)
+    points, summary = spc_tables(study.evaluations)
+    counts = month_counts(study.indicators, study.measures)
+    rep.save_table(effects, "its_effects", description="Segmented-regression estimates of every measure")
+    if not impact.empty:
+        rep.save_table(description="Programme impact of every measure, fitted against expected",
+                       name="its_impact", **protected(impact, counts, "time", ("observed",)))
+    if not points.empty:
+        # y and n are published only where they are counts (charts of counts); else the value says it all
+        points.loc[~points["chart"].isin(COUNT_CHARTS), ["y", "n"]] = float("nan")
+        rep.save_table(description="Every point of every control chart", name="spc_points",
+                       **protected(points, counts, "x", ("y", "value")))
+    rep.save_table(summary, "spc_summary", description="Control-chart summary per measure and phase")
