@@ -35,7 +35,7 @@ from pss_analysis.evaluation.measures import MeasureEvaluation, points_before_an
 from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE, ItsResult
 
 __all__ = ["VERDICTS", "IMPROVED", "DETERIORATED", "CHANGED", "NO_EVIDENCE", "NOT_ENOUGH_DATA",
-           "OBJECTIVE_STATUSES", "MIXED", "NO_CHANGE", "OBJECTIVE_NOT_ENOUGH_DATA", "CONTRIBUTIONS",
+           "OBJECTIVE_STATUSES", "MIXED", "NO_CHANGE", "CONTRIBUTIONS",
            "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table", "evidence_columns",
            "objective_status", "contributions", "perspective_summary"]
 
@@ -54,10 +54,9 @@ VERDICTS = (IMPROVED, DETERIORATED, CHANGED, NO_EVIDENCE, NOT_ENOUGH_DATA)
 # The statuses of a strategy-map objective (:func:`objective_status`), as identifiers: improved and
 # deteriorated as for a verdict, and these three.
 MIXED = "mixed"
-NO_CHANGE = "no_change"
-OBJECTIVE_NOT_ENOUGH_DATA = "not_enough_data"
+NO_CHANGE = "no change"
 #: The possible statuses of an objective (the strategy map colours each one).
-OBJECTIVE_STATUSES = (IMPROVED, DETERIORATED, NO_CHANGE, MIXED, OBJECTIVE_NOT_ENOUGH_DATA)
+OBJECTIVE_STATUSES = (IMPROVED, DETERIORATED, NO_CHANGE, MIXED, NOT_ENOUGH_DATA)
 
 #: A driver's contribution to an outcome (:func:`contributions`).
 CONTRIBUTIONS = ("positive", "negative", "none")
@@ -222,11 +221,11 @@ def objective_status(verdicts: pd.Series) -> str:
     """Status of a strategy-map objective (one of :data:`OBJECTIVE_STATUSES`) from its measures' verdicts.
 
     improved / deteriorated when all measures with evidence agree, mixed when they
-    disagree, no_change when none changed, not_enough_data when none has enough data.
+    disagree, "no change" when none changed, "not enough data" when none has enough data.
     """
     known = verdicts[verdicts != NOT_ENOUGH_DATA]
     if known.empty:
-        return OBJECTIVE_NOT_ENOUGH_DATA
+        return NOT_ENOUGH_DATA
     ups, downs = (known == IMPROVED).sum(), (known == DETERIORATED).sum()
     if ups and downs:
         return MIXED
@@ -247,8 +246,8 @@ def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFram
     sign = np.where(out["expected_sign"].astype(str).str.strip() == "-", -1, 1)
     driver_score = out["driver"].map(lambda d: _SCORE.get(status.get(d, ""), 0)).to_numpy()
     value = sign * driver_score
-    out["driver_status"] = out["driver"].map(lambda d: status.get(d, OBJECTIVE_NOT_ENOUGH_DATA))
-    out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, OBJECTIVE_NOT_ENOUGH_DATA))
+    out["driver_status"] = out["driver"].map(lambda d: status.get(d, NOT_ENOUGH_DATA))
+    out["outcome_status"] = out["outcome"].map(lambda o: status.get(o, NOT_ENOUGH_DATA))
     positive, negative, none = CONTRIBUTIONS
     out["contribution"] = np.select([value > 0, value < 0], [positive, negative], none)
     return out

@@ -90,11 +90,11 @@ def test_verdict_rules_directly():
 def test_objective_status_and_contributions():
     assert objective_status(pd.Series(["improved", "no evidence of change"])) == "improved"
     assert objective_status(pd.Series(["improved", "deteriorated"])) == "mixed"
-    assert objective_status(pd.Series(["not enough data"])) == "not_enough_data"
-    assert objective_status(pd.Series(["no evidence of change"])) == "no_change"
+    assert objective_status(pd.Series(["not enough data"])) == "not enough data"
+    assert objective_status(pd.Series(["no evidence of change"])) == "no change"
     links = pd.DataFrame({"driver": ["a", "b", "c", "a"], "outcome": ["o", "o", "o", "p"],
                           "expected_sign": ["+", "+", "+", "-"]})
-    out = contributions(links, {"a": "improved", "b": "deteriorated", "c": "no_change", "o": "improved"})
+    out = contributions(links, {"a": "improved", "b": "deteriorated", "c": "no change", "o": "improved"})
     assert list(out["contribution"]) == ["positive", "negative", "none", "negative"]
 
 

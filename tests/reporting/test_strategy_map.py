@@ -244,7 +244,7 @@ def node_patches(fig) -> list[FancyBboxPatch]:
 
 
 def test_figure_renders_to_png_and_svg(tmp_path):
-    statuses = ["improved", "deteriorated", "no_change", "mixed", "not_enough_data"]
+    statuses = ["improved", "deteriorated", "no change", "mixed", "not enough data"]
     node_status = {o: statuses[i % 6] if i % 6 < 5 else None for i, o in enumerate(OBJECTIVES["objective_id"])}
     link_status = {("op_ic", "st_acs"): "agrees", ("pe_vacancy", "op_dtoc"): "disagrees",
                    ("op_los", "fi_spend"): "unknown"}

@@ -13,23 +13,24 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from pss_analysis.evaluation.verdicts import CHANGED, DETERIORATED, IMPROVED, NO_EVIDENCE, NOT_ENOUGH_DATA
 from pss_analysis.reporting.figures.spc import (
     draw_assurance_icon,
     draw_variation_icon,
     icon_axes,
     spc_small_multiples,
 )
-from pss_analysis.reporting.narrative import confidence_label
+from pss_analysis.reporting.formatting import confidence_label, number
 
 __all__ = ["VERDICT_STYLE", "overview_figure", "within_year_figure"]
 
 #: Colour (Okabe-Ito, colour-blind safe) and symbol of each verdict: never colour alone.
 VERDICT_STYLE = {
-    "improved": ("#0072B2", "▲ improved"),
-    "deteriorated": ("#D55E00", "▼ deteriorated"),
-    "changed": ("#CC79A7", "◆ changed"),
-    "no evidence of change": ("#555555", "= no evidence of change"),
-    "not enough data": ("#999999", "? not enough data"),
+    IMPROVED: ("#0072B2", "▲ improved"),
+    DETERIORATED: ("#D55E00", "▼ deteriorated"),
+    CHANGED: ("#CC79A7", "◆ changed"),
+    NO_EVIDENCE: ("#555555", "= no evidence of change"),
+    NOT_ENOUGH_DATA: ("#999999", "? not enough data"),
 }
 _ROW_IN = 0.32  # height of one row (inches)
 _WIDTH_IN = 13.0  # width of the overview figure (inches)
@@ -42,13 +43,6 @@ def _columns(alpha: float) -> list[tuple[str, float, str]]:
         ("Change", 0.565, "right"), (f"Effect vs expected ({confidence_label(alpha)} CI)", 0.585, "left"),
         ("Variation", 0.785, "center"), ("Assurance", 0.845, "center"), ("Verdict", 0.88, "left"),
     ]
-
-
-def _number(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    magnitude = abs(value)
-    return f"{value:,.0f}" if magnitude >= 100 else f"{value:,.1f}" if magnitude >= 10 else f"{value:,.2f}"
 
 
 def _percent(value: Any) -> str:
@@ -95,8 +89,8 @@ def overview_figure(overview: pd.DataFrame, *, title: str = "Overview: before an
 def _draw_row(ax: Axes, r: Mapping[str, Any], y: float) -> None:
     """The text of one measure's row: name, means, change, effect with its interval, verdict."""
     ax.text(0.015, y, _truncate(str(r["name"])), fontsize=8, va="center")
-    ax.text(0.43, y, _number(r["mean_before"]), fontsize=8, va="center", ha="right")
-    ax.text(0.5, y, _number(r["mean_after"]), fontsize=8, va="center", ha="right")
+    ax.text(0.43, y, number(r["mean_before"], style="chart"), fontsize=8, va="center", ha="right")
+    ax.text(0.5, y, number(r["mean_after"], style="chart"), fontsize=8, va="center", ha="right")
     ax.text(0.565, y, _percent(r["relative_change"]), fontsize=8, va="center", ha="right")
     if not pd.isna(r["cumulative_relative"]):
         ax.text(0.585, y, f"{_percent(r['cumulative_relative'])} ({_percent(r['cumulative_relative_lower'])}"

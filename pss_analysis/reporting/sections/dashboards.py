@@ -14,7 +14,7 @@ __all__ = ["overview_section", "within_year_section"]
 def overview_section(rep: Report, study: Study) -> None:
     """The overview dashboard: before and since the programme started."""
     table = overview_table(study.evidence, study.summary, study.perspectives)
-    rep.figure(overview_figure(table), "dashboard_overview",
+    rep.figure(overview_figure(table, alpha=rep.params.analysis.alpha), "dashboard_overview",
                caption="Overview dashboard: each measure before and since the programme started",
                alt="Table of every measure grouped by perspective with its mean before and since the programme, "
                    "the change, the effect against expected with its interval, the SPC variation and assurance "

@@ -13,6 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 
 from pss_analysis.errors import ParameterError
+from pss_analysis.evaluation.balance import UNKNOWN
+from pss_analysis.evaluation.verdicts import NOT_ENOUGH_DATA
 from pss_analysis.reporting.figures.strategy_map.inputs import _validate
 from pss_analysis.reporting.figures.strategy_map.layout import _build_layout, _Layout
 from pss_analysis.reporting.figures.strategy_map.routes import _route
@@ -80,7 +82,7 @@ def strategy_map_figure(
     """The strategy map as a :class:`~matplotlib.figure.Figure`, coloured by evidence.
 
     ``node_status`` maps an objective id to one of :data:`NODE_STATUSES` (improved, deteriorated,
-    no_change, mixed, not_enough_data); a missing or ``None`` status draws the box grey with no
+    no change, mixed, not enough data); a missing or ``None`` status draws the box grey with no
     symbol. ``link_status`` maps ``(driver, outcome)`` to one of :data:`LINK_STATUSES` (agrees,
     disagrees, unknown; missing = unknown) — e.g. the ``status`` of
     :func:`pss_analysis.methods.linkage.link_evidence`. Unknown ids or values raise
@@ -114,7 +116,7 @@ def strategy_map_figure(
 def _draw_arrows(ax: Any, layout: _Layout, link_statuses: Mapping[tuple[str, str], str]) -> None:
     """One arrow per link, coloured by its status and solid or dashed by its expected sign."""
     for d, t, sign in layout.links:
-        style = LINK_STATUSES[link_statuses.get((d, t), "unknown")]
+        style = LINK_STATUSES[link_statuses.get((d, t), UNKNOWN)]
         route = _route(layout.nodes, layout.slot, d, t)
         ax.add_patch(FancyArrowPatch(
             path=route, arrowstyle="-|>,head_length=0.45,head_width=0.22", mutation_scale=14,
@@ -184,7 +186,7 @@ def _draw_boxes(ax: Any, layout: _Layout, statuses: Mapping[str, str]) -> dict[s
         box = FancyBboxPatch((left, bottom), node.width, node.height,
                              boxstyle=f"round,pad=0,rounding_size={BOX_ROUNDING_IN}",
                              facecolor=style["colour"], edgecolor=EDGE_COLOUR, linewidth=0.9,
-                             linestyle="--" if status == "not_enough_data" else "-", zorder=4,
+                             linestyle="--" if status == NOT_ENOUGH_DATA else "-", zorder=4,
                              gid=f"node:{node.objective_id}")
         ax.add_patch(box)
         boxes[node.objective_id] = box
@@ -204,7 +206,7 @@ def _legends(fig: Figure, renderer: RendererAgg,
     and the height of the legend area.
     """
     node_handles = [Patch(facecolor=s["colour"], edgecolor=EDGE_COLOUR, linewidth=0.8,
-                          linestyle="--" if k == "not_enough_data" else "-") for k, s in NODE_STATUSES.items()]
+                          linestyle="--" if k == NOT_ENOUGH_DATA else "-") for k, s in NODE_STATUSES.items()]
     node_labels = [f"{s['glyph']}  {s['label']}" for s in NODE_STATUSES.values()]
     node_handles.append(Patch(facecolor=NO_STATUS["colour"], edgecolor=EDGE_COLOUR, linewidth=0.8))
     node_labels.append(f"     {NO_STATUS['label']}")

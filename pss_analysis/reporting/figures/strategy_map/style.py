@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from pss_analysis.evaluation.balance import AGREES, DISAGREES, UNKNOWN
+from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, MIXED, NO_CHANGE, NOT_ENOUGH_DATA
+
 TIERS = ("capability", "processes", "outcomes")
 """The three PSS tiers, bottom to top (Moullin 2017: capability supports processes, which deliver outcomes)."""
 TIER_LABELS = {"capability": "Capability", "processes": "Processes", "outcomes": "Outcomes"}
 
 NODE_STATUSES: dict[str, dict[str, str]] = {
-    "improved": {"colour": "#56B4E9", "glyph": "▲", "label": "Improved"},  # Okabe-Ito sky blue
-    "deteriorated": {"colour": "#E69F00", "glyph": "▼", "label": "Deteriorated"},  # Okabe-Ito orange
-    "no_change": {"colour": "#FFFFFF", "glyph": "=", "label": "No clear change"},  # white
-    "mixed": {"colour": "#CC79A7", "glyph": "~", "label": "Mixed evidence"},  # Okabe-Ito reddish purple
-    "not_enough_data": {"colour": "#EDEDED", "glyph": "?", "label": "Not enough data"},  # pale grey, dashed edge
+    IMPROVED: {"colour": "#56B4E9", "glyph": "▲", "label": "Improved"},  # Okabe-Ito sky blue
+    DETERIORATED: {"colour": "#E69F00", "glyph": "▼", "label": "Deteriorated"},  # Okabe-Ito orange
+    NO_CHANGE: {"colour": "#FFFFFF", "glyph": "=", "label": "No clear change"},  # white
+    MIXED: {"colour": "#CC79A7", "glyph": "~", "label": "Mixed evidence"},  # Okabe-Ito reddish purple
+    NOT_ENOUGH_DATA: {"colour": "#EDEDED", "glyph": "?", "label": "Not enough data"},  # pale grey, dashed edge
 }
 """Fill colour, symbol and legend label of every measure status (colour and symbol, for colour-blind readers)."""
 NO_STATUS = {"colour": "#BDBDBD", "glyph": "", "label": "No status given"}  # neutral grey (brief)
 
 LINK_STATUSES: dict[str, dict[str, Any]] = {
     # Okabe-Ito bluish green
-    "agrees": {"colour": "#009E73", "width": 1.8, "label": "Data agree with the expected direction"},
+    AGREES: {"colour": "#009E73", "width": 1.8, "label": "Data agree with the expected direction"},
     # Okabe-Ito vermillion
-    "disagrees": {"colour": "#D55E00", "width": 1.8, "label": "Data go against the expected direction"},
-    "unknown": {"colour": "#8C8C8C", "width": 1.0, "label": "No clear evidence either way"},  # grey, thinner
+    DISAGREES: {"colour": "#D55E00", "width": 1.8, "label": "Data go against the expected direction"},
+    UNKNOWN: {"colour": "#8C8C8C", "width": 1.0, "label": "No clear evidence either way"},  # grey, thinner
 }
 """Colour, line width and legend label of every link status (width differs too, not colour alone)."""
 SIGN_STYLES: dict[str, Any] = {"+": "solid", "-": (0, (4, 2.5))}  # solid: expected increase; dashed: expected decrease
