@@ -103,17 +103,17 @@ def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations
             for term in ("level_change", "slope_change"):
                 if term in eff.index:
                     row[term] = eff.at[term, "estimate"]
-                    row[f"{term}_lower"] = eff.at[term, "ci_lower"]
-                    row[f"{term}_upper"] = eff.at[term, "ci_upper"]
+                    row[f"{term}_lower"] = eff.at[term, "estimate_lower"]
+                    row[f"{term}_upper"] = eff.at[term, "estimate_upper"]
             row["effect_scale"] = eff["scale"].iloc[-1]
             impact = ev.its.impact(at=[h] if h <= n_after else [])
-            point = impact[impact["period"].astype(str) == str(h)]
+            point = impact[impact["horizon"].eq(h).fillna(False).astype(bool)]
             if not point.empty:
                 p = point.iloc[0]
                 row.update({f"relative_impact_{h}": p["relative_effect"],
                             f"relative_impact_{h}_lower": p["relative_effect_lower"],
                             f"relative_impact_{h}_upper": p["relative_effect_upper"]})
-            cumulative = impact.iloc[-1].to_dict()
+            cumulative = impact[impact["cumulative"]].iloc[0].to_dict()
             row.update({"cumulative_relative": cumulative["relative_effect"],
                         "cumulative_relative_lower": cumulative["relative_effect_lower"],
                         "cumulative_relative_upper": cumulative["relative_effect_upper"],

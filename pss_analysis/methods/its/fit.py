@@ -113,15 +113,15 @@ def fit_its(
     Returns
     -------
     ItsResult
-        With ``effects()``, ``impact()``, ``predictions()``, ``diagnostics()``,
-        ``specification``, ``model``, ``coefficients``, ``covariance`` and ``warnings``.
+        With ``summary()`` (= ``effects()``), ``impact()``, ``predictions()``, ``diagnostics()``,
+        ``specification``, ``model``, ``coefficients``, ``covariance`` and ``messages``.
 
     Raises
     ------
     ParameterError, DataValidationError, InsufficientDataError
         Bad arguments, malformed data, or fewer than ``MIN_POINTS_PER_SIDE`` fitted points on a
         side of an interruption. Fewer than ``RECOMMENDED_POINTS_PER_SIDE`` issue a
-        :class:`ShortSeriesWarning` (recorded in ``result.warnings``).
+        :class:`ShortSeriesWarning` (recorded in ``result.messages``).
     """
     options = _validate_options(family=family, seasonality=seasonality, autocorrelation=autocorrelation,
                                 slope_change=slope_change, phase_in=phase_in, alpha=alpha, time_since=time_since)
@@ -266,7 +266,7 @@ def _make_result(spec: dict[str, Any], options: _Options, rows: dict[str, np.nda
     return ItsResult(
         specification=spec,
         model=fit.model,
-        warnings=tuple(messages),
+        messages=tuple(messages),
         coefficients=pd.Series(fit.beta, index=names, name="coef"),
         covariance=pd.DataFrame(fit.cov, index=names, columns=names),
         _rows=rows,

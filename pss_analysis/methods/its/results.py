@@ -46,7 +46,7 @@ class ItsResult:
         in the fit), controlled, the estimator and the inference used.
     model:
         The statsmodels results object (OLS/GLM/GLS results).
-    warnings:
+    messages:
         Messages of the warnings issued while fitting (also emitted with ``warnings.warn``).
     coefficients:
         All regression coefficients, by term name (link scale).
@@ -56,7 +56,7 @@ class ItsResult:
 
     specification: dict[str, Any]
     model: Any
-    warnings: tuple[str, ...]
+    messages: tuple[str, ...]
     coefficients: pd.Series
     covariance: pd.DataFrame
     _rows: dict[str, np.ndarray] = field(repr=False)
@@ -68,6 +68,16 @@ class ItsResult:
     _diag_inputs: dict[str, Any] = field(repr=False)
     _quantiles: dict[str, float] = field(repr=False)
 
+    # ---------------------------------------------------------------- summary
+    def summary(self) -> pd.DataFrame:
+        """The effects table: one row per effect term (the same table as :meth:`effects`).
+
+        Together with ``specification`` and ``messages`` this gives an ITS result the shape of an
+        SPC result (:class:`pss_analysis.methods.spc.SpcResult`), whose ``summary()`` has one row
+        per phase.
+        """
+        return self.effects()
+
     # ---------------------------------------------------------------- effects
     def effects(self) -> pd.DataFrame:
         """The segmented-regression effects, one row per term.
@@ -77,10 +87,11 @@ class ItsResult:
         (= pre_trend + the slope changes up to that interruption, SE from the covariance).
         Columns: ``group`` ("treated"; in a controlled fit also "control" and "difference" =
         treated minus control), ``term``, ``interruption``, ``coef`` and ``std_error`` (link
-        scale), ``estimate``, ``ci_lower``, ``ci_upper`` (exponentiated for log/logit links:
-        rate or odds ratios), ``p_value``, ``scale`` ("absolute" for the identity link; "ratio"
-        for exponentiated ratios; "exponentiated" for a baseline level under a log/logit link,
-        which is a rate, count or odds, not a ratio) and ``time_since`` (the convention used,
+        scale), ``estimate``, ``estimate_lower``, ``estimate_upper`` (its confidence limits;
+        exponentiated for log/logit links: rate or odds ratios), ``p_value``, ``scale``
+        ("absolute" for the identity link; "ratio" for exponentiated ratios; "exponentiated" for
+        a baseline level under a log/logit link, which is a rate, count or odds, not a ratio)
+        and ``time_since`` (the convention used,
         which fixes what ``level_change`` means). The baseline level is the level at t = 0, one
         period before the first point, under the Wagner convention (as R's intercept with a time
         index starting at 1, e.g. Lopez Bernal et al. 2017), and the level at the first point under
@@ -110,7 +121,7 @@ class ItsResult:
                 scale = "exponentiated" if c["is_level"] else "ratio"
             records.append({
                 "group": c["group"], "term": c["term"], "interruption": c["interruption"],
-                "coef": coef, "estimate": est, "std_error": se, "ci_lower": lo, "ci_upper": hi,
+                "coef": coef, "estimate": est, "std_error": se, "estimate_lower": lo, "estimate_upper": hi,
                 "p_value": p, "scale": scale, "time_since": self.specification["time_since"],
             })
         frame = pd.DataFrame.from_records(records)
@@ -178,7 +189,9 @@ class ItsResult:
         ``at``: post-interruption period numbers (1 = the first period with the programme,
         phase-in periods included). One row per ``h`` plus a final ``cumulative`` row summing
         over every period from the interruption to the end of the data (phase-in periods
-        included, as modelled). Columns: ``period``, ``time``, ``t``, ``n_periods``, ``observed``,
+        included, as modelled). Columns: ``horizon`` (the post-interruption period number ``h``, an
+        Int64 column, missing on the cumulative row), ``cumulative`` (True on the cumulative row
+        only), ``time``, ``t``, ``n_periods``, ``observed``,
         ``fitted``, ``counterfactual``, ``absolute_effect`` (fitted - counterfactual; negative =
         events averted), ``relative_effect`` (fitted/counterfactual - 1), each with ``_lower`` /
         ``_upper`` confidence limits, and ``units``.
@@ -210,12 +223,12 @@ class ItsResult:
         for h in hs:
             idx = post[h - 1]
             rec = self._impact_one(np.asarray([idx]), np.ones(1), per_value)
-            rec.update({"period": h, "time": rows["time"][idx], "t": int(rows["t"][idx]),
+            rec.update({"horizon": h, "cumulative": False, "time": rows["time"][idx], "t": int(rows["t"][idx]),
                         "n_periods": 1, "units": unit_point})
             records.append(rec)
         weights = rows["trials"][post] if binomial else np.ones(len(post))
         rec = self._impact_one(post, np.asarray(weights, dtype=float), per_value)
-        rec.update({"period": "cumulative", "time": None, "t": None, "n_periods": len(post),
+        rec.update({"horizon": None, "cumulative": True, "time": None, "t": None, "n_periods": len(post),
                     "units": "successes" if binomial else unit_point})
         records.append(rec)
         return _impact_frame(records, with_offset=spec["offset"] is not None)
@@ -276,7 +289,7 @@ class ItsResult:
         ``ljung_box_stat`` / ``_p_value`` / ``_lags`` (no df adjustment, as ``Box.test``),
         ``residual_type``, ``dispersion`` (Pearson chi-square / residual df; NaN for gaussian),
         ``residual_variance`` (gaussian), ``aic`` (NaN for quasi families), ``negbin_alpha``,
-        ``arma_params`` and ``warnings``.
+        ``arma_params`` and ``messages`` (as :attr:`messages`).
 
         Residuals: raw for OLS, Pearson for GLMs (the Breusch-Godfrey test is then an
         approximation), standardised innovations for ARMA errors. Lags pair periods at the true
@@ -303,7 +316,7 @@ class ItsResult:
             "aic": d["aic"], "log_likelihood": d["llf"],
             "negbin_alpha": self.specification.get("negbin_alpha"),
             "arma_params": self.specification.get("arma_params"),
-            "warnings": list(self.warnings),
+            "messages": list(self.messages),
         }
 
     def _default_lags(self, n: int) -> int:
@@ -338,7 +351,7 @@ def _impact_horizons(at: Sequence[int] | int, h_max: int) -> list[int]:
     return hs
 
 
-_IMPACT_COLUMNS = ["period", "time", "t", "n_periods", "observed", "fitted", "counterfactual",
+_IMPACT_COLUMNS = ["horizon", "cumulative", "time", "t", "n_periods", "observed", "fitted", "counterfactual",
                    "absolute_effect", "absolute_effect_lower", "absolute_effect_upper",
                    "relative_effect", "relative_effect_lower", "relative_effect_upper", "units"]
 _IMPACT_OFFSET_COLUMNS = ["offset", "fitted_rate", "counterfactual_rate", "rate_difference",
@@ -351,10 +364,12 @@ def _impact_frame(records: list[dict[str, Any]], *, with_offset: bool) -> pd.Dat
     data: dict[str, Any] = {}
     for col in cols:
         values = [r[col] for r in records]
-        if col in ("period", "time", "units"):
+        if col in ("time", "units"):
             data[col] = np.array(values, dtype=object)
-        elif col == "t":
+        elif col in ("horizon", "t"):
             data[col] = pd.array(values, dtype="Int64")
+        elif col == "cumulative":
+            data[col] = np.array(values, dtype=bool)
         elif col == "n_periods":
             data[col] = np.array(values, dtype=np.int64)
         else:
