@@ -145,10 +145,12 @@ as in the authors' code (`Epi::ci.lin`).''', []),
           caption="Published and replicated estimates side by side (coefficients on the log scale)",
           formats={c: ".7g" for c in ("published_coef", "coef", "published_std_error", "std_error")})''', []),
     ("code", '''effects = pd.concat([r.effects().assign(model=name) for name, r in results.items()], ignore_index=True)
-rep.table(effects[["model", "term", "coef", "std_error", "estimate", "ci_lower", "ci_upper", "p_value", "scale"]],
+rep.table(effects[["model", "term", "coef", "std_error", "estimate", "estimate_lower", "estimate_upper", "p_value",
+                   "scale"]],
           "effects_by_model", caption="Every segmented-regression term of the four models",
-          formats={"coef": ".6g", "std_error": ".6g", "estimate": ".6g", "ci_lower": ".6g", "ci_upper": ".6g",
-                   "p_value": ".3g"})
+          columns={"estimate_lower": "ci_lower", "estimate_upper": "ci_upper"},
+          formats={"coef": ".6g", "std_error": ".6g", "estimate": ".6g", "estimate_lower": ".6g",
+                   "estimate_upper": ".6g", "p_value": ".3g"})
 f_test = model_4_vs_3(results)
 rep.markdown(f"Model 4 against model 3 (does the slope change add anything?): F = {f_test['f']:.4f} on "
              f"{f_test['df_num']:g} and {f_test['df_den']:g} degrees of freedom, p = {f_test['p_value']:.4f} "

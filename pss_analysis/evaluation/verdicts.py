@@ -115,8 +115,8 @@ def _effect_columns(its: ItsResult) -> dict[str, Any]:
     for term in ("level_change", "slope_change"):
         if term in eff.index:
             row[term] = eff.at[term, "estimate"]
-            row[f"{term}_lower"] = eff.at[term, "ci_lower"]
-            row[f"{term}_upper"] = eff.at[term, "ci_upper"]
+            row[f"{term}_lower"] = eff.at[term, "estimate_lower"]
+            row[f"{term}_upper"] = eff.at[term, "estimate_upper"]
     row["effect_scale"] = eff["scale"].iloc[-1]
     return row
 
@@ -124,14 +124,14 @@ def _effect_columns(its: ItsResult) -> dict[str, Any]:
 def _impact_rows(its: ItsResult, h: int | None, n_after: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the relative impact at month ``h`` when the data reach it, the cumulative row of the impact table)."""
     impact = its.impact(at=[h] if h is not None and h <= n_after else [])
-    point = impact[impact["period"].astype(str) == str(h)]
+    point = impact[impact["horizon"].eq(h).fillna(False).astype(bool)] if h is not None else impact.iloc[:0]
     at_h: dict[str, Any] = {}
     if not point.empty:
         p = point.iloc[0]
         at_h = {f"relative_impact_{h}": p["relative_effect"],
                 f"relative_impact_{h}_lower": p["relative_effect_lower"],
                 f"relative_impact_{h}_upper": p["relative_effect_upper"]}
-    return at_h, impact.iloc[-1].to_dict()
+    return at_h, impact[impact["cumulative"]].iloc[0].to_dict()
 
 
 def _cumulative_columns(cumulative: Mapping[str, Any]) -> dict[str, Any]:

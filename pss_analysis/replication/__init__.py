@@ -97,8 +97,8 @@ def comparison_table(results: dict[str, ItsResult]) -> pd.DataFrame:
                "published_coef": rec["coef"], "coef": float(ours["coef"]),
                "published_std_error": rec["std_error"], "std_error": float(ours["std_error"]),
                "published_rate_ratio": rec["rate_ratio"], "rate_ratio": float(ours["estimate"]),
-               "published_ci_lower": rec["ci_lower"], "ci_lower": float(ours["ci_lower"]),
-               "published_ci_upper": rec["ci_upper"], "ci_upper": float(ours["ci_upper"]),
+               "published_ci_lower": rec["ci_lower"], "ci_lower": float(ours["estimate_lower"]),
+               "published_ci_upper": rec["ci_upper"], "ci_upper": float(ours["estimate_upper"]),
                "published_dispersion": rec["dispersion"], "dispersion": dispersion}
         row["agree_4sf"] = all(_same_4sf(row[f"published_{k}"], row[k])
                                for k in ("coef", "std_error", "rate_ratio", "ci_lower", "ci_upper")

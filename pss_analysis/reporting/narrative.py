@@ -57,7 +57,7 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     against what the pre-programme trend predicted, with its interval, and for
     counts and amounts the total difference in the measure's own units.
     """
-    rows = impact[impact["period"].astype(str) == "cumulative"]
+    rows = impact[impact["cumulative"]]
     if rows.empty:
         return f"{measure['name']}: no estimate of the programme's effect could be made."
     row = rows.iloc[0]

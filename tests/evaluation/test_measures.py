@@ -67,7 +67,8 @@ def test_demo_effects_agree_with_the_generators_truth(demo):
     results = evaluate_measures(indicators, measures, params.analysis, params.programme.start)
     for mid, ev in results.items():
         assert ev.its is not None and ev.spc is not None, (mid, ev.its_problem, ev.spc_problem)
-        cumulative = ev.its.impact(at=[12]).iloc[-1]
+        impact = ev.its.impact(at=[12])
+        cumulative = impact[impact["cumulative"]].iloc[0]
         lo, hi = cumulative["relative_effect_lower"], cumulative["relative_effect_upper"]
         expected = truth[mid]
         direction = _row(measures, mid)["improvement_direction"]
@@ -83,7 +84,7 @@ def test_demo_effects_agree_with_the_generators_truth(demo):
 def test_its_sentence_in_plain_english():
     measure = {"name": "Emergency bed-nights", "unit": "bed-nights per 1,000 people aged 65+", "kind": "rate",
                "improvement_direction": "decrease"}
-    impact = pd.DataFrame([{"period": "cumulative", "n_periods": 23, "relative_effect": -0.113,
+    impact = pd.DataFrame([{"horizon": pd.NA, "cumulative": True, "n_periods": 23, "relative_effect": -0.113,
                             "relative_effect_lower": -0.162, "relative_effect_upper": -0.061,
                             "absolute_effect": -2563.4, "absolute_effect_lower": -3710.0,
                             "absolute_effect_upper": -1402.0}])

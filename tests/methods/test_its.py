@@ -86,8 +86,8 @@ def test_model1_poisson(sicily):
     assert_sig(ban["std_error"], 0.0172248)
     assert ban["scale"] == "ratio"
     assert_sig(ban["estimate"], 0.894377)
-    assert_sig(ban["ci_lower"], 0.864686)
-    assert_sig(ban["ci_upper"], 0.925086)
+    assert_sig(ban["estimate_lower"], 0.864686)
+    assert_sig(ban["estimate_upper"], 0.925086)
     trend = row(eff, "pre_trend")
     assert_sig(trend["coef"], 0.0049450)
     assert_sig(trend["std_error"], 0.0004992)
@@ -100,8 +100,8 @@ def test_model2_quasipoisson(sicily):
     assert_sig(ban["coef"], -0.1116284)
     assert_sig(ban["std_error"], 0.0324959)
     assert_sig(ban["estimate"], 0.894377)
-    assert_sig(ban["ci_lower"], 0.839189)
-    assert_sig(ban["ci_upper"], 0.953193)
+    assert_sig(ban["estimate_lower"], 0.839189)
+    assert_sig(ban["estimate_upper"], 0.953193)
     assert_sig(res.diagnostics()["dispersion"], 3.559195)
 
 
@@ -135,8 +135,8 @@ def test_model3_quasipoisson_fourier(sicily, seasonality):
     assert_sig(ban["coef"], -0.1220868)
     assert_sig(ban["std_error"], 0.0270311)
     assert_sig(ban["estimate"], 0.885072)
-    assert_sig(ban["ci_lower"], 0.839401)
-    assert_sig(ban["ci_upper"], 0.933227)
+    assert_sig(ban["estimate_lower"], 0.839401)
+    assert_sig(ban["estimate_upper"], 0.933227)
     trend = row(eff, "pre_trend")
     assert_sig(trend["coef"], 0.0053892)
     assert_sig(trend["std_error"], 0.0007955)
@@ -150,8 +150,8 @@ def test_model3_with_monthly_period_time_uses_calendar_month(sicily):
                   slope_change=False, seasonality="fourier")
     ban = row(res.effects(), "level_change")
     assert_sig(ban["estimate"], 0.885072)
-    assert_sig(ban["ci_lower"], 0.839401)
-    assert_sig(ban["ci_upper"], 0.933227)
+    assert_sig(ban["estimate_lower"], 0.839401)
+    assert_sig(ban["estimate_upper"], 0.933227)
     assert ban["interruption"] == pd.Period("2005-01", "M")
 
 
@@ -163,14 +163,14 @@ def test_model4_slope_change_wagner(sicily):
     assert_sig(level["coef"], -0.1318592)
     assert_sig(level["std_error"], 0.0297913)
     assert_sig(level["estimate"], 0.876464)
-    assert_sig(level["ci_lower"], 0.826753)
-    assert_sig(level["ci_upper"], 0.929165)
+    assert_sig(level["estimate_lower"], 0.826753)
+    assert_sig(level["estimate_upper"], 0.929165)
     slope = row(eff, "slope_change")
     assert_sig(slope["coef"], 0.0014822)
     assert_sig(slope["std_error"], 0.0018546)
     assert_sig(slope["estimate"], 1.001483)
-    assert_sig(slope["ci_lower"], 0.997850)
-    assert_sig(slope["ci_upper"], 1.005130)
+    assert_sig(slope["estimate_lower"], 0.997850)
+    assert_sig(slope["estimate_upper"], 1.005130)
     assert_sig(res.diagnostics()["dispersion"], 2.274563)
     assert set(eff["time_since"]) == {"wagner"}
     assert res.specification["time_since"] == "wagner"
@@ -282,7 +282,7 @@ def test_newey_west_matches_r_sandwich(california, small_sample, expected):
     lvl = row(res.effects(), "level_change")
     t_stat = lvl["coef"] / lvl["std_error"]
     assert lvl["p_value"] == pytest.approx(2 * stats.t.sf(abs(t_stat), 27), rel=1e-10)
-    assert lvl["ci_upper"] - lvl["coef"] == pytest.approx(stats.t.ppf(0.975, 27) * lvl["std_error"], rel=1e-10)
+    assert lvl["estimate_upper"] - lvl["coef"] == pytest.approx(stats.t.ppf(0.975, 27) * lvl["std_error"], rel=1e-10)
 
 
 def test_ar1_matches_r_nlme_gls_ml(california):
@@ -513,13 +513,13 @@ def test_ols_impact_is_level_plus_h_slope_and_cumulative_is_the_sum():
     cov = res.covariance.loc[["level_change[0]", "slope_change[0]"], ["level_change[0]", "slope_change[0]"]].to_numpy()
     q = stats.t.ppf(0.975, 48 - 4)
     for h in (1, 12, 24):
-        r = imp[imp["period"] == h].iloc[0]
+        r = imp[imp["horizon"] == h].iloc[0]
         assert r["absolute_effect"] == pytest.approx(level + h * slope, abs=1e-10)
         c = np.array([1.0, h])
         half = q * math.sqrt(c @ cov @ c)
         assert r["absolute_effect_upper"] - r["absolute_effect"] == pytest.approx(half, rel=1e-9)
         assert r["t"] == 24 + h
-    cum = imp[imp["period"] == "cumulative"].iloc[0]
+    cum = imp[imp["cumulative"]].iloc[0]
     hs = np.arange(1, 25)
     assert cum["absolute_effect"] == pytest.approx(np.sum(level + hs * slope), abs=1e-9)
     c = np.array([24.0, hs.sum()])
@@ -536,7 +536,7 @@ def test_log_link_relative_effect_is_exp_level_plus_h_slope_minus_one(sicily):
     z = stats.norm.ppf(0.975)
     imp = res.impact(at=(1, 12, 23))
     for h in (1, 12, 23):
-        r = imp[imp["period"] == h].iloc[0]
+        r = imp[imp["horizon"] == h].iloc[0]
         eta = level + h * slope
         se = math.sqrt(np.array([1.0, h]) @ v @ np.array([1.0, h]))
         assert r["relative_effect"] == pytest.approx(math.exp(eta) - 1, rel=1e-10)
@@ -546,10 +546,30 @@ def test_log_link_relative_effect_is_exp_level_plus_h_slope_minus_one(sicily):
         assert r["absolute_effect"] == pytest.approx(r["counterfactual"] * (math.exp(eta) - 1), rel=1e-10)
         stdpop = sicily.loc[sicily["time"] == 36 + h, "stdpop"].iloc[0]
         assert r["rate_difference"] == pytest.approx(r["absolute_effect"] / stdpop, rel=1e-12)
-    cum = imp[imp["period"] == "cumulative"].iloc[0]
+    cum = imp[imp["cumulative"]].iloc[0]
     per_period = res.impact(at=tuple(range(1, 24)))
-    assert cum["absolute_effect"] == pytest.approx(per_period["absolute_effect"].iloc[:-1].sum(), rel=1e-12)
+    points = per_period.loc[~per_period["cumulative"], "absolute_effect"]
+    assert cum["absolute_effect"] == pytest.approx(points.sum(), rel=1e-12)
     assert cum["units"] == "count"
+
+
+def test_impact_rows_are_told_apart_by_horizon_and_cumulative():
+    res = fit_its(_line(n=48, start=25), "y", "time", 25)
+    imp = res.impact(at=(12, 1))
+    assert list(imp.columns[:3]) == ["horizon", "cumulative", "time"]
+    assert str(imp["horizon"].dtype) == "Int64" and imp["cumulative"].dtype == bool
+    assert list(imp["horizon"].iloc[:2]) == [12, 1] and imp["horizon"].isna().tolist() == [False, False, True]
+    assert imp["cumulative"].tolist() == [False, False, True]
+
+
+def test_summary_is_the_effects_table_with_estimate_limits():
+    res = fit_its(_line(), "y", "time", 21)
+    summary = res.summary()
+    pd.testing.assert_frame_equal(summary, res.effects())
+    assert {"estimate", "estimate_lower", "estimate_upper"} <= set(summary.columns)
+    assert not {"ci_lower", "ci_upper"} & set(summary.columns)
+    assert (summary["estimate_lower"] <= summary["estimate"]).all()
+    assert (summary["estimate"] <= summary["estimate_upper"]).all()
 
 
 def test_impact_beyond_the_data_is_refused(sicily):
@@ -568,7 +588,7 @@ def test_binomial_impact_units_and_cumulative_successes():
     assert list(imp["units"]) == ["proportion", "proportion", "successes"]
     first = imp.iloc[0]
     assert first["absolute_effect"] == pytest.approx(post["fitted"].iloc[0] - post["counterfactual"].iloc[0], rel=1e-12)
-    cum = imp.iloc[-1]
+    cum = imp[imp["cumulative"]].iloc[0]
     assert cum["absolute_effect"] == pytest.approx(
         np.sum(trials * (post["fitted"].to_numpy() - post["counterfactual"].to_numpy())), rel=1e-10)
 
@@ -666,7 +686,7 @@ def test_controlled_its_noiseless_difference_and_counterfactual():
     assert row(eff, "post_trend", "treated")["estimate"] == pytest.approx(0.3 + 0.05 - 0.25, abs=1e-9)
     imp = res.impact(at=(1, 10))
     for h in (1, 10):
-        assert imp[imp["period"] == h]["absolute_effect"].iloc[0] == pytest.approx(-4.0 - 0.25 * h, abs=1e-9)
+        assert imp[imp["horizon"] == h]["absolute_effect"].iloc[0] == pytest.approx(-4.0 - 0.25 * h, abs=1e-9)
     pred = res.predictions()
     tr = pred[pred["group"] == "treated"]
     # without the programme the treated series follows its own pre-trend plus the control's changes
@@ -701,11 +721,11 @@ def test_specification_and_diagnostics_contents(sicily):
     assert spec["seasonality"] == {"type": "fourier", "k": 2, "period": 12, "column": None}
     lvl = row(res.effects(), "level_change")
     z = stats.norm.ppf(0.95)  # 90% Wald interval
-    assert lvl["ci_upper"] == pytest.approx(math.exp(lvl["coef"] + z * lvl["std_error"]), rel=1e-12)
+    assert lvl["estimate_upper"] == pytest.approx(math.exp(lvl["coef"] + z * lvl["std_error"]), rel=1e-12)
     diag = res.diagnostics()
     for key in ("n_before", "n_after", "n_excluded", "durbin_watson", "breusch_godfrey_stat",
                 "breusch_godfrey_p_value", "breusch_godfrey_lags", "ljung_box_stat", "ljung_box_p_value",
-                "ljung_box_lags", "dispersion", "aic", "warnings"):
+                "ljung_box_lags", "dispersion", "aic", "messages"):
         assert key in diag
     assert (diag["n_before"], diag["n_after"], diag["n_excluded"]) == (36, 23, 0)
     # seasonal default lags: min(2 x 12, floor(59 / 5)) = 11 (Hyndman & Athanasopoulos)
@@ -721,7 +741,7 @@ def test_negbin_without_overdispersion_warns():
     data = pd.DataFrame({"time": t, "y": np.round(200 * np.exp(0.01 * t - 0.2 * x))})
     with pytest.warns(PssWarning, match="no overdispersion"):
         res = fit_its(data, "y", "time", 21, family="negbin")
-    assert any("no overdispersion" in w for w in res.warnings)
+    assert any("no overdispersion" in w for w in res.messages)
     poisson = fit_its(data, "y", "time", 21, family="poisson")
     assert row(res.effects(), "level_change")["coef"] == pytest.approx(row(poisson.effects(), "level_change")["coef"], rel=1e-5)
 
@@ -781,8 +801,8 @@ def test_short_series_warns_and_records():
     data = _line(n=25)  # 5 points after
     with pytest.warns(ShortSeriesWarning, match="only 5 fitted points after"):
         res = fit_its(data, "y", "time", 21)
-    assert len(res.warnings) == 1 and "at least 8" in res.warnings[0]
-    assert res.diagnostics()["warnings"] == list(res.warnings)
+    assert len(res.messages) == 1 and "at least 8" in res.messages[0]
+    assert res.diagnostics()["messages"] == list(res.messages)
     assert RECOMMENDED_POINTS_PER_SIDE == 8
 
 

@@ -57,9 +57,10 @@ def test_demo_run_publishes_its_and_spc_tables_for_every_measure(demo_run):
     ids = set(pd.read_csv(DEMO_DATA / "measures.csv")["measure_id"])
     effects = pd.read_csv(tables / "its_effects.csv")
     assert set(effects["measure_id"]) == ids
-    assert {"term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "scale"} <= set(effects.columns)
+    assert {"term", "estimate", "std_error", "estimate_lower", "estimate_upper", "p_value", "scale"} <= set(effects.columns)
     impact = pd.read_csv(tables / "its_impact.csv")
-    assert set(impact["period"].astype(str)) == {"12", "24", "cumulative"}
+    assert set(impact["horizon"].dropna().astype(int)) == {12, 24}
+    assert impact.groupby("measure_id")["cumulative"].sum().eq(1).all()
     points = pd.read_csv(tables / "spc_points.csv")
     assert len(points) == 60 * len(ids) and set(points["phase"]) == {1, 2}
     summary = pd.read_csv(tables / "spc_summary.csv")

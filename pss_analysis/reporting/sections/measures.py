@@ -24,17 +24,17 @@ __all__ = ["measure_section", "perspective_sections"]
 
 def _effects_display(effects: pd.DataFrame) -> pd.DataFrame:
     shown = effects[effects["group"] == "treated"] if "group" in effects else effects
-    shown = shown[["term", "estimate", "ci_lower", "ci_upper", "p_value", "scale"]].copy()
+    shown = shown[["term", "estimate", "estimate_lower", "estimate_upper", "p_value", "scale"]].copy()
     shown["term"] = shown["term"].map(lambda t: TERM_LABELS.get(t, t))
     return shown
 
 
 def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
-    columns = ["period", "observed", "fitted", "counterfactual", "absolute_effect", "absolute_effect_lower",
+    columns = ["observed", "fitted", "counterfactual", "absolute_effect", "absolute_effect_lower",
                "absolute_effect_upper", "relative_effect", "relative_effect_lower", "relative_effect_upper"]
-    shown = impact[columns].copy()
-    shown["period"] = shown["period"].map(lambda p: "whole period" if str(p) == "cumulative" else f"month {p}")
-    return shown
+    period = ["whole period" if cumulative else f"month {h}"
+              for h, cumulative in zip(impact["horizon"], impact["cumulative"], strict=True)]
+    return impact[columns].copy().assign(period=period)[["period", *columns]]
 
 
 def _findings(measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact: pd.DataFrame | None,
@@ -71,7 +71,7 @@ def _its_outputs(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, 
                    f"trend continued with its {level} confidence band.")
     rep.table(_effects_display(effects), f"its_effects_{mid}",
               caption=f"{name}: segmented regression estimates ({level} CI)",
-              columns={"ci_lower": "lower", "ci_upper": "upper", "p_value": "p-value"},
+              columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value"},
               formats={"p_value": ".3g"})
     protect = protected(_impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
                         month_counts(series, pd.DataFrame([measure])), "time", ("observed",))

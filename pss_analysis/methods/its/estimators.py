@@ -1,0 +1,272 @@
+"""Estimators of an interrupted time series: GLM (IRLS), OLS with optional Newey-West
+covariance, negative binomial (alpha by maximum likelihood) and Gaussian regression with
+ARMA errors (exact maximum likelihood, then GLS)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+from statsmodels.genmod import families as _sm_families
+from statsmodels.genmod.generalized_linear_model import GLM as _GLM
+from statsmodels.regression.linear_model import GLS as _GLS
+from statsmodels.regression.linear_model import OLS as _OLS
+from statsmodels.tsa.arima_process import arma_acovf as _arma_acovf
+from statsmodels.tsa.statespace.tools import (
+    constrain_stationary_univariate as _constrain_stationary,
+)
+
+from pss_analysis.errors import PssWarning
+from pss_analysis.methods.its.options import _Family
+
+NEWEY_WEST_DEFAULT_LAGS_FACTOR = 4.0
+NEWEY_WEST_DEFAULT_LAGS_EXPONENT = 2.0 / 9.0
+"""Without explicit ``lags``, Newey-West uses floor(4 (n/100)^(2/9)) lags: Newey & West (1994),
+"Automatic lag selection in covariance matrix estimation", Review of Economic Studies 61(4)
+(the rule statsmodels also uses by default)."""
+
+IRLS_PARAMS_TOL = 1e-11
+"""Numerical (not statistical) convergence tolerance: IRLS stops when no coefficient moves by
+more than this much, so results agree with R's ``glm`` (at a tight ``epsilon``) to well
+beyond the printed digits."""
+
+IRLS_MAX_ITER = 200
+"""Numerical safeguard: maximum IRLS iterations."""
+
+NEGBIN_LOG_ALPHA_BOUNDS = (-20.0, 5.0)
+"""Numerical search range for log(alpha) of the negative binomial (alpha from 2e-9 to 148)."""
+
+NEGBIN_LOG_ALPHA_XTOL = 1e-9
+"""Numerical tolerance on log(alpha) for the negative-binomial maximum likelihood."""
+
+NEGBIN_NEGLIGIBLE_OVERDISPERSION = 1e-4
+"""If alpha x mean count is below this, the negative-binomial variance (mu + alpha mu^2) exceeds
+the Poisson variance by under 0.01% at the mean: reported (PssWarning) as "no overdispersion"."""
+
+ARMA_OPTIMIZER_GTOL = 1e-9
+"""Numerical tolerance of the profile-likelihood optimiser for ARMA error parameters."""
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fit:
+    beta: np.ndarray
+    cov: np.ndarray
+    df_resid: float
+    model: Any
+    resid: np.ndarray
+    x_diag: np.ndarray
+    dispersion: float
+    residual_variance: float
+    llf: float
+    aic: float
+    extra: dict[str, Any]
+
+
+def _nw_groups(group: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Panel labels for Newey-West: a new panel at each series change or time gap."""
+    new = np.ones(len(t), dtype=bool)
+    new[1:] = (group[1:] != group[:-1]) | (np.diff(t) != 1)
+    return np.cumsum(new)
+
+
+def _fit_glm(family: _Family, y: np.ndarray, trials: np.ndarray | None, x: np.ndarray,
+             log_offset: np.ndarray, cov_type: str, cov_kwds: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if family.binomial:
+        endog = np.column_stack([y, trials - y])
+        sm_family = _sm_families.Binomial()
+    elif family.name == "negbin":
+        alpha = _negbin_alpha(y, x, log_offset)
+        extra["negbin_alpha"] = alpha
+        endog = y
+        sm_family = _sm_families.NegativeBinomial(alpha=alpha)
+    else:
+        endog = y
+        sm_family = _sm_families.Poisson()
+    model = _GLM(endog, x, family=sm_family, offset=None if family.binomial else log_offset)
+    kwargs: dict[str, Any] = {"tol": IRLS_PARAMS_TOL, "tol_criterion": "params", "maxiter": IRLS_MAX_ITER}
+    if cov_type != "nonrobust":
+        kwargs.update(cov_type=cov_type, cov_kwds=cov_kwds)
+    # Quasi families: dispersion = Pearson chi-square / residual df (R's quasipoisson and
+    # quasibinomial), statsmodels scale="X2". For a two-column binomial outcome statsmodels' "X2"
+    # ignores the trials (it returns X2 / trials), so quasibinomial is refitted with the
+    # dispersion passed as a number.
+    res = model.fit(scale="X2" if family.quasi and not family.binomial else None, **kwargs)
+    if family.quasi and family.binomial:
+        dispersion = float(res.pearson_chi2 / res.df_resid)
+        res = model.fit(start_params=res.params, scale=dispersion, **kwargs)
+    return res, extra
+
+
+def _negbin_alpha(y: np.ndarray, x: np.ndarray, log_offset: np.ndarray) -> float:
+    """Maximum-likelihood NB2 ``alpha``: maximise the profile log-likelihood over log(alpha),
+    refitting the GLM for each candidate (the alternation of ``MASS::glm.nb``, done as a
+    one-dimensional bounded optimisation)."""
+
+    def negloglik(log_alpha: float) -> float:
+        fam = _sm_families.NegativeBinomial(alpha=math.exp(log_alpha))
+        res = _GLM(y, x, family=fam, offset=log_offset).fit(
+            tol=IRLS_PARAMS_TOL, tol_criterion="params", maxiter=IRLS_MAX_ITER)
+        return -float(res.llf)
+
+    lo, hi = NEGBIN_LOG_ALPHA_BOUNDS
+    res = optimize.minimize_scalar(negloglik, bounds=(lo, hi), method="bounded",
+                                   options={"xatol": NEGBIN_LOG_ALPHA_XTOL})
+    if math.exp(res.x) * float(np.mean(y)) < NEGBIN_NEGLIGIBLE_OVERDISPERSION:
+        warnings.warn(
+            f"the negative-binomial alpha is negligible ({math.exp(res.x):.3g}): the counts "
+            "show no overdispersion, so the fit is effectively Poisson; consider family='poisson'",
+            PssWarning, stacklevel=2,
+        )
+    return float(math.exp(res.x))
+
+
+def _arma_corr(params: np.ndarray, order: tuple[int, int], max_lag: int) -> np.ndarray:
+    p, q = order
+    ar = np.r_[1.0, -params[:p]]
+    ma = np.r_[1.0, params[p:p + q]]
+    acov = _arma_acovf(ar, ma, nobs=max_lag + 1)
+    return acov / acov[0]
+
+
+def _constrain_arma(u: np.ndarray, order: tuple[int, int]) -> np.ndarray:
+    p, q = order
+    out = np.empty(p + q)
+    if p:
+        out[:p] = _constrain_stationary(u[:p])
+    if q:
+        out[p:] = -_constrain_stationary(u[p:])
+    return out
+
+
+def _fit_arma_errors(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray,
+                     order: tuple[int, int]) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    """Exact Gaussian ML for regression with ARMA errors (profile likelihood), then GLS."""
+    n = len(y)
+    lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
+    same = group[:, None] == group[None, :]
+    max_lag = int(lagdist[same].max()) if n else 0
+
+    def corr_matrix(theta: np.ndarray) -> np.ndarray:
+        r = _arma_corr(theta, order, max_lag)
+        return np.where(same, r[lagdist], 0.0)
+
+    def profile(theta: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
+        r = corr_matrix(theta)
+        chol = np.linalg.cholesky(r)
+        xw = np.linalg.solve(chol, x)
+        yw = np.linalg.solve(chol, y)
+        beta, *_ = np.linalg.lstsq(xw, yw, rcond=None)
+        resid = yw - xw @ beta
+        sigma2 = float(resid @ resid) / n
+        llf = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float(np.sum(np.log(np.diag(chol))))
+        return llf, beta, sigma2, r
+
+    def objective(u: np.ndarray) -> float:
+        try:
+            return -profile(_constrain_arma(u, order))[0]
+        except np.linalg.LinAlgError:
+            return np.inf
+
+    k = sum(order)
+    candidates = []
+    for start in (np.zeros(k), np.full(k, 0.5), np.full(k, -0.5)):
+        res = optimize.minimize(objective, start, method="BFGS", options={"gtol": ARMA_OPTIMIZER_GTOL})
+        candidates.append(optimize.minimize(objective, res.x, method="Nelder-Mead",
+                                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}))
+    best = min(candidates, key=lambda candidate: candidate.fun)  # the first of equal bests, as before
+    theta = _constrain_arma(best.x, order)
+    llf, beta, sigma2, r = profile(theta)
+    model = _GLS(y, x, sigma=r).fit()
+    chol = np.linalg.cholesky(r)
+    extra = {
+        "arma_params": {**{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
+                        **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])}},
+        "sigma_ml": math.sqrt(sigma2),
+        "llf": llf,
+        "resid_white": np.linalg.solve(chol, y - x @ model.params),
+        "x_white": np.linalg.solve(chol, x),
+    }
+    return model, theta, extra
+
+
+def _newey_west(ac: dict[str, Any] | None, n: int, group: np.ndarray,
+                t: np.ndarray) -> tuple[str, dict[str, Any] | None, int | None]:
+    """statsmodels covariance type and keywords, and the Newey-West lags (None without HAC)."""
+    if ac is None or ac["type"] != "newey_west":
+        return "nonrobust", None, None
+    lags = ac["lags"]
+    if lags is None:
+        lags = int(math.floor(NEWEY_WEST_DEFAULT_LAGS_FACTOR * (n / 100.0) ** NEWEY_WEST_DEFAULT_LAGS_EXPONENT))
+    cov_kwds = {"groups": _nw_groups(group, t), "maxlags": lags,
+                "use_correction": "hac" if ac["small_sample"] else False}
+    return "hac-panel", cov_kwds, lags
+
+
+def _estimate_arma(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray,
+                   order: tuple[int, int]) -> _Fit:
+    """Gaussian regression with ARMA errors: GLS at the ML correlation."""
+    n, p = x.shape
+    model, theta, more = _fit_arma_errors(y, x, group, t, order)
+    k_extra = len(theta) + 1
+    return _Fit(
+        beta=np.asarray(model.params), cov=np.asarray(model.cov_params()),
+        df_resid=float(n - p), model=model, resid=more["resid_white"], x_diag=more["x_white"],
+        dispersion=np.nan, residual_variance=more["sigma_ml"] ** 2, llf=more["llf"],
+        aic=-2.0 * more["llf"] + 2.0 * (p + k_extra),
+        extra={k: more[k] for k in ("arma_params", "sigma_ml")},
+    )
+
+
+def _estimate_ols(y: np.ndarray, x: np.ndarray, cov_type: str, cov_kwds: dict[str, Any] | None) -> _Fit:
+    """Ordinary least squares, with a Newey-West covariance if asked."""
+    p = x.shape[1]
+    model = _OLS(y, x)
+    res = model.fit() if cov_type == "nonrobust" else model.fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
+    return _Fit(
+        beta=np.asarray(res.params), cov=np.asarray(res.cov_params()), df_resid=float(res.df_resid),
+        model=res, resid=np.asarray(res.resid), x_diag=x, dispersion=np.nan,
+        residual_variance=float(res.ssr / res.df_resid), llf=float(res.llf),
+        aic=-2.0 * float(res.llf) + 2.0 * (p + 1), extra={},
+    )
+
+
+def _estimate_glm(family: _Family, y: np.ndarray, trials: np.ndarray | None, x: np.ndarray,
+                  log_offset: np.ndarray, cov_type: str, cov_kwds: dict[str, Any] | None) -> _Fit:
+    """A count or binomial GLM, with Pearson dispersion and (non-quasi) likelihood and AIC."""
+    n, p = x.shape
+    res, extra = _fit_glm(family, y, trials, x, log_offset, cov_type, cov_kwds)
+    df_resid = float(n - p)
+    dispersion = float(res.pearson_chi2 / df_resid)
+    llf = float(res.llf) if not family.quasi else np.nan
+    k_extra = 1 if family.name == "negbin" else 0
+    return _Fit(
+        beta=np.asarray(res.params), cov=np.asarray(res.cov_params()), df_resid=df_resid,
+        model=res, resid=np.asarray(res.resid_pearson), x_diag=x, dispersion=dispersion,
+        residual_variance=np.nan, llf=llf,
+        aic=(-2.0 * llf + 2.0 * (p + k_extra)) if not family.quasi else np.nan, extra=extra,
+    )
+
+
+def _estimate(family: _Family, ac: dict[str, Any] | None, y: np.ndarray, trials: np.ndarray | None,
+              x: np.ndarray, log_offset: np.ndarray, group: np.ndarray, t: np.ndarray) -> _Fit:
+    """Fit the model with the estimator its family and autocorrelation call for."""
+    if family.name == "gaussian" and ac is not None and ac["type"] in ("ar1", "arma"):
+        return _estimate_arma(y, x, group, t, ac["order"])
+    cov_type, cov_kwds, lags = _newey_west(ac, len(y), group, t)
+    if family.name == "gaussian":
+        fit = _estimate_ols(y, x, cov_type, cov_kwds)
+    else:
+        fit = _estimate_glm(family, y, trials, x, log_offset, cov_type, cov_kwds)
+    if lags is not None:
+        fit.extra["newey_west_lags"] = lags
+    return fit
