@@ -39,7 +39,8 @@ from pss_analysis import __version__
 from pss_analysis.evaluation.study import load_inputs
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
-from pss_analysis.config.params import Params, load_params, params_to_dict
+from pss_analysis.config.loading import load_params
+from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
 

@@ -9,7 +9,7 @@ import pytest
 from pss_analysis.inputs.tables import load_indicators, load_measures
 from pss_analysis.evaluation.measures import evaluate_measures, its_options, newey_west_lags, spc_options
 from pss_analysis.reporting.narrative import its_sentence, money, percent, quantity, spc_sentence
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 
 from conftest import DEMO_DATA, DEMO_PARAMS
 

@@ -12,7 +12,7 @@ from pss_analysis.inputs.tables import PERSPECTIVES, load_indicators, load_measu
 from pss_analysis.evaluation.measures import evaluate_measures
 from pss_analysis.evaluation.verdicts import (MIN_POINTS_FOR_VERDICT, contributions, evidence_table, objective_status,
                                    perspective_summary, verdict)
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 
 from conftest import DEMO_DATA, DEMO_PARAMS
 
