@@ -139,6 +139,16 @@ def test_failing_notebook_keeps_failed_run_and_leaves_latest(tmp_path):
     assert published == [good.run_dir]
 
 
+def test_notebooks_run_in_this_python_and_the_environment_is_left_alone(tmp_path):
+    write_notebook(tmp_path / "where.ipynb", "import os, sys\nprint(sys.executable, os.environ.get('JUPYTER_PATH'))")
+    before = dict(os.environ)
+    result = run(write_params(tmp_path, notebooks=["where.ipynb"]), reports_root=tmp_path / "reports", **QUIET)
+    assert dict(os.environ) == before
+    executed = json.loads((result.run_dir / "where.ipynb").read_text(encoding="utf-8"))
+    printed = "".join(executed["cells"][-1]["outputs"][0]["text"])
+    assert printed.strip() == f"{sys.executable} {before.get('JUPYTER_PATH')}"  # no private JUPYTER_PATH leaks
+
+
 def test_bad_parameters_create_no_run_folder(tmp_path):
     path = write_params(tmp_path)
     with pytest.raises(ParameterError):
