@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 from pss_analysis.errors import ExecutionError, ParameterError
 from pss_analysis.run.pipeline import run
-
-from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 QUIET = {"say": lambda message: None, "renderer": "builtin"}
 
@@ -112,7 +111,7 @@ def test_resolved_parameters_rerun_identically(demo_run, tmp_path):
         first = (demo_run.run_dir / "tables" / name).read_bytes()
         second = (again.run_dir / "tables" / name).read_bytes()
         if name == "inputs.csv":  # the parameter file itself differs (resolved copy); the data do not
-            first, second = (b"\n".join(l for l in t.splitlines() if b"data." in l) for t in (first, second))
+            first, second = (b"\n".join(line for line in t.splitlines() if b"data." in line) for t in (first, second))
         assert first == second, name
 
 
@@ -167,7 +166,7 @@ def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
     done = _pss("run", str(path), cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    errors = [l for l in done.stderr.splitlines() if l.startswith("error")]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
     assert errors == [f"error: {path}, key 'colour': unknown key"]
 
 
