@@ -24,7 +24,8 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pss_analysis.run.pipeline import _kernel_of_this_python, run  # noqa: E402
+from pss_analysis.run.kernel import papermill_kernel  # noqa: E402
+from pss_analysis.run.pipeline import run  # noqa: E402
 
 TARGET_RATIO = 2.0
 FLOOR_CELLS = [
@@ -40,8 +41,7 @@ def floor(work: Path) -> float:
     src, out = work / "floor.ipynb", work / "floor-out.ipynb"
     nbformat.write(nb, src)
     t0 = time.perf_counter()
-    with _kernel_of_this_python() as kernel:
-        pm.execute_notebook(str(src), str(out), kernel_name=kernel, progress_bar=False, cwd=str(work))
+    pm.execute_notebook(str(src), str(out), progress_bar=False, cwd=str(work), **papermill_kernel())
     body, _ = HTMLExporter(embed_images=True).from_notebook_node(nbformat.read(out, as_version=4))
     (work / "floor.html").write_text(body)
     return time.perf_counter() - t0

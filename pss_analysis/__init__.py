@@ -26,7 +26,7 @@ _EXPORTS = {
     "fit_its": "methods.its", "ItsResult": "methods.its",
     "evaluate_spc": "methods.spc", "evaluate_spc_many": "methods.spc", "SpcResult": "methods.spc",
     "load_scorecard": "inputs.scorecard", "Scorecard": "inputs.scorecard",
-    "load_params": "config.params", "Params": "config.params",
+    "load_params": "config.loading", "Params": "config.params",
     "run": "run.pipeline",
     "prepare_study": "evaluation.study", "Study": "evaluation.study",
     "compute_indicators": "inputs.indicators",

@@ -63,7 +63,7 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict[str, Any] | None:
 
 def environment_info() -> dict[str, Any]:
     """Python, platform and key package versions."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in KEY_PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -108,7 +108,7 @@ def provisional_manifest(params: Params, *, params_file: str | Path, run_id: str
         "run_id": run_id,
         "report_name": params.report.name,
         "command": list(command),
-        "started_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "started_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "inputs": inputs,
         "environment": environment_info(),
         "stages": [],

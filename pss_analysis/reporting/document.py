@@ -34,7 +34,8 @@ import pandas as pd
 
 from pss_analysis import __version__
 from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
-from pss_analysis.config.params import Params, load_params, params_to_dict
+from pss_analysis.config.loading import load_params
+from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule

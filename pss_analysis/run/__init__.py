@@ -1,1 +1,28 @@
-"""run stage."""
+"""The run stage: the ``pss`` command line and the pipeline it calls.
+
+- :mod:`~pss_analysis.run.pipeline`: :func:`run`, the recipe of stages (validate, prepare, execute,
+  render, publish);
+- :mod:`~pss_analysis.run.folders`: the life cycle of a run folder (staging, published, failed, ``latest``);
+- :mod:`~pss_analysis.run.kernel`: the kernel the notebooks run in (the Python that runs ``pss``);
+- :mod:`~pss_analysis.run.cli`: the ``pss`` command line.
+
+The names below are imported when first used, so that ``pss --help`` and
+``pss --version`` (which import this package) stay fast.
+"""
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "run": "pipeline", "RunResult": "pipeline", "find_notebook": "pipeline", "NOTEBOOKS_DIR": "pipeline",
+    "RunFolder": "folders", "new_run_id": "folders",
+    "KERNEL_NAME": "kernel", "papermill_kernel": "kernel",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"pss_analysis.run.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'pss_analysis.run' has no attribute {name!r}")

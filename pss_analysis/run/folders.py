@@ -16,11 +16,10 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import secrets
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RunFolder", "new_run_id", "latest_run"]
+__all__ = ["RunFolder", "new_run_id"]
 
 INCOMPLETE = ".incomplete"
 FAILED = "failed"
@@ -29,7 +28,7 @@ LATEST = "latest"
 
 def new_run_id(now: _dt.datetime | None = None) -> str:
     """``YYYYMMDDTHHMMSSZ-xxxxxx``: UTC time of the start and six random hex digits."""
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
@@ -91,20 +90,9 @@ class RunFolder:
         _remove_if_empty(self.staging.parent)
         return self.failed
 
-    def discard(self) -> None:
-        """Remove the staging folder (used when nothing worth keeping was made)."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-        _remove_if_empty(self.staging.parent)
-
 
 def _remove_if_empty(folder: Path) -> None:
     try:
         folder.rmdir()
     except OSError:
         pass
-
-
-def latest_run(reports_root: str | Path, name: str) -> Path | None:
-    """The folder ``reports/<name>/latest`` points to, or None."""
-    link = Path(reports_root) / name / LATEST
-    return link.resolve() if link.exists() else None

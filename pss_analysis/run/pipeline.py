@@ -8,7 +8,8 @@
    write the resolved ``params.yaml`` and a provisional ``manifest.json``,
    check the data files load;
 3. **execute** — run each template notebook with papermill in a kernel of
-   the Python environment that runs ``pss`` (``notebooks/*.ipynb``);
+   the Python environment that runs ``pss`` (``notebooks/*.ipynb``; see
+   :mod:`pss_analysis.run.kernel`);
 4. **render** — turn the executed notebook into the report (Quarto or the
    built-in renderer);
 5. **publish** — complete the manifest, move the folder into place and
@@ -18,37 +19,39 @@ Any failure after stage 1 moves the partial run to
 ``reports/<name>/failed/<run id>/`` (with papermill's executed notebook that
 shows the error), leaves ``latest`` alone and raises a
 :class:`~pss_analysis.errors.PssError` that names the stage.
+
+The pipeline reads no environment variables and changes none. Relative
+paths are the user's: ``reports_root`` and ``--set`` paths are relative to
+the current folder, paths in the parameter file to that file's folder.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import os
 import sys
-import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
 import yaml
 
 from pss_analysis import __version__
-from pss_analysis.evaluation.study import load_inputs
-from pss_analysis.errors import ExecutionError, ParameterError, PssError
+from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
-from pss_analysis.config.params import Params, load_params, params_to_dict
+from pss_analysis.config.params import Params, params_to_dict
+from pss_analysis.errors import ExecutionError, ParameterError, PssError
+from pss_analysis.evaluation.study import load_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
+from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel
 
-__all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME"]
+__all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME", "CELL_TIMEOUT_S"]
 
 #: The project's template notebooks.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-#: Name of the kernelspec the pipeline registers for the running interpreter.
-KERNEL_NAME = "pss-analysis-python"
 #: Seconds one notebook cell may run before it is treated as hung.
 CELL_TIMEOUT_S = 1800
 
@@ -59,85 +62,12 @@ class RunResult:
 
     run_dir: Path
     report_files: list[Path]
-    manifest: dict
-    stages: list[dict] = field(default_factory=list)
+    manifest: dict[str, Any]
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def find_notebook(name: str, params_file: Path) -> Path:
-    """A template notebook: a path relative to the parameter file, or a name in ``notebooks/``."""
-    candidates = [Path(name)] if Path(name).is_absolute() else [params_file.resolve().parent / name,
-                                                                 NOTEBOOKS_DIR / name]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    raise ParameterError("template notebook not found", file=str(params_file), key="report.notebooks",
-                         expected="a notebook beside the parameter file or in " + str(NOTEBOOKS_DIR),
-                         found=name)
-
-
-@contextmanager
-def _kernel_of_this_python() -> Iterator[str]:
-    """Register a kernelspec for ``sys.executable`` in a private JUPYTER_PATH entry.
-
-    So the notebooks always run in the environment that runs ``pss``, whatever
-    kernels the user has installed elsewhere.
-    """
-    with tempfile.TemporaryDirectory(prefix="pss-kernel-") as tmp:
-        spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                         "--IPKernelApp.log_level=ERROR"],  # hide the kernel's start-up chatter
-                "display_name": f"pss-analysis (Python {sys.version.split()[0]})", "language": "python",
-                "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}}
-        (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-        old = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = tmp + (os.pathsep + old if old else "")
-        try:
-            yield KERNEL_NAME
-        finally:
-            if old is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = old
-
-
-def _failing_cell(executed: Path) -> int | None:
-    """1-based position in the *template* of the cell that raised (papermill's injected cell not counted)."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(executed, as_version=4)
-    except Exception:  # the executed notebook could not be read: no position to give
-        return None
-    position = 0
-    for cell in nb.cells:
-        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", [])):
-            continue  # cells papermill added
-        position += 1
-        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
-            return position
-    return None
-
-
-def _execute(template: Path, output: Path, parameters: dict, kernel: str, progress: bool) -> None:
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    try:
-        pm.execute_notebook(str(template), str(output), parameters=parameters, kernel_name=kernel,
-                            cwd=str(template.parent), progress_bar=progress, log_output=False,
-                            request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_S)
-    except PapermillExecutionError as exc:
-        cell = _failing_cell(output)
-        where = f"cell {cell}" if cell else "a cell"
-        raise ExecutionError(
-            f"notebook {template.name} failed in {where} (In [{exc.exec_count}] of the executed notebook): "
-            f"{exc.ename}: {exc.evalue}. The executed notebook showing the error is kept as {output.name}",
-            notebook=str(output), cell=cell, source=exc.source, file=str(template)) from None
 
 
 def run(
@@ -160,26 +90,70 @@ def run(
     parameters are wrong, and another :class:`~pss_analysis.errors.PssError`
     (naming the stage) when a later stage fails.
     """
-    started = time.perf_counter()
     params_file = Path(params_file)
     command = list(command) if command is not None else [sys.executable, "-m", "pss_analysis", "run",
                                                         str(params_file)]
     progress = sys.stderr.isatty() if progress is None else progress
-    stages: list[dict] = []
-    current = [""]  # the stage under way, named in errors
+    stages = _Stages(say)
+    with stages.stage("validate parameters", f"[1/5] Checking parameters in {params_file}"):
+        params = load_params(params_file, _option_overrides(overrides, to, renderer, name))
+        renderer_name = choose_renderer(params.report.renderer)
+        templates = [find_notebook(nb, params_file) for nb in params.report.notebooks]
+    folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
+    with _kept_if_failed(folder, stages):
+        with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
+            manifest = _prepare(folder, params, params_file, templates, renderer_name, command)
+        executed = [_execute_stage(template, folder.staging, stages, progress) for template in templates]
+        footer = (f"pss-analysis {__version__} · run {folder.run_id} · "
+                  f"parameters sha256 {manifest['parameters_sha256'][:12]}")
+        reports = [_render_stage(notebook, fmt, renderer_name, params.title, footer, stages)
+                   for notebook in executed for fmt in params.report.to]
+        published = _publish(folder, manifest, stages)
+    return RunResult(run_dir=published, report_files=[published / p.name for p in reports],
+                     manifest=manifest, stages=stages.done)
 
-    def begin(label: str, message: str) -> float:
-        current[0] = label
-        say(message)
-        return time.perf_counter()
 
-    def stage(label: str, t0: float) -> None:
+class _Stages:
+    """Says what each stage does, times it, and remembers the one under way (named in errors)."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+        self.started = time.perf_counter()
+        self.current = ""
+        self.done: list[dict[str, Any]] = []
+
+    def begin(self, label: str, message: str) -> None:
+        self.current = label
+        self.say(message)
+
+    @contextmanager
+    def stage(self, label: str, message: str) -> Iterator[None]:
+        """A timed stage: recorded in :attr:`done` (and said to be done) when it succeeds."""
+        self.begin(label, message)
+        t0 = time.perf_counter()
+        yield
         seconds = time.perf_counter() - t0
-        stages.append({"stage": label, "seconds": round(seconds, 3)})
-        say(f"  done: {label} ({seconds:.1f} s)")
+        self.done.append({"stage": label, "seconds": round(seconds, 3)})
+        self.say(f"  done: {label} ({seconds:.1f} s)")
 
-    # 1. validate -------------------------------------------------------
-    t0 = begin("validate parameters", f"[1/5] Checking parameters in {params_file}")
+
+@contextmanager
+def _kept_if_failed(folder: RunFolder, stages: _Stages) -> Iterator[None]:
+    """On any failure keep the partial run under ``failed/``; a PssError learns its stage and that folder."""
+    try:
+        yield
+    except PssError as exc:
+        exc.stage = stages.current  # type: ignore[attr-defined]
+        exc.kept = folder.fail()  # type: ignore[attr-defined]
+        raise
+    except BaseException:
+        folder.fail()
+        raise
+
+
+def _option_overrides(overrides: list[str] | None, to: list[str] | None, renderer: str | None,
+                      name: str | None) -> list[str]:
+    """``--set`` overrides plus those the ``--to``, ``--renderer`` and ``--name`` options stand for."""
     extra = list(overrides or [])
     if to:
         extra.append(f"report.to={','.join(to)}")
@@ -187,66 +161,98 @@ def run(
         extra.append(f"report.renderer={renderer}")
     if name:
         extra.append(f"report.name={name}")
-    params: Params = load_params(params_file, extra)
-    renderer_name = choose_renderer(params.report.renderer)
-    templates = [find_notebook(nb, params_file) for nb in params.report.notebooks]
-    stage("validate parameters", t0)
+    return extra
 
-    folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
+
+def find_notebook(name: str, params_file: Path) -> Path:
+    """A template notebook: a path relative to the parameter file, or a name in ``notebooks/``."""
+    candidates = [Path(name)] if Path(name).is_absolute() else [params_file.resolve().parent / name,
+                                                                 NOTEBOOKS_DIR / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise ParameterError("template notebook not found", file=str(params_file), key="report.notebooks",
+                         expected="a notebook beside the parameter file or in " + str(NOTEBOOKS_DIR),
+                         found=name)
+
+
+def _prepare(folder: RunFolder, params: Params, params_file: Path, templates: list[Path], renderer_name: str,
+             command: list[str]) -> dict[str, Any]:
+    """Make the run folder, check the inputs load, write ``params.yaml`` and the provisional manifest."""
+    run_dir = folder.create()
+    if params.data.scorecard is not None or params.data.measures is not None:
+        load_inputs(params)  # every input checked before any notebook runs
+    resolved = run_dir / "params.yaml"
+    resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True),
+                        encoding="utf-8")
+    manifest = provisional_manifest(params, params_file=params_file.resolve(), run_id=folder.run_id,
+                                    command=command, notebooks=templates)
+    manifest["parameters_sha256"] = sha256_file(resolved)
+    manifest["renderer"] = renderer_name
+    write_manifest(run_dir / "manifest.json", manifest)
+    return manifest
+
+
+def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: bool) -> Path:
+    """Execute one template into the run folder; the executed notebook."""
+    with stages.stage(f"execute {template.name}", f"[3/5] Executing {template.name}"):
+        output = run_dir / template.name
+        parameters = {"params_file": str(run_dir / "params.yaml"), "output_dir": str(run_dir)}
+        _execute(template, output, parameters, progress)
+    return output
+
+
+def _execute(template: Path, output: Path, parameters: dict[str, Any], progress: bool) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
     try:
-        # 2. prepare ------------------------------------------------------
-        t0 = begin("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data")
-        run_dir = folder.create()
-        if params.data.scorecard is not None or params.data.measures is not None:
-            load_inputs(params)  # every input checked before any notebook runs
-        resolved = run_dir / "params.yaml"
-        resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True),
-                            encoding="utf-8")
-        manifest = provisional_manifest(params, params_file=params_file.resolve(), run_id=folder.run_id,
-                                        command=command, notebooks=templates)
-        manifest["parameters_sha256"] = sha256_file(resolved)
-        manifest["renderer"] = renderer_name
-        write_manifest(run_dir / "manifest.json", manifest)
-        stage("prepare", t0)
+        pm.execute_notebook(str(template), str(output), parameters=parameters, cwd=str(template.parent),
+                            progress_bar=progress, log_output=False, request_save_on_cell_execute=False,
+                            execution_timeout=CELL_TIMEOUT_S, **papermill_kernel())
+    except PapermillExecutionError as exc:
+        cell = _failing_cell(output)
+        where = f"cell {cell}" if cell else "a cell"
+        raise ExecutionError(
+            f"notebook {template.name} failed in {where} (In [{exc.exec_count}] of the executed notebook): "
+            f"{exc.ename}: {exc.evalue}. The executed notebook showing the error is kept as {output.name}",
+            notebook=str(output), cell=cell, source=exc.source, file=str(template)) from None
 
-        # 3. execute ------------------------------------------------------
-        executed: list[Path] = []
-        with _kernel_of_this_python() as kernel:
-            for template in templates:
-                t0 = begin(f"execute {template.name}", f"[3/5] Executing {template.name}")
-                output = run_dir / template.name
-                _execute(template, output, {"params_file": str(resolved), "output_dir": str(run_dir)},
-                         kernel, progress)
-                executed.append(output)
-                stage(f"execute {template.name}", t0)
 
-        # 4. render -------------------------------------------------------
-        reports: list[Path] = []
-        footer = (f"pss-analysis {__version__} · run {folder.run_id} · "
-                  f"parameters sha256 {manifest['parameters_sha256'][:12]}")
-        for notebook in executed:
-            for fmt in params.report.to:
-                t0 = begin(f"render {notebook.name} to {fmt}",
-                           f"[4/5] Rendering {notebook.name} to {fmt} ({renderer_name})")
-                info = render(notebook, renderer=renderer_name, fmt=fmt, out_dir=run_dir,
-                              stem=notebook.stem, title=params.title, footer=footer)
-                reports.append(info.output)
-                stage(f"render {notebook.name} to {fmt}", t0)
+def _failing_cell(executed: Path) -> int | None:
+    """1-based position in the *template* of the cell that raised (papermill's injected cell not counted)."""
+    import nbformat
 
-        # 5. publish ------------------------------------------------------
-        begin("publish", "[5/5] Publishing")
-        manifest["stages"] = stages
-        manifest["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        manifest["duration_seconds"] = round(time.perf_counter() - started, 3)
-        manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
-        write_manifest(run_dir / "manifest.json", manifest)
-        published = folder.publish()
-    except PssError as exc:
-        exc.stage = current[0]  # type: ignore[attr-defined]
-        exc.kept = folder.fail()  # type: ignore[attr-defined]
-        raise
-    except BaseException:
-        folder.fail()
-        raise
-    return RunResult(run_dir=published, report_files=[published / p.name for p in reports],
-                     manifest=manifest, stages=stages)
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:  # the executed notebook could not be read: no position to give
+        return None
+    position = 0
+    for cell in nb.cells:
+        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", [])):
+            continue  # cells papermill added
+        position += 1
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            return position
+    return None
+
+
+def _render_stage(notebook: Path, fmt: str, renderer_name: str, title: str, footer: str, stages: _Stages) -> Path:
+    """Render one executed notebook to one format, beside it in the run folder; the report file."""
+    with stages.stage(f"render {notebook.name} to {fmt}",
+                      f"[4/5] Rendering {notebook.name} to {fmt} ({renderer_name})"):
+        info = render(notebook, renderer=renderer_name, fmt=fmt, out_dir=notebook.parent, stem=notebook.stem,
+                      title=title, footer=footer)
+    return info.output
+
+
+def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages) -> Path:
+    """Complete the manifest, move the run into place and point ``latest`` at it; the published folder."""
+    stages.begin("publish", "[5/5] Publishing")
+    run_dir = folder.staging
+    manifest["stages"] = stages.done
+    manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    manifest["duration_seconds"] = round(time.perf_counter() - stages.started, 3)
+    manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
+    write_manifest(run_dir / "manifest.json", manifest)
+    return folder.publish()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pss_analysis.errors import ParameterError
-from pss_analysis.config.params import load_params, parse_override
-
 from conftest import DEMO_PARAMS, write_params
+
+from pss_analysis.config.loading import load_params
+from pss_analysis.config.overrides import parse_override
+from pss_analysis.errors import ParameterError
 
 
 def test_demo_parameters_are_valid_and_paths_resolve():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import DEMO_DATA, DEMO_PARAMS
 
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 from pss_analysis.evaluation.measures import evaluate_measures, its_options, newey_west_lags, spc_options
 from pss_analysis.inputs.tables import load_indicators, load_measures
 from pss_analysis.reporting.formatting import confidence_label, money, number, percent

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import DEMO_DATA, DEMO_PARAMS
 
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 from pss_analysis.evaluation.dashboards import overview_table, within_year_table
 from pss_analysis.evaluation.measures import evaluate_measures, points_before_and_since
 from pss_analysis.evaluation.verdicts import (

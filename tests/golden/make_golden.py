@@ -72,12 +72,11 @@ def main() -> Path:
     import papermill as pm
 
     sys.path.insert(0, str(ROOT))
-    from pss_analysis.run.pipeline import _kernel_of_this_python  # the kernel of this Python, as `pss run` uses
+    from pss_analysis.run.kernel import papermill_kernel  # the kernel of this Python, as `pss run` uses
 
     shutil.rmtree(HERE / PARAMETERS["output_dir"], ignore_errors=True)
-    with _kernel_of_this_python() as kernel:
-        executed = pm.execute_notebook(str(TEMPLATE), str(GOLDEN), parameters=PARAMETERS, kernel_name=kernel,
-                                       cwd=str(HERE), progress_bar=False, log_output=False)
+    executed = pm.execute_notebook(str(TEMPLATE), str(GOLDEN), parameters=PARAMETERS, cwd=str(HERE),
+                                   progress_bar=False, log_output=False, **papermill_kernel())
     nb = strip(nbformat.from_dict(executed))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, GOLDEN)

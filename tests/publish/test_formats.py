@@ -19,12 +19,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from conftest import DEMO_DATA, DEMO_PARAMS
 
 from pss_analysis.publish import render as render_mod
-from pss_analysis.run.pipeline import run
 from pss_analysis.publish.render import QUARTO_FORMATS, quarto_command, quarto_notebook, render
-
-from conftest import DEMO_DATA, DEMO_PARAMS
+from pss_analysis.run.pipeline import run
 
 FORMATS = ["html", "pdf", "docx"]
 HAS_QUARTO = shutil.which("quarto") is not None
@@ -209,7 +208,7 @@ def test_docx_has_numbered_headings_tables_with_header_rows_and_pictures_with_al
     # the notebook's "##" sections are Word's level 1, numbered 1, 1.1, 1.1.1 like the PDF's
     assert [(level, re.sub(r"^[\d.]+\t", "", text)) for level, text in headings] == \
         [(level - 1, text) for level, text in shown.headings]
-    assert re.match(r"^1\t", headings[0][1]) and re.match(r"^\d+\.\d+\t", next(t for l, t in headings if l == 2))
+    assert re.match(r"^1\t", headings[0][1]) and re.match(r"^\d+\.\d+\t", next(t for lv, t in headings if lv == 2))
 
     assert len(document.tables) == len(shown.tables)
     for table in document.tables:
@@ -253,7 +252,8 @@ def test_pdf_has_title_page_contents_numbered_sections_captions_and_alt_text(for
 
 # -- user text shows as typed ------------------------------------------------------------------
 NASTY = [SCRIPT, MARKDOWNISH, "A & B &amp; C &lt;x&gt;", "1. not a list - nor this", "[link](http://x.y) `code`",
-         "back\\slash ~~no~~ ^sup^ <!-- c --> | a | b |", "cost $5 and $10", "line\nbreak   spaces", "Home First - report"]
+         "back\\slash ~~no~~ ^sup^ <!-- c --> | a | b |", "cost $5 and $10", "line\nbreak   spaces",
+         "Home First - report"]
 
 
 @pytest.mark.parametrize("text", NASTY)

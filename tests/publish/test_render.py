@@ -7,8 +7,8 @@ import shutil
 import nbformat
 import pytest
 
-from pss_analysis.publish import render as render_mod
 from pss_analysis.errors import ParameterError
+from pss_analysis.publish import render as render_mod
 from pss_analysis.publish.render import choose_renderer, quarto_command, render
 
 HAS_QUARTO = shutil.which("quarto") is not None
@@ -26,14 +26,14 @@ def _executed_notebook(path):
 
 
 def test_auto_picks_quarto_only_when_on_path(monkeypatch):
-    monkeypatch.setattr(render_mod, "quarto_executable", lambda: None)
+    monkeypatch.setattr(render_mod.quarto, "quarto_executable", lambda: None)
     assert choose_renderer("auto") == "builtin"
-    monkeypatch.setattr(render_mod, "quarto_executable", lambda: "/opt/quarto/bin/quarto")
+    monkeypatch.setattr(render_mod.quarto, "quarto_executable", lambda: "/opt/quarto/bin/quarto")
     assert choose_renderer("auto") == "quarto"
 
 
 def test_quarto_requested_but_missing_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(render_mod, "quarto_executable", lambda: None)
+    monkeypatch.setattr(render_mod.quarto, "quarto_executable", lambda: None)
     with pytest.raises(ParameterError, match="no 'quarto' executable is on PATH.*--renderer builtin"):
         choose_renderer("quarto")
 

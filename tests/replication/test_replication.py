@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, reference
 
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.replication import SICILY_SHA256, comparison_table, fetch_sicily, fit_models, main, model_4_vs_3
 from pss_analysis.run.pipeline import run

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from pss_analysis.config.params import load_params
+from pss_analysis.config.loading import load_params
 from pss_analysis.inputs.scorecard import TEMPLATE, load_scorecard
 from pss_analysis.run.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from pss_analysis.run.init import STARTER_FILES

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 from pss_analysis.errors import ExecutionError, ParameterError
 from pss_analysis.run.pipeline import run
-
-from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 QUIET = {"say": lambda message: None, "renderer": "builtin"}
 
@@ -113,7 +112,7 @@ def test_resolved_parameters_rerun_identically(demo_run, tmp_path):
         first = (demo_run.run_dir / "tables" / name).read_bytes()
         second = (again.run_dir / "tables" / name).read_bytes()
         if name == "inputs.csv":  # the parameter file itself differs (resolved copy); the data do not
-            first, second = (b"\n".join(l for l in t.splitlines() if b"data." in l) for t in (first, second))
+            first, second = (b"\n".join(line for line in t.splitlines() if b"data." in line) for t in (first, second))
         assert first == second, name
 
 
@@ -140,6 +139,16 @@ def test_failing_notebook_keeps_failed_run_and_leaves_latest(tmp_path):
     assert published == [good.run_dir]
 
 
+def test_notebooks_run_in_this_python_and_the_environment_is_left_alone(tmp_path):
+    write_notebook(tmp_path / "where.ipynb", "import os, sys\nprint(sys.executable, os.environ.get('JUPYTER_PATH'))")
+    before = dict(os.environ)
+    result = run(write_params(tmp_path, notebooks=["where.ipynb"]), reports_root=tmp_path / "reports", **QUIET)
+    assert dict(os.environ) == before
+    executed = json.loads((result.run_dir / "where.ipynb").read_text(encoding="utf-8"))
+    printed = "".join(executed["cells"][-1]["outputs"][0]["text"])
+    assert printed.strip() == f"{sys.executable} {before.get('JUPYTER_PATH')}"  # no private JUPYTER_PATH leaks
+
+
 def test_bad_parameters_create_no_run_folder(tmp_path):
     path = write_params(tmp_path)
     with pytest.raises(ParameterError):
@@ -158,7 +167,7 @@ def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
     done = _pss("run", str(path), cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    errors = [l for l in done.stderr.splitlines() if l.startswith("error")]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
     assert errors == [f"error: {path}, key 'colour': unknown key"]
 
 

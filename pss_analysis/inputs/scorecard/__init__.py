@@ -87,7 +87,9 @@ from pydantic import BaseModel, ValidationError
 
 from pss_analysis.inputs.tables import DIRECTIONS, KINDS, MEASURE_COLUMNS, PERSPECTIVES
 from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
-from pss_analysis.config.params import ItsOptions, SpcOptions, _describe, _Loader
+from pss_analysis.config.loading import describe_error as _describe
+from pss_analysis.config.params import ItsOptions, SpcOptions
+from pss_analysis.config.yamlfile import YamlLoader as _Loader
 
 __all__ = [
     "Scorecard",
