@@ -36,7 +36,7 @@ def indicators(measures):
 
 def test_public_names():
     for name in ("load_measures", "load_indicators", "summarise", "select_measures", "PERSPECTIVES", "KINDS",
-                 "DIRECTIONS", "load_indicators_checked", "check_indicators"):
+                 "load_indicators_checked", "check_indicators"):
         assert name in data.__all__
 
 
