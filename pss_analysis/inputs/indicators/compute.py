@@ -9,6 +9,7 @@ definition on its output grid, then assemble the table.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from pss_analysis.errors import ParameterError
 from pss_analysis.inputs.indicators.definitions import (
     RESULT_COLUMNS,
+    Condition,
     IndicatorDefinition,
     TableDenominator,
     parse_definition,
@@ -94,6 +96,22 @@ def compute_indicators_checked(definitions: Any, files: Mapping[str, str | Path]
     defs = _as_definitions(definitions)
     paths = {str(k): Path(v) for k, v in files.items()}
     report = ValidationReport()
+    _check_files(defs, paths, report)
+    codes = _load_code_lists(defs, paths, report)
+    report.raise_if_errors()
+    runner = _open_engine(engine, defs, paths, report)
+    try:
+        unreadable: set[str] = set()
+        scans = _prepare_scans(defs, runner, _Tables(paths, report), codes, paths, report, unreadable)
+        finished = _run_scans(scans, runner, paths, report, unreadable)
+    finally:
+        runner.close()
+    report.raise_if_errors()
+    return _assemble(defs, [finished[d.measure_id] for d in defs if d.measure_id in finished]), report
+
+
+def _check_files(defs: Sequence[IndicatorDefinition], paths: Mapping[str, Path], report: ValidationReport) -> None:
+    """Every name a definition reads is in ``data.files`` and its file exists."""
     for d in defs:
         for name in d.files_used:
             if name not in paths:
@@ -102,59 +120,74 @@ def compute_indicators_checked(definitions: Any, files: Mapping[str, str | Path]
             elif not paths[name].is_file():
                 report.error("missing_file", f"measure '{d.measure_id}': the file named '{name}' does not exist",
                              file=paths[name])
-    codes = _load_code_lists(defs, paths, report)
-    report.raise_if_errors()
 
+
+def _open_engine(engine: str, defs: Sequence[IndicatorDefinition], paths: Mapping[str, Path],
+                 report: ValidationReport) -> _Engine:
+    """The engine asked for (the pandas engine reads only the columns the definitions use)."""
+    if engine == "duckdb":
+        return _DuckEngine(paths, report)
     needed: dict[str, set[str]] = {}
     for d in defs:
         needed.setdefault(d.source, set()).update(_columns_used(d))
-    runner: _Engine = _DuckEngine(paths, report) if engine == "duckdb" else _PandasEngine(paths, report, needed)
-    tables = _Tables(paths, report)
+    return _PandasEngine(paths, report, needed)
+
+
+@dataclass
+class _Scan:
+    """Definitions that share one scan of the records: same source, period, conditions, groups, strata, months."""
+
+    info: _SourceInfo
+    month_map: pd.DataFrame | None
+    months: tuple[int, int]
+    codes: dict[Condition, tuple[str, ...]] = field(default_factory=dict)
+    items: list[tuple[IndicatorDefinition, pd.DataFrame | None]] = field(default_factory=list)
+
+
+def _prepare_scans(defs: Sequence[IndicatorDefinition], runner: _Engine, tables: _Tables,
+                   codes: Mapping[str, tuple[str, ...]], paths: Mapping[str, Path], report: ValidationReport,
+                   unreadable: set[str]) -> dict[tuple, _Scan]:
+    """Each definition checked against its source (with its denominator table), grouped by shared scan."""
+    scans: dict[tuple, _Scan] = {}
+    for d in defs:
+        if d.source in unreadable:
+            continue
+        try:
+            item = _prepare(d, runner, tables, codes, report)
+        except _read_errors() as exc:
+            _source_error(paths[d.source], exc, report)
+            unreadable.add(d.source)
+            continue
+        if item is None:
+            continue
+        info, month_map, months, pop, resolved = item
+        st = d.standardise
+        key = (d.source, d.period, d.where, d.breakdowns, None if st is None else (st.age, st.bands, st.by), months)
+        scan = scans.setdefault(key, _Scan(info, month_map, months))
+        scan.items.append((d, pop))
+        scan.codes.update(resolved)
+    return scans
+
+
+def _run_scans(scans: dict[tuple, _Scan], runner: _Engine, paths: Mapping[str, Path], report: ValidationReport,
+               unreadable: set[str]) -> dict[str, pd.DataFrame]:
+    """One aggregate per scan, then each definition finished on its output grid, by measure id."""
     finished: dict[str, pd.DataFrame] = {}
-    try:
-        # 1. check each definition against its source; read its denominator table
-        ready: dict[tuple, list[tuple[IndicatorDefinition, pd.DataFrame | None]]] = {}
-        shared: dict[tuple, tuple[_SourceInfo, pd.DataFrame | None, tuple[int, int], dict]] = {}
-        unreadable: set[str] = set()
-        for d in defs:
-            if d.source in unreadable:
-                continue
-            try:
-                item = _prepare(d, runner, tables, codes, report)
-            except _read_errors() as exc:
-                _source_error(paths[d.source], exc, report)
-                unreadable.add(d.source)
-                continue
-            if item is None:
-                continue
-            info, month_map, months, pop, resolved = item
-            st = d.standardise
-            key = (d.source, d.period, d.where, d.breakdowns,
-                   None if st is None else (st.age, st.bands, st.by), months)
-            ready.setdefault(key, []).append((d, pop))
-            merged = shared.get(key, (info, month_map, months, {}))[3]
-            merged.update(resolved)
-            shared[key] = (info, month_map, months, merged)
-        # 2. one scan of the records per group of definitions that share conditions and groups
-        for key, items in ready.items():
-            info, month_map, months, resolved = shared[key]
-            if info.name in unreadable:
-                continue
-            try:
-                aggs = runner.aggregate([d for d, _ in items], info, month_map, months, resolved)
-            except _read_errors() as exc:
-                _source_error(info.path, exc, report)
-                unreadable.add(info.name)
-                continue
-            for (d, pop), agg in zip(items, aggs, strict=True):
-                den_path = paths[d.denominator.source] if isinstance(d.denominator, TableDenominator) else None
-                out = _finish(d, agg, pop, months, report, info.path, den_path)
-                out.insert(0, "measure_id", d.measure_id)
-                finished[d.measure_id] = out
-    finally:
-        runner.close()
-    report.raise_if_errors()
-    return _assemble(defs, [finished[d.measure_id] for d in defs if d.measure_id in finished]), report
+    for scan in scans.values():
+        if scan.info.name in unreadable:
+            continue
+        try:
+            aggs = runner.aggregate([d for d, _ in scan.items], scan.info, scan.month_map, scan.months, scan.codes)
+        except _read_errors() as exc:
+            _source_error(scan.info.path, exc, report)
+            unreadable.add(scan.info.name)
+            continue
+        for (d, pop), agg in zip(scan.items, aggs, strict=True):
+            den_path = paths[d.denominator.source] if isinstance(d.denominator, TableDenominator) else None
+            out = _finish(d, agg, pop, scan.months, report, scan.info.path, den_path)
+            out.insert(0, "measure_id", d.measure_id)
+            finished[d.measure_id] = out
+    return finished
 
 
 def _prepare(d: IndicatorDefinition, runner: _Engine, tables: _Tables, codes: Mapping[str, tuple[str, ...]],

@@ -248,6 +248,7 @@ def _scalar(w: _Where, value: Any, key: str) -> tuple[Any, bool]:
 
 
 def _conditions(w: _Where, value: Any, key: str) -> tuple[Condition, ...]:
+    """The conditions of a ``where:`` list: one per operator of each entry, in order."""
     out: list[Condition] = []
     for i, item in enumerate(w.items(value, key)):
         k = f"{key}[{i}]"
@@ -260,37 +261,46 @@ def _conditions(w: _Where, value: Any, key: str) -> tuple[Condition, ...]:
             w.fail(k, "a condition needs one of " + ", ".join(_CONDITION_OPS), found=_short(dict(item)))
         if "match" in item and "codes" not in item:
             w.fail(f"{k}.match", "match applies to codes only", expected="codes: <code list name>")
-        for op in ops:
-            raw = item[op]
-            if op == "equals":
-                val, numeric = _scalar(w, raw, f"{k}.equals")
-                out.append(Condition(column, "equals", val, numeric))
-            elif op == "in":
-                values = w.items(raw, f"{k}.in")
-                if not values:
-                    w.fail(f"{k}.in", "an empty list matches nothing", expected="at least one value")
-                parsed = [_scalar(w, v, f"{k}.in[{j}]") for j, v in enumerate(values)]
-                kinds = {numeric for _, numeric in parsed}
-                if len(kinds) > 1:
-                    w.fail(f"{k}.in", "mixes text and numbers", expected="all text or all numbers",
-                           found=_short(values))
-                out.append(Condition(column, "in", tuple(v for v, _ in parsed), kinds.pop()))
-            elif op in ("min", "max"):
-                out.append(Condition(column, op, w.number(raw, f"{k}.{op}"), True))
-            elif op == "between":
-                pair = w.items(raw, f"{k}.between")
-                if len(pair) != 2:
-                    w.fail(f"{k}.between", "wrong length", expected="[low, high]", found=_short(pair))
-                low, high = w.number(pair[0], f"{k}.between[0]"), w.number(pair[1], f"{k}.between[1]")
-                if low > high:
-                    w.fail(f"{k}.between", "low is above high", expected="[low, high] with low <= high",
-                           found=pair)
-                out.append(Condition(column, "between", (low, high), True))
-            else:
-                name = w.text(raw, f"{k}.codes")
-                match = w.choice(item.get("match", "exact"), f"{k}.match", _MATCHES)
-                out.append(Condition(column, "codes", name, False, match))
+        out.extend(_condition(w, column, op, item, k) for op in ops)
     return tuple(out)
+
+
+def _condition(w: _Where, column: str, op: str, item: Mapping[str, Any], k: str) -> Condition:
+    """One operator of a condition entry."""
+    raw = item[op]
+    if op == "equals":
+        val, numeric = _scalar(w, raw, f"{k}.equals")
+        return Condition(column, "equals", val, numeric)
+    if op == "in":
+        return _in_condition(w, column, raw, k)
+    if op in ("min", "max"):
+        return Condition(column, op, w.number(raw, f"{k}.{op}"), True)
+    if op == "between":
+        return _between_condition(w, column, raw, k)
+    name = w.text(raw, f"{k}.codes")
+    match = w.choice(item.get("match", "exact"), f"{k}.match", _MATCHES)
+    return Condition(column, "codes", name, False, match)
+
+
+def _in_condition(w: _Where, column: str, raw: Any, k: str) -> Condition:
+    values = w.items(raw, f"{k}.in")
+    if not values:
+        w.fail(f"{k}.in", "an empty list matches nothing", expected="at least one value")
+    parsed = [_scalar(w, v, f"{k}.in[{j}]") for j, v in enumerate(values)]
+    kinds = {numeric for _, numeric in parsed}
+    if len(kinds) > 1:
+        w.fail(f"{k}.in", "mixes text and numbers", expected="all text or all numbers", found=_short(values))
+    return Condition(column, "in", tuple(v for v, _ in parsed), kinds.pop())
+
+
+def _between_condition(w: _Where, column: str, raw: Any, k: str) -> Condition:
+    pair = w.items(raw, f"{k}.between")
+    if len(pair) != 2:
+        w.fail(f"{k}.between", "wrong length", expected="[low, high]", found=_short(pair))
+    low, high = w.number(pair[0], f"{k}.between[0]"), w.number(pair[1], f"{k}.between[1]")
+    if low > high:
+        w.fail(f"{k}.between", "low is above high", expected="[low, high] with low <= high", found=pair)
+    return Condition(column, "between", (low, high), True)
 
 
 def _statistic(w: _Where, value: Any, key: str) -> Statistic:
@@ -378,57 +388,77 @@ def parse_definition(mapping: Mapping[str, Any], *, measure_id: str, file: str |
     period = w.text(item["period"], "period")
     where = _conditions(w, item["where"], "where") if "where" in item else ()
     numerator = _statistic(w, item.get("numerator", "count"), "numerator")
-    denominator: Statistic | TableDenominator | None = None
-    if "denominator" in item and item["denominator"] is not None:
-        raw = item["denominator"]
-        if isinstance(raw, Mapping) and "source" in raw:
-            den = w.mapping(raw, "denominator", _TABLE_KEYS)
-            if "value" not in den:
-                w.fail("denominator.value", "required key is missing",
-                       expected="the column to add up (e.g. population)")
-            denominator = TableDenominator(
-                w.text(den["source"], "denominator.source"), w.text(den["value"], "denominator.value"),
-                w.text(den.get("period", "period"), "denominator.period"),
-                _conditions(w, den["where"], "denominator.where") if "where" in den else ())
-        else:
-            denominator = _statistic(w, raw, "denominator")
-    breakdowns = tuple(_breakdown(w, b, f"breakdowns[{i}]")
-                       for i, b in enumerate(w.items(item.get("breakdowns", []), "breakdowns")))
+    denominator = _denominator(w, item.get("denominator"))
+    breakdowns = _breakdowns(w, item.get("breakdowns", []))
+    multiplier = w.number(item.get("multiplier", 1), "multiplier")
+    standardise = None
+    if item.get("standardise") is not None:
+        standardise = _standardisation(w, item["standardise"], numerator, denominator)
+    first, last = _months(w, item)
+    description = str(item.get("description", "") or "")
+    return IndicatorDefinition(measure_id, source, period, where, numerator, denominator, breakdowns, multiplier,
+                               standardise, first, last, description, dict(mapping))
+
+
+def _denominator(w: _Where, raw: Any) -> Statistic | TableDenominator | None:
+    """A table of populations (a mapping with ``source``), a statistic of the same records, or none."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, Mapping) and "source" in raw):
+        return _statistic(w, raw, "denominator")
+    den = w.mapping(raw, "denominator", _TABLE_KEYS)
+    if "value" not in den:
+        w.fail("denominator.value", "required key is missing", expected="the column to add up (e.g. population)")
+    return TableDenominator(
+        w.text(den["source"], "denominator.source"), w.text(den["value"], "denominator.value"),
+        w.text(den.get("period", "period"), "denominator.period"),
+        _conditions(w, den["where"], "denominator.where") if "where" in den else ())
+
+
+def _breakdowns(w: _Where, value: Any) -> tuple[Breakdown, ...]:
+    """The breakdowns, each output name used once and none of the result's own columns."""
+    breakdowns = tuple(_breakdown(w, b, f"breakdowns[{i}]") for i, b in enumerate(w.items(value, "breakdowns")))
     names = [b.name for b in breakdowns]
     for i, name in enumerate(names):
         if name in names[:i] or name in ("measure_id", "period", *RESULT_COLUMNS):
             w.fail(f"breakdowns[{i}]", "breakdown name used twice or reserved", expected="a new column name",
                    found=name)
-    multiplier = w.number(item.get("multiplier", 1), "multiplier")
-    standardise = None
-    if item.get("standardise") is not None:
-        st = w.mapping(item["standardise"], "standardise", _STANDARDISE_KEYS)
-        for required in ("age", "bands"):
-            if required not in st:
-                w.fail(f"standardise.{required}", "required key is missing",
-                       expected="the age column" if required == "age" else "the lower limits of the age bands")
-        bands = _band_tuple(w, st["bands"], "standardise.bands")
-        name, weights = _standard_weights(w, st.get("standard", "esp2013"), bands, "standardise.standard")
-        confidence = w.number(st.get("confidence", 0.95), "standardise.confidence")
-        if not 0 < confidence < 1:
-            w.fail("standardise.confidence", "invalid value", expected="a number between 0 and 1", found=confidence)
-        by = tuple(w.text(b, f"standardise.by[{i}]") for i, b in enumerate(w.items(st.get("by", []), "standardise.by")))
-        standardise = Standardisation(
-            w.text(st["age"], "standardise.age"), bands, w.text(st.get("band_column", "age_band"),
-                                                                 "standardise.band_column"),
-            name, weights, by, confidence, w.choice(st.get("limits", "exact"), "standardise.limits", _LIMITS))
-        if not isinstance(denominator, TableDenominator):
-            w.fail("denominator", "standardisation needs a population table as the denominator",
-                   expected="denominator: {source: ..., value: ..., period: ...}")
-        if isinstance(numerator, Statistic) and numerator.statistic != "count":
-            w.fail("numerator", "standardisation applies to counts of records", expected="numerator: count")
+    return breakdowns
+
+
+def _standardisation(w: _Where, value: Any, numerator: Statistic,
+                     denominator: Statistic | TableDenominator | None) -> Standardisation:
+    """The ``standardise:`` block; it needs a count numerator and a population table."""
+    st = w.mapping(value, "standardise", _STANDARDISE_KEYS)
+    for required in ("age", "bands"):
+        if required not in st:
+            w.fail(f"standardise.{required}", "required key is missing",
+                   expected="the age column" if required == "age" else "the lower limits of the age bands")
+    bands = _band_tuple(w, st["bands"], "standardise.bands")
+    name, weights = _standard_weights(w, st.get("standard", "esp2013"), bands, "standardise.standard")
+    confidence = w.number(st.get("confidence", 0.95), "standardise.confidence")
+    if not 0 < confidence < 1:
+        w.fail("standardise.confidence", "invalid value", expected="a number between 0 and 1", found=confidence)
+    by = tuple(w.text(b, f"standardise.by[{i}]") for i, b in enumerate(w.items(st.get("by", []), "standardise.by")))
+    standardise = Standardisation(
+        w.text(st["age"], "standardise.age"), bands, w.text(st.get("band_column", "age_band"),
+                                                             "standardise.band_column"),
+        name, weights, by, confidence, w.choice(st.get("limits", "exact"), "standardise.limits", _LIMITS))
+    if not isinstance(denominator, TableDenominator):
+        w.fail("denominator", "standardisation needs a population table as the denominator",
+               expected="denominator: {source: ..., value: ..., period: ...}")
+    if numerator.statistic != "count":
+        w.fail("numerator", "standardisation applies to counts of records", expected="numerator: count")
+    return standardise
+
+
+def _months(w: _Where, item: Mapping[str, Any]) -> tuple[pd.Period | None, pd.Period | None]:
+    """``first_period`` and ``last_period`` (either may be absent), the last not before the first."""
     first = w.month(item["first_period"], "first_period") if item.get("first_period") is not None else None
     last = w.month(item["last_period"], "last_period") if item.get("last_period") is not None else None
     if first is not None and last is not None and last < first:
         w.fail("last_period", "the last month is before the first", expected=f"{first} or later", found=str(last))
-    description = str(item.get("description", "") or "")
-    return IndicatorDefinition(measure_id, source, period, where, numerator, denominator, breakdowns, multiplier,
-                               standardise, first, last, description, dict(mapping))
+    return first, last
 
 
 def parse_definitions(mappings: Mapping[str, Mapping[str, Any]], *, file: str | None = None

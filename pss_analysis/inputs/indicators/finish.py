@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pss_analysis.inputs.indicators.definitions import IndicatorDefinition, Statistic
+from pss_analysis.inputs.indicators.definitions import IndicatorDefinition, Statistic, TableDenominator
 from pss_analysis.inputs.indicators.engine import _key_column
 from pss_analysis.inputs.indicators.standardisation import DSR_MIN_EVENTS, _dsr_arrays
 from pss_analysis.inputs.validation import (
@@ -67,51 +67,19 @@ def _grid(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, m
 def _finish(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, months: tuple[int, int],
             report: ValidationReport, source_path: Path, den_path: Path | None) -> pd.DataFrame:
     """Zero-filled numerators, denominators and standardised rates on the output grid."""
-    group_cols = [b.name for b in d.breakdowns]
-    keys = ["__month", *group_cols]
-    agg = agg.copy()
-    for c in agg.columns:
-        if c not in ("__month",) and not c.startswith(("__num", "__den")):
-            agg[c] = _key_column(agg[c])
-    if len(agg):
-        agg["__month"] = agg["__month"].astype(np.int64)
-    for col, stat in (("__num", d.numerator), ("__den", d.denominator)):
-        if isinstance(stat, Statistic) and f"{col}_nulls" in agg and agg[f"{col}_nulls"].sum() > 0:
-            k = int(agg[f"{col}_nulls"].sum())
-            report.warning("missing_value", f"measure '{d.measure_id}': {k} counted record{'s' if k > 1 else ''} "
-                           f"with no {stat.column} (added as nothing)", file=source_path, column=stat.column,
-                           expected="a number in every counted record", found=f"{k} blank")
-    grid = _grid(d, agg, pop, months)
-
-    def summed(frame: pd.DataFrame, value: str) -> pd.DataFrame:
-        if frame.empty:
-            return pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, value: []}).astype(
-                {"__month": np.int64})
-        return frame.groupby(keys, dropna=False, sort=False)[value].sum().reset_index()
-
-    out = grid.merge(summed(agg, "__num") if len(agg) else summed(pd.DataFrame(columns=[*keys, "__num"]), "__num"),
-                     on=keys, how="left")
+    keys = ["__month", *(b.name for b in d.breakdowns)]
+    agg = _tidy_aggregate(agg)
+    _warn_missing_values(d, agg, report, source_path)
+    out = _grid(d, agg, pop, months).merge(_summed(agg, keys, "__num"), on=keys, how="left")
     out["__num"] = out["__num"].fillna(0)
     out["numerator"] = _finish_values(out["__num"].to_numpy(), d.numerator)
     if isinstance(d.denominator, Statistic):
-        den = summed(agg, "__den") if len(agg) else summed(pd.DataFrame(columns=[*keys, "__den"]), "__den")
-        out = out.merge(den, on=keys, how="left")
+        out = out.merge(_summed(agg, keys, "__den"), on=keys, how="left")
         out["denominator"] = _finish_values(out["__den"].fillna(0).to_numpy(), d.denominator)
     elif pop is not None:
-        out = out.merge(summed(pop, "__pop"), on=keys, how="left")
+        out = out.merge(_summed(pop, keys, "__pop"), on=keys, how="left")
         out["denominator"] = out["__pop"].astype(float)
-        gone = out[out["denominator"].isna()]
-        if len(gone):
-            for combo, rows in gone.groupby(group_cols, dropna=False, sort=False) if group_cols else [((), gone)]:
-                combo = combo if isinstance(combo, tuple) else (combo,)
-                who = "".join(f", {c} {v if v is not None else '(blank)'}" for c, v in zip(group_cols, combo,
-                                                                                          strict=True))
-                first, last = (pd.Period(ordinal=int(x), freq="M") for x in (rows["__month"].min(),
-                                                                             rows["__month"].max()))
-                report.error("missing_denominator", f"measure '{d.measure_id}': no population for {len(rows)} "
-                             f"month{'s' if len(rows) > 1 else ''} ({first} to {last}{who})", file=den_path,
-                             column=d.denominator.value, expected="a population for every month and group counted",
-                             found="no rows")
+        _report_missing_population(d, out, report, den_path)
     else:
         out["denominator"] = np.nan
     out["standardised_rate"] = np.nan
@@ -120,6 +88,54 @@ def _finish(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None,
     if d.standardise is not None and pop is not None:
         _standardise(d, agg, pop, out, report, den_path)
     return out
+
+
+def _tidy_aggregate(agg: pd.DataFrame) -> pd.DataFrame:
+    """An engine's aggregate with group keys as plain text and months as int64, whatever the engine."""
+    agg = agg.copy()
+    for c in agg.columns:
+        if c not in ("__month",) and not c.startswith(("__num", "__den")):
+            agg[c] = _key_column(agg[c])
+    if len(agg):
+        agg["__month"] = agg["__month"].astype(np.int64)
+    return agg
+
+
+def _warn_missing_values(d: IndicatorDefinition, agg: pd.DataFrame, report: ValidationReport,
+                         source_path: Path) -> None:
+    """A warning for each summed column with blanks in counted records."""
+    for col, stat in (("__num", d.numerator), ("__den", d.denominator)):
+        if isinstance(stat, Statistic) and f"{col}_nulls" in agg and agg[f"{col}_nulls"].sum() > 0:
+            k = int(agg[f"{col}_nulls"].sum())
+            report.warning("missing_value", f"measure '{d.measure_id}': {k} counted record{'s' if k > 1 else ''} "
+                           f"with no {stat.column} (added as nothing)", file=source_path, column=stat.column,
+                           expected="a number in every counted record", found=f"{k} blank")
+
+
+def _summed(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """``value`` summed by ``keys`` (an empty table with the right columns when there are no rows)."""
+    if frame.empty:
+        return pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, value: []}).astype(
+            {"__month": np.int64})
+    return frame.groupby(keys, dropna=False, sort=False)[value].sum().reset_index()
+
+
+def _report_missing_population(d: IndicatorDefinition, out: pd.DataFrame, report: ValidationReport,
+                               den_path: Path | None) -> None:
+    """An error for each group with months counted but no population."""
+    gone = out[out["denominator"].isna()]
+    if not len(gone):
+        return
+    assert isinstance(d.denominator, TableDenominator)
+    group_cols = [b.name for b in d.breakdowns]
+    for combo, rows in gone.groupby(group_cols, dropna=False, sort=False) if group_cols else [((), gone)]:
+        combo = combo if isinstance(combo, tuple) else (combo,)
+        who = "".join(f", {c} {v if v is not None else '(blank)'}" for c, v in zip(group_cols, combo, strict=True))
+        first, last = (pd.Period(ordinal=int(x), freq="M") for x in (rows["__month"].min(), rows["__month"].max()))
+        report.error("missing_denominator", f"measure '{d.measure_id}': no population for {len(rows)} "
+                     f"month{'s' if len(rows) > 1 else ''} ({first} to {last}{who})", file=den_path,
+                     column=d.denominator.value, expected="a population for every month and group counted",
+                     found="no rows")
 
 
 def _standardise(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame, out: pd.DataFrame,
