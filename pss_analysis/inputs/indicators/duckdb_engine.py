@@ -123,7 +123,7 @@ class _DuckEngine(_Engine):
         c = "r." + _quote(column)
         return f"CAST({c} AS DOUBLE)" if info.types[column] == "number" else f"TRY_CAST({c} AS DOUBLE)"
 
-    def _condition(self, c: Condition, info: _SourceInfo, p: _Params, codes: Mapping[str, tuple[str, ...]]) -> str:
+    def _condition(self, c: Condition, info: _SourceInfo, p: _Params, codes: Mapping[Any, tuple[str, ...]]) -> str:
         if c.op in ("equals", "in") and not c.numeric:
             x = self._text(info, c.column)
             if c.op == "equals":
@@ -161,6 +161,7 @@ class _DuckEngine(_Engine):
         filt = "" if cond == "TRUE" else f" FILTER (WHERE {cond})"
         if s.statistic == "count":
             return f"COUNT(*){filt}", None
+        assert s.column is not None
         x = self._number(info, s.column)
         units = x if s.decimals is None else f"CAST(floor({x} * {10 ** s.decimals} + 0.5) AS BIGINT)"
         total = f"SUM({units}){filt}"
@@ -191,8 +192,8 @@ class _DuckEngine(_Engine):
         if d.standardise is not None:
             st = d.standardise
             keys.append(f"{self._bands(info, st.age, st.bands, p)} AS __band")
-            for k, b in enumerate(st.by):
-                keys.append(f"{self._text(info, b)} AS {_quote('__by_' + str(k))}")
+            for k, by in enumerate(st.by):
+                keys.append(f"{self._text(info, by)} AS {_quote('__by_' + str(k))}")
         aggs, names = [], []
         for i, di in enumerate(defs):
             mine = {}

@@ -65,8 +65,8 @@ def _columns_used(d: IndicatorDefinition) -> dict[str, str]:
         add(b.column, "number" if b.bands else "text")
     if d.standardise is not None:
         add(d.standardise.age, "number")
-        for b in d.standardise.by:
-            add(b, "text")
+        for by in d.standardise.by:
+            add(by, "text")
     return used
 
 
@@ -134,7 +134,7 @@ class _Engine:
             return self.sources[name]
         path = Path(self.files[name])
         kind = file_kind(path)
-        info: _SourceInfo | None = _SourceInfo(name, path, kind, {})
+        info = _SourceInfo(name, path, kind, {})
         try:
             if kind == "excel":
                 frame = read_table(path, report=self.report, what="record-level table")
@@ -147,7 +147,8 @@ class _Engine:
             info.types = self._describe(info)
         except _read_errors() as exc:
             _source_error(path, exc, self.report)
-            info = None
+            self.sources[name] = None
+            return None
         self.sources[name] = info
         return info
 
@@ -230,16 +231,16 @@ class _Engine:
         freqs = set(parsed.freq[ok])
         if freqs - {"D", "M"}:
             other = next(iter(freqs - {"D", "M"}))
-            i = int(np.argmax(ok & (parsed.freq == other)))
+            at = int(np.argmax(ok & (parsed.freq == other)))
             self.report.error("period_frequency", f"records are dated by {_periods.FREQUENCIES[other]}",
-                              file=info.path, row=self.find_row(info, column, text[i]), column=column,
-                              expected="a date or a month for each record", found=text[i])
+                              file=info.path, row=self.find_row(info, column, text[at]), column=column,
+                              expected="a date or a month for each record", found=text[at])
             return None
         if len(freqs) > 1:
-            i = int(np.argmax(ok & (parsed.freq == "M")))
+            at = int(np.argmax(ok & (parsed.freq == "M")))
             self.report.error("mixed_period_frequency", "records are dated by both days and months",
-                              file=info.path, row=self.find_row(info, column, text[i]), column=column,
-                              expected="one kind of date throughout", found=text[i])
+                              file=info.path, row=self.find_row(info, column, text[at]), column=column,
+                              expected="one kind of date throughout", found=text[at])
             return None
         if problems:
             return None
@@ -293,7 +294,7 @@ def _source_error(path: Path, exc: BaseException, report: ValidationReport) -> N
                  expected="a readable CSV (UTF-8, comma-separated, header on the first line), Excel or Parquet file")
 
 
-def _mask(c: Condition, text_of: Any, number_of: Any, codes: Mapping[str, tuple[str, ...]]) -> np.ndarray:
+def _mask(c: Condition, text_of: Any, number_of: Any, codes: Mapping[Any, tuple[str, ...]]) -> np.ndarray:
     """Boolean mask of one condition (missing values never match), shared by pandas code paths."""
     if c.op in ("equals", "in") and not c.numeric:
         x = text_of(c.column)

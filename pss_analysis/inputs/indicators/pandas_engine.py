@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class _PandasEngine(_Engine):
 
     def _describe(self, info: _SourceInfo) -> dict[str, str]:
         if info.kind == "excel":
+            assert info.excel is not None
             return {str(c): "text" for c in info.excel.columns}
         if info.kind == "csv":
             header = pd.read_csv(info.path, nrows=0, encoding="utf-8-sig")
@@ -57,6 +58,7 @@ class _PandasEngine(_Engine):
             return self.frames[info.name]
         columns = [c for c in info.types if c in self.needed.get(info.name, set())]
         if info.kind == "excel":
+            assert info.excel is not None
             frame = info.excel[columns].reset_index(drop=True)
         elif info.kind == "csv":
             frame = pd.read_csv(info.path, usecols=columns, dtype=str, keep_default_na=False, na_values=[""],
@@ -120,56 +122,21 @@ class _PandasEngine(_Engine):
                   months: tuple[int, int], codes: Mapping) -> list[pd.DataFrame]:
         d = defs[0]  # the definitions share source, period, conditions, breakdowns and strata
         frame = self.frame(info)
-        n = len(frame)
         text_of, number_of = self._text_of(info, frame), self._number_of(info, frame)
-        if month_map is None:
-            s = frame[d.period]
-            ok = s.notna().to_numpy()
-            month = np.where(ok, (s.dt.year.fillna(1970).to_numpy(dtype=np.int64) - 1970) * 12
-                             + s.dt.month.fillna(1).to_numpy(dtype=np.int64) - 1, 0)
-        else:
-            pos = pd.Index(month_map["value"]).get_indexer(text_of(d.period))
-            ok = pos >= 0
-            month = np.where(ok, month_map["ordinal"].to_numpy()[np.maximum(pos, 0)], 0)
+        ok, month = _record_months(frame, d.period, month_map, text_of)
         keep = ok & (month >= months[0]) & (month <= months[1])
-        keep &= _mask_all(d.where, n, text_of, number_of, codes)
-        columns: dict[str, Any] = {"__month": month[keep]}
-        for b in d.breakdowns:
-            if b.bands:
-                labels = np.array([*b.labels, None], dtype=object)
-                columns[b.name] = labels[_band_index(number_of(b.column)[keep], b.bands)]
-            else:
-                columns[b.name] = text_of(b.column)[keep].to_numpy()
-        if d.standardise is not None:
-            st = d.standardise
-            labels = np.array([*st.labels, None], dtype=object)
-            columns["__band"] = labels[_band_index(number_of(st.age)[keep], st.bands)]
-            for k, b in enumerate(st.by):
-                columns[f"__by_{k}"] = text_of(b)[keep].to_numpy()
+        keep &= _mask_all(d.where, len(frame), text_of, number_of, codes)
+        columns = _group_columns(d, month, keep, text_of, number_of)
         keys = list(columns)
         mine: list[dict[str, str]] = []
-
-        def stat(s: Statistic, name: str) -> None:
-            cond = _mask_all(s.where, n, text_of, number_of, codes)[keep] if s.where else np.ones(
-                int(keep.sum()), dtype=bool)
-            if s.statistic == "count":
-                columns[name] = cond.astype(np.int64)
-                return
-            x = number_of(s.column)[keep]
-            present = ~np.isnan(x)
-            if s.decimals is not None:
-                units = np.floor(np.where(present, x, 0.0) * 10**s.decimals + 0.5).astype(np.int64)
-                columns[name] = np.where(cond & present, units, 0)
-            else:
-                columns[name] = np.where(cond & present, x, 0.0)
-            columns[f"{name}_nulls"] = (cond & ~present).astype(np.int64)
-
         for i, di in enumerate(defs):
             names = {}
             stats = [("__num", di.numerator)] + ([("__den", di.denominator)]
                                                  if isinstance(di.denominator, Statistic) else [])
             for prefix, st_ in stats:
-                stat(st_, f"{prefix}{i}")
+                cond = _mask_all(st_.where, len(frame), text_of, number_of, codes)[keep] if st_.where else np.ones(
+                    int(keep.sum()), dtype=bool)
+                columns.update(_stat_columns(st_, f"{prefix}{i}", cond, keep, number_of))
                 names[f"{prefix}{i}"] = prefix
                 if f"{prefix}{i}_nulls" in columns:
                     names[f"{prefix}{i}_nulls"] = f"{prefix}_nulls"
@@ -177,3 +144,52 @@ class _PandasEngine(_Engine):
         table = pd.DataFrame(columns)
         grouped = table.groupby(keys, dropna=False, sort=False).sum().reset_index()
         return [grouped[keys + list(names)].rename(columns=names) for names in mine]
+
+
+def _record_months(frame: pd.DataFrame, period: str, month_map: pd.DataFrame | None,
+                   text_of: Callable[[str], pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """(dated?, month ordinal) of each record: from a date column, or through the text column's month map."""
+    if month_map is None:
+        s = frame[period]
+        ok = s.notna().to_numpy()
+        month = np.where(ok, (s.dt.year.fillna(1970).to_numpy(dtype=np.int64) - 1970) * 12
+                         + s.dt.month.fillna(1).to_numpy(dtype=np.int64) - 1, 0)
+        return ok, month
+    pos = pd.Index(month_map["value"]).get_indexer(text_of(period))
+    ok = pos >= 0
+    return ok, np.where(ok, month_map["ordinal"].to_numpy()[np.maximum(pos, 0)], 0)
+
+
+def _group_columns(d: IndicatorDefinition, month: np.ndarray, keep: np.ndarray,
+                   text_of: Callable[[str], pd.Series], number_of: Callable[[str], np.ndarray]) -> dict[str, Any]:
+    """The group keys of the kept records: month, breakdowns, and (when standardised) band and strata."""
+    columns: dict[str, Any] = {"__month": month[keep]}
+    for b in d.breakdowns:
+        if b.bands:
+            labels = np.array([*b.labels, None], dtype=object)
+            columns[b.name] = labels[_band_index(number_of(b.column)[keep], b.bands)]
+        else:
+            columns[b.name] = text_of(b.column)[keep].to_numpy()
+    if d.standardise is not None:
+        st = d.standardise
+        labels = np.array([*st.labels, None], dtype=object)
+        columns["__band"] = labels[_band_index(number_of(st.age)[keep], st.bands)]
+        for k, by in enumerate(st.by):
+            columns[f"__by_{k}"] = text_of(by)[keep].to_numpy()
+    return columns
+
+
+def _stat_columns(s: Statistic, name: str, cond: np.ndarray, keep: np.ndarray,
+                  number_of: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:
+    """The per-record units a statistic adds up (and, for a sum, which counted records lack a value)."""
+    if s.statistic == "count":
+        return {name: cond.astype(np.int64)}
+    assert s.column is not None
+    x = number_of(s.column)[keep]
+    present = ~np.isnan(x)
+    if s.decimals is not None:
+        units = np.floor(np.where(present, x, 0.0) * 10**s.decimals + 0.5).astype(np.int64)
+        values = np.where(cond & present, units, 0)
+    else:
+        values = np.where(cond & present, x, 0.0)
+    return {name: values, f"{name}_nulls": (cond & ~present).astype(np.int64)}
