@@ -53,12 +53,10 @@ decimals, so the bytes do not depend on last-bit differences in ``exp``.
 
 from __future__ import annotations
 
-import copy
-
 import argparse
+import copy
 import math
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -773,17 +771,31 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     Returns a dict with ``"measures"``, ``"indicators"`` and
     ``"true_effects"`` DataFrames (columns as in the files; ``numerator`` is
     float, ``denominator`` a nullable integer, blank for counts and amounts).
+    The random draws are made in a fixed order, one group of measures after another.
     """
     rng = np.random.default_rng(seed)
-    periods = _periods()
-    num: dict[str, np.ndarray] = {}
-    den: dict[str, np.ndarray | None] = {}
-    eff: dict[str, _Effect] = {}
-
     # Resident population aged 65+: ~59,000 growing 1.6% a year (deterministic).
     pop = np.round(59_000 * _trend(0.016)).astype(np.int64)
+    draws = _Draws()
+    for step in _DRAW_STEPS:
+        step(rng, pop, draws)
+    assert set(draws.num) == {m.measure_id for m in _CATALOGUE}
+    return {"measures": _measures_frame(), "indicators": _indicators_frame(draws),
+            "true_effects": _true_effects_frame(draws)}
 
-    # ---- Service-user and carer surveys (no seasonality) -------------------
+
+@dataclass
+class _Draws:
+    """The simulated series by measure id: numerator, denominator (None for counts and amounts), true effect."""
+
+    num: dict[str, np.ndarray] = field(default_factory=dict)
+    den: dict[str, np.ndarray | None] = field(default_factory=dict)
+    eff: dict[str, _Effect] = field(default_factory=dict)
+
+
+def _surveys(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Service-user and carer surveys (no seasonality)."""
+    num, den, eff = draws.num, draws.den, draws.eff
     resp = np.maximum(rng.poisson(200, N_PERIODS), 150)
     e = _Effect("improves", 0.10, 0.0, 0.0,
                 "Base 74% satisfied; step +10% relative (about +7.4 points) from 2018-04, no pre-trend.")
@@ -802,7 +814,10 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["home_at_91_days"] = rng.binomial(reable, _curve(0.81, level=e.level, slope=e.slope))
     den["home_at_91_days"], eff["home_at_91_days"] = reable, e
 
-    # ---- ACS admissions, bed-nights, spend ---------------------------------
+
+def _acs(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """ACS admissions, their bed-nights and spend."""
+    num, den, eff = draws.num, draws.den, draws.eff
     adm_e = _Effect("improves", -0.12, -0.004, 0.12,
                     "Base 4.0 per 1,000 a month, +1%/year per head before the programme; "
                     "step -12% and a further -0.4%/month from 2018-04; winter peak; Poisson.")
@@ -838,7 +853,10 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["acs_cost_per_admission"], den["acs_cost_per_admission"] = spend_pounds, acs_adm
     eff["acs_cost_per_admission"] = e
 
-    # ---- Emergency discharges 65+: readmissions and length of stay ----------
+
+def _discharges(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Emergency discharges 65+: readmissions and length of stay."""
+    num, den, eff = draws.num, draws.den, draws.eff
     disch = rng.poisson(pop * _curve(10.0e-3, 0.015, 0.08))
     e = _Effect("no_change", 0.0, 0.0, 0.0, "Base 15.5% of discharges, flat; pure binomial noise.")
     num["readmissions_30d"] = rng.binomial(disch, _curve(0.155))
@@ -851,7 +869,10 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["emergency_los"] = np.round(disch * los)
     den["emergency_los"], eff["emergency_los"] = disch, e
 
-    # ---- Care homes, A&E, delayed discharges -------------------------------
+
+def _care_homes_ae_delays(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Care homes, A&E and delayed discharges."""
+    num, den, eff = draws.num, draws.den, draws.eff
     e = _Effect("improves", -0.25, -0.008, 0.0,
                 "Base 65 per 100,000 a month, -1%/year before; step -25% and -0.8%/month "
                 "from 2018-04; Poisson.")
@@ -872,14 +893,20 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         rng, np.round(pop * _curve(1500e-5, 0.03, e.amplitude, e.level, e.slope), 6), 400.0)
     den["delayed_discharge_days"], eff["delayed_discharge_days"] = pop, e
 
-    # ---- Intermediate care --------------------------------------------------
+
+def _intermediate_care(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Intermediate care."""
+    num, den, eff = draws.num, draws.den, draws.eff
     e = _Effect("improves", 0.30, 0.005, 0.05,
                 "Base 180 a month, +2%/year before; step +30% and +0.5%/month from 2018-04; "
                 "slight winter peak; Poisson.")
     num["intermediate_care_new"] = rng.poisson(_curve(180.0, 0.02, e.amplitude, e.level, e.slope))
     den["intermediate_care_new"], eff["intermediate_care_new"] = None, e
 
-    # ---- Innovation ---------------------------------------------------------
+
+def _innovation(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Innovation: shared care plans and digital referrals."""
+    num, den, eff = draws.num, draws.den, draws.eff
     caseload = np.round(rng.normal(_curve(1850.0, 0.04), 12.0)).astype(np.int64)
     e = _Effect("improves", 0.35, 0.012, 0.0,
                 "Base 22% of the caseload, rising 6%/year (relative) before; step +35% and "
@@ -893,7 +920,10 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["digital_referrals"] = rng.poisson(_curve(30.0, 0.10, e.amplitude, e.level, e.slope))
     den["digital_referrals"], eff["digital_referrals"] = None, e
 
-    # ---- Leadership: 1-5 scores from a fixed distribution (mean 3.46) --------
+
+def _leadership(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """Leadership: 1-5 scores from a fixed distribution (mean 3.46)."""
+    num, den, eff = draws.num, draws.den, draws.eff
     respondents = np.maximum(rng.poisson(45, N_PERIODS), 20)
     probs = np.array([0.05, 0.12, 0.30, 0.38, 0.15])
     tallies = np.array([rng.multinomial(n, probs) for n in respondents])
@@ -902,7 +932,10 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["leadership_score"] = tallies @ np.arange(1, 6)
     den["leadership_score"], eff["leadership_score"] = respondents, e
 
-    # ---- People -------------------------------------------------------------
+
+def _people(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
+    """People: staff turnover and training."""
+    num, den, eff = draws.num, draws.den, draws.eff
     staff = np.round(rng.normal(820.0, 6.0, N_PERIODS)).astype(np.int64)
     e = _Effect("no_change", 0.0, 0.0, 0.0,
                 "1.25% of ~820 staff leave each month, flat; pure binomial noise (about 10 leavers).")
@@ -916,9 +949,15 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     num["staff_trained"] = rng.poisson(_curve(10.0, 0.0, 0.0, e.level, e.slope))
     den["staff_trained"], eff["staff_trained"] = None, e
 
-    # ---- Assemble -----------------------------------------------------------
-    catalogue = _CATALOGUE
-    assert set(num) == {m.measure_id for m in catalogue}
+
+#: The draw steps of :func:`build`, in the order their random numbers are drawn (do not reorder:
+#: the demo data would change).
+_DRAW_STEPS = (_surveys, _acs, _discharges, _care_homes_ae_delays, _intermediate_care, _innovation, _leadership,
+               _people)
+
+
+def _measures_frame() -> pd.DataFrame:
+    """The measure catalogue table."""
     measures = pd.DataFrame(
         [
             {
@@ -933,46 +972,53 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
                 "unit_cost": np.nan if m.unit_cost is None else m.unit_cost,
                 "description": m.description,
             }
-            for m in catalogue
+            for m in _CATALOGUE
         ],
         columns=MEASURE_COLUMNS,
     )
     measures["multiplier"] = measures["multiplier"].astype("int64")
     measures["target"] = measures["target"].astype("float64")
     measures["unit_cost"] = measures["unit_cost"].astype("float64")
+    return measures
 
+
+def _indicators_frame(draws: _Draws) -> pd.DataFrame:
+    """The indicator table: one row per measure (catalogue order) and month."""
+    periods = _periods()
     frames = []
-    for m in catalogue:
-        d = den[m.measure_id]
+    for m in _CATALOGUE:
+        d = draws.den[m.measure_id]
         frames.append(
             pd.DataFrame(
                 {
                     "measure_id": m.measure_id,
                     "period": periods,
-                    "numerator": np.round(np.asarray(num[m.measure_id], dtype=float), m.numerator_decimals),
+                    "numerator": np.round(np.asarray(draws.num[m.measure_id], dtype=float), m.numerator_decimals),
                     "denominator": pd.array(
                         [pd.NA] * N_PERIODS if d is None else np.asarray(d, dtype=np.int64), dtype="Int64"
                     ),
                 }
             )
         )
-    indicators = pd.concat(frames, ignore_index=True)[INDICATOR_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[INDICATOR_COLUMNS]
 
-    true_effects = pd.DataFrame(
+
+def _true_effects_frame(draws: _Draws) -> pd.DataFrame:
+    """The effects built into each series (the answer key of the demo)."""
+    return pd.DataFrame(
         [
             {
                 "measure_id": m.measure_id,
-                "effect": eff[m.measure_id].effect,
-                "level_change_relative": eff[m.measure_id].level,
-                "slope_change_relative_per_month": eff[m.measure_id].slope,
-                "seasonal_amplitude": eff[m.measure_id].amplitude,
-                "notes": eff[m.measure_id].notes,
+                "effect": draws.eff[m.measure_id].effect,
+                "level_change_relative": draws.eff[m.measure_id].level,
+                "slope_change_relative_per_month": draws.eff[m.measure_id].slope,
+                "seasonal_amplitude": draws.eff[m.measure_id].amplitude,
+                "notes": draws.eff[m.measure_id].notes,
             }
-            for m in catalogue
+            for m in _CATALOGUE
         ],
         columns=TRUE_EFFECT_COLUMNS,
     )
-    return {"measures": measures, "indicators": indicators, "true_effects": true_effects}
 
 
 # --------------------------------------------------------------------------
@@ -1010,16 +1056,29 @@ def _true_effects_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _readme_text(tables: dict[str, pd.DataFrame], seed: int) -> str:
+    """The README of the demo data: the story, then one section per file."""
     m = tables["measures"]
-    rows = "\n".join(
-        f"| `{r.measure_id}` | {r.perspective} | {r.kind} | {r.name} | {r.unit} |"
-        for r in m.itertuples(index=False)
-    )
     seed_note = (
         f"python -m pss_analysis.demo --seed {seed}"
         if seed == DEFAULT_SEED
         else f"python -m pss_analysis.demo --seed {seed}  (not the default seed {DEFAULT_SEED})"
     )
+    return (_readme_intro(seed_note) + _readme_story() + _readme_measures(m) + _readme_indicators()
+            + _readme_true_effects() + _readme_scorecard(m))
+
+
+#: README table rows too long for one line of code.
+_KIND_ROW = ("| `kind` | `rate` (numerator / denominator population x multiplier), `proportion` (numerator "
+             "successes of denominator trials, shown as a percentage), `count` (numerator only), `mean` "
+             "(numerator total / denominator count), `amount` (numerator only, a continuous amount) |")
+_DENOMINATOR_ROW = ("| `denominator` | integer (population aged 65+, respondents, discharges, caseload, staff in "
+                    "post); blank for counts and amounts |")
+_SEASONAL_ROW = ("| `seasonal_amplitude` | amplitude A of the winter factor exp(A cos(2 pi (m - 0.5) / 12)), "
+                 "m = calendar month, peak between December and January; 0 = no seasonality |")
+
+
+def _readme_intro(seed_note: str) -> str:
+    """The title, the synthetic-data warning and how the files were made."""
     return f"""# Demo data: {CITY} "{PROGRAMME}" (SYNTHETIC)
 
 **These data are SYNTHETIC.** {CITY} is a fictional city and "{PROGRAMME}" a
@@ -1032,7 +1091,12 @@ services. The files were generated by
 again and you get the same files. They exist to demonstrate and test the
 measurement-and-evaluation pipeline of pss-analysis.
 
-## The story
+"""
+
+
+def _readme_story() -> str:
+    """The story the data tell: the city, the programme and its start."""
+    return f"""## The story
 
 {CITY}'s health and social care partners run "{PROGRAMME}", an integrated-care
 programme for older people (aged 65+): discharge to assess, more reablement and
@@ -1049,7 +1113,16 @@ mixed picture the Public Sector Scorecard is meant to reveal.
 
 ## Files
 
-### `measures.csv` - the measure catalogue (one row per measure)
+"""
+
+
+def _readme_measures(m: pd.DataFrame) -> str:
+    """The ``measures.csv`` section, with the table of measures."""
+    rows = "\n".join(
+        f"| `{r.measure_id}` | {r.perspective} | {r.kind} | {r.name} | {r.unit} |"
+        for r in m.itertuples(index=False)
+    )
+    return f"""### `measures.csv` - the measure catalogue (one row per measure)
 
 | column | meaning |
 |---|---|
@@ -1057,7 +1130,7 @@ mixed picture the Public Sector Scorecard is meant to reveal.
 | `name` | plain-English name |
 | `perspective` | PSS perspective: service_user, strategic, financial, operational, innovation, leadership, people |
 | `unit` | what the displayed value is measured in |
-| `kind` | `rate` (numerator / denominator population x multiplier), `proportion` (numerator successes of denominator trials, shown as a percentage), `count` (numerator only), `mean` (numerator total / denominator count), `amount` (numerator only, a continuous amount) |
+{_KIND_ROW}
 | `multiplier` | 1000 for per 1,000, 100000 for per 100,000, 100 for percentages, 1 otherwise |
 | `improvement_direction` | `increase`, `decrease` or `neither` |
 | `target` | optional target on the displayed scale (blank if none) |
@@ -1071,7 +1144,12 @@ proportions and means, and `numerator` for counts and amounts.
 |---|---|---|---|---|
 {rows}
 
-### `indicators.csv` - the monthly data (long format)
+"""
+
+
+def _readme_indicators() -> str:
+    """The ``indicators.csv`` section."""
+    return f"""### `indicators.csv` - the monthly data (long format)
 
 One row per measure and month, sorted by measure (catalogue order) then period.
 
@@ -1080,11 +1158,16 @@ One row per measure and month, sorted by measure (catalogue order) then period.
 | `measure_id` | as in `measures.csv` |
 | `period` | month, `YYYY-MM` |
 | `numerator` | integer for rates, proportions and counts (and bed-days, summed scores); 2 decimals for money |
-| `denominator` | integer (population aged 65+, respondents, discharges, caseload, staff in post); blank for counts and amounts |
+{_DENOMINATOR_ROW}
 
 There are no missing values.
 
-### `true_effects.csv` - the truth built into the data
+"""
+
+
+def _readme_true_effects() -> str:
+    """The ``true_effects.csv`` section."""
+    return f"""### `true_effects.csv` - the truth built into the data
 
 One row per measure: what the generator did, so that an evaluation (e.g. a
 segmented regression) can be checked against the truth.
@@ -1095,7 +1178,7 @@ segmented regression) can be checked against the truth.
 | `effect` | `improves`, `no_change` or `deteriorates` (judged against the improvement direction) |
 | `level_change_relative` | relative step at {PROGRAMME_START}, e.g. -0.12 = 12% lower than the counterfactual |
 | `slope_change_relative_per_month` | further relative change per month after the start, compounding |
-| `seasonal_amplitude` | amplitude A of the winter factor exp(A cos(2 pi (m - 0.5) / 12)), m = calendar month, peak between December and January; 0 = no seasonality |
+{_SEASONAL_ROW}
 | `notes` | base level, pre-programme trend, distribution |
 
 For all kinds the effects are multiplicative on the expected value of the
@@ -1107,7 +1190,12 @@ bed-days negative binomial (over-dispersed), proportions binomial, means and
 amounts Gaussian. "no_change" measures are pure noise around their
 pre-programme level or trend.
 
-### `scorecard.yaml` - the Home First scorecard
+"""
+
+
+def _readme_scorecard(m: pd.DataFrame) -> str:
+    """The ``scorecard.yaml`` section."""
+    return f"""### `scorecard.yaml` - the Home First scorecard
 
 The scorecard definition read by `pss_analysis.inputs.scorecard.load_scorecard` (not
 random: the same for every seed). It is arranged like the strategy map of
