@@ -58,6 +58,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -750,7 +751,7 @@ def _neg_binomial(rng: np.random.Generator, mean: np.ndarray, shape: np.ndarray 
     return rng.negative_binomial(shape, p).astype(np.int64)
 
 
-def _fmt_number(x: object) -> str:
+def _fmt_number(x: Any) -> str:
     """Plain, platform-stable text for a catalogue number ('' if missing)."""
     if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
         return ""

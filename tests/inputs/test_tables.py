@@ -8,7 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DEMO_DATA
 
+from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
 from pss_analysis.inputs import tables as data
 from pss_analysis.inputs.tables import (
     check_indicators,
@@ -19,9 +21,6 @@ from pss_analysis.inputs.tables import (
     select_measures,
     summarise,
 )
-from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
-
-from conftest import DEMO_DATA
 
 
 @pytest.fixture(scope="module")
