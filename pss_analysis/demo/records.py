@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -275,64 +276,103 @@ def build_records(tables: dict[str, pd.DataFrame] | None = None, seed: int = dem
     tables = demo.build(seed) if tables is None else tables
     rng = np.random.default_rng([seed, RECORDS_STREAM])
     periods = sorted(tables["indicators"]["period"].unique())
-    acs = _series(tables, "acs_admissions", "numerator").astype(np.int64)
-    pop = _series(tables, "acs_admissions", "denominator").astype(np.int64)
-    nights = _series(tables, "acs_bed_nights", "numerator").astype(np.int64)
-    pence = np.rint(_series(tables, "acs_cost_per_admission", "numerator") * 100).astype(np.int64)
-    disch = _series(tables, "emergency_los", "denominator").astype(np.int64)
-    bed_days = _series(tables, "emergency_los", "numerator").astype(np.int64)
-    readmitted = _series(tables, "readmissions_30d", "numerator").astype(np.int64)
-    if not np.array_equal(disch, _series(tables, "readmissions_30d", "denominator").astype(np.int64)):
-        raise ValueError("readmissions_30d and emergency_los must share their denominator (emergency discharges)")
-    if (disch < acs).any() or (bed_days < nights).any():
-        raise ValueError("the ACS spells must be a subset of the emergency spells of residents aged 65+")
-
-    frames = []
-    locs = np.array(list(LOCALITIES), dtype=object)
-    loc_p = np.array(list(LOCALITIES.values()))
-    for t, period in enumerate(periods):
-        start = pd.Timestamp(period + "-01")
-        days = start.days_in_month
-        n_q, n_acs = int(disch[t]), int(acs[t])
-        los = np.concatenate([_split(rng, int(nights[t]), n_acs, 2.0),
-                              _split(rng, int(bed_days[t] - nights[t]), n_q - n_acs, 1.5)])
-        cost_pence = np.concatenate([
-            _split(rng, int(pence[t]), n_acs, 6.0),
-            np.rint(rng.gamma(4.0, 700.0, n_q - n_acs) * 100).astype(np.int64)])
-        diag = np.concatenate([_codes(rng, _ACS_DRAWN, n_acs), _codes(rng, OTHER_CODES, n_q - n_acs)])
-        flag = np.full(n_q, "N", dtype=object)
-        flag[rng.choice(n_q, size=int(readmitted[t]), replace=False)] = "Y"
-        qualifying = pd.DataFrame({
-            "age": _ages(rng, n_q), "sex": np.where(rng.random(n_q) < 0.56, "F", "M"),
-            "locality": locs[rng.choice(len(locs), size=n_q, p=loc_p)], "primary_diagnosis": diag,
-            "admission_method": "emergency", "length_of_stay": los, "cost_pence": cost_pence,
-            "readmitted_30d": flag,
-        })
-        others = []
-        for mean, method, low, where in ((_UNDER_65, "emergency", 18, "resident"),
-                                         (_ELECTIVE, "elective", 65, "resident"),
-                                         (_ELSEWHERE, "emergency", 65, "elsewhere")):
-            n = int(rng.poisson(mean))
-            is_acs = rng.random(n) < _NONQUALIFYING_ACS
-            diag = np.where(is_acs, _codes(rng, _ACS_DRAWN, n), _codes(rng, OTHER_CODES, n))
-            others.append(pd.DataFrame({
-                "age": _ages(rng, n, low), "sex": np.where(rng.random(n) < 0.5, "F", "M"),
-                "locality": (locs[rng.choice(len(locs), size=n, p=loc_p)] if where == "resident"
-                             else np.full(n, OUT_OF_AREA, dtype=object)),
-                "primary_diagnosis": diag, "admission_method": method,
-                "length_of_stay": rng.geometric(0.25 if method == "emergency" else 0.5, n) - 1,
-                "cost_pence": np.rint(rng.gamma(4.0, 600.0, n) * 100).astype(np.int64),
-                "readmitted_30d": np.where(rng.random(n) < 0.12, "Y", "N"),
-            }))
-        month = pd.concat([qualifying, *others], ignore_index=True)
-        month["discharge_date"] = start + pd.to_timedelta(rng.integers(0, days, len(month)), unit="D")
-        month["admission_date"] = month["discharge_date"] - pd.to_timedelta(month["length_of_stay"], unit="D")
-        month["_order"] = rng.random(len(month))
-        frames.append(month)
-
+    totals = _Totals.of(tables)
+    frames = [_month_records(rng, period, totals, t) for t, period in enumerate(periods)]
     records = pd.concat(frames, ignore_index=True).sort_values(["discharge_date", "_order"], kind="stable")
-    records = records.reset_index(drop=True)
-    admissions = pd.DataFrame({
+    codes = pd.DataFrame(list(ACS_CODES), columns=["code", "condition"])
+    return {"admissions": _admissions(records.reset_index(drop=True)), "population": _population(totals.pop, periods),
+            "acs_codes": codes}
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """The monthly aggregates the records must add up to."""
+
+    acs: np.ndarray  # ACS admissions of residents 65+
+    pop: np.ndarray  # resident population 65+
+    nights: np.ndarray  # bed-nights of the ACS spells
+    pence: np.ndarray  # spend on the ACS spells, in pence
+    disch: np.ndarray  # emergency discharges of residents 65+
+    bed_days: np.ndarray  # bed-days of those discharges
+    readmitted: np.ndarray  # of which readmitted within 30 days
+
+    @classmethod
+    def of(cls, tables: dict[str, pd.DataFrame]) -> _Totals:
+        totals = cls(
+            acs=_series(tables, "acs_admissions", "numerator").astype(np.int64),
+            pop=_series(tables, "acs_admissions", "denominator").astype(np.int64),
+            nights=_series(tables, "acs_bed_nights", "numerator").astype(np.int64),
+            pence=np.rint(_series(tables, "acs_cost_per_admission", "numerator") * 100).astype(np.int64),
+            disch=_series(tables, "emergency_los", "denominator").astype(np.int64),
+            bed_days=_series(tables, "emergency_los", "numerator").astype(np.int64),
+            readmitted=_series(tables, "readmissions_30d", "numerator").astype(np.int64),
+        )
+        if not np.array_equal(totals.disch, _series(tables, "readmissions_30d", "denominator").astype(np.int64)):
+            raise ValueError("readmissions_30d and emergency_los must share their denominator (emergency discharges)")
+        if (totals.disch < totals.acs).any() or (totals.bed_days < totals.nights).any():
+            raise ValueError("the ACS spells must be a subset of the emergency spells of residents aged 65+")
+        return totals
+
+
+def _localities(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Localities of ``n`` residents, drawn with the shares of :data:`LOCALITIES`."""
+    locs = np.array(list(LOCALITIES), dtype=object)
+    return locs[rng.choice(len(locs), size=n, p=np.array(list(LOCALITIES.values())))]
+
+
+def _month_records(rng: np.random.Generator, period: str, totals: _Totals, t: int) -> pd.DataFrame:
+    """The spells discharged in one month: the qualifying ones, then the others, with dates and a shuffle key."""
+    start = pd.Timestamp(period + "-01")
+    days = start.days_in_month
+    qualifying = _qualifying_spells(rng, totals, t)
+    others = [_other_spells(rng, mean, method, low, where)
+              for mean, method, low, where in ((_UNDER_65, "emergency", 18, "resident"),
+                                               (_ELECTIVE, "elective", 65, "resident"),
+                                               (_ELSEWHERE, "emergency", 65, "elsewhere"))]
+    month = pd.concat([qualifying, *others], ignore_index=True)
+    month["discharge_date"] = start + pd.to_timedelta(rng.integers(0, days, len(month)), unit="D")
+    month["admission_date"] = month["discharge_date"] - pd.to_timedelta(month["length_of_stay"], unit="D")
+    month["_order"] = rng.random(len(month))
+    return month
+
+
+def _qualifying_spells(rng: np.random.Generator, totals: _Totals, t: int) -> pd.DataFrame:
+    """Emergency spells of residents 65+ in month ``t``, adding up to its aggregates exactly."""
+    n_q, n_acs = int(totals.disch[t]), int(totals.acs[t])
+    los = np.concatenate([_split(rng, int(totals.nights[t]), n_acs, 2.0),
+                          _split(rng, int(totals.bed_days[t] - totals.nights[t]), n_q - n_acs, 1.5)])
+    cost_pence = np.concatenate([
+        _split(rng, int(totals.pence[t]), n_acs, 6.0),
+        np.rint(rng.gamma(4.0, 700.0, n_q - n_acs) * 100).astype(np.int64)])
+    diag = np.concatenate([_codes(rng, _ACS_DRAWN, n_acs), _codes(rng, OTHER_CODES, n_q - n_acs)])
+    flag = np.full(n_q, "N", dtype=object)
+    flag[rng.choice(n_q, size=int(totals.readmitted[t]), replace=False)] = "Y"
+    return pd.DataFrame({
+        "age": _ages(rng, n_q), "sex": np.where(rng.random(n_q) < 0.56, "F", "M"),
+        "locality": _localities(rng, n_q), "primary_diagnosis": diag,
+        "admission_method": "emergency", "length_of_stay": los, "cost_pence": cost_pence,
+        "readmitted_30d": flag,
+    })
+
+
+def _other_spells(rng: np.random.Generator, mean: float, method: str, low: int, where: str) -> pd.DataFrame:
+    """Spells that no measure counts (under 65, elective, out of area): a Poisson number of them."""
+    n = int(rng.poisson(mean))
+    is_acs = rng.random(n) < _NONQUALIFYING_ACS
+    diag = np.where(is_acs, _codes(rng, _ACS_DRAWN, n), _codes(rng, OTHER_CODES, n))
+    return pd.DataFrame({
+        "age": _ages(rng, n, low), "sex": np.where(rng.random(n) < 0.5, "F", "M"),
+        "locality": _localities(rng, n) if where == "resident" else np.full(n, OUT_OF_AREA, dtype=object),
+        "primary_diagnosis": diag, "admission_method": method,
+        "length_of_stay": rng.geometric(0.25 if method == "emergency" else 0.5, n) - 1,
+        "cost_pence": np.rint(rng.gamma(4.0, 600.0, n) * 100).astype(np.int64),
+        "readmitted_30d": np.where(rng.random(n) < 0.12, "Y", "N"),
+    })
+
+
+def _admissions(records: pd.DataFrame) -> pd.DataFrame:
+    """The admissions table in its published form: ids in discharge order, dates, cost in pounds."""
+    return pd.DataFrame({
         "admission_id": [f"NB{i:07d}" for i in range(1, len(records) + 1)],
         "admission_date": records["admission_date"].dt.date,
         "discharge_date": records["discharge_date"].dt.date,
@@ -345,11 +385,17 @@ def build_records(tables: dict[str, pd.DataFrame] | None = None, seed: int = dem
         "cost": records["cost_pence"].to_numpy(dtype=np.int64) / 100.0,
         "readmitted_30d": records["readmitted_30d"].astype(object),
     })
-    codes = pd.DataFrame(list(ACS_CODES), columns=["code", "condition"])
-    return {"admissions": admissions, "population": _population(pop, periods), "acs_codes": codes}
+
+
+#: README cells too long for one line of code.
+_ADMISSIONS_COLUMNS = ("admission_id, admission_date, discharge_date, age, sex, locality, primary_diagnosis (ICD-10), "
+                       "admission_method, length_of_stay (nights), cost (GBP, 2017/18 prices), readmitted_30d (Y/N)")
+_CODES_MEANING = ("ICD-10 codes of chronic ambulatory care sensitive conditions (NHS Outcomes Framework 2.3.i "
+                  "conditions; a plausible subset, not a verified copy of the specification)")
 
 
 def _readme(seed: int, n_records: int) -> str:
+    """The README of the record-level extract."""
     rows = "\n".join(f"| `{mid}` | {d['description']} |" for mid, d in DEFINITIONS.items())
     return f"""# Record-level demo extract (SYNTHETIC)
 
@@ -363,9 +409,9 @@ indicator definitions. No row describes a real person. Generated by
 
 | file | what it holds |
 |---|---|
-| `{ADMISSIONS_FILE}` | {n_records:,} spells: admission_id, admission_date, discharge_date, age, sex, locality, primary_diagnosis (ICD-10), admission_method, length_of_stay (nights), cost (GBP, 2017/18 prices), readmitted_30d (Y/N) |
+| `{ADMISSIONS_FILE}` | {n_records:,} spells: {_ADMISSIONS_COLUMNS} |
 | `{POPULATION_FILE}` | residents aged 65+ by month, locality, sex and 5-year age band (65-69 ... 90+) |
-| `{CODES_FILE}` | ICD-10 codes of chronic ambulatory care sensitive conditions (NHS Outcomes Framework 2.3.i conditions; a plausible subset, not a verified copy of the specification) |
+| `{CODES_FILE}` | {_CODES_MEANING} |
 | `{DEFINITIONS_FILE}` | the indicator definitions, as they go into the demo scorecard under `indicator:` |
 
 Computed by these definitions the extract gives back exactly the numerators and denominators of

@@ -116,6 +116,15 @@ class _Parsed:
 
 def _period_of_text(text: str) -> tuple[str, pd.Period] | str:
     """(frequency code, Period) for one stripped text value, or the reason it is unreadable."""
+    for reader in (_day_of_text, _month_of_text, _quarter_of_text, _financial_year_of_text):
+        result = reader(text)
+        if result is not None:
+            return result
+    return ""
+
+
+def _day_of_text(text: str) -> tuple[str, pd.Period] | str | None:
+    """A date (YYYY-MM-DD, or DD/MM/YYYY read day first); None if the text is not shaped like one."""
     try:
         if m := _ISO_DATE.fullmatch(text):
             return "D", pd.Period(_dt.date(int(m[1]), int(m[2]), int(m[3])), freq="D")
@@ -126,20 +135,35 @@ def _period_of_text(text: str) -> tuple[str, pd.Period] | str:
             return "D", pd.Period(_dt.date(year, month, day), freq="D")
     except ValueError as exc:  # e.g. 31/02/2016
         return f"not a real date ({exc})"
+    return None
+
+
+def _month_of_text(text: str) -> tuple[str, pd.Period] | str | None:
+    """A month (YYYY-MM, or a month name and year); None if the text is not shaped like one."""
     if m := _ISO_MONTH.fullmatch(text):
         month = int(m[2])
         if not 1 <= month <= 12:
             return f"there is no month {month}"
         return "M", pd.Period(year=int(m[1]), month=month, freq="M")
     if m := _NAMED_MONTH.fullmatch(text):
-        month = _MONTHS.get(m[1].lower())
-        if month is None:
+        named = _MONTHS.get(m[1].lower())
+        if named is None:
             return f"'{m[1]}' is not a month name"
-        return "M", pd.Period(year=int(m[2]), month=month, freq="M")
+        return "M", pd.Period(year=int(m[2]), month=named, freq="M")
+    return None
+
+
+def _quarter_of_text(text: str) -> tuple[str, pd.Period] | None:
+    """A calendar quarter (2016Q1, 2016-Q1, Q1 2016); None if the text is not shaped like one."""
     if m := _QUARTER.fullmatch(text):
         return "Q", pd.Period(year=int(m[1]), quarter=int(m[2]), freq="Q-DEC")
     if m := _QUARTER_FIRST.fullmatch(text):
         return "Q", pd.Period(year=int(m[2]), quarter=int(m[1]), freq="Q-DEC")
+    return None
+
+
+def _financial_year_of_text(text: str) -> tuple[str, pd.Period] | str | None:
+    """A financial year (2016/17, FY 2016/2017); None if the text is not shaped like one."""
     if m := _FIN_YEAR.fullmatch(text):
         first, second = int(m[1]), m[2]
         expected_second = (first + 1) % 100 if len(second) == 2 else first + 1
@@ -147,7 +171,7 @@ def _period_of_text(text: str) -> tuple[str, pd.Period] | str:
             return (f"a financial year runs over two consecutive years "
                     f"({first}/{(first + 1) % 100:02d}), not {first}/{second}")
         return "FY", pd.Period(year=first + 1, freq="Y-MAR")
-    return ""
+    return None
 
 
 def _period_of_value(value: Any) -> tuple[str, pd.Period] | str | None:
@@ -218,7 +242,8 @@ def _parse_each(values: pd.Series) -> _Parsed:
     safe = np.where(na, 0, codes)
     if len(uniques):
         ordinals = np.where(na, 0, u_ord[safe])
-        freq = np.where(na, None, u_freq[safe])
+        freq = u_freq[safe].copy()
+        freq[na] = None
         missing = na | u_missing[safe]
         bad = ~na & u_bad[safe]
     else:
@@ -281,44 +306,67 @@ def parse_periods(
     target = _check_freq(freq)
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     parsed = _parse_each(series)
-    labels = series.index
-    where = {"file": file, "column": column}
-
-    if parsed.bad.any():
-        i = int(np.argmax(parsed.bad))
-        value = series.iloc[i]
-        why = parsed.reason.get(value) if not isinstance(value, (list, dict)) else None
-        raise DataValidationError("unparseable period" + (f" ({why})" if why else ""), **where,
-                                  row=_row_label(labels[i], row_offset),
-                                  expected=_EXPECTED.get(target or "", _ANY_EXPECTED), found=_shown(value))
-    if parsed.missing.any() and not allow_missing:
-        i = int(np.argmax(parsed.missing))
-        raise DataValidationError("a period is required", **where, row=_row_label(labels[i], row_offset),
-                                  expected=_EXPECTED.get(target or "", _ANY_EXPECTED), found="")
+    where = _Where(series, file, column, row_offset, _EXPECTED.get(target or "", _ANY_EXPECTED))
+    _require_readable(parsed, where, allow_missing=allow_missing)
     present = ~parsed.missing
-    codes = parsed.freq[present]
-    source = codes[0] if len(codes) else (target or "M")
-    differs = present & (parsed.freq != source)
-    if differs.any():
-        i = int(np.argmax(differs))
-        first = int(np.argmax(present))
-        raise DataValidationError(
-            "mixed period frequencies in one column", **where, row=_row_label(labels[i], row_offset),
-            expected=f"a {FREQUENCIES[source]} like row {_row_label(labels[first], row_offset)} "
-                     f"({_shown(series.iloc[first])!r})",
-            found=_shown(series.iloc[i]))
+    source = _one_frequency(parsed, present, target, where)
     out_freq = target or source
     if _ORDER.index(out_freq) < _ORDER.index(source):
         i = int(np.argmax(present))
-        raise DataValidationError(
-            f"periods are {FREQUENCIES[source]}s and cannot be split into {FREQUENCIES[out_freq]}s", **where,
-            row=_row_label(labels[i], row_offset), expected=_EXPECTED[out_freq], found=_shown(series.iloc[i]))
+        raise where.error(f"periods are {FREQUENCIES[source]}s and cannot be split into {FREQUENCIES[out_freq]}s",
+                          i, expected=_EXPECTED[out_freq], found=_shown(series.iloc[i]))
     ordinals = _convert(np.where(present, parsed.ordinals, 0), source, out_freq)
     ordinals = np.where(present, ordinals, np.iinfo(np.int64).min)
     index = pd.PeriodIndex.from_ordinals(ordinals, freq=PANDAS_FREQ[out_freq])
     if isinstance(values, pd.Series):
         return pd.Series(index, index=values.index, name=values.name)
     return index
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The column being read, for errors that name a row as a spreadsheet shows it."""
+
+    series: pd.Series
+    file: str | None
+    column: str | None
+    row_offset: int
+    expected: str
+
+    def row(self, i: int) -> Any:
+        return _row_label(self.series.index[i], self.row_offset)
+
+    def error(self, message: str, i: int, *, expected: str, found: Any) -> DataValidationError:
+        return DataValidationError(message, file=self.file, column=self.column, row=self.row(i), expected=expected,
+                                   found=found)
+
+
+def _require_readable(parsed: _Parsed, where: _Where, *, allow_missing: bool) -> None:
+    """Every value read as a period (blank ones too, unless ``allow_missing``)."""
+    if parsed.bad.any():
+        i = int(np.argmax(parsed.bad))
+        value = where.series.iloc[i]
+        why = parsed.reason.get(value) if not isinstance(value, (list, dict)) else None
+        raise where.error("unparseable period" + (f" ({why})" if why else ""), i, expected=where.expected,
+                          found=_shown(value))
+    if parsed.missing.any() and not allow_missing:
+        raise where.error("a period is required", int(np.argmax(parsed.missing)), expected=where.expected,
+                          found="")
+
+
+def _one_frequency(parsed: _Parsed, present: np.ndarray, target: str | None, where: _Where) -> str:
+    """The frequency of the column's values (``target``, or months, when none is present); one only."""
+    codes = parsed.freq[present]
+    source = codes[0] if len(codes) else (target or "M")
+    differs = present & (parsed.freq != source)
+    if differs.any():
+        i = int(np.argmax(differs))
+        first = int(np.argmax(present))
+        raise where.error("mixed period frequencies in one column", i,
+                          expected=f"a {FREQUENCIES[source]} like row {where.row(first)} "
+                                   f"({_shown(where.series.iloc[first])!r})",
+                          found=_shown(where.series.iloc[i]))
+    return str(source)
 
 
 def to_month(values: pd.Series | Iterable[Any], **kwargs: Any) -> pd.Series | pd.PeriodIndex:

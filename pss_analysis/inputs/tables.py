@@ -53,8 +53,9 @@ from pss_analysis.inputs.validation import (
     read_table,
     require_columns,
 )
+from pss_analysis.vocabulary import IMPROVEMENT_DIRECTIONS
 
-__all__ = ["KINDS", "DIRECTIONS", "PERSPECTIVES", "COUNT_KINDS", "RATIO_KINDS", "MEASURE_COLUMNS",
+__all__ = ["KINDS", "PERSPECTIVES", "COUNT_KINDS", "RATIO_KINDS", "MEASURE_COLUMNS",
            "INDICATOR_COLUMNS", "load_measures", "load_measures_checked", "load_indicators",
            "load_indicators_checked", "check_indicators", "summarise", "select_measures"]
 
@@ -70,8 +71,6 @@ KINDS = {
 COUNT_KINDS = ("rate", "proportion", "count")
 #: Kinds that need a denominator.
 RATIO_KINDS = ("rate", "proportion", "mean")
-#: Improvement directions.
-DIRECTIONS = ("increase", "decrease", "neither")
 #: The seven Public Sector Scorecard perspectives (Moullin 2017), in tier order.
 PERSPECTIVES = {
     "service_user": ("outcomes", "Service user and stakeholder outcomes"),
@@ -109,7 +108,7 @@ def load_measures_checked(path: str | Path) -> tuple[pd.DataFrame, ValidationRep
         frame[column] = check_required_text(frame, column, path, report)
     check_duplicates(frame[frame["measure_id"] != ""], ["measure_id"], path, report)
     check_known_values(frame["kind"], tuple(KINDS), "kind", path, report)
-    check_known_values(frame["improvement_direction"], DIRECTIONS, "improvement_direction", path, report)
+    check_known_values(frame["improvement_direction"], IMPROVEMENT_DIRECTIONS, "improvement_direction", path, report)
     frame["multiplier"] = parse_numbers(frame, "multiplier", path, report).fillna(1.0)
     frame["target"] = parse_numbers(frame, "target", path, report)
     frame["unit_cost"] = parse_numbers(frame, "unit_cost", path, report)
@@ -156,32 +155,51 @@ def check_indicators(
     """
     report = ValidationReport() if report is None else report
     breakdowns = list(breakdowns)
-    required = [*INDICATOR_COLUMNS, *breakdowns]
-    if not require_columns(frame, required, file, report):
+    if not require_columns(frame, [*INDICATOR_COLUMNS, *breakdowns], file, report):
         report.raise_if_errors()
+    typed, known, num, den = _parse_indicators(frame, measures, file, measures_file, breakdowns, require_all,
+                                               report)
+    _check_series(typed[known & typed["period"].notna()], breakdowns, file, report)
+    kind = typed["measure_id"].map(measures.set_index("measure_id")["kind"]).where(known)
+    _check_numbers(num, den, kind, file, report)
+    report.raise_if_errors()
+    return _indicator_table(typed, num, den, kind, measures, breakdowns), report
+
+
+def _parse_indicators(frame: pd.DataFrame, measures: pd.DataFrame, file: str, measures_file: str,
+                      breakdowns: list[str], require_all: bool,
+                      report: ValidationReport) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """The ids, periods and breakdowns (a frame), which ids are in the catalogue, numerators, denominators."""
     ids = check_required_text(frame, "measure_id", file, report)
     periods = parse_period_column(frame, "period", file, report, freq="M")
     num = parse_numbers(frame, "numerator", file, report, required=True)
     den = parse_numbers(frame, "denominator", file, report)
     known = check_catalogue(ids, measures["measure_id"], file, report,
                             catalogue_file=f"the catalogue ({measures_file})", require_all=require_all)
-
     typed = pd.DataFrame({"measure_id": ids, "period": periods}, index=frame.index)
     for column in breakdowns:
         typed[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
-    keyed = typed[known & periods.notna()]
+    return typed, known, num, den
+
+
+def _check_series(keyed: pd.DataFrame, breakdowns: list[str], file: str, report: ValidationReport) -> None:
+    """Each (measure, breakdowns) series: no month twice, gaps in the months (warning)."""
     check_duplicates(keyed, ["measure_id", *breakdowns, "period"], file, report, column="period")
     check_gaps(keyed, "period", ["measure_id", *breakdowns], file, report)
 
-    info = measures.set_index("measure_id")
-    kind = ids.map(info["kind"]).where(known)
-    needs_den = kind.isin(RATIO_KINDS)
-    check_denominators(den, needs_den, "denominator", file, report)
+
+def _check_numbers(num: pd.Series, den: pd.Series, kind: pd.Series, file: str, report: ValidationReport) -> None:
+    """Denominators where the kind needs one, whole counts, proportions no more than their denominator."""
+    check_denominators(den, kind.isin(RATIO_KINDS), "denominator", file, report)
     check_counts(num, kind.isin(COUNT_KINDS) & num.notna(), "numerator", file, report)
     check_not_above(num, den, (kind == "proportion") & num.notna() & den.notna(), "numerator", file, report)
-    report.raise_if_errors()
 
-    multiplier = ids.map(info["multiplier"]).astype(float)
+
+def _indicator_table(typed: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd.Series,
+                     measures: pd.DataFrame, breakdowns: list[str]) -> pd.DataFrame:
+    """The checked table with the displayed value, sorted by catalogue order, breakdowns and period."""
+    needs_den = kind.isin(RATIO_KINDS)
+    multiplier = typed["measure_id"].map(measures.set_index("measure_id")["multiplier"]).astype(float)
     typed["numerator"] = num
     typed["denominator"] = den.where(needs_den)
     typed["value"] = np.where(needs_den, num / den, num) * multiplier
@@ -190,7 +208,7 @@ def check_indicators(
     typed = typed.assign(_order=typed["measure_id"].map(order)).sort_values(["_order", *breakdowns, "period"],
                                                                           kind="stable")
     columns = ["measure_id", "period", *breakdowns, "numerator", "denominator", "value"]
-    return typed.reset_index(drop=True)[columns], report
+    return typed.reset_index(drop=True)[columns]
 
 
 def load_indicators_checked(

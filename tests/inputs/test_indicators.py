@@ -1,4 +1,4 @@
-"""pss_analysis.inputs.indicators: definitions, the DuckDB and pandas engines, standardisation, the record-level demo."""
+"""pss_analysis.inputs.indicators: definitions, the DuckDB and pandas engines, standardisation, record-level demo."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import DEMO_DATA
 
 from pss_analysis import demo
 from pss_analysis.demo import records as demo_records
-from pss_analysis.inputs import indicators
 from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.inputs import indicators
 from pss_analysis.inputs.indicators import (
     ENGINES,
     ESP2013,
@@ -23,8 +24,6 @@ from pss_analysis.inputs.indicators import (
     poisson_limits,
     standard_weights,
 )
-
-from conftest import DEMO_DATA
 
 RECORDS = DEMO_DATA / "records"
 

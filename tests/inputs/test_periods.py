@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pss_analysis.inputs import periods
 from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.inputs import periods
 from pss_analysis.inputs.periods import find_gaps, format_period, missing_periods, parse_periods, to_month
 
 

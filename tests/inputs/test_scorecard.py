@@ -7,17 +7,19 @@ import datetime as dt
 import json
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from conftest import DEMO_DATA
 
-from pss_analysis.inputs import tables as data
 from pss_analysis import demo
 from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
+from pss_analysis.inputs import tables as data
 from pss_analysis.inputs.scorecard import (
     COLUMNS,
     SECTIONS,
@@ -29,8 +31,6 @@ from pss_analysis.inputs.scorecard import (
     write_template_workbook,
     write_workbook,
 )
-
-from conftest import DEMO_DATA
 
 DEMO_SCORECARD = DEMO_DATA / "scorecard.yaml"
 FORMATS = ("yaml", "xlsx")

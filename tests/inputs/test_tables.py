@@ -8,7 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DEMO_DATA
 
+from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
 from pss_analysis.inputs import tables as data
 from pss_analysis.inputs.tables import (
     check_indicators,
@@ -19,9 +21,6 @@ from pss_analysis.inputs.tables import (
     select_measures,
     summarise,
 )
-from pss_analysis.errors import DataValidationError, ParameterError, PssWarning
-
-from conftest import DEMO_DATA
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,7 @@ def indicators(measures):
 
 def test_public_names():
     for name in ("load_measures", "load_indicators", "summarise", "select_measures", "PERSPECTIVES", "KINDS",
-                 "DIRECTIONS", "load_indicators_checked", "check_indicators"):
+                 "load_indicators_checked", "check_indicators"):
         assert name in data.__all__
 
 

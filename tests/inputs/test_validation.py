@@ -8,9 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pss_analysis.errors import DataValidationError
 from pss_analysis.inputs import validation
 from pss_analysis.inputs.tables import load_indicators_checked, load_measures
-from pss_analysis.errors import DataValidationError
 from pss_analysis.inputs.validation import (
     MAX_LISTED_ERRORS,
     ValidationReport,
@@ -308,7 +308,7 @@ def test_report_rejects_unknown_severity():
     ("data", "encoding", "utf8", "bom"),
     [
         ("a,b\n£1,2\n".encode(), "utf-8", True, None),
-        (codecs.BOM_UTF8 + "a,b\n".encode(), "utf-8-sig", True, "UTF-8"),
+        (codecs.BOM_UTF8 + b"a,b\n", "utf-8-sig", True, "UTF-8"),
         ("a,b\n\u2019x\u20ac\n".encode("cp1252"), "cp1252", False, None),
         ("a,b\n£1\n".encode("latin-1"), "cp1252", False, None),
         ("a,b\n".encode("utf-16"), "utf-16", False, "UTF-16"),
