@@ -1,1 +1,34 @@
-"""methods stage."""
+"""The statistical engines of pss-analysis, usable on their own.
+
+Each engine takes plain pandas data and keyword options and returns a result
+object; none needs a scorecard, a parameter file or a notebook, and nothing
+here imports from the stages that prepare inputs or write reports.
+
+- :mod:`pss_analysis.methods.its`: interrupted time series (:func:`fit_its`,
+  :class:`ItsResult`, :func:`compare_nested`);
+- :mod:`pss_analysis.methods.spc`: statistical process control
+  (:func:`evaluate_spc`, :func:`evaluate_spc_many`, :class:`SpcResult`);
+- :mod:`pss_analysis.methods.linkage`: driver -> outcome links on the strategy
+  map (:func:`link_evidence`, :func:`cross_correlation`, :func:`prewhiten`).
+
+:class:`SpcResult` and :class:`ItsResult` share their vocabulary:
+``specification`` (the options used), ``messages`` (plain-English notes) and
+``summary()`` (one row per phase); an SPC result's ``points`` is its per-point
+table.
+"""
+
+from pss_analysis.methods.its import ItsResult, compare_nested, fit_its
+from pss_analysis.methods.linkage import cross_correlation, link_evidence, prewhiten
+from pss_analysis.methods.spc import SpcResult, evaluate_spc, evaluate_spc_many
+
+__all__ = [
+    "fit_its",
+    "ItsResult",
+    "compare_nested",
+    "evaluate_spc",
+    "evaluate_spc_many",
+    "SpcResult",
+    "link_evidence",
+    "cross_correlation",
+    "prewhiten",
+]

@@ -411,35 +411,64 @@ def link_evidence(
 
     Series names (or ``driver_name`` / ``outcome_name``) are used in the sentence and in errors.
     """
+    _check_expected_sign(expected_sign)
+    res = _ccf(driver, outcome, max_lag=max_lag, difference=difference, whiten=True, max_order=max_order,
+               alpha=alpha, adjust=adjust, driver_name=driver_name, outcome_name=outcome_name)
+    verdict = _judge(res.table, expected_sign)
+    return _evidence(verdict, res, expected_sign, int(max_lag), float(alpha), adjust)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    best_lag: int  # lag with the largest absolute cross-correlation (ties: the shortest)
+    ccf_at_best: float
+    significant: bool  # any lag beyond the limits
+    observed_sign: str  # "+" or "-", the sign at the best lag
+    agrees: bool | None  # observed sign == expected sign, when significant
+
+    @property
+    def status(self) -> str:
+        """The strategy-map figure's ``link_status``: agrees, disagrees or unknown."""
+        if self.agrees is None:
+            return "unknown"
+        return "agrees" if self.agrees else "disagrees"
+
+
+def _check_expected_sign(expected_sign: Any) -> None:
     if expected_sign not in EXPECTED_SIGNS:
         raise ParameterError("expected_sign must be '+' or '-'", key="expected_sign",
                              expected="'+' (outcome moves with the driver) or '-' (against it)",
                              found=expected_sign)
-    res = _ccf(driver, outcome, max_lag=max_lag, difference=difference, whiten=True, max_order=max_order,
-               alpha=alpha, adjust=adjust, driver_name=driver_name, outcome_name=outcome_name)
-    table = res.table
+
+
+def _judge(table: pd.DataFrame, expected_sign: str) -> _Verdict:
+    """The strongest lag, whether any lag passes the limits, and whether its sign is the one expected."""
     r = table["ccf"].to_numpy()
     best = int(np.argmax(np.abs(r)))  # argmax returns the first (shortest) lag on ties
     significant = bool(table["significant"].any())
     observed = "+" if r[best] >= 0 else "-"
     agrees = (observed == expected_sign) if significant else None
-    status = "unknown" if agrees is None else ("agrees" if agrees else "disagrees")
+    return _Verdict(int(table["lag"].iloc[best]), float(r[best]), significant, observed, agrees)
+
+
+def _evidence(verdict: _Verdict, res: _Ccf, expected_sign: str, max_lag: int, alpha: float,
+              adjust: str) -> dict[str, Any]:
+    """The dict :func:`link_evidence` returns."""
     return {
-        "best_lag": int(table["lag"].iloc[best]),
-        "ccf_at_best": float(r[best]),
-        "significant": significant,
-        "observed_sign": observed,
+        "best_lag": verdict.best_lag,
+        "ccf_at_best": verdict.ccf_at_best,
+        "significant": verdict.significant,
+        "observed_sign": verdict.observed_sign,
         "expected_sign": expected_sign,
-        "agrees": agrees,
-        "status": status,
-        "summary": _summary(significant, agrees, int(table["lag"].iloc[best]), res.aligned, res.n,
-                            int(max_lag)),
+        "agrees": verdict.agrees,
+        "status": verdict.status,
+        "summary": _summary(verdict.significant, verdict.agrees, verdict.best_lag, res.aligned, res.n, max_lag),
         "limit": res.limit,
-        "alpha": float(alpha),
+        "alpha": alpha,
         "adjust": adjust,
         "n": res.n,
         "ar_order": res.ar_order,
         "driver": res.aligned.driver_name,
         "outcome": res.aligned.outcome_name,
-        "table": table,
+        "table": res.table,
     }

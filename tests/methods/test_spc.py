@@ -814,6 +814,23 @@ def test_evaluate_spc_many_needs_by_and_rejects_unknown_options():
         evaluate_spc_many(data, "y", by="g", colour="red")
 
 
+def test_evaluate_spc_many_uses_the_defaults_of_evaluate_spc():
+    data = pd.DataFrame({"g": ["a"] * 15, "y": np.arange(15.0) % 4})
+    many = evaluate_spc_many(data, "y", by="g").specification
+    single = evaluate_spc(data, "y").specification
+    assert {k: v for k, v in many.items() if k != "by"} == dict(single)
+
+
+def test_improvement_directions_are_the_shared_vocabulary():
+    from pss_analysis import vocabulary
+    from pss_analysis.methods.spc import IMPROVEMENT_DIRECTIONS
+
+    assert IMPROVEMENT_DIRECTIONS is vocabulary.IMPROVEMENT_DIRECTIONS
+    for direction in IMPROVEMENT_DIRECTIONS:
+        r = evaluate_spc(_simple([1, 2, 3]), "y", improvement_direction=direction)
+        assert r.specification["improvement_direction"] == direction
+
+
 # --- figures -------------------------------------------------------------------------------------------------------
 
 

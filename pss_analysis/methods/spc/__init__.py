@@ -7,22 +7,27 @@ S), applies a named rule set (``mdc``, ``anhoej``, ``western_electric``,
 per-phase summary carrying the MDC variation and assurance types.
 :func:`evaluate_spc_many` does the same for many series at once.
 
+Modules, in the order the evaluation runs them:
+
+- :mod:`~pss_analysis.methods.spc.options`: checks every option once;
+- :mod:`~pss_analysis.methods.spc.prepare`: reads the data into sorted points;
+- :mod:`~pss_analysis.methods.spc.phases`: phases (``recalculate_at``), ``exclude`` and ``baseline``;
+- :mod:`~pss_analysis.methods.spc.limits`: the chart's lines (using :mod:`~pss_analysis.methods.spc.charts`);
+- :mod:`~pss_analysis.methods.spc.points`: rules (:mod:`~pss_analysis.methods.spc.rules`) and point types;
+- :mod:`~pss_analysis.methods.spc.summary`: the per-phase summary;
+- :mod:`~pss_analysis.methods.spc.result`: :class:`SpcResult` and :class:`SpcManyResult`;
+- :mod:`~pss_analysis.methods.spc.evaluate`: the two public functions and the recipe joining the steps.
+
 Plotting lives in :mod:`pss_analysis.reporting.figures.spc`.
 """
 
 from pss_analysis.methods.spc.charts import CHARTS, ChartSpec
-from pss_analysis.methods.spc.core import (
-    ASSURANCE_TYPES,
-    CONFLICT_POLICIES,
-    IMPROVEMENT_DIRECTIONS,
-    POINT_TYPES,
-    VARIATION_TYPES,
-    SpcManyResult,
-    SpcResult,
-    evaluate_spc,
-    evaluate_spc_many,
-)
+from pss_analysis.methods.spc.evaluate import evaluate_spc, evaluate_spc_many
+from pss_analysis.methods.spc.options import CONFLICT_POLICIES
+from pss_analysis.methods.spc.points import NHSR_PRECEDENCE
+from pss_analysis.methods.spc.result import ASSURANCE_TYPES, POINT_TYPES, VARIATION_TYPES, SpcManyResult, SpcResult
 from pss_analysis.methods.spc.rules import RULE_SETS, RuleSet, anhoej_crossings_limit, anhoej_longest_run_limit
+from pss_analysis.vocabulary import IMPROVEMENT_DIRECTIONS
 
 __all__ = [
     "evaluate_spc",
@@ -38,6 +43,7 @@ __all__ = [
     "ASSURANCE_TYPES",
     "IMPROVEMENT_DIRECTIONS",
     "CONFLICT_POLICIES",
+    "NHSR_PRECEDENCE",
     "anhoej_longest_run_limit",
     "anhoej_crossings_limit",
 ]

@@ -39,7 +39,9 @@ __all__ = [
 MR_TO_SIGMA = 1.128  # d2 for n=2 (Montgomery, Introduction to SQC, Appendix VI); qicharts2 qic.i
 XMR_LIMIT_FACTOR = 2.66  # 3/d2 rounded, Wheeler; NHS Making Data Count Excel tool and NHSRplotthedots
 MR_UCL_FACTOR = 3.267  # D4 for n=2 (Montgomery Appendix VI); upper limit of a moving-range chart, qicharts2 qic.mr
-MR_SCREEN_FACTOR = 3.267  # moving ranges >= D4 x mean MR are dropped before sigma is estimated (Nelson 1982; Provost & Murray 2011 p. 156; qicharts2, NHSRplotthedots)
+# moving ranges >= D4 x mean MR are dropped before sigma is estimated
+# (Nelson 1982; Provost & Murray 2011 p. 156; qicharts2, NHSRplotthedots)
+MR_SCREEN_FACTOR = 3.267
 
 # --- Shewhart sigma multiples -------------------------------------------------
 SIGMA_LIMIT = 3  # Shewhart 3-sigma control (process) limits
@@ -47,10 +49,12 @@ SIGMA_WARNING = 2  # 2-sigma lines (Western Electric 1956 zone A; MDC "two out o
 SIGMA_ZONE_C = 1  # 1-sigma lines (Western Electric zone C boundary; Nelson 1984 rules 6-8)
 
 # --- T chart -------------------------------------------------------------------
-T_CHART_EXPONENT = 3.6  # y^(1/3.6) makes exponential times roughly normal (Nelson 1994; Montgomery sec. 7.3.5; qicharts2 qic.t)
+# y^(1/3.6) makes exponential times roughly normal (Nelson 1994; Montgomery sec. 7.3.5; qicharts2 qic.t)
+T_CHART_EXPONENT = 3.6
 
 # --- Anhoej runs analysis ----------------------------------------------------
-ANHOEJ_RUN_OFFSET = 3  # longest-run limit round(log2(n)) + 3 (Schilling 2012; Anhoej & Olesen 2014; qicharts2 runs.analysis)
+# longest-run limit round(log2(n)) + 3 (Schilling 2012; Anhoej & Olesen 2014; qicharts2 runs.analysis)
+ANHOEJ_RUN_OFFSET = 3
 ANHOEJ_CROSSINGS_PROBABILITY = 0.05  # crossings limit qbinom(0.05, n - 1, 0.5) (Chen 2010; Anhoej & Olesen 2014)
 BINOMIAL_HALF = 0.5  # probability of a crossing between two useful points under randomness (Chen 2010)
 

@@ -16,23 +16,23 @@ multi-point rules cross a recalculation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.stats import binom
 
 from pss_analysis.methods.spc.constants import (
     ANHOEJ_CROSSINGS_PROBABILITY,
-    FOUR_OF_FIVE,
-    TWO_OF_THREE,
     ANHOEJ_RUN_OFFSET,
     BINOMIAL_HALF,
+    FOUR_OF_FIVE,
     NELSON_ALTERNATING_LENGTH,
     NELSON_MIXTURE_LENGTH,
     NELSON_SAME_SIDE_LENGTH,
     NELSON_STRATIFICATION_LENGTH,
     NELSON_TREND_LENGTH,
+    TWO_OF_THREE,
     WE_SAME_SIDE_LENGTH,
 )
 
@@ -322,7 +322,7 @@ def rule_long_run(inp: RuleInput) -> np.ndarray:
 
 
 def rule_few_crossings(inp: RuleInput) -> np.ndarray:
-    """All useful points of a phase that crosses its centre line fewer than qbinom(0.05, n - 1, 0.5) times (Anhoej 2014).
+    """All useful points of a phase crossing its centre line fewer than qbinom(0.05, n - 1, 0.5) times (Anhoej 2014).
 
     The signal belongs to the phase, not to a direction, so it is undirected.
     """
