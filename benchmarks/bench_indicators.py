@@ -33,8 +33,28 @@ TARGET_SECONDS = 5.0  # DuckDB path target for 10 million records
 SEED = 20240601  # fixed seed so runs are comparable
 LOCALITIES = ("Central", "Riverside", "Hillfoot", "Eastgate")
 ACS = ("I50", "J44", "I48", "I10", "J45", "F03", "E11.6", "G40")  # code list (prefixes)
-DIAGNOSES = ("I50.0", "I50.9", "J44.1", "J44.0", "I48X", "I10X", "J45.9", "F03X", "E11.6", "G40.9",
-             "S72.0", "N39.0", "J18.9", "I21.9", "I63.9", "R69X", "E11.9", "I24.1", "L03.1", "A41.9")
+DIAGNOSES = (
+    "I50.0",
+    "I50.9",
+    "J44.1",
+    "J44.0",
+    "I48X",
+    "I10X",
+    "J45.9",
+    "F03X",
+    "E11.6",
+    "G40.9",
+    "S72.0",
+    "N39.0",
+    "J18.9",
+    "I21.9",
+    "I63.9",
+    "R69X",
+    "E11.9",
+    "I24.1",
+    "L03.1",
+    "A41.9",
+)
 
 COHORT = [
     {"column": "admission_method", "equals": "emergency"},
@@ -43,15 +63,30 @@ COHORT = [
 ]
 POPULATION = {"source": "population", "period": "period", "value": "population"}
 DEFINITIONS = {
-    "acs_admissions": {"source": "admissions", "period": "discharge_date", "where": COHORT,
-                       "denominator": POPULATION, "multiplier": 1000, "breakdowns": ["locality"]},
-    "acs_bed_nights": {"source": "admissions", "period": "discharge_date", "where": COHORT,
-                       "numerator": {"statistic": "sum", "column": "length_of_stay"},
-                       "denominator": POPULATION, "multiplier": 1000, "breakdowns": ["locality"]},
-    "acs_spend": {"source": "admissions", "period": "discharge_date", "where": COHORT,
-                  "numerator": {"statistic": "sum", "column": "cost", "decimals": 2, "divide_by": 1000,
-                                "round": 2},
-                  "breakdowns": ["locality"]},
+    "acs_admissions": {
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": COHORT,
+        "denominator": POPULATION,
+        "multiplier": 1000,
+        "breakdowns": ["locality"],
+    },
+    "acs_bed_nights": {
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": COHORT,
+        "numerator": {"statistic": "sum", "column": "length_of_stay"},
+        "denominator": POPULATION,
+        "multiplier": 1000,
+        "breakdowns": ["locality"],
+    },
+    "acs_spend": {
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": COHORT,
+        "numerator": {"statistic": "sum", "column": "cost", "decimals": 2, "divide_by": 1000, "round": 2},
+        "breakdowns": ["locality"],
+    },
 }
 
 
@@ -61,25 +96,34 @@ def make_data(folder: Path, n: int = N_RECORDS, seed: int = SEED) -> dict[str, P
     start = np.datetime64("2015-04-01")
     days = (np.datetime64("2020-04-01") - start).astype(int)
     discharge = start + rng.integers(0, days, n).astype("timedelta64[D]")
-    table = pa.table({
-        "admission_id": pa.array(np.arange(n, dtype=np.int64)),
-        "discharge_date": pa.array(discharge, type=pa.date32()),
-        "age": pa.array(rng.integers(18, 101, n)),
-        "sex": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 2, n).astype(np.int8)), ["F", "M"]),
-        "locality": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 4, n).astype(np.int8)), LOCALITIES),
-        "primary_diagnosis": pa.DictionaryArray.from_arrays(
-            pa.array(rng.integers(0, len(DIAGNOSES), n).astype(np.int8)), DIAGNOSES),
-        "admission_method": pa.DictionaryArray.from_arrays(
-            pa.array((rng.random(n) < 0.2).astype(np.int8)), ["emergency", "elective"]),
-        "length_of_stay": pa.array(rng.geometric(0.15, n) - 1),
-        "cost": pa.array(np.round(rng.gamma(4.0, 600.0, n), 2)),
-    })
-    paths = {"admissions": folder / "admissions.parquet", "population": folder / "population.csv",
-             "acs_codes": folder / "acs_codes.csv"}
+    table = pa.table(
+        {
+            "admission_id": pa.array(np.arange(n, dtype=np.int64)),
+            "discharge_date": pa.array(discharge, type=pa.date32()),
+            "age": pa.array(rng.integers(18, 101, n)),
+            "sex": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 2, n).astype(np.int8)), ["F", "M"]),
+            "locality": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 4, n).astype(np.int8)), LOCALITIES),
+            "primary_diagnosis": pa.DictionaryArray.from_arrays(
+                pa.array(rng.integers(0, len(DIAGNOSES), n).astype(np.int8)), DIAGNOSES
+            ),
+            "admission_method": pa.DictionaryArray.from_arrays(
+                pa.array((rng.random(n) < 0.2).astype(np.int8)), ["emergency", "elective"]
+            ),
+            "length_of_stay": pa.array(rng.geometric(0.15, n) - 1),
+            "cost": pa.array(np.round(rng.gamma(4.0, 600.0, n), 2)),
+        }
+    )
+    paths = {
+        "admissions": folder / "admissions.parquet",
+        "population": folder / "population.csv",
+        "acs_codes": folder / "acs_codes.csv",
+    }
     pq.write_table(table, paths["admissions"])
     months = pd.period_range("2015-04", periods=N_MONTHS, freq="M").astype(str)
-    pop = pd.DataFrame([(m, loc, 15_000 + 100 * k) for m in months for k, loc in enumerate(LOCALITIES)],
-                       columns=["period", "locality", "population"])
+    pop = pd.DataFrame(
+        [(m, loc, 15_000 + 100 * k) for m in months for k, loc in enumerate(LOCALITIES)],
+        columns=["period", "locality", "population"],
+    )
     pop.to_csv(paths["population"], index=False)
     pd.DataFrame({"code": ACS}).to_csv(paths["acs_codes"], index=False)
     return paths
@@ -87,18 +131,39 @@ def make_data(folder: Path, n: int = N_RECORDS, seed: int = SEED) -> dict[str, P
 
 def plain_pandas(files: dict[str, Path]) -> pd.DataFrame:
     """The same three numerators with a hand-written pandas read and groupby (the floor)."""
-    frame = pd.read_parquet(files["admissions"], columns=["discharge_date", "age", "locality", "primary_diagnosis",
-                                                          "admission_method", "length_of_stay", "cost"])
+    frame = pd.read_parquet(
+        files["admissions"],
+        columns=[
+            "discharge_date",
+            "age",
+            "locality",
+            "primary_diagnosis",
+            "admission_method",
+            "length_of_stay",
+            "cost",
+        ],
+    )
     codes = frame["primary_diagnosis"].astype(str).str.replace(".", "", regex=False).str.upper()
     acs = codes.str[:3].isin([c for c in ACS if len(c) == 3]) | codes.str[:4].isin(
-        [c.replace(".", "") for c in ACS if len(c.replace(".", "")) == 4])
+        [c.replace(".", "") for c in ACS if len(c.replace(".", "")) == 4]
+    )
     keep = (frame["admission_method"] == "emergency") & (frame["age"] >= 65) & acs
     sub = frame[keep]
     month = pd.to_datetime(sub["discharge_date"]).dt.to_period("M")
     pence = np.floor(sub["cost"].to_numpy() * 100 + 0.5).astype(np.int64)
-    grouped = pd.DataFrame({"period": month, "locality": sub["locality"].astype(str),
-                            "n": 1, "nights": sub["length_of_stay"], "pence": pence}).groupby(
-        ["period", "locality"], observed=True).sum()
+    grouped = (
+        pd.DataFrame(
+            {
+                "period": month,
+                "locality": sub["locality"].astype(str),
+                "n": 1,
+                "nights": sub["length_of_stay"],
+                "pence": pence,
+            }
+        )
+        .groupby(["period", "locality"], observed=True)
+        .sum()
+    )
     return grouped
 
 
@@ -131,11 +196,13 @@ def main() -> None:
     args = parser.parse_args()
     t = run(args.records, args.seed)
     verdict = "meets" if t["duckdb"] < TARGET_SECONDS else "MISSES"
-    print(f"indicators: {args.records:,} records, 3 indicators x {N_MONTHS} months x {len(LOCALITIES)} localities "
-          f"(data generated in {t['generate']:.1f} s, not timed): duckdb {t['duckdb']:.2f} s "
-          f"({verdict} the < {TARGET_SECONDS:g} s target), pandas engine {t['pandas']:.2f} s, plain pandas "
-          f"read + groupby {t['plain']:.2f} s; pandas engine / duckdb = {t['pandas'] / t['duckdb']:.1f}x, "
-          f"plain pandas / duckdb = {t['plain'] / t['duckdb']:.1f}x")
+    print(
+        f"indicators: {args.records:,} records, 3 indicators x {N_MONTHS} months x {len(LOCALITIES)} localities "
+        f"(data generated in {t['generate']:.1f} s, not timed): duckdb {t['duckdb']:.2f} s "
+        f"({verdict} the < {TARGET_SECONDS:g} s target), pandas engine {t['pandas']:.2f} s, plain pandas "
+        f"read + groupby {t['plain']:.2f} s; pandas engine / duckdb = {t['pandas'] / t['duckdb']:.1f}x, "
+        f"plain pandas / duckdb = {t['plain'] / t['duckdb']:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -33,16 +33,23 @@ def make_series(rng: np.random.Generator) -> pd.DataFrame:
     t = np.arange(1, N_POINTS + 1)
     x = (t > INTERRUPTION_INDEX).astype(float)
     population = 1e5 * rng.uniform(0.5, 2.0) * (1 + 0.002 * t)
-    log_rate = (np.log(rng.uniform(1e-3, 5e-3)) + rng.normal(0.003, 0.002) * t
-                + rng.normal(-0.1, 0.05) * x + rng.normal(-0.002, 0.002) * x * (t - INTERRUPTION_INDEX)
-                + 0.1 * np.sin(2 * np.pi * t / 12) + 0.05 * np.cos(4 * np.pi * t / 12))
+    log_rate = (
+        np.log(rng.uniform(1e-3, 5e-3))
+        + rng.normal(0.003, 0.002) * t
+        + rng.normal(-0.1, 0.05) * x
+        + rng.normal(-0.002, 0.002) * x * (t - INTERRUPTION_INDEX)
+        + 0.1 * np.sin(2 * np.pi * t / 12)
+        + 0.05 * np.cos(4 * np.pi * t / 12)
+    )
     mu = population * np.exp(log_rate)
     counts = rng.negative_binomial(NB_SIZE, NB_SIZE / (NB_SIZE + mu))
-    return pd.DataFrame({
-        "month": pd.period_range("2015-01", periods=N_POINTS, freq="M"),
-        "events": counts,
-        "population": population,
-    })
+    return pd.DataFrame(
+        {
+            "month": pd.period_range("2015-01", periods=N_POINTS, freq="M"),
+            "events": counts,
+            "population": population,
+        }
+    )
 
 
 def run(n_series: int = N_SERIES, seed: int = 20240601) -> float:
@@ -52,9 +59,16 @@ def run(n_series: int = N_SERIES, seed: int = 20240601) -> float:
     interruption = data[0]["month"].iloc[INTERRUPTION_INDEX]
     start = time.perf_counter()
     for frame in data:
-        result = fit_its(frame, "events", "month", interruption, family="quasipoisson",
-                         offset="population", seasonality={"type": "fourier", "k": 2, "period": 12},
-                         slope_change=True)
+        result = fit_its(
+            frame,
+            "events",
+            "month",
+            interruption,
+            family="quasipoisson",
+            offset="population",
+            seasonality={"type": "fourier", "k": 2, "period": 12},
+            slope_change=True,
+        )
         result.impact(at=(12, 24))
     return time.perf_counter() - start
 

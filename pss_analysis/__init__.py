@@ -23,17 +23,28 @@ from typing import Any
 __version__ = "0.6.0"
 
 _EXPORTS = {
-    "fit_its": "methods.its", "ItsResult": "methods.its",
-    "evaluate_spc": "methods.spc", "evaluate_spc_many": "methods.spc", "SpcResult": "methods.spc",
-    "load_scorecard": "inputs.scorecard", "Scorecard": "inputs.scorecard",
-    "load_params": "config.loading", "Params": "config.params",
+    "fit_its": "methods.its",
+    "ItsResult": "methods.its",
+    "evaluate_spc": "methods.spc",
+    "evaluate_spc_many": "methods.spc",
+    "SpcResult": "methods.spc",
+    "load_scorecard": "inputs.scorecard",
+    "Scorecard": "inputs.scorecard",
+    "load_params": "config.loading",
+    "Params": "config.params",
     "run": "run.pipeline",
-    "prepare_study": "evaluation.study", "Study": "evaluation.study",
+    "prepare_study": "evaluation.study",
+    "Study": "evaluation.study",
     "compute_indicators": "inputs.indicators",
     "suppress_table": "reporting.suppression",
-    "PssError": "errors", "ParameterError": "errors", "DataValidationError": "errors",
-    "InsufficientDataError": "errors", "ExecutionError": "errors", "RenderError": "errors",
-    "PssWarning": "errors", "ShortSeriesWarning": "errors",
+    "PssError": "errors",
+    "ParameterError": "errors",
+    "DataValidationError": "errors",
+    "InsufficientDataError": "errors",
+    "ExecutionError": "errors",
+    "RenderError": "errors",
+    "PssWarning": "errors",
+    "ShortSeriesWarning": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

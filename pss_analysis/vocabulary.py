@@ -25,5 +25,6 @@ def improvement_sign(direction: str, *, key: str = "improvement_direction") -> i
     try:
         return _SIGNS[direction]
     except (KeyError, TypeError):
-        raise ParameterError("unknown improvement direction", key=key,
-                             expected=" | ".join(IMPROVEMENT_DIRECTIONS), found=repr(direction)) from None
+        raise ParameterError(
+            "unknown improvement direction", key=key, expected=" | ".join(IMPROVEMENT_DIRECTIONS), found=repr(direction)
+        ) from None

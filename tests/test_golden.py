@@ -58,33 +58,51 @@ def test_golden_is_small_with_outputs_and_relative_parameters():
         assert name in shown
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("Run: 20261122T083624Z-af6764 (2026-11-22T08:36:25+00:00), pss-analysis 0.2.0",
-     "Run: <RUN-ID> (<TIMESTAMP>), pss-analysis <VERSION>"),
-    ("<td>/home/me/pss/data/demo/indicators.csv</td>", "<td><DIR>/indicators.csv</td>"),
-    ("<td>C:\\Users\\me\\pss\\params.yaml</td>", "<td><DIR>\\params.yaml</td>"),
-    ("<object at 0x7f3a2c1d9e50>", "<object at 0x<ADDRESS>>"),
-    ("Linux-6.8.0-45-generic-x86_64-with-glibc2.39", "<PLATFORM>"),
-    ('<img src="data:image/png;base64,iVBORw0KGgo+/=="/>', '<img src="data:image/png;base64,<IMAGE>"/>'),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        (
+            "Run: 20261122T083624Z-af6764 (2026-11-22T08:36:25+00:00), pss-analysis 0.2.0",
+            "Run: <RUN-ID> (<TIMESTAMP>), pss-analysis <VERSION>",
+        ),
+        ("<td>/home/me/pss/data/demo/indicators.csv</td>", "<td><DIR>/indicators.csv</td>"),
+        ("<td>C:\\Users\\me\\pss\\params.yaml</td>", "<td><DIR>\\params.yaml</td>"),
+        ("<object at 0x7f3a2c1d9e50>", "<object at 0x<ADDRESS>>"),
+        ("Linux-6.8.0-45-generic-x86_64-with-glibc2.39", "<PLATFORM>"),
+        ('<img src="data:image/png;base64,iVBORw0KGgo+/=="/>', '<img src="data:image/png;base64,<IMAGE>"/>'),
+    ],
+)
 def test_sanitizer_masks_what_differs_between_machines(text, masked):
     assert _sanitize(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "<td>0.997</td>", "<td>2.61e-26</td>", "<td>+13.0%</td>", "<td>2018-04</td>", "<td>1,234</td>",
-    "per 1,000 people aged 65+", "rose by 13% (95% CI 7.7% to 18%)", "a/b and 1/2", "£ per admission",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<td>0.997</td>",
+        "<td>2.61e-26</td>",
+        "<td>+13.0%</td>",
+        "<td>2018-04</td>",
+        "<td>1,234</td>",
+        "per 1,000 people aged 65+",
+        "rose by 13% (95% CI 7.7% to 18%)",
+        "a/b and 1/2",
+        "£ per admission",
+    ],
+)
 def test_sanitizer_leaves_the_numbers_and_words_shown(text):
     assert _sanitize(text) == text
 
 
 def test_sanitizer_masks_only_the_software_table():
-    software = ('<table class="dataframe pss-table">\n'
-                "  <caption>Table 9: Software and versions</caption>\n"
-                "  <thead><tr><th>item</th></tr></thead><tbody><tr><td>pandas</td><td>2.2.3</td></tr></tbody>\n</table>")
-    assert _sanitize(software) == ('<table class="dataframe pss-table">\n  <caption>Table 9: Software and versions'
-                                   "</caption><SOFTWARE></table>")
+    software = (
+        '<table class="dataframe pss-table">\n'
+        "  <caption>Table 9: Software and versions</caption>\n"
+        "  <thead><tr><th>item</th></tr></thead><tbody><tr><td>pandas</td><td>2.2.3</td></tr></tbody>\n</table>"
+    )
+    assert _sanitize(software) == (
+        '<table class="dataframe pss-table">\n  <caption>Table 9: Software and versions</caption><SOFTWARE></table>'
+    )
     other = software.replace("Software and versions", "Each measure")
     assert _sanitize(other) == other
 
@@ -100,8 +118,9 @@ def _tampered_copy(tmp_path: Path) -> tuple[Path, str, str]:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
-            found = re.search(r"segmented regression estimates.*?Immediate change[^<]*</td>\s*<td>([\d.]+)</td>",
-                              html, flags=re.S)
+            found = re.search(
+                r"segmented regression estimates.*?Immediate change[^<]*</td>\s*<td>([\d.]+)</td>", html, flags=re.S
+            )
             if found:
                 value = found.group(1)
                 changed = value[:-1] + str((int(value[-1]) + 1) % 10)
@@ -117,10 +136,30 @@ def test_strict_nbval_fails_when_one_shown_number_changes(tmp_path):
     tampered, value, changed = _tampered_copy(tmp_path)
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    done = subprocess.run([sys.executable, "-m", "pytest", str(tampered), "--nbval", "--nbval-current-env",
-                           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
-                           "--rootdir", str(tmp_path), "-c", str(tmp_path / "pytest.ini")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=900, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(tampered),
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(SANITIZE),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "pytest.ini"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     report = done.stdout + done.stderr
     assert done.returncode == 1, report[-3000:]
     assert re.search(r"\b1 failed, \d+ passed\b", report), report[-3000:]

@@ -18,16 +18,16 @@ def _public_modules() -> list[str]:
     names = []
     for path in sorted(root.rglob("*.py")):
         parts = path.relative_to(root).with_suffix("").parts
-        if parts[-1] == "__main__" or "templates" in parts or any(p.startswith("_") and p != "__init__"
-                                                                    for p in parts):
+        if parts[-1] == "__main__" or "templates" in parts or any(p.startswith("_") and p != "__init__" for p in parts):
             continue
         names.append(".".join(("pss_analysis", *parts)).removesuffix(".__init__"))
     return names
 
 
 MODULES = _public_modules()
-SUBPACKAGES = sorted({m for m in MODULES if (Path(pss_analysis.__file__).parent.joinpath(
-    *m.split(".")[1:], "__init__.py")).is_file()})
+SUBPACKAGES = sorted(
+    {m for m in MODULES if (Path(pss_analysis.__file__).parent.joinpath(*m.split(".")[1:], "__init__.py")).is_file()}
+)
 
 
 @pytest.mark.parametrize("name", [n for n in pss_analysis.__all__ if n != "__version__"])
@@ -51,14 +51,18 @@ def test_every_public_module_declares_its_public_names(module):
 def test_each_subpackage_documents_what_it_exports(package):
     # a subpackage's __all__ is its public face (as statsmodels' api modules): each function and class documented
     mod = importlib.import_module(package)
-    undocumented = [name for name in mod.__all__ if callable(value := getattr(mod, name))
-                    and not (getattr(value, "__doc__", None) or "").strip()]
+    undocumented = [
+        name
+        for name in mod.__all__
+        if callable(value := getattr(mod, name)) and not (getattr(value, "__doc__", None) or "").strip()
+    ]
     assert not undocumented, f"{package}: {undocumented}"
 
 
 def test_importing_the_package_is_light():
-    code = ("import sys, pss_analysis; "
-            "print(sorted(m for m in ('statsmodels', 'papermill', 'duckdb') if m in sys.modules))")
+    code = (
+        "import sys, pss_analysis; print(sorted(m for m in ('statsmodels', 'papermill', 'duckdb') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

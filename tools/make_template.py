@@ -12,74 +12,110 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 def parameters_cell(default_params: str) -> tuple[str, str, list[str]]:
     """The tagged `parameters` cell every template starts with (its default runs as-is in JupyterLab)."""
-    source = ("# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.\n"
-              f'params_file: str = "{default_params}"  # the parameter set (YAML)\n'
-              'output_dir: str = "../../reports/notebook"  '
-              "# the run folder (relative to this notebook when opened by hand)")
+    source = (
+        "# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.\n"
+        f'params_file: str = "{default_params}"  # the parameter set (YAML)\n'
+        'output_dir: str = "../../reports/notebook"  '
+        "# the run folder (relative to this notebook when opened by hand)"
+    )
     return ("code", source, ["parameters"])
 
 
 CELLS = [
     parameters_cell("../../params/demo.yaml"),
-    ("code", '''from pss_analysis.evaluation import prepare_study
+    (
+        "code",
+        """from pss_analysis.evaluation import prepare_study
 from pss_analysis.reporting import Report, sections
 
 rep = Report.open(params_file, output_dir)
 study = prepare_study(rep.params)
 sections.publish_evaluation_tables(rep, study)
-rep.title_block()''', []),
-    ("markdown", '''## Executive summary
+rep.title_block()""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Executive summary
 
 Each measure of the scorecard gets a verdict - improved, deteriorated, no evidence of change, or
 not enough data - by the rules stated under Methods: did the measure move, after the programme
 started, beyond what its own history (trend and seasons) predicted? The verdicts are counted here
-by perspective of the Public Sector Scorecard.''', []),
+by perspective of the Public Sector Scorecard.""",
+        [],
+    ),
     ("code", "sections.executive_summary(rep, study)", []),
-    ("markdown", '''## Strategy map
+    (
+        "markdown",
+        """## Strategy map
 
 The objectives of the programme by perspective - capability at the bottom, processes in the middle,
 outcomes on top - with arrows from each driver to the outcome it should help. Each objective is
 coloured by the verdicts of its measures; each arrow by whether the measures move together as
-expected (association, not proof of cause).''', []),
+expected (association, not proof of cause).""",
+        [],
+    ),
     ("code", "sections.strategy_map_section(rep, study)", []),
     ("markdown", "## Overview dashboard: before and since the programme started", []),
     ("code", "sections.overview_section(rep, study)", []),
-    ("markdown", '''## Within-year monitoring
+    (
+        "markdown",
+        """## Within-year monitoring
 
 The latest twelve months of every measure on its control chart, against its target: is the process
-stable, and will it meet the target?''', []),
+stable, and will it meet the target?""",
+        [],
+    ),
     ("code", "sections.within_year_section(rep, study)", []),
-    ("markdown", '''## Measures, perspective by perspective
+    (
+        "markdown",
+        """## Measures, perspective by perspective
 
 For each measure: what it measures; what changed when the programme started, from an interrupted
 time series (a segmented regression that compares what happened with what the pre-programme trend
 predicted); and how the process behaves, from a statistical process control (SPC) chart with limits
 recalculated at the programme start. Dated changes from the programme's change log are marked on
-the charts.''', []),
+the charts.""",
+        [],
+    ),
     ("code", "sections.perspective_sections(rep, study)", []),
-    ("markdown", '''## Balance of contributions and risks
+    (
+        "markdown",
+        """## Balance of contributions and risks
 
 For every outcome on the map: the drivers that should move it, what their measures show, and whether
 they pulled in the expected direction (a positive contribution), against it (negative), or not at
-all; then the risks attached to the outcome, its measures or its drivers.''', []),
+all; then the risks attached to the outcome, its measures or its drivers.""",
+        [],
+    ),
     ("code", "sections.balance_section(rep, study)", []),
-    ("markdown", '''## Data summary and data quality
+    (
+        "markdown",
+        """## Data summary and data quality
 
 For every measure: the months covered, how many fall before and since the programme start, and the
 average value in each period; then any problems found in the data. The checks run before any
 analysis: an error (a missing column, an unreadable date or number, a duplicated month, a negative
 count, a numerator above its denominator, a missing denominator, a measure without data) stops the
 run; warnings (gaps in a series, a byte-order mark, a header row below the first line, disagreeing
-sources) are listed here.''', []),
-    ("code", '''rep.table(study.summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before",
+sources) are listed here.""",
+        [],
+    ),
+    (
+        "code",
+        """rep.table(study.summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before",
                          "mean_after", "relative_change"]], "data_summary",
           caption="Each measure before and since the programme start",
           columns={"measure_id": "id", "name": "measure", "points_before": "months before",
                    "points_after": "months since", "mean_before": "mean before", "mean_after": "mean since",
                    "relative_change": "relative change"},
           formats={"relative_change": "+.1%"})
-sections.data_quality_section(rep, study)''', []),
-    ("markdown", '''## Methods
+sections.data_quality_section(rep, study)""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Methods
 
 **Interrupted time series.** Each measure is modelled month by month as a segmented regression
 (Wagner et al. 2002; Lopez Bernal, Cummins & Gasparrini 2017): a level and a trend before the
@@ -102,20 +138,28 @@ with the latest limits.
 **Links between measures.** For each link of the strategy map, each driver measure is compared with
 each outcome measure by the cross-correlation of their month-to-month changes after pre-whitening
 (Box & Jenkins): an autoregressive filter fitted to the driver is applied to both series, and
-correlations at lags of 0 to 6 months are judged against Bonferroni-adjusted limits.''', []),
+correlations at lags of 0 to 6 months are judged against Bonferroni-adjusted limits.""",
+        [],
+    ),
     ("code", "sections.methods_section(rep, study)", []),
     ("markdown", "## Parameters of this run", []),
-    ("code", '''rep.table(rep.parameters_table(), "parameters", caption="Parameters of this run")''', []),
-    ("markdown", '''## Reproducibility appendix
+    ("code", """rep.table(rep.parameters_table(), "parameters", caption="Parameters of this run")""", []),
+    (
+        "markdown",
+        """## Reproducibility appendix
 
 The inputs of this run with their SHA-256 checksums, and the software that produced it. Re-running
-the same parameter file on files with the same checksums gives the same tables.''', []),
+the same parameter file on files with the same checksums gives the same tables.""",
+        [],
+    ),
     ("code", "sections.appendix(rep)", []),
 ]
 
 REPLICATION_CELLS = [
     parameters_cell("../../params/replication_bernal2017.yaml"),
-    ("code", '''import pandas as pd
+    (
+        "code",
+        """import pandas as pd
 
 from pss_analysis.replication import comparison_table, fit_models, model_4_vs_3
 from pss_analysis.reporting import Report, confidence_label
@@ -124,8 +168,12 @@ from pss_analysis.reporting.figures.its import its_figure
 rep = Report.open(params_file, output_dir)
 sicily = pd.read_csv(rep.params.data.files["sicily"])
 results = fit_models(sicily)
-rep.title_block()''', []),
-    ("markdown", '''## What is replicated
+rep.title_block()""",
+        [],
+    ),
+    (
+        "markdown",
+        """## What is replicated
 
 Lopez Bernal, Cummins & Gasparrini (2017), *Interrupted time series regression for the evaluation
 of public health interventions: a tutorial*, International Journal of Epidemiology 46(1):348-355.
@@ -140,11 +188,19 @@ are refitted here with `pss_analysis.methods.its.fit_its`:
    time since the ban is 1 in January 2005).
 
 Rate ratios are exp(coefficient); confidence intervals are Wald intervals with normal quantiles,
-as in the authors' code (`Epi::ci.lin`).''', []),
-    ("code", '''rep.table(comparison_table(results), "comparison",
+as in the authors' code (`Epi::ci.lin`).""",
+        [],
+    ),
+    (
+        "code",
+        """rep.table(comparison_table(results), "comparison",
           caption="Published and replicated estimates side by side (coefficients on the log scale)",
-          formats={c: ".7g" for c in ("published_coef", "coef", "published_std_error", "std_error")})''', []),
-    ("code", '''effects = pd.concat([r.effects().assign(model=name) for name, r in results.items()], ignore_index=True)
+          formats={c: ".7g" for c in ("published_coef", "coef", "published_std_error", "std_error")})""",
+        [],
+    ),
+    (
+        "code",
+        """effects = pd.concat([r.effects().assign(model=name) for name, r in results.items()], ignore_index=True)
 rep.table(effects[["model", "term", "coef", "std_error", "estimate", "estimate_lower", "estimate_upper", "p_value",
                    "scale"]],
           "effects_by_model", caption="Every segmented-regression term of the four models",
@@ -154,20 +210,34 @@ rep.table(effects[["model", "term", "coef", "std_error", "estimate", "estimate_l
 f_test = model_4_vs_3(results)
 rep.markdown(f"Model 4 against model 3 (does the slope change add anything?): F = {f_test['f']:.4f} on "
              f"{f_test['df_num']:g} and {f_test['df_den']:g} degrees of freedom, p = {f_test['p_value']:.4f} "
-             "(published: F = 0.6388, p = 0.4279).")''', []),
-    ("code", '''model4 = results["4 = 3 + slope change"]
+             "(published: F = 0.6388, p = 0.4279).")""",
+        [],
+    ),
+    (
+        "code",
+        """model4 = results["4 = 3 + slope change"]
 fig = its_figure(model4, title="Acute coronary events per 100,000 (model 4)",
                  ylabel="Age-standardised rate per 100,000", rate_per=100_000, show_deseasonalised=True)
 rep.figure(fig, "model4", caption="Model 4: observed rates, fitted model and the trend expected without the ban",
            alt="Monthly rate of acute coronary events per 100,000 in Sicily from 2002 to 2006 with the fitted "
                "model 4, its de-seasonalised trend, and after January 2005 the rate expected without the ban "
-               f"with its {confidence_label(model4.specification['alpha'])} confidence band.")''', []),
-    ("markdown", '''## Reproducibility appendix
+               f"with its {confidence_label(model4.specification['alpha'])} confidence band.")""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Reproducibility appendix
 
-The inputs of this run with their SHA-256 checksums, and the software that produced it.''', []),
-    ("code", '''from pss_analysis.reporting import sections
+The inputs of this run with their SHA-256 checksums, and the software that produced it.""",
+        [],
+    ),
+    (
+        "code",
+        """from pss_analysis.reporting import sections
 
-sections.appendix(rep)''', []),
+sections.appendix(rep)""",
+        [],
+    ),
 ]
 
 NOTEBOOKS = {"report.ipynb": CELLS, "replication_bernal2017.ipynb": REPLICATION_CELLS}

@@ -20,8 +20,19 @@ ANY = "*"  # stands for a user-chosen name (a measure id) in a dotted key
 #: Keys whose values are file paths.
 PATH_KEYS = frozenset({"data.measures", "data.indicators", "data.scorecard", f"data.files.{ANY}"})
 #: Keys whose values are text as typed (``--set title=2020`` is a title, not a number).
-TEXT_KEYS = frozenset({"title", "subtitle", "author", "programme.name", "programme.description",
-                       "programme.organisation", "report.name", "report.suppression.marker", f"data.sha256.{ANY}"})
+TEXT_KEYS = frozenset(
+    {
+        "title",
+        "subtitle",
+        "author",
+        "programme.name",
+        "programme.description",
+        "programme.organisation",
+        "report.name",
+        "report.suppression.marker",
+        f"data.sha256.{ANY}",
+    }
+)
 
 
 def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
@@ -49,8 +60,8 @@ _DYNAMIC = tuple(sorted({k.split(f".{ANY}")[0] + "." for k in VALID_KEYS if f".{
 def generic_key(key: str) -> tuple[str, str | None]:
     """(key with a user-chosen name replaced by ``*``, that name) so dynamic keys can be checked."""
     for prefix in _DYNAMIC:
-        if key.startswith(prefix) and key[len(prefix):]:
-            name, _, rest = key[len(prefix):].partition(".")
+        if key.startswith(prefix) and key[len(prefix) :]:
+            name, _, rest = key[len(prefix) :].partition(".")
             return prefix + ANY + ("." + rest if rest else ""), name
     return key, None
 

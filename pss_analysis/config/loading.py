@@ -21,8 +21,12 @@ from pss_analysis.errors import ParameterError
 
 __all__ = ["load_params", "describe_error"]
 
-_BOUNDS = {"less_than_equal": ("at most", "le"), "greater_than_equal": ("at least", "ge"),
-           "less_than": ("below", "lt"), "greater_than": ("above", "gt")}
+_BOUNDS = {
+    "less_than_equal": ("at most", "le"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("below", "lt"),
+    "greater_than": ("above", "gt"),
+}
 _EXPECTED_TYPES = {
     "string_type": "text",
     "int_parsing": "a whole number",
@@ -77,20 +81,29 @@ def _resolve_paths(data: DataFiles, base: Path) -> DataFiles:
     def resolve(value: Path) -> Path:
         return (value if value.is_absolute() else (base / value)).resolve()
 
-    return data.model_copy(update={
-        **{k: resolve(getattr(data, k)) for k in ("measures", "indicators", "scorecard")
-           if getattr(data, k) is not None},
-        "files": {k: resolve(v) for k, v in data.files.items()},
-    })
+    return data.model_copy(
+        update={
+            **{
+                k: resolve(getattr(data, k))
+                for k in ("measures", "indicators", "scorecard")
+                if getattr(data, k) is not None
+            },
+            "files": {k: resolve(v) for k, v in data.files.items()},
+        }
+    )
 
 
 def _check_data_given(data: DataFiles, path: Path) -> None:
     if data.indicators is None and not data.files:
-        raise ParameterError("no data given: name an indicator table (data.indicators)", file=str(path),
-                             key="data.indicators")
+        raise ParameterError(
+            "no data given: name an indicator table (data.indicators)", file=str(path), key="data.indicators"
+        )
     if data.indicators is not None and data.measures is None and data.scorecard is None:
-        raise ParameterError("no measures given: name a measure catalogue (data.measures) or a scorecard "
-                             "(data.scorecard)", file=str(path), key="data.measures")
+        raise ParameterError(
+            "no measures given: name a measure catalogue (data.measures) or a scorecard (data.scorecard)",
+            file=str(path),
+            key="data.measures",
+        )
 
 
 def _check_files(data: DataFiles, path: Path) -> None:
@@ -102,13 +115,22 @@ def _check_files(data: DataFiles, path: Path) -> None:
     for key, expected in data.sha256.items():
         target = key if key in named else f"files.{key}"
         if target not in named:
-            raise ParameterError("checksum given for an input that is not listed", file=str(path),
-                                 key=f"data.sha256.{key}",
-                                 expected="one of " + ", ".join(k.removeprefix("files.") for k in named), found=key)
+            raise ParameterError(
+                "checksum given for an input that is not listed",
+                file=str(path),
+                key=f"data.sha256.{key}",
+                expected="one of " + ", ".join(k.removeprefix("files.") for k in named),
+                found=key,
+            )
         actual = sha256_file(named[target])
         if actual != expected.lower():
-            raise ParameterError("the file's sha256 differs from the expected one (wrong or changed file)",
-                                 file=str(path), key=f"data.sha256.{key}", expected=expected, found=actual)
+            raise ParameterError(
+                "the file's sha256 differs from the expected one (wrong or changed file)",
+                file=str(path),
+                key=f"data.sha256.{key}",
+                expected=expected,
+                found=actual,
+            )
 
 
 def describe_error(err: Any) -> tuple[str, Any, Any]:

@@ -25,13 +25,33 @@ from pss_analysis import __version__
 if TYPE_CHECKING:
     from pss_analysis.config.params import Params
 
-__all__ = ["KEY_PACKAGES", "provisional_manifest", "sha256_file", "environment_info", "git_commit", "input_record",
-           "read_manifest", "write_manifest"]
+__all__ = [
+    "KEY_PACKAGES",
+    "provisional_manifest",
+    "sha256_file",
+    "environment_info",
+    "git_commit",
+    "input_record",
+    "read_manifest",
+    "write_manifest",
+]
 
 #: Packages whose versions every manifest records.
 KEY_PACKAGES = (
-    "pss-analysis", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
-    "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "pydantic", "PyYAML",
+    "pss-analysis",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "ipykernel",
+    "pydantic",
+    "PyYAML",
 )
 
 _CHUNK = 1 << 20
@@ -50,12 +70,15 @@ def sha256_file(path: str | Path) -> str:
 def git_commit(root: Path = PROJECT_ROOT) -> dict[str, Any] | None:
     """The project's git commit and whether the work tree had changes, or None outside git."""
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
             return None
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10)
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": head.stdout.strip(), "uncommitted_changes": bool(status.stdout.strip())}
@@ -96,8 +119,14 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def provisional_manifest(params: Params, *, params_file: str | Path, run_id: str, command: list[str],
-                         notebooks: list[Path] | tuple[Path, ...] = ()) -> dict[str, Any]:
+def provisional_manifest(
+    params: Params,
+    *,
+    params_file: str | Path,
+    run_id: str,
+    command: list[str],
+    notebooks: list[Path] | tuple[Path, ...] = (),
+) -> dict[str, Any]:
     """The manifest as known before the notebooks run (inputs, versions, command, start)."""
     inputs = [input_record("parameters", params_file)]
     inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]

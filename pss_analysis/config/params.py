@@ -104,13 +104,17 @@ class DataFiles(_Model):
 
     measures: Path | None = Field(default=None, description="Measure catalogue CSV (one row per measure).")
     indicators: Path | None = Field(
-        default=None, description="Indicator table (CSV, Excel or Parquet), long format: measure_id, period, "
-                                  "numerator, denominator, and optional breakdown columns.")
+        default=None,
+        description="Indicator table (CSV, Excel or Parquet), long format: measure_id, period, "
+        "numerator, denominator, and optional breakdown columns.",
+    )
     scorecard: Path | None = Field(default=None, description="Scorecard definition (YAML or Excel workbook).")
-    files: dict[str, Path] = Field(default_factory=dict,
-                                   description="Other named inputs: record-level extracts, population tables and "
-                                               "code lists used by the scorecard's indicator definitions, or data "
-                                               "for a notebook of your own.")
+    files: dict[str, Path] = Field(
+        default_factory=dict,
+        description="Other named inputs: record-level extracts, population tables and "
+        "code lists used by the scorecard's indicator definitions, or data "
+        "for a notebook of your own.",
+    )
     sha256: dict[str, str] = Field(default_factory=dict, description="Expected sha256 of inputs, by name.")
 
     def named_paths(self) -> dict[str, Path]:
@@ -124,8 +128,9 @@ class SuppressionOptions(_Model):
     """Small-number suppression (statistical disclosure control) of published tables."""
 
     enabled: bool = Field(default=True, description="Suppress small counts in every published table.")
-    threshold: int = Field(default=7, ge=1,
-                           description="Counts from 1 to this number are suppressed (NHS convention: 7).")
+    threshold: int = Field(
+        default=7, ge=1, description="Counts from 1 to this number are suppressed (NHS convention: 7)."
+    )
     marker: str = Field(default="*", min_length=1, description="What is shown instead of a suppressed value.")
 
 
@@ -143,8 +148,9 @@ class ReportOptions(_Model):
     renderer: RendererName = Field(
         default="auto", description="auto (Quarto if installed, else built-in), quarto or builtin."
     )
-    measures: list[str] = Field(default_factory=list,
-                                description="Report only these measure ids (default: every measure).")
+    measures: list[str] = Field(
+        default_factory=list, description="Report only these measure ids (default: every measure)."
+    )
     suppression: SuppressionOptions = Field(default_factory=SuppressionOptions)
 
 
@@ -166,9 +172,11 @@ class ItsOptions(_Model):
 
     family: ItsFamily | None = None
     seasonality: str | dict[str, Any] | None = Field(
-        default=None, description='"none", "month", "fourier" or {type: fourier, k: 2, period: 12}')
+        default=None, description='"none", "month", "fourier" or {type: fourier, k: 2, period: 12}'
+    )
     autocorrelation: str | dict[str, Any] | None = Field(
-        default=None, description='"none", "ar1", {type: newey_west, lags: 3} or {type: arma, order: [1, 1]}')
+        default=None, description='"none", "ar1", {type: newey_west, lags: 3} or {type: arma, order: [1, 1]}'
+    )
     slope_change: bool | None = None
     phase_in: int | None = Field(default=None, ge=0)
     interruptions: list[Month] | None = Field(default=None, description="Extra interruption months (YYYY-MM).")
@@ -191,17 +199,21 @@ class Analysis(_Model):
     """How every measure is analysed; ``measures`` overrides single measures by id."""
 
     alpha: float = Field(default=0.05, gt=0, lt=1, description="1 - confidence level of every interval.")
-    impact_at: list[int] = Field(default_factory=lambda: [12, 24],
-                                 description="Months after the start at which the impact is reported.")
+    impact_at: list[int] = Field(
+        default_factory=lambda: [12, 24], description="Months after the start at which the impact is reported."
+    )
     time_since: Literal["wagner", "itsa"] = Field(
-        default="wagner", description="Level change measured at the last month before (wagner) or "
-                                      "the first month of the programme (itsa).")
+        default="wagner",
+        description="Level change measured at the last month before (wagner) or "
+        "the first month of the programme (itsa).",
+    )
     its: ItsOptions = Field(default_factory=ItsOptions, description="ITS options for all measures.")
     spc: SpcOptions = Field(default_factory=SpcOptions, description="SPC options for all measures.")
     shift_length: int = Field(default=6, ge=6, le=8, description="MDC shift rule: points in a run (6-8).")
     trend_length: int = Field(default=6, ge=6, le=8, description="MDC trend rule: points rising or falling.")
     change_log_interruptions: bool = Field(
-        default=False, description="Add the scorecard change log's flagged changes as extra ITS interruptions.")
+        default=False, description="Add the scorecard change log's flagged changes as extra ITS interruptions."
+    )
     measures: dict[str, MeasureOptions] = Field(default_factory=dict)
 
 

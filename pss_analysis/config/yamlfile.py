@@ -44,6 +44,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ParameterError("expected a mapping of keys to values at the top level",
-                             file=str(path), found=type(raw).__name__)
+        raise ParameterError(
+            "expected a mapping of keys to values at the top level", file=str(path), found=type(raw).__name__
+        )
     return raw

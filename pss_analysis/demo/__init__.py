@@ -104,10 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m pss_analysis.demo",
         description=f"Write the SYNTHETIC {CITY} '{PROGRAMME}' demo data set.",
     )
-    parser.add_argument("--out", type=Path, default=Path("data/demo"),
-                        help="output directory (default: data/demo)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"random seed (default: {DEFAULT_SEED})")
+    parser.add_argument("--out", type=Path, default=Path("data/demo"), help="output directory (default: data/demo)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
     args = parser.parse_args(argv)
     for path in generate(args.out, args.seed):
         print(path)

@@ -1,5 +1,4 @@
-"""The 18 demo measures: catalogue fields, text definitions, objective, data source and owner.
-"""
+"""The 18 demo measures: catalogue fields, text definitions, objective, data source and owner."""
 
 from __future__ import annotations
 

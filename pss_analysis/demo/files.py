@@ -1,5 +1,4 @@
-"""Writing the demo files: CSV text with platform-stable numbers, the scorecard YAML and the README.
-"""
+"""Writing the demo files: CSV text with platform-stable numbers, the scorecard YAML and the README."""
 
 from __future__ import annotations
 
@@ -48,9 +47,7 @@ def _measures_text(df: pd.DataFrame) -> pd.DataFrame:
 def _indicators_text(df: pd.DataFrame) -> pd.DataFrame:
     decimals = {m.measure_id: m.numerator_decimals for m in _CATALOGUE}
     out = df.astype(object).copy()
-    out["numerator"] = [
-        f"{x:.{decimals[mid]}f}" for mid, x in zip(df["measure_id"], df["numerator"], strict=True)
-    ]
+    out["numerator"] = [f"{x:.{decimals[mid]}f}" for mid, x in zip(df["measure_id"], df["numerator"], strict=True)]
     out["denominator"] = ["" if pd.isna(x) else str(int(x)) for x in df["denominator"]]
     return out
 

@@ -68,8 +68,9 @@ def _programme(level: float, slope: float) -> np.ndarray:
     return np.where(_POST, (1.0 + level) * (1.0 + slope) ** _SINCE, 1.0)
 
 
-def _curve(base: float, trend_per_year: float = 0.0, amplitude: float = 0.0,
-           level: float = 0.0, slope: float = 0.0) -> np.ndarray:
+def _curve(
+    base: float, trend_per_year: float = 0.0, amplitude: float = 0.0, level: float = 0.0, slope: float = 0.0
+) -> np.ndarray:
     """Expected value per month, rounded so draws are platform-stable."""
     values = base * _trend(trend_per_year) * _season(amplitude) * _programme(level, slope)
     return np.round(values, 6)
@@ -97,8 +98,11 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     for step in _DRAW_STEPS:
         step(rng, pop, draws)
     assert set(draws.num) == {m.measure_id for m in _CATALOGUE}
-    return {"measures": _measures_frame(), "indicators": _indicators_frame(draws),
-            "true_effects": _true_effects_frame(draws)}
+    return {
+        "measures": _measures_frame(),
+        "indicators": _indicators_frame(draws),
+        "true_effects": _true_effects_frame(draws),
+    }
 
 
 @dataclass
@@ -114,8 +118,13 @@ def _surveys(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     """Service-user and carer surveys (no seasonality)."""
     num, den, eff = draws.num, draws.den, draws.eff
     resp = np.maximum(rng.poisson(200, N_PERIODS), 150)
-    e = _Effect("improves", 0.10, 0.0, 0.0,
-                "Base 74% satisfied; step +10% relative (about +7.4 points) from 2018-04, no pre-trend.")
+    e = _Effect(
+        "improves",
+        0.10,
+        0.0,
+        0.0,
+        "Base 74% satisfied; step +10% relative (about +7.4 points) from 2018-04, no pre-trend.",
+    )
     num["su_satisfaction"] = rng.binomial(resp, _curve(0.74, level=e.level, slope=e.slope))
     den["su_satisfaction"], eff["su_satisfaction"] = resp, e
 
@@ -125,9 +134,14 @@ def _surveys(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     den["carer_satisfaction"], eff["carer_satisfaction"] = resp, e
 
     reable = rng.poisson(np.round(pop * 1.8e-3 * _programme(0.15, 0.0), 6))
-    e = _Effect("improves", 0.10, 0.0, 0.0,
-                "Base 81% at home; step +10% relative (about +8.1 points) from 2018-04. "
-                "Discharges into reablement (denominator) also rise 15% with the programme.")
+    e = _Effect(
+        "improves",
+        0.10,
+        0.0,
+        0.0,
+        "Base 81% at home; step +10% relative (about +8.1 points) from 2018-04. "
+        "Discharges into reablement (denominator) also rise 15% with the programme.",
+    )
     num["home_at_91_days"] = rng.binomial(reable, _curve(0.81, level=e.level, slope=e.slope))
     den["home_at_91_days"], eff["home_at_91_days"] = reable, e
 
@@ -135,9 +149,14 @@ def _surveys(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
 def _acs(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     """ACS admissions, their bed-nights and spend."""
     num, den, eff = draws.num, draws.den, draws.eff
-    adm_e = _Effect("improves", -0.12, -0.004, 0.12,
-                    "Base 4.0 per 1,000 a month, +1%/year per head before the programme; "
-                    "step -12% and a further -0.4%/month from 2018-04; winter peak; Poisson.")
+    adm_e = _Effect(
+        "improves",
+        -0.12,
+        -0.004,
+        0.12,
+        "Base 4.0 per 1,000 a month, +1%/year per head before the programme; "
+        "step -12% and a further -0.4%/month from 2018-04; winter peak; Poisson.",
+    )
     acs_adm = rng.poisson(pop * _curve(4.0e-3, 0.01, adm_e.amplitude, adm_e.level, adm_e.slope))
     num["acs_admissions"], den["acs_admissions"], eff["acs_admissions"] = acs_adm, pop, adm_e
 
@@ -161,12 +180,18 @@ def _acs(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     # Cost per ACS spell: £2,450 (2017/18 prices), spell-level sd £900 -> Gaussian mean.
     cost_mean = rng.normal(2450.0, 900.0 / np.sqrt(np.maximum(acs_adm, 1)))
     spend_pounds = np.round(acs_adm * cost_mean, 2)
-    e = _Effect("improves", adm_e.level, adm_e.slope, adm_e.amplitude,
-                "ACS admissions x mean tariff cost (£2,450, case-mix noise sd £900/sqrt(n)); "
-                "falls with admissions: step -12%, -0.4%/month.")
+    e = _Effect(
+        "improves",
+        adm_e.level,
+        adm_e.slope,
+        adm_e.amplitude,
+        "ACS admissions x mean tariff cost (£2,450, case-mix noise sd £900/sqrt(n)); "
+        "falls with admissions: step -12%, -0.4%/month.",
+    )
     num["acs_spend"], den["acs_spend"], eff["acs_spend"] = np.round(spend_pounds / 1000.0, 2), None, e
-    e = _Effect("no_change", 0.0, 0.0, 0.0,
-                "Mean £2,450 per admission in real terms, flat; Gaussian case-mix noise only.")
+    e = _Effect(
+        "no_change", 0.0, 0.0, 0.0, "Mean £2,450 per admission in real terms, flat; Gaussian case-mix noise only."
+    )
     num["acs_cost_per_admission"], den["acs_cost_per_admission"] = spend_pounds, acs_adm
     eff["acs_cost_per_admission"] = e
 
@@ -179,9 +204,14 @@ def _discharges(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> Non
     num["readmissions_30d"] = rng.binomial(disch, _curve(0.155))
     den["readmissions_30d"], eff["readmissions_30d"] = disch, e
 
-    e = _Effect("improves", -0.10, -0.001, 0.04,
-                "Base 9.2 days, -1%/year before; step -10% and -0.1%/month from 2018-04 "
-                "(discharge to assess); small winter rise; Gaussian mean (patient sd 10 days).")
+    e = _Effect(
+        "improves",
+        -0.10,
+        -0.001,
+        0.04,
+        "Base 9.2 days, -1%/year before; step -10% and -0.1%/month from 2018-04 "
+        "(discharge to assess); small winter rise; Gaussian mean (patient sd 10 days).",
+    )
     los = rng.normal(_curve(9.2, -0.01, e.amplitude, e.level, e.slope), 10.0 / np.sqrt(np.maximum(disch, 1)))
     num["emergency_los"] = np.round(disch * los)
     den["emergency_los"], eff["emergency_los"] = disch, e
@@ -190,33 +220,52 @@ def _discharges(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> Non
 def _care_homes_ae_delays(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     """Care homes, A&E and delayed discharges."""
     num, den, eff = draws.num, draws.den, draws.eff
-    e = _Effect("improves", -0.25, -0.008, 0.0,
-                "Base 65 per 100,000 a month, -1%/year before; step -25% and -0.8%/month "
-                "from 2018-04; Poisson.")
+    e = _Effect(
+        "improves",
+        -0.25,
+        -0.008,
+        0.0,
+        "Base 65 per 100,000 a month, -1%/year before; step -25% and -0.8%/month from 2018-04; Poisson.",
+    )
     num["care_home_admissions"] = rng.poisson(pop * _curve(65e-5, -0.01, e.amplitude, e.level, e.slope))
     den["care_home_admissions"], eff["care_home_admissions"] = pop, e
 
-    e = _Effect("deteriorates", 0.09, 0.0, 0.08,
-                "Base 25 per 1,000 a month, +2%/year before; step +9% from 2018-04 "
-                "(more people at home, more conveyed to A&E); winter peak; Poisson.")
+    e = _Effect(
+        "deteriorates",
+        0.09,
+        0.0,
+        0.08,
+        "Base 25 per 1,000 a month, +2%/year before; step +9% from 2018-04 "
+        "(more people at home, more conveyed to A&E); winter peak; Poisson.",
+    )
     num["ae_attendances"] = rng.poisson(pop * _curve(25e-3, 0.02, e.amplitude, e.level, e.slope))
     den["ae_attendances"], eff["ae_attendances"] = pop, e
 
-    e = _Effect("deteriorates", 0.18, 0.0, 0.10,
-                "Base 1,500 per 100,000 a month, +3%/year before; step +18% from 2018-04 "
-                "(home-care capacity did not keep up with Home First discharges); "
-                "winter peak; negative binomial (shape 400).")
+    e = _Effect(
+        "deteriorates",
+        0.18,
+        0.0,
+        0.10,
+        "Base 1,500 per 100,000 a month, +3%/year before; step +18% from 2018-04 "
+        "(home-care capacity did not keep up with Home First discharges); "
+        "winter peak; negative binomial (shape 400).",
+    )
     num["delayed_discharge_days"] = _neg_binomial(
-        rng, np.round(pop * _curve(1500e-5, 0.03, e.amplitude, e.level, e.slope), 6), 400.0)
+        rng, np.round(pop * _curve(1500e-5, 0.03, e.amplitude, e.level, e.slope), 6), 400.0
+    )
     den["delayed_discharge_days"], eff["delayed_discharge_days"] = pop, e
 
 
 def _intermediate_care(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     """Intermediate care."""
     num, den, eff = draws.num, draws.den, draws.eff
-    e = _Effect("improves", 0.30, 0.005, 0.05,
-                "Base 180 a month, +2%/year before; step +30% and +0.5%/month from 2018-04; "
-                "slight winter peak; Poisson.")
+    e = _Effect(
+        "improves",
+        0.30,
+        0.005,
+        0.05,
+        "Base 180 a month, +2%/year before; step +30% and +0.5%/month from 2018-04; slight winter peak; Poisson.",
+    )
     num["intermediate_care_new"] = rng.poisson(_curve(180.0, 0.02, e.amplitude, e.level, e.slope))
     den["intermediate_care_new"], eff["intermediate_care_new"] = None, e
 
@@ -225,15 +274,24 @@ def _innovation(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> Non
     """Innovation: shared care plans and digital referrals."""
     num, den, eff = draws.num, draws.den, draws.eff
     caseload = np.round(rng.normal(_curve(1850.0, 0.04), 12.0)).astype(np.int64)
-    e = _Effect("improves", 0.35, 0.012, 0.0,
-                "Base 22% of the caseload, rising 6%/year (relative) before; step +35% and "
-                "+1.2%/month (relative) from 2018-04; caseload ~1,850 growing 4%/year; binomial.")
+    e = _Effect(
+        "improves",
+        0.35,
+        0.012,
+        0.0,
+        "Base 22% of the caseload, rising 6%/year (relative) before; step +35% and "
+        "+1.2%/month (relative) from 2018-04; caseload ~1,850 growing 4%/year; binomial.",
+    )
     num["shared_care_plans"] = rng.binomial(caseload, _curve(0.22, 0.06, 0.0, e.level, e.slope))
     den["shared_care_plans"], eff["shared_care_plans"] = caseload, e
 
-    e = _Effect("improves", 0.60, 0.01, 0.0,
-                "Base 30 a month, +10%/year before (portal piloted 2014); step +60% and "
-                "+1%/month from 2018-04; Poisson.")
+    e = _Effect(
+        "improves",
+        0.60,
+        0.01,
+        0.0,
+        "Base 30 a month, +10%/year before (portal piloted 2014); step +60% and +1%/month from 2018-04; Poisson.",
+    )
     num["digital_referrals"] = rng.poisson(_curve(30.0, 0.10, e.amplitude, e.level, e.slope))
     den["digital_referrals"], eff["digital_referrals"] = None, e
 
@@ -244,8 +302,9 @@ def _leadership(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> Non
     respondents = np.maximum(rng.poisson(45, N_PERIODS), 20)
     probs = np.array([0.05, 0.12, 0.30, 0.38, 0.15])
     tallies = np.array([rng.multinomial(n, probs) for n in respondents])
-    e = _Effect("no_change", 0.0, 0.0, 0.0,
-                "Scores 1-5 with fixed probabilities 5/12/30/38/15% (mean 3.46); pure noise.")
+    e = _Effect(
+        "no_change", 0.0, 0.0, 0.0, "Scores 1-5 with fixed probabilities 5/12/30/38/15% (mean 3.46); pure noise."
+    )
     num["leadership_score"] = tallies @ np.arange(1, 6)
     den["leadership_score"], eff["leadership_score"] = respondents, e
 
@@ -254,23 +313,41 @@ def _people(rng: np.random.Generator, pop: np.ndarray, draws: _Draws) -> None:
     """People: staff turnover and training."""
     num, den, eff = draws.num, draws.den, draws.eff
     staff = np.round(rng.normal(820.0, 6.0, N_PERIODS)).astype(np.int64)
-    e = _Effect("no_change", 0.0, 0.0, 0.0,
-                "1.25% of ~820 staff leave each month, flat; pure binomial noise (about 10 leavers).")
+    e = _Effect(
+        "no_change",
+        0.0,
+        0.0,
+        0.0,
+        "1.25% of ~820 staff leave each month, flat; pure binomial noise (about 10 leavers).",
+    )
     num["staff_turnover"] = rng.binomial(staff, _curve(0.0125))
     den["staff_turnover"], eff["staff_turnover"] = staff, e
 
-    e = _Effect("improves", 2.0, -0.03, 0.0,
-                "Base 10 a month (induction in the old model); training in the new model "
-                "triples it from 2018-04 (+200%) and then tapers -3%/month as most staff "
-                "are trained; Poisson.")
+    e = _Effect(
+        "improves",
+        2.0,
+        -0.03,
+        0.0,
+        "Base 10 a month (induction in the old model); training in the new model "
+        "triples it from 2018-04 (+200%) and then tapers -3%/month as most staff "
+        "are trained; Poisson.",
+    )
     num["staff_trained"] = rng.poisson(_curve(10.0, 0.0, 0.0, e.level, e.slope))
     den["staff_trained"], eff["staff_trained"] = None, e
 
 
 #: The draw steps of :func:`build`, in the order their random numbers are drawn (do not reorder:
 #: the demo data would change).
-_DRAW_STEPS = (_surveys, _acs, _discharges, _care_homes_ae_delays, _intermediate_care, _innovation, _leadership,
-               _people)
+_DRAW_STEPS = (
+    _surveys,
+    _acs,
+    _discharges,
+    _care_homes_ae_delays,
+    _intermediate_care,
+    _innovation,
+    _leadership,
+    _people,
+)
 
 
 def _measures_frame() -> pd.DataFrame:

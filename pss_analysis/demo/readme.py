@@ -1,5 +1,4 @@
-"""The README of the demo data: the story, then one section per file.
-"""
+"""The README of the demo data: the story, then one section per file."""
 
 from __future__ import annotations
 
@@ -25,22 +24,34 @@ def _readme_text(tables: dict[str, pd.DataFrame], seed: int) -> str:
         if seed == DEFAULT_SEED
         else f"python -m pss_analysis.demo --seed {seed}  (not the default seed {DEFAULT_SEED})"
     )
-    return (_readme_intro(seed_note) + _readme_story() + _readme_measures(m) + _readme_indicators()
-            + _readme_true_effects() + _readme_scorecard(m))
+    return (
+        _readme_intro(seed_note)
+        + _readme_story()
+        + _readme_measures(m)
+        + _readme_indicators()
+        + _readme_true_effects()
+        + _readme_scorecard(m)
+    )
 
 
 #: README table rows too long for one line of code.
-_KIND_ROW = ("| `kind` | `rate` (numerator / denominator population x multiplier), `proportion` (numerator "
-             "successes of denominator trials, shown as a percentage), `count` (numerator only), `mean` "
-             "(numerator total / denominator count), `amount` (numerator only, a continuous amount) |")
+_KIND_ROW = (
+    "| `kind` | `rate` (numerator / denominator population x multiplier), `proportion` (numerator "
+    "successes of denominator trials, shown as a percentage), `count` (numerator only), `mean` "
+    "(numerator total / denominator count), `amount` (numerator only, a continuous amount) |"
+)
 
 
-_DENOMINATOR_ROW = ("| `denominator` | integer (population aged 65+, respondents, discharges, caseload, staff in "
-                    "post); blank for counts and amounts |")
+_DENOMINATOR_ROW = (
+    "| `denominator` | integer (population aged 65+, respondents, discharges, caseload, staff in "
+    "post); blank for counts and amounts |"
+)
 
 
-_SEASONAL_ROW = ("| `seasonal_amplitude` | amplitude A of the winter factor exp(A cos(2 pi (m - 0.5) / 12)), "
-                 "m = calendar month, peak between December and January; 0 = no seasonality |")
+_SEASONAL_ROW = (
+    "| `seasonal_amplitude` | amplitude A of the winter factor exp(A cos(2 pi (m - 0.5) / 12)), "
+    "m = calendar month, peak between December and January; 0 = no seasonality |"
+)
 
 
 def _readme_intro(seed_note: str) -> str:
@@ -85,8 +96,7 @@ mixed picture the Public Sector Scorecard is meant to reveal.
 def _readme_measures(m: pd.DataFrame) -> str:
     """The ``measures.csv`` section, with the table of measures."""
     rows = "\n".join(
-        f"| `{r.measure_id}` | {r.perspective} | {r.kind} | {r.name} | {r.unit} |"
-        for r in m.itertuples(index=False)
+        f"| `{r.measure_id}` | {r.perspective} | {r.kind} | {r.name} | {r.unit} |" for r in m.itertuples(index=False)
     )
     return f"""### `measures.csv` - the measure catalogue (one row per measure)
 

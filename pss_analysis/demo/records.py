@@ -117,33 +117,82 @@ _MAX_AGE = 101
 #: used for them (a plausible subset, NOT verified against the current specification: see the
 #: module docstring). Match by prefix after removing dots: I50 matches I50.0 and I509.
 ACS_CODES: tuple[tuple[str, str], ...] = (
-    ("B18.0", "Chronic viral hepatitis B"), ("B18.1", "Chronic viral hepatitis B"),
+    ("B18.0", "Chronic viral hepatitis B"),
+    ("B18.1", "Chronic viral hepatitis B"),
     *((f"E1{t}.{k}", "Diabetes complications") for t in range(5) for k in range(9)),
-    ("D50.1", "Iron-deficiency anaemia"), ("D50.8", "Iron-deficiency anaemia"),
+    ("D50.1", "Iron-deficiency anaemia"),
+    ("D50.8", "Iron-deficiency anaemia"),
     ("D50.9", "Iron-deficiency anaemia"),
-    ("F00", "Dementia"), ("F01", "Dementia"), ("F02", "Dementia"), ("F03", "Dementia"),
-    ("G40", "Convulsions and epilepsy"), ("G41", "Convulsions and epilepsy"),
-    ("R56", "Convulsions and epilepsy"), ("O15", "Convulsions and epilepsy"),
-    ("I11.0", "Congestive heart failure"), ("I50", "Congestive heart failure"),
+    ("F00", "Dementia"),
+    ("F01", "Dementia"),
+    ("F02", "Dementia"),
+    ("F03", "Dementia"),
+    ("G40", "Convulsions and epilepsy"),
+    ("G41", "Convulsions and epilepsy"),
+    ("R56", "Convulsions and epilepsy"),
+    ("O15", "Convulsions and epilepsy"),
+    ("I11.0", "Congestive heart failure"),
+    ("I50", "Congestive heart failure"),
     ("J81", "Congestive heart failure"),
-    ("I20", "Angina"), ("I24.0", "Angina"), ("I24.8", "Angina"), ("I24.9", "Angina"),
-    ("I10", "Hypertension"), ("I11.9", "Hypertension"),
+    ("I20", "Angina"),
+    ("I24.0", "Angina"),
+    ("I24.8", "Angina"),
+    ("I24.9", "Angina"),
+    ("I10", "Hypertension"),
+    ("I11.9", "Hypertension"),
     ("I48", "Atrial fibrillation and flutter"),
-    ("J41", "Chronic obstructive pulmonary disease"), ("J42", "Chronic obstructive pulmonary disease"),
-    ("J43", "Chronic obstructive pulmonary disease"), ("J44", "Chronic obstructive pulmonary disease"),
+    ("J41", "Chronic obstructive pulmonary disease"),
+    ("J42", "Chronic obstructive pulmonary disease"),
+    ("J43", "Chronic obstructive pulmonary disease"),
+    ("J44", "Chronic obstructive pulmonary disease"),
     ("J47", "Chronic obstructive pulmonary disease"),
-    ("J45", "Asthma"), ("J46", "Asthma"),
+    ("J45", "Asthma"),
+    ("J46", "Asthma"),
 )
 #: Codes of the ACS spells drawn (as a hospital extract writes them) and their weights.
-_ACS_DRAWN = (("I50.0", 12), ("I50.9", 8), ("J44.1", 14), ("J44.0", 6), ("J44.9", 4), ("I48X", 9),
-              ("I48.9", 3), ("I10X", 4), ("I11.0", 3), ("J45.9", 3), ("F03X", 6), ("F01.9", 2),
-              ("E11.6", 3), ("E10.1", 1), ("G40.9", 3), ("R56.8", 2), ("I20.9", 4),
-              ("I24.8", 1), ("D50.9", 3), ("J47X", 2), ("J43.9", 2), ("B18.1", 1))
+_ACS_DRAWN = (
+    ("I50.0", 12),
+    ("I50.9", 8),
+    ("J44.1", 14),
+    ("J44.0", 6),
+    ("J44.9", 4),
+    ("I48X", 9),
+    ("I48.9", 3),
+    ("I10X", 4),
+    ("I11.0", 3),
+    ("J45.9", 3),
+    ("F03X", 6),
+    ("F01.9", 2),
+    ("E11.6", 3),
+    ("E10.1", 1),
+    ("G40.9", 3),
+    ("R56.8", 2),
+    ("I20.9", 4),
+    ("I24.8", 1),
+    ("D50.9", 3),
+    ("J47X", 2),
+    ("J43.9", 2),
+    ("B18.1", 1),
+)
 #: Other diagnoses (not chronic ACS), some of them near misses of the list above.
 OTHER_CODES: tuple[tuple[str, int], ...] = (
-    ("S72.0", 10), ("N39.0", 10), ("J18.9", 12), ("I21.9", 6), ("I63.9", 6), ("R69X", 8), ("K92.2", 4),
-    ("E11.9", 5), ("I24.1", 1), ("L03.1", 4), ("A41.9", 5), ("R07.4", 6), ("W19X", 5), ("E86X", 4),
-    ("F05.9", 4), ("N17.9", 4), ("C34.9", 3),
+    ("S72.0", 10),
+    ("N39.0", 10),
+    ("J18.9", 12),
+    ("I21.9", 6),
+    ("I63.9", 6),
+    ("R69X", 8),
+    ("K92.2", 4),
+    ("E11.9", 5),
+    ("I24.1", 1),
+    ("L03.1", 4),
+    ("A41.9", 5),
+    ("R07.4", 6),
+    ("W19X", 5),
+    ("E86X", 4),
+    ("F05.9", 4),
+    ("N17.9", 4),
+    ("C34.9", 3),
 )
 
 #: Names of the files in ``data.files`` that the definitions use.
@@ -164,41 +213,65 @@ _SPEND = {"statistic": "sum", "column": "cost", "decimals": 2}
 #: The indicator definitions (``indicator:`` mappings of the demo scorecard) by measure id.
 DEFINITIONS: dict[str, dict[str, Any]] = {
     "acs_admissions": {
-        "source": "admissions", "period": "discharge_date", "where": [*_RESIDENT_65, _ACS],
-        "numerator": "count", "denominator": dict(_POPULATION), "multiplier": 1000,
-        "standardise": {"age": "age", "bands": list(AGE_BANDS), "band_column": "age_band", "standard": "esp2013",
-                        "confidence": 0.95, "limits": "exact"},
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": [*_RESIDENT_65, _ACS],
+        "numerator": "count",
+        "denominator": dict(_POPULATION),
+        "multiplier": 1000,
+        "standardise": {
+            "age": "age",
+            "bands": list(AGE_BANDS),
+            "band_column": "age_band",
+            "standard": "esp2013",
+            "confidence": 0.95,
+            "limits": "exact",
+        },
         "description": "Emergency spells of residents aged 65+ with a chronic ACS primary diagnosis "
-                       "(NHS Outcomes Framework 2.3.i conditions), by month of discharge.",
+        "(NHS Outcomes Framework 2.3.i conditions), by month of discharge.",
     },
     "acs_bed_nights": {
-        "source": "admissions", "period": "discharge_date", "where": [*_RESIDENT_65, _ACS],
-        "numerator": {"statistic": "sum", "column": "length_of_stay"}, "denominator": dict(_POPULATION),
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": [*_RESIDENT_65, _ACS],
+        "numerator": {"statistic": "sum", "column": "length_of_stay"},
+        "denominator": dict(_POPULATION),
         "multiplier": 1000,
         "description": "Nights in hospital of those spells, counted in the month of discharge.",
     },
     "acs_spend": {
-        "source": "admissions", "period": "discharge_date", "where": [*_RESIDENT_65, _ACS],
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": [*_RESIDENT_65, _ACS],
         "numerator": {**_SPEND, "divide_by": 1000, "round": 2},
         "description": "Tariff cost of those spells, GBP thousand (2017/18 prices).",
     },
     "acs_cost_per_admission": {
-        "source": "admissions", "period": "discharge_date", "where": [*_RESIDENT_65, _ACS],
-        "numerator": {**_SPEND, "round": 2}, "denominator": {"statistic": "count"},
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": [*_RESIDENT_65, _ACS],
+        "numerator": {**_SPEND, "round": 2},
+        "denominator": {"statistic": "count"},
         "description": "Mean tariff cost per spell: total cost in GBP over the number of spells.",
     },
     "emergency_los": {
-        "source": "admissions", "period": "discharge_date", "where": list(_RESIDENT_65),
-        "numerator": {"statistic": "sum", "column": "length_of_stay"}, "denominator": {"statistic": "count"},
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": list(_RESIDENT_65),
+        "numerator": {"statistic": "sum", "column": "length_of_stay"},
+        "denominator": {"statistic": "count"},
         "description": "Nights of emergency spells of residents aged 65+ (any diagnosis) ending in the month, "
-                       "over the number of those spells.",
+        "over the number of those spells.",
     },
     "readmissions_30d": {
-        "source": "admissions", "period": "discharge_date", "where": list(_RESIDENT_65),
+        "source": "admissions",
+        "period": "discharge_date",
+        "where": list(_RESIDENT_65),
         "numerator": {"statistic": "count", "where": [{"column": "readmitted_30d", "equals": "Y"}]},
-        "denominator": {"statistic": "count"}, "multiplier": 100,
+        "denominator": {"statistic": "count"},
+        "multiplier": 100,
         "description": "Emergency spells of residents aged 65+ followed by another emergency admission within "
-                       "30 days (flag in the extract), over all those spells.",
+        "30 days (flag in the extract), over all those spells.",
     },
 }
 
@@ -253,10 +326,12 @@ def _ages(rng: np.random.Generator, n: int, low: int = 65) -> np.ndarray:
 
 
 def _population(pop: np.ndarray, periods: list[str]) -> pd.DataFrame:
-    cells = [(loc, sex, band, ls * bs * (fs if sex == "F" else 1 - fs))
-             for loc, ls in LOCALITIES.items()
-             for band, bs, fs in zip(_BAND_LABELS, _BAND_SHARE, _FEMALE_SHARE, strict=True)
-             for sex in ("F", "M")]
+    cells = [
+        (loc, sex, band, ls * bs * (fs if sex == "F" else 1 - fs))
+        for loc, ls in LOCALITIES.items()
+        for band, bs, fs in zip(_BAND_LABELS, _BAND_SHARE, _FEMALE_SHARE, strict=True)
+        for sex in ("F", "M")
+    ]
     shares = np.array([c[3] for c in cells])
     rows = []
     for period, total in zip(periods, pop, strict=True):
@@ -265,8 +340,9 @@ def _population(pop: np.ndarray, periods: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["period", "locality", "sex", "age_band", "population"])
 
 
-def build_records(tables: dict[str, pd.DataFrame] | None = None, seed: int = demo.DEFAULT_SEED
-                  ) -> dict[str, pd.DataFrame]:
+def build_records(
+    tables: dict[str, pd.DataFrame] | None = None, seed: int = demo.DEFAULT_SEED
+) -> dict[str, pd.DataFrame]:
     """Build the record-level tables behind ``tables`` (default: ``demo.build(seed)``).
 
     Returns ``admissions``, ``population`` and ``acs_codes`` DataFrames (see
@@ -280,8 +356,11 @@ def build_records(tables: dict[str, pd.DataFrame] | None = None, seed: int = dem
     frames = [_month_records(rng, period, totals, t) for t, period in enumerate(periods)]
     records = pd.concat(frames, ignore_index=True).sort_values(["discharge_date", "_order"], kind="stable")
     codes = pd.DataFrame(list(ACS_CODES), columns=["code", "condition"])
-    return {"admissions": _admissions(records.reset_index(drop=True)), "population": _population(totals.pop, periods),
-            "acs_codes": codes}
+    return {
+        "admissions": _admissions(records.reset_index(drop=True)),
+        "population": _population(totals.pop, periods),
+        "acs_codes": codes,
+    }
 
 
 @dataclass(frozen=True)
@@ -325,10 +404,14 @@ def _month_records(rng: np.random.Generator, period: str, totals: _Totals, t: in
     start = pd.Timestamp(period + "-01")
     days = start.days_in_month
     qualifying = _qualifying_spells(rng, totals, t)
-    others = [_other_spells(rng, mean, method, low, where)
-              for mean, method, low, where in ((_UNDER_65, "emergency", 18, "resident"),
-                                               (_ELECTIVE, "elective", 65, "resident"),
-                                               (_ELSEWHERE, "emergency", 65, "elsewhere"))]
+    others = [
+        _other_spells(rng, mean, method, low, where)
+        for mean, method, low, where in (
+            (_UNDER_65, "emergency", 18, "resident"),
+            (_ELECTIVE, "elective", 65, "resident"),
+            (_ELSEWHERE, "emergency", 65, "elsewhere"),
+        )
+    ]
     month = pd.concat([qualifying, *others], ignore_index=True)
     month["discharge_date"] = start + pd.to_timedelta(rng.integers(0, days, len(month)), unit="D")
     month["admission_date"] = month["discharge_date"] - pd.to_timedelta(month["length_of_stay"], unit="D")
@@ -339,20 +422,33 @@ def _month_records(rng: np.random.Generator, period: str, totals: _Totals, t: in
 def _qualifying_spells(rng: np.random.Generator, totals: _Totals, t: int) -> pd.DataFrame:
     """Emergency spells of residents 65+ in month ``t``, adding up to its aggregates exactly."""
     n_q, n_acs = int(totals.disch[t]), int(totals.acs[t])
-    los = np.concatenate([_split(rng, int(totals.nights[t]), n_acs, 2.0),
-                          _split(rng, int(totals.bed_days[t] - totals.nights[t]), n_q - n_acs, 1.5)])
-    cost_pence = np.concatenate([
-        _split(rng, int(totals.pence[t]), n_acs, 6.0),
-        np.rint(rng.gamma(4.0, 700.0, n_q - n_acs) * 100).astype(np.int64)])
+    los = np.concatenate(
+        [
+            _split(rng, int(totals.nights[t]), n_acs, 2.0),
+            _split(rng, int(totals.bed_days[t] - totals.nights[t]), n_q - n_acs, 1.5),
+        ]
+    )
+    cost_pence = np.concatenate(
+        [
+            _split(rng, int(totals.pence[t]), n_acs, 6.0),
+            np.rint(rng.gamma(4.0, 700.0, n_q - n_acs) * 100).astype(np.int64),
+        ]
+    )
     diag = np.concatenate([_codes(rng, _ACS_DRAWN, n_acs), _codes(rng, OTHER_CODES, n_q - n_acs)])
     flag = np.full(n_q, "N", dtype=object)
     flag[rng.choice(n_q, size=int(totals.readmitted[t]), replace=False)] = "Y"
-    return pd.DataFrame({
-        "age": _ages(rng, n_q), "sex": np.where(rng.random(n_q) < 0.56, "F", "M"),
-        "locality": _localities(rng, n_q), "primary_diagnosis": diag,
-        "admission_method": "emergency", "length_of_stay": los, "cost_pence": cost_pence,
-        "readmitted_30d": flag,
-    })
+    return pd.DataFrame(
+        {
+            "age": _ages(rng, n_q),
+            "sex": np.where(rng.random(n_q) < 0.56, "F", "M"),
+            "locality": _localities(rng, n_q),
+            "primary_diagnosis": diag,
+            "admission_method": "emergency",
+            "length_of_stay": los,
+            "cost_pence": cost_pence,
+            "readmitted_30d": flag,
+        }
+    )
 
 
 def _other_spells(rng: np.random.Generator, mean: float, method: str, low: int, where: str) -> pd.DataFrame:
@@ -360,38 +456,48 @@ def _other_spells(rng: np.random.Generator, mean: float, method: str, low: int, 
     n = int(rng.poisson(mean))
     is_acs = rng.random(n) < _NONQUALIFYING_ACS
     diag = np.where(is_acs, _codes(rng, _ACS_DRAWN, n), _codes(rng, OTHER_CODES, n))
-    return pd.DataFrame({
-        "age": _ages(rng, n, low), "sex": np.where(rng.random(n) < 0.5, "F", "M"),
-        "locality": _localities(rng, n) if where == "resident" else np.full(n, OUT_OF_AREA, dtype=object),
-        "primary_diagnosis": diag, "admission_method": method,
-        "length_of_stay": rng.geometric(0.25 if method == "emergency" else 0.5, n) - 1,
-        "cost_pence": np.rint(rng.gamma(4.0, 600.0, n) * 100).astype(np.int64),
-        "readmitted_30d": np.where(rng.random(n) < 0.12, "Y", "N"),
-    })
+    return pd.DataFrame(
+        {
+            "age": _ages(rng, n, low),
+            "sex": np.where(rng.random(n) < 0.5, "F", "M"),
+            "locality": _localities(rng, n) if where == "resident" else np.full(n, OUT_OF_AREA, dtype=object),
+            "primary_diagnosis": diag,
+            "admission_method": method,
+            "length_of_stay": rng.geometric(0.25 if method == "emergency" else 0.5, n) - 1,
+            "cost_pence": np.rint(rng.gamma(4.0, 600.0, n) * 100).astype(np.int64),
+            "readmitted_30d": np.where(rng.random(n) < 0.12, "Y", "N"),
+        }
+    )
 
 
 def _admissions(records: pd.DataFrame) -> pd.DataFrame:
     """The admissions table in its published form: ids in discharge order, dates, cost in pounds."""
-    return pd.DataFrame({
-        "admission_id": [f"NB{i:07d}" for i in range(1, len(records) + 1)],
-        "admission_date": records["admission_date"].dt.date,
-        "discharge_date": records["discharge_date"].dt.date,
-        "age": records["age"].astype("int64"),
-        "sex": records["sex"].astype(object),
-        "locality": records["locality"].astype(object),
-        "primary_diagnosis": records["primary_diagnosis"].astype(object),
-        "admission_method": records["admission_method"].astype(object),
-        "length_of_stay": records["length_of_stay"].astype("int64"),
-        "cost": records["cost_pence"].to_numpy(dtype=np.int64) / 100.0,
-        "readmitted_30d": records["readmitted_30d"].astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "admission_id": [f"NB{i:07d}" for i in range(1, len(records) + 1)],
+            "admission_date": records["admission_date"].dt.date,
+            "discharge_date": records["discharge_date"].dt.date,
+            "age": records["age"].astype("int64"),
+            "sex": records["sex"].astype(object),
+            "locality": records["locality"].astype(object),
+            "primary_diagnosis": records["primary_diagnosis"].astype(object),
+            "admission_method": records["admission_method"].astype(object),
+            "length_of_stay": records["length_of_stay"].astype("int64"),
+            "cost": records["cost_pence"].to_numpy(dtype=np.int64) / 100.0,
+            "readmitted_30d": records["readmitted_30d"].astype(object),
+        }
+    )
 
 
 #: README cells too long for one line of code.
-_ADMISSIONS_COLUMNS = ("admission_id, admission_date, discharge_date, age, sex, locality, primary_diagnosis (ICD-10), "
-                       "admission_method, length_of_stay (nights), cost (GBP, 2017/18 prices), readmitted_30d (Y/N)")
-_CODES_MEANING = ("ICD-10 codes of chronic ambulatory care sensitive conditions (NHS Outcomes Framework 2.3.i "
-                  "conditions; a plausible subset, not a verified copy of the specification)")
+_ADMISSIONS_COLUMNS = (
+    "admission_id, admission_date, discharge_date, age, sex, locality, primary_diagnosis (ICD-10), "
+    "admission_method, length_of_stay (nights), cost (GBP, 2017/18 prices), readmitted_30d (Y/N)"
+)
+_CODES_MEANING = (
+    "ICD-10 codes of chronic ambulatory care sensitive conditions (NHS Outcomes Framework 2.3.i "
+    "conditions; a plausible subset, not a verified copy of the specification)"
+)
 
 
 def _readme(seed: int, n_records: int) -> str:
@@ -442,13 +548,19 @@ def definitions_yaml(definitions: dict[str, dict[str, Any]] | None = None) -> st
     def as_dict(dumper: yaml.SafeDumper, data: dict) -> Any:
         scalars = all(not isinstance(v, (dict, list)) for v in data.values())
         flow = ("column" in data and all(not isinstance(v, dict) for v in data.values())) or (
-            scalars and "source" in data or data == {"statistic": "count"})
+            scalars and "source" in data or data == {"statistic": "count"}
+        )
         return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
     Dumper.add_representer(list, as_list)
     Dumper.add_representer(dict, as_dict)
-    return yaml.dump(DEFINITIONS if definitions is None else definitions, Dumper=Dumper, sort_keys=False,
-                     allow_unicode=True, width=110)
+    return yaml.dump(
+        DEFINITIONS if definitions is None else definitions,
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=110,
+    )
 
 
 def write_records(out_dir: str | Path = Path("data/demo/records"), seed: int = demo.DEFAULT_SEED) -> list[Path]:
@@ -459,18 +571,19 @@ def write_records(out_dir: str | Path = Path("data/demo/records"), seed: int = d
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = build_records(seed=seed)
-    paths = [out / ADMISSIONS_FILE, out / POPULATION_FILE, out / CODES_FILE, out / DEFINITIONS_FILE,
-             out / README_FILE]
+    paths = [out / ADMISSIONS_FILE, out / POPULATION_FILE, out / CODES_FILE, out / DEFINITIONS_FILE, out / README_FILE]
     table = pa.Table.from_pandas(tables["admissions"], preserve_index=False)
     table = table.replace_schema_metadata(None)  # no pandas metadata: plain Parquet, stable bytes
     pq.write_table(table, paths[0], compression="zstd", use_dictionary=True)
     for frame, path in ((tables["population"], paths[1]), (tables["acs_codes"], paths[2])):
         path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    header = ("# Indicator definitions of the demo measures computed from the SYNTHETIC record-level extract.\n"
-              "# Paste each under its measure's `indicator:` key in the demo scorecard, with\n"
-              "#   data.files: {admissions: ../data/demo/records/admissions.parquet,\n"
-              "#                population: ../data/demo/records/population.csv,\n"
-              "#                acs_codes: ../data/demo/records/acs_codes.csv}\n")
+    header = (
+        "# Indicator definitions of the demo measures computed from the SYNTHETIC record-level extract.\n"
+        "# Paste each under its measure's `indicator:` key in the demo scorecard, with\n"
+        "#   data.files: {admissions: ../data/demo/records/admissions.parquet,\n"
+        "#                population: ../data/demo/records/population.csv,\n"
+        "#                acs_codes: ../data/demo/records/acs_codes.csv}\n"
+    )
     paths[3].write_bytes((header + definitions_yaml()).encode("utf-8"))
     paths[4].write_bytes(_readme(seed, len(tables["admissions"])).encode("utf-8"))
     return paths
@@ -478,12 +591,15 @@ def write_records(out_dir: str | Path = Path("data/demo/records"), seed: int = d
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the files (``--out``, ``--seed``); returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m pss_analysis.demo.records",
-                                     description="Write the SYNTHETIC record-level demo extract.")
-    parser.add_argument("--out", type=Path, default=Path("data/demo/records"),
-                        help="output directory (default: data/demo/records)")
-    parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
-                        help=f"random seed (default: {demo.DEFAULT_SEED})")
+    parser = argparse.ArgumentParser(
+        prog="python -m pss_analysis.demo.records", description="Write the SYNTHETIC record-level demo extract."
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("data/demo/records"), help="output directory (default: data/demo/records)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=demo.DEFAULT_SEED, help=f"random seed (default: {demo.DEFAULT_SEED})"
+    )
     args = parser.parse_args(argv)
     for path in write_records(args.out, args.seed):
         print(path)

@@ -1,5 +1,4 @@
-"""The demo's fixed settings: the period covered, the programme start, the seed, file names and columns.
-"""
+"""The demo's fixed settings: the period covered, the programme start, the seed, file names and columns."""
 
 from __future__ import annotations
 

@@ -25,8 +25,16 @@ from pss_analysis.evaluation.verdicts import contributions, objective_status
 from pss_analysis.methods.linkage import link_evidence
 from pss_analysis.vocabulary import improvement_sign
 
-__all__ = ["objective_statuses", "link_table", "risk_table", "LINK_STATUSES", "AGREES", "DISAGREES", "UNKNOWN",
-           "LEAD_LAG_MONTHS"]
+__all__ = [
+    "objective_statuses",
+    "link_table",
+    "risk_table",
+    "LINK_STATUSES",
+    "AGREES",
+    "DISAGREES",
+    "UNKNOWN",
+    "LEAD_LAG_MONTHS",
+]
 
 #: Longest lead or lag (months) at which a driver measure is compared with an outcome measure.
 LEAD_LAG_MONTHS = 6
@@ -44,8 +52,10 @@ def objective_statuses(objectives: pd.DataFrame, measures: pd.DataFrame, evidenc
     """Evidence status of every objective from the verdicts of its measures."""
     verdicts = evidence.set_index("measure_id")["verdict"]
     by_objective = measures.groupby("objective_id")["measure_id"].apply(list)
-    return {oid: objective_status(verdicts.reindex(by_objective.get(oid, [])).dropna())
-            for oid in objectives["objective_id"]}
+    return {
+        oid: objective_status(verdicts.reindex(by_objective.get(oid, [])).dropna())
+        for oid in objectives["objective_id"]
+    }
 
 
 def _series(indicators: pd.DataFrame, measure_id: str) -> pd.Series:
@@ -53,27 +63,49 @@ def _series(indicators: pd.DataFrame, measure_id: str) -> pd.Series:
     return pd.Series(rows["value"].to_numpy(), index=pd.PeriodIndex(rows["period"], freq="M"))
 
 
-def _pair_evidence(driver: str | None, outcome: str | None, expected_sign: str, measures: pd.DataFrame,
-                   indicators: pd.DataFrame, *, max_lag: int, alpha: float) -> dict[str, Any]:
+def _pair_evidence(
+    driver: str | None,
+    outcome: str | None,
+    expected_sign: str,
+    measures: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    max_lag: int,
+    alpha: float,
+) -> dict[str, Any]:
     """The lead-lag columns of one pair of measures (driver measure x outcome measure) of a link."""
-    no_pair = {"lead_lag_status": UNKNOWN,
-               "lead_lag_summary": "no pair of measures with a direction of improvement to compare"}
+    no_pair = {
+        "lead_lag_status": UNKNOWN,
+        "lead_lag_summary": "no pair of measures with a direction of improvement to compare",
+    }
     if driver is None or outcome is None:
         return no_pair
     by_id = measures.set_index("measure_id")
-    signs = (improvement_sign(by_id.at[driver, "improvement_direction"])
-             * improvement_sign(by_id.at[outcome, "improvement_direction"]))
+    signs = improvement_sign(by_id.at[driver, "improvement_direction"]) * improvement_sign(
+        by_id.at[outcome, "improvement_direction"]
+    )
     if not signs:
         return no_pair
     expected = "+" if (-1 if expected_sign == "-" else 1) * signs > 0 else "-"
     try:
-        found = link_evidence(_series(indicators, driver), _series(indicators, outcome), expected_sign=expected,
-                              max_lag=max_lag, alpha=alpha, driver_name=by_id.at[driver, "name"],
-                              outcome_name=by_id.at[outcome, "name"])
+        found = link_evidence(
+            _series(indicators, driver),
+            _series(indicators, outcome),
+            expected_sign=expected,
+            max_lag=max_lag,
+            alpha=alpha,
+            driver_name=by_id.at[driver, "name"],
+            outcome_name=by_id.at[outcome, "name"],
+        )
     except PssError as exc:
         return {"expected_correlation": expected, "lead_lag_status": UNKNOWN, "lead_lag_summary": str(exc)}
-    return {"expected_correlation": expected, "best_lag": found["best_lag"], "ccf_at_best": found["ccf_at_best"],
-            "lead_lag_status": found["status"], "lead_lag_summary": found["summary"]}
+    return {
+        "expected_correlation": expected,
+        "best_lag": found["best_lag"],
+        "ccf_at_best": found["ccf_at_best"],
+        "lead_lag_status": found["status"],
+        "lead_lag_summary": found["summary"],
+    }
 
 
 def _overall(statuses: pd.Series) -> str:
@@ -86,8 +118,16 @@ def _overall(statuses: pd.Series) -> str:
     return UNKNOWN
 
 
-def link_table(links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataFrame, evidence: pd.DataFrame,
-               indicators: pd.DataFrame, *, max_lag: int = LEAD_LAG_MONTHS, alpha: float = 0.05) -> pd.DataFrame:
+def link_table(
+    links: pd.DataFrame,
+    objectives: pd.DataFrame,
+    measures: pd.DataFrame,
+    evidence: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    max_lag: int = LEAD_LAG_MONTHS,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """One row per link and pair of measures (driver measure x outcome measure).
 
     Columns: ``driver, outcome, expected_sign, driver_status, outcome_status, contribution,
@@ -102,10 +142,16 @@ def link_table(links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataF
     for link in base.to_dict("records"):
         pairs = [(d, o) for d in by_objective.get(link["driver"], []) for o in by_objective.get(link["outcome"], [])]
         for d, o in pairs or [(None, None)]:
-            rows.append({**link, "driver_name": names.get(link["driver"]), "outcome_name": names.get(link["outcome"]),
-                         "driver_measure": d, "outcome_measure": o,
-                         **_pair_evidence(d, o, link["expected_sign"], measures, indicators, max_lag=max_lag,
-                                          alpha=alpha)})
+            rows.append(
+                {
+                    **link,
+                    "driver_name": names.get(link["driver"]),
+                    "outcome_name": names.get(link["outcome"]),
+                    "driver_measure": d,
+                    "outcome_measure": o,
+                    **_pair_evidence(d, o, link["expected_sign"], measures, indicators, max_lag=max_lag, alpha=alpha),
+                }
+            )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
@@ -113,8 +159,9 @@ def link_table(links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataF
     return table
 
 
-def risk_table(risks: pd.DataFrame, links: pd.DataFrame, objectives: pd.DataFrame,
-               measures: pd.DataFrame) -> pd.DataFrame:
+def risk_table(
+    risks: pd.DataFrame, links: pd.DataFrame, objectives: pd.DataFrame, measures: pd.DataFrame
+) -> pd.DataFrame:
     """For every outcome-tier objective, the risks touching it, its measures or its drivers.
 
     Columns: ``outcome, outcome_name, risk_id, description, likelihood, impact, score
@@ -128,17 +175,41 @@ def risk_table(risks: pd.DataFrame, links: pd.DataFrame, objectives: pd.DataFram
         if outcome not in outcome_ids:
             continue
         drivers = set(links.loc[links["outcome"] == outcome, "driver"])
-        reach: Mapping[str, str] = {outcome: "the outcome itself",
-                                    **{m: "a measure of the outcome" for m in of_objective.get(outcome, set())},
-                                    **{d: "a driver" for d in drivers}}
+        reach: Mapping[str, str] = {
+            outcome: "the outcome itself",
+            **{m: "a measure of the outcome" for m in of_objective.get(outcome, set())},
+            **{d: "a driver" for d in drivers},
+        }
         for risk in risks.to_dict("records"):
             via = sorted({reach[t] for t in risk["touches"] if t in reach})
             if via:
-                rows.append({"outcome": outcome, "outcome_name": names[outcome], "risk_id": risk["risk_id"],
-                             "description": risk["description"], "likelihood": risk["likelihood"],
-                             "impact": risk["impact"], "score": risk["likelihood"] * risk["impact"],
-                             "touches_via": "; ".join(via), "mitigation": risk["mitigation"],
-                             "owner": risk["owner"]})
-    table = pd.DataFrame(rows, columns=["outcome", "outcome_name", "risk_id", "description", "likelihood", "impact",
-                                        "score", "touches_via", "mitigation", "owner"])
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "outcome_name": names[outcome],
+                        "risk_id": risk["risk_id"],
+                        "description": risk["description"],
+                        "likelihood": risk["likelihood"],
+                        "impact": risk["impact"],
+                        "score": risk["likelihood"] * risk["impact"],
+                        "touches_via": "; ".join(via),
+                        "mitigation": risk["mitigation"],
+                        "owner": risk["owner"],
+                    }
+                )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "outcome",
+            "outcome_name",
+            "risk_id",
+            "description",
+            "likelihood",
+            "impact",
+            "score",
+            "touches_via",
+            "mitigation",
+            "owner",
+        ],
+    )
     return table.sort_values(["outcome", "score"], ascending=[True, False], kind="stable").reset_index(drop=True)

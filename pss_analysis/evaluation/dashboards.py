@@ -36,9 +36,24 @@ def overview_table(evidence: pd.DataFrame, summary: pd.DataFrame, perspectives: 
     table["perspective_name"] = table["perspective"].map(order["name"]).fillna(table["perspective"])
     table["_order"] = table["perspective"].map(order["order"]).fillna(len(order))
     table = table.sort_values("_order", kind="stable").drop(columns="_order")
-    columns = ["perspective", "perspective_name", "measure_id", "name", "unit", "mean_before", "mean_after",
-               "change", "relative_change", "cumulative_relative", "cumulative_relative_lower",
-               "cumulative_relative_upper", "variation_type", "variation_direction", "assurance_type", "verdict"]
+    columns = [
+        "perspective",
+        "perspective_name",
+        "measure_id",
+        "name",
+        "unit",
+        "mean_before",
+        "mean_after",
+        "change",
+        "relative_change",
+        "cumulative_relative",
+        "cumulative_relative_lower",
+        "cumulative_relative_upper",
+        "variation_type",
+        "variation_direction",
+        "assurance_type",
+        "verdict",
+    ]
     return table[columns].reset_index(drop=True)
 
 
@@ -46,15 +61,20 @@ def _window(points: pd.DataFrame, months: int) -> pd.DataFrame:
     return points.sort_values("x").tail(months)
 
 
-def within_year_results(evaluations: Mapping[str, MeasureEvaluation], months: int = MONITORING_MONTHS
-                        ) -> dict[str, SpcResult]:
+def within_year_results(
+    evaluations: Mapping[str, MeasureEvaluation], months: int = MONITORING_MONTHS
+) -> dict[str, SpcResult]:
     """Each measure's SPC result cut to its latest ``months`` points (limits as calculated on all)."""
-    return {mid: replace(ev.spc, points=_window(ev.spc.points, months))
-            for mid, ev in evaluations.items() if ev.spc is not None}
+    return {
+        mid: replace(ev.spc, points=_window(ev.spc.points, months))
+        for mid, ev in evaluations.items()
+        if ev.spc is not None
+    }
 
 
-def within_year_table(measures: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation],
-                      months: int = MONITORING_MONTHS) -> pd.DataFrame:
+def within_year_table(
+    measures: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation], months: int = MONITORING_MONTHS
+) -> pd.DataFrame:
     """Within-year monitoring rows: measure, month, value, target, whether it was met, SPC point type.
 
     ``target_met`` is True when the month's value is on the good side of the target
@@ -72,14 +92,24 @@ def within_year_table(measures: pd.DataFrame, evaluations: Mapping[str, MeasureE
         value = pts["value"].to_numpy(dtype=float)
         met = pd.array([pd.NA] * len(pts), dtype="boolean")
         if has_target:
-            met = pd.array(value >= target if m["improvement_direction"] == "increase" else value <= target,
-                           dtype="boolean")
-        rows.append(pd.DataFrame({
-            "measure_id": m["measure_id"], "name": m["name"], "perspective": m["perspective"],
-            "period": pts["x"].astype(str).to_numpy(), "value": value,
-            "target": target if has_target else np.nan, "target_met": met,
-            "point_type": pts["point_type"].to_numpy(),
-            "centre_line": pts["centre_line"].to_numpy(), "lcl": pts["lcl"].to_numpy(),
-            "ucl": pts["ucl"].to_numpy(),
-        }))
+            met = pd.array(
+                value >= target if m["improvement_direction"] == "increase" else value <= target, dtype="boolean"
+            )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "measure_id": m["measure_id"],
+                    "name": m["name"],
+                    "perspective": m["perspective"],
+                    "period": pts["x"].astype(str).to_numpy(),
+                    "value": value,
+                    "target": target if has_target else np.nan,
+                    "target_met": met,
+                    "point_type": pts["point_type"].to_numpy(),
+                    "centre_line": pts["centre_line"].to_numpy(),
+                    "lcl": pts["lcl"].to_numpy(),
+                    "ucl": pts["ucl"].to_numpy(),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -38,15 +38,32 @@ from pss_analysis.evaluation.options import measure_options
 from pss_analysis.methods.its import ItsResult, fit_its
 from pss_analysis.methods.spc import SpcResult, evaluate_spc
 
-__all__ = ["MeasureEvaluation", "evaluate_measures", "its_options", "spc_options", "newey_west_lags",
-           "its_tables", "spc_tables", "points_before_and_since", "months_since_start", "describe_its_options",
-           "FOURIER_MONTHLY", "ITS_FAMILY_BY_KIND", "SPC_CHART_BY_KIND"]
+__all__ = [
+    "MeasureEvaluation",
+    "evaluate_measures",
+    "its_options",
+    "spc_options",
+    "newey_west_lags",
+    "its_tables",
+    "spc_tables",
+    "points_before_and_since",
+    "months_since_start",
+    "describe_its_options",
+    "FOURIER_MONTHLY",
+    "ITS_FAMILY_BY_KIND",
+    "SPC_CHART_BY_KIND",
+]
 
 #: Monthly seasonality as two Fourier harmonic pairs (Lopez Bernal et al. 2017 use harmonic(month, 2, 12)).
 FOURIER_MONTHLY = {"type": "fourier", "k": 2, "period": 12}
 #: ITS family by measure kind.
-ITS_FAMILY_BY_KIND = {"rate": "quasipoisson", "count": "quasipoisson", "proportion": "quasibinomial",
-                      "mean": "gaussian", "amount": "gaussian"}
+ITS_FAMILY_BY_KIND = {
+    "rate": "quasipoisson",
+    "count": "quasipoisson",
+    "proportion": "quasibinomial",
+    "mean": "gaussian",
+    "amount": "gaussian",
+}
 #: SPC chart by measure kind.
 SPC_CHART_BY_KIND = {"rate": "u", "count": "c", "proportion": "p", "mean": "xmr", "amount": "xmr"}
 
@@ -79,8 +96,13 @@ def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, s
     kind = measure["kind"]
     chosen, _ = measure_options(analysis, measure["measure_id"])
     family = chosen.get("family", ITS_FAMILY_BY_KIND[kind])
-    options: dict[str, Any] = {"family": family, "alpha": analysis.alpha, "time_since": analysis.time_since,
-                               "time": "period", "interruption": pd.Period(start, freq="M")}
+    options: dict[str, Any] = {
+        "family": family,
+        "alpha": analysis.alpha,
+        "time_since": analysis.time_since,
+        "time": "period",
+        "interruption": pd.Period(start, freq="M"),
+    }
     if family in ("gaussian",):
         options["y"] = "value"
     else:
@@ -91,8 +113,11 @@ def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, s
         options["offset"] = "denominator"
     default_season = FOURIER_MONTHLY if kind in ("rate", "count") else None
     options["seasonality"] = _none_if(chosen.get("seasonality", default_season))
-    default_ac = ({"type": "newey_west", "lags": newey_west_lags(n_points), "small_sample": True}
-                  if family == "gaussian" else None)
+    default_ac = (
+        {"type": "newey_west", "lags": newey_west_lags(n_points), "small_sample": True}
+        if family == "gaussian"
+        else None
+    )
     options["autocorrelation"] = _none_if(chosen.get("autocorrelation", default_ac))
     for key in ("slope_change", "phase_in"):
         if key in chosen:
@@ -107,9 +132,14 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> d
     kind = measure["kind"]
     _, chosen = measure_options(analysis, measure["measure_id"])
     chart = chosen.get("chart", SPC_CHART_BY_KIND[kind])
-    options: dict[str, Any] = {"chart": chart, "rules": chosen.get("rules", "mdc"), "x": "period",
-                               "improvement_direction": measure["improvement_direction"],
-                               "shift_length": analysis.shift_length, "trend_length": analysis.trend_length}
+    options: dict[str, Any] = {
+        "chart": chart,
+        "rules": chosen.get("rules", "mdc"),
+        "x": "period",
+        "improvement_direction": measure["improvement_direction"],
+        "shift_length": analysis.shift_length,
+        "trend_length": analysis.trend_length,
+    }
     if chart in ("p", "pp", "u", "up"):
         options.update(y="numerator", n="denominator", multiply=float(measure["multiplier"]))
     elif chart in ("c", "g", "t"):
@@ -125,8 +155,9 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> d
     return options
 
 
-def _run(analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[str, Any]
-         ) -> tuple[Any, str | None, list[str]]:
+def _run(
+    analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[str, Any]
+) -> tuple[Any, str | None, list[str]]:
     """(result, problem, warnings) of ``analysis(series, **options)``: a PssError becomes the problem, not a crash."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PssWarning)
@@ -137,8 +168,9 @@ def _run(analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[st
     return result, None, [str(w.message) for w in caught if issubclass(w.category, PssWarning)]
 
 
-def evaluate_measures(indicators: pd.DataFrame, measures: pd.DataFrame, analysis: Analysis,
-                      start: str) -> dict[str, MeasureEvaluation]:
+def evaluate_measures(
+    indicators: pd.DataFrame, measures: pd.DataFrame, analysis: Analysis, start: str
+) -> dict[str, MeasureEvaluation]:
     """ITS and SPC for every measure, keyed by measure id (in catalogue order).
 
     A measure whose data cannot support an analysis (too few points, a model
@@ -154,8 +186,9 @@ def evaluate_measures(indicators: pd.DataFrame, measures: pd.DataFrame, analysis
         spc_kw = spc_options(measure, analysis, start)
         its, its_problem, its_warn = _run(fit_its, series, its_kw)
         spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw)
-        results[mid] = MeasureEvaluation(mid, its, spc, its_kw, spc_kw, its_problem, spc_problem,
-                                         tuple(its_warn + spc_warn))
+        results[mid] = MeasureEvaluation(
+            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn)
+        )
     return results
 
 
@@ -177,12 +210,16 @@ def describe_its_options(options: Mapping[str, Any]) -> dict[str, str]:
     """The model of an :func:`its_options` mapping in words: family, seasonality, autocorrelation, convention."""
     season = options.get("seasonality")
     ac = options.get("autocorrelation")
-    return {"family": options["family"],
-            "seasonality": "none" if season is None else (season if isinstance(season, str) else
-                                                           f"{season.get('type')} k={season.get('k', '')}"),
-            "autocorrelation": "none" if ac is None else (ac if isinstance(ac, str) else
-                                                          f"{ac.get('type')} lags={ac.get('lags', '')}"),
-            "time_since": options["time_since"]}
+    return {
+        "family": options["family"],
+        "seasonality": "none"
+        if season is None
+        else (season if isinstance(season, str) else f"{season.get('type')} k={season.get('k', '')}"),
+        "autocorrelation": "none"
+        if ac is None
+        else (ac if isinstance(ac, str) else f"{ac.get('type')} lags={ac.get('lags', '')}"),
+        "time_since": options["time_since"],
+    }
 
 
 def its_tables(evaluations: Mapping[str, MeasureEvaluation], at: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:

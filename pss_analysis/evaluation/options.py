@@ -46,6 +46,7 @@ def analysis_with_scorecard(analysis: Analysis, scorecard: Scorecard, start: str
         its = merge_options(row.its, given.its)
         if analysis.change_log_interruptions and months:
             its["interruptions"] = sorted(set(its.get("interruptions") or []) | set(months))
-        measures[row.measure_id] = MeasureOptions(its=ItsOptions(**its), spc=SpcOptions(**merge_options(row.spc,
-                                                                                                        given.spc)))
+        measures[row.measure_id] = MeasureOptions(
+            its=ItsOptions(**its), spc=SpcOptions(**merge_options(row.spc, given.spc))
+        )
     return analysis.model_copy(update={"measures": measures})

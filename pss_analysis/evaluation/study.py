@@ -83,8 +83,9 @@ class Inputs:
 _COMPUTED = "computed from data.files"
 
 
-def _computed_indicators(scorecard: Scorecard | None, params: Params, catalogue: pd.DataFrame,
-                         report: ValidationReport) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+def _computed_indicators(
+    scorecard: Scorecard | None, params: Params, catalogue: pd.DataFrame, report: ValidationReport
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """Measures defined from record-level data: their indicator rows and the definitions table."""
     if scorecard is None:
         return None, pd.DataFrame()
@@ -107,10 +108,14 @@ def _compare_sources(computed: pd.DataFrame, aggregate: pd.DataFrame, report: Va
         a, b = both[column], both[f"{column}_table"]
         differ = ~((a - b).abs() <= 1e-9 * b.abs().clip(lower=1) + 1e-9) & ~(a.isna() & b.isna())
         for row in both[differ].head(20).itertuples():
-            report.warning("sources_disagree",
-                           f"{row.measure_id} {row.period}: the {column} computed from the records differs from "
-                           "the indicator table; the computed value is used",
-                           column=column, expected=getattr(row, f"{column}_table"), found=getattr(row, column))
+            report.warning(
+                "sources_disagree",
+                f"{row.measure_id} {row.period}: the {column} computed from the records differs from "
+                "the indicator table; the computed value is used",
+                column=column,
+                expected=getattr(row, f"{column}_table"),
+                found=getattr(row, column),
+            )
 
 
 @dataclass(frozen=True)
@@ -129,33 +134,43 @@ def _load_catalogue(params: Params, report: ValidationReport) -> _Catalogue:
     data = params.data
     if data.scorecard is not None:
         if data.measures is not None:
-            raise ParameterError("give either a scorecard or a measure catalogue, not both",
-                                 key="data.measures", found=str(data.measures))
+            raise ParameterError(
+                "give either a scorecard or a measure catalogue, not both",
+                key="data.measures",
+                found=str(data.measures),
+            )
         scorecard = load_scorecard(data.scorecard)
         for warning in scorecard.warnings:
             report.warning("scorecard", warning, file=data.scorecard)
-        return _Catalogue(scorecard, scorecard.measures_catalogue(), scorecard.perspectives,
-                          analysis_with_scorecard(params.analysis, scorecard, params.programme.start),
-                          str(data.scorecard))
+        return _Catalogue(
+            scorecard,
+            scorecard.measures_catalogue(),
+            scorecard.perspectives,
+            analysis_with_scorecard(params.analysis, scorecard, params.programme.start),
+            str(data.scorecard),
+        )
     if data.measures is None:
-        raise ParameterError("no measures given: name a measure catalogue (data.measures) or a scorecard "
-                             "(data.scorecard)", key="data.measures")
+        raise ParameterError(
+            "no measures given: name a measure catalogue (data.measures) or a scorecard (data.scorecard)",
+            key="data.measures",
+        )
     catalogue, measures_report = load_measures_checked(data.measures)
     report.extend(measures_report)
     return _Catalogue(None, catalogue, default_perspectives(), params.analysis, str(data.measures))
 
 
-def _indicator_rows(params: Params, catalogue: _Catalogue, report: ValidationReport
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _indicator_rows(
+    params: Params, catalogue: _Catalogue, report: ValidationReport
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every indicator row, in catalogue order, the definitions table): rows computed from
     record-level data first choice, the aggregate table's for the other measures."""
     computed, definitions = _computed_indicators(catalogue.scorecard, params, catalogue.measures, report)
     computed_ids = set() if computed is None else set(computed["measure_id"])
     parts = []
     if params.data.indicators is not None:
-        aggregate, table_report = load_indicators_checked(params.data.indicators, catalogue.measures,
-                                                          measures_file=catalogue.source,
-                                                          require_all=not computed_ids)
+        aggregate, table_report = load_indicators_checked(
+            params.data.indicators, catalogue.measures, measures_file=catalogue.source, require_all=not computed_ids
+        )
         report.extend(table_report)
         if computed is not None:
             _compare_sources(computed, aggregate, report)
@@ -167,11 +182,18 @@ def _indicator_rows(params: Params, catalogue: _Catalogue, report: ValidationRep
     with_data = set(indicators.get("measure_id", []))
     absent = [m for m in catalogue.measures["measure_id"] if m not in with_data]
     if absent:
-        raise DataValidationError("measure has no data (neither in the indicator table nor defined from records)",
-                                  file=catalogue.source, column="measure_id", found=", ".join(absent))
+        raise DataValidationError(
+            "measure has no data (neither in the indicator table nor defined from records)",
+            file=catalogue.source,
+            column="measure_id",
+            found=", ".join(absent),
+        )
     order = {m: k for k, m in enumerate(catalogue.measures["measure_id"])}
-    indicators = (indicators.assign(_order=indicators["measure_id"].map(order))
-                  .sort_values(["_order", "period"], kind="stable").drop(columns="_order"))
+    indicators = (
+        indicators.assign(_order=indicators["measure_id"].map(order))
+        .sort_values(["_order", "period"], kind="stable")
+        .drop(columns="_order")
+    )
     return indicators, definitions
 
 
@@ -186,8 +208,15 @@ def load_inputs(params: Params) -> Inputs:
     indicators, definitions = _indicator_rows(params, catalogue, report)
     measures = select_measures(catalogue.measures, params.report.measures)
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
-    return Inputs(catalogue.scorecard, measures, catalogue.perspectives, indicators, catalogue.analysis,
-                  report.to_frame(), definitions)
+    return Inputs(
+        catalogue.scorecard,
+        measures,
+        catalogue.perspectives,
+        indicators,
+        catalogue.analysis,
+        report.to_frame(),
+        definitions,
+    )
 
 
 def prepare_study(params: Params) -> Study:
@@ -198,12 +227,26 @@ def prepare_study(params: Params) -> Study:
     i = load_inputs(params)
     start = params.programme.start
     evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start)
-    evidence = evidence_table(i.measures, i.indicators, evaluations,
-                              impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None)
+    evidence = evidence_table(
+        i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
+    )
     sc = i.scorecard
-    links = (pd.DataFrame() if sc is None else
-             link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha))
-    return Study(params=params, scorecard=sc, perspectives=i.perspectives, measures=i.measures,
-                 indicators=i.indicators, analysis=i.analysis, evaluations=evaluations,
-                 data_quality=i.data_quality, definitions=i.definitions, evidence=evidence,
-                 summary=summarise(i.indicators, i.measures, start), links=links)
+    links = (
+        pd.DataFrame()
+        if sc is None
+        else link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha)
+    )
+    return Study(
+        params=params,
+        scorecard=sc,
+        perspectives=i.perspectives,
+        measures=i.measures,
+        indicators=i.indicators,
+        analysis=i.analysis,
+        evaluations=evaluations,
+        data_quality=i.data_quality,
+        definitions=i.definitions,
+        evidence=evidence,
+        summary=summarise(i.indicators, i.measures, start),
+        links=links,
+    )

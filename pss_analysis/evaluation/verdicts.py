@@ -34,10 +34,26 @@ import pandas as pd
 from pss_analysis.evaluation.measures import MeasureEvaluation, points_before_and_since
 from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE, ItsResult
 
-__all__ = ["VERDICTS", "IMPROVED", "DETERIORATED", "CHANGED", "NO_EVIDENCE", "NOT_ENOUGH_DATA",
-           "OBJECTIVE_STATUSES", "MIXED", "NO_CHANGE", "CONTRIBUTIONS",
-           "VERDICT_RULES", "MIN_POINTS_FOR_VERDICT", "verdict", "evidence_table", "evidence_columns",
-           "objective_status", "contributions", "perspective_summary"]
+__all__ = [
+    "VERDICTS",
+    "IMPROVED",
+    "DETERIORATED",
+    "CHANGED",
+    "NO_EVIDENCE",
+    "NOT_ENOUGH_DATA",
+    "OBJECTIVE_STATUSES",
+    "MIXED",
+    "NO_CHANGE",
+    "CONTRIBUTIONS",
+    "VERDICT_RULES",
+    "MIN_POINTS_FOR_VERDICT",
+    "verdict",
+    "evidence_table",
+    "evidence_columns",
+    "objective_status",
+    "contributions",
+    "perspective_summary",
+]
 
 #: Fewest months on each side of the start for a verdict (Penfold & Zhang 2013 suggest 8).
 MIN_POINTS_FOR_VERDICT = RECOMMENDED_POINTS_PER_SIDE
@@ -79,8 +95,10 @@ def verdict(cumulative: Mapping[str, Any] | None, *, direction: str, n_before: i
     if cumulative is None:
         return NOT_ENOUGH_DATA, "no interrupted time series could be fitted"
     if min(n_before, n_after) < MIN_POINTS_FOR_VERDICT:
-        return NOT_ENOUGH_DATA, (f"{n_before} months before and {n_after} since the start; at least "
-                                 f"{MIN_POINTS_FOR_VERDICT} on each side are needed")
+        return NOT_ENOUGH_DATA, (
+            f"{n_before} months before and {n_after} since the start; at least "
+            f"{MIN_POINTS_FOR_VERDICT} on each side are needed"
+        )
     lo, hi = cumulative["relative_effect_lower"], cumulative["relative_effect_upper"]
     if lo <= 0 <= hi:
         return NO_EVIDENCE, "the confidence interval of the overall change includes no change"
@@ -88,8 +106,10 @@ def verdict(cumulative: Mapping[str, Any] | None, *, direction: str, n_before: i
     if direction == "neither":
         return CHANGED, f"the measure {'rose' if up else 'fell'}; it has no preferred direction"
     good = up == (direction == "increase")
-    return (IMPROVED if good else DETERIORATED,
-            f"the measure {'rose' if up else 'fell'} and {'higher' if direction == 'increase' else 'lower'} is better")
+    return (
+        IMPROVED if good else DETERIORATED,
+        f"the measure {'rose' if up else 'fell'} and {'higher' if direction == 'increase' else 'lower'} is better",
+    )
 
 
 def evidence_columns(impact_at: int | None) -> list[str]:
@@ -97,14 +117,44 @@ def evidence_columns(impact_at: int | None) -> list[str]:
     (none when it is None)."""
     h = impact_at
     at_h = [] if h is None else [f"relative_impact_{h}", f"relative_impact_{h}_lower", f"relative_impact_{h}_upper"]
-    return ["measure_id", "name", "perspective", "unit", "kind", "improvement_direction", "points_before",
-            "points_after", "missing", "level_change", "level_change_lower", "level_change_upper",
-            "slope_change", "slope_change_lower", "slope_change_upper", "effect_scale", *at_h,
-            "cumulative_relative", "cumulative_relative_lower", "cumulative_relative_upper",
-            "cumulative_impact", "cumulative_impact_lower", "cumulative_impact_upper", "cumulative_impact_units",
-            "cumulative_months", "money", "money_lower", "money_upper", "money_unit", "spc_chart",
-            "special_cause_since_start", "variation_type", "variation_direction", "assurance_type", "verdict",
-            "verdict_reason"]
+    return [
+        "measure_id",
+        "name",
+        "perspective",
+        "unit",
+        "kind",
+        "improvement_direction",
+        "points_before",
+        "points_after",
+        "missing",
+        "level_change",
+        "level_change_lower",
+        "level_change_upper",
+        "slope_change",
+        "slope_change_lower",
+        "slope_change_upper",
+        "effect_scale",
+        *at_h,
+        "cumulative_relative",
+        "cumulative_relative_lower",
+        "cumulative_relative_upper",
+        "cumulative_impact",
+        "cumulative_impact_lower",
+        "cumulative_impact_upper",
+        "cumulative_impact_units",
+        "cumulative_months",
+        "money",
+        "money_lower",
+        "money_upper",
+        "money_unit",
+        "spc_chart",
+        "special_cause_since_start",
+        "variation_type",
+        "variation_direction",
+        "assurance_type",
+        "verdict",
+        "verdict_reason",
+    ]
 
 
 def _effect_columns(its: ItsResult) -> dict[str, Any]:
@@ -128,28 +178,35 @@ def _impact_rows(its: ItsResult, h: int | None, n_after: int) -> tuple[dict[str,
     at_h: dict[str, Any] = {}
     if not point.empty:
         p = point.iloc[0]
-        at_h = {f"relative_impact_{h}": p["relative_effect"],
-                f"relative_impact_{h}_lower": p["relative_effect_lower"],
-                f"relative_impact_{h}_upper": p["relative_effect_upper"]}
+        at_h = {
+            f"relative_impact_{h}": p["relative_effect"],
+            f"relative_impact_{h}_lower": p["relative_effect_lower"],
+            f"relative_impact_{h}_upper": p["relative_effect_upper"],
+        }
     return at_h, impact[impact["cumulative"]].iloc[0].to_dict()
 
 
 def _cumulative_columns(cumulative: Mapping[str, Any]) -> dict[str, Any]:
     """The overall change since the start, relative and in the measure's units."""
-    return {"cumulative_relative": cumulative["relative_effect"],
-            "cumulative_relative_lower": cumulative["relative_effect_lower"],
-            "cumulative_relative_upper": cumulative["relative_effect_upper"],
-            "cumulative_impact": cumulative["absolute_effect"],
-            "cumulative_impact_lower": cumulative["absolute_effect_lower"],
-            "cumulative_impact_upper": cumulative["absolute_effect_upper"],
-            "cumulative_impact_units": cumulative["units"],
-            "cumulative_months": cumulative["n_periods"]}
+    return {
+        "cumulative_relative": cumulative["relative_effect"],
+        "cumulative_relative_lower": cumulative["relative_effect_lower"],
+        "cumulative_relative_upper": cumulative["relative_effect_upper"],
+        "cumulative_impact": cumulative["absolute_effect"],
+        "cumulative_impact_lower": cumulative["absolute_effect_lower"],
+        "cumulative_impact_upper": cumulative["absolute_effect_upper"],
+        "cumulative_impact_units": cumulative["units"],
+        "cumulative_months": cumulative["n_periods"],
+    }
 
 
 def _money_columns(measure: Mapping[str, Any], cumulative: Mapping[str, Any]) -> dict[str, Any]:
     """The cumulative impact in money: counts times the unit cost (in £), amounts as they are."""
-    impact = {"money": cumulative["absolute_effect"], "money_lower": cumulative["absolute_effect_lower"],
-              "money_upper": cumulative["absolute_effect_upper"]}
+    impact = {
+        "money": cumulative["absolute_effect"],
+        "money_lower": cumulative["absolute_effect_lower"],
+        "money_upper": cumulative["absolute_effect_upper"],
+    }
     cost = measure.get("unit_cost")
     if measure["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
         return {**{k: v * cost for k, v in impact.items()}, "money_unit": "£"}
@@ -165,33 +222,49 @@ def _spc_columns(evaluation: MeasureEvaluation) -> dict[str, Any]:
     pts, summary = evaluation.spc.points, evaluation.spc.summary()
     last_phase = summary["phase"].max()
     latest = summary.iloc[-1]
-    return {"spc_chart": evaluation.spc_options.get("chart"),
-            "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
-            if len(summary) > 1 else None,
-            "variation_type": latest["variation_type"], "variation_direction": latest["variation_direction"],
-            "assurance_type": latest["assurance_type"]}
+    return {
+        "spc_chart": evaluation.spc_options.get("chart"),
+        "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
+        if len(summary) > 1
+        else None,
+        "variation_type": latest["variation_type"],
+        "variation_direction": latest["variation_direction"],
+        "assurance_type": latest["assurance_type"],
+    }
 
 
-def _evidence_row(measure: Mapping[str, Any], evaluation: MeasureEvaluation, *, impact_at: int | None,
-                  missing: int) -> dict[str, Any]:
+def _evidence_row(
+    measure: Mapping[str, Any], evaluation: MeasureEvaluation, *, impact_at: int | None, missing: int
+) -> dict[str, Any]:
     """One measure's row of the evidence table."""
-    row: dict[str, Any] = {k: measure.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind",
-                                                     "improvement_direction")}
+    row: dict[str, Any] = {
+        k: measure.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind", "improvement_direction")
+    }
     cumulative = None
     n_before = n_after = 0
     if evaluation.its is not None:
         n_before, n_after = points_before_and_since(evaluation.its)
         at_h, cumulative = _impact_rows(evaluation.its, impact_at, n_after)
-        row.update(_effect_columns(evaluation.its), **at_h, **_cumulative_columns(cumulative),
-                   **_money_columns(measure, cumulative))
+        row.update(
+            _effect_columns(evaluation.its),
+            **at_h,
+            **_cumulative_columns(cumulative),
+            **_money_columns(measure, cumulative),
+        )
     row.update(points_before=n_before, points_after=n_after, missing=missing, **_spc_columns(evaluation))
-    row["verdict"], row["verdict_reason"] = verdict(cumulative, direction=measure["improvement_direction"],
-                                                    n_before=n_before, n_after=n_after)
+    row["verdict"], row["verdict_reason"] = verdict(
+        cumulative, direction=measure["improvement_direction"], n_before=n_before, n_after=n_after
+    )
     return row
 
 
-def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations: Mapping[str, MeasureEvaluation],
-                   *, impact_at: int | None) -> pd.DataFrame:
+def evidence_table(
+    measures: pd.DataFrame,
+    indicators: pd.DataFrame,
+    evaluations: Mapping[str, MeasureEvaluation],
+    *,
+    impact_at: int | None,
+) -> pd.DataFrame:
     """One row per measure: ITS result, SPC reading, data quality, verdict and, with a unit cost, money.
 
     Columns (:func:`evidence_columns`): ``measure_id, name, perspective, unit, kind, improvement_direction,
@@ -207,9 +280,12 @@ def evidence_table(measures: pd.DataFrame, indicators: pd.DataFrame, evaluations
     itself for money amounts; negative = saved.
     """
     missing = indicators.assign(_na=indicators["value"].isna()).groupby("measure_id")["_na"].sum()
-    rows = [_evidence_row(m, evaluations[m["measure_id"]], impact_at=impact_at,
-                          missing=int(missing.get(m["measure_id"], 0)))
-            for m in measures.to_dict("records")]
+    rows = [
+        _evidence_row(
+            m, evaluations[m["measure_id"]], impact_at=impact_at, missing=int(missing.get(m["measure_id"], 0))
+        )
+        for m in measures.to_dict("records")
+    ]
     return pd.DataFrame(rows).reindex(columns=evidence_columns(impact_at))
 
 
@@ -255,8 +331,12 @@ def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFram
 
 def perspective_summary(evidence: pd.DataFrame, perspectives: pd.DataFrame) -> pd.DataFrame:
     """Verdict counts per perspective, in perspective order, with a one-line reading."""
-    counts = (evidence.groupby(["perspective", "verdict"]).size().unstack(fill_value=0)
-              .reindex(columns=list(VERDICTS), fill_value=0))
+    counts = (
+        evidence.groupby(["perspective", "verdict"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(VERDICTS), fill_value=0)
+    )
     order = perspectives.sort_values("order") if "order" in perspectives else perspectives
     rows = []
     for p in order.to_dict("records"):
@@ -265,7 +345,13 @@ def perspective_summary(evidence: pd.DataFrame, perspectives: pd.DataFrame) -> p
             continue
         c = counts.loc[pid]
         parts = [f"{int(c[v])} {v}" for v in VERDICTS if c[v]]
-        rows.append({"perspective_id": pid, "perspective": p["name"], "tier": p.get("tier", ""),
-                     **{v.replace(" ", "_"): int(c[v]) for v in VERDICTS},
-                     "reading": f"{p['name']}: " + ", ".join(parts) + "."})
+        rows.append(
+            {
+                "perspective_id": pid,
+                "perspective": p["name"],
+                "tier": p.get("tier", ""),
+                **{v.replace(" ", "_"): int(c[v]) for v in VERDICTS},
+                "reading": f"{p['name']}: " + ", ".join(parts) + ".",
+            }
+        )
     return pd.DataFrame(rows)

@@ -83,14 +83,35 @@ _EXPECTED = {
     "Q": "a quarter (2016Q2), a month or a date",
     "FY": "a financial year (2016/17), a quarter, a month or a date",
 }
-_ANY_EXPECTED = ("a date (YYYY-MM-DD or DD/MM/YYYY), month (YYYY-MM, Apr 2016), quarter (2016Q2) "
-                 "or financial year (2016/17)")
+_ANY_EXPECTED = (
+    "a date (YYYY-MM-DD or DD/MM/YYYY), month (YYYY-MM, Apr 2016), quarter (2016Q2) or financial year (2016/17)"
+)
 
-_MONTHS = {name: i + 1 for i, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
-_MONTHS.update({name: i + 1 for i, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"))})
+_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+}
+_MONTHS.update(
+    {
+        name: i + 1
+        for i, name in enumerate(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            )
+        )
+    }
+)
 _MONTHS["sept"] = 9
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -168,8 +189,10 @@ def _financial_year_of_text(text: str) -> tuple[str, pd.Period] | str | None:
         first, second = int(m[1]), m[2]
         expected_second = (first + 1) % 100 if len(second) == 2 else first + 1
         if int(second) != expected_second:
-            return (f"a financial year runs over two consecutive years "
-                    f"({first}/{(first + 1) % 100:02d}), not {first}/{second}")
+            return (
+                f"a financial year runs over two consecutive years "
+                f"({first}/{(first + 1) % 100:02d}), not {first}/{second}"
+            )
         return "FY", pd.Period(year=first + 1, freq="Y-MAR")
     return None
 
@@ -203,9 +226,14 @@ def _parse_each(values: pd.Series) -> _Parsed:
     reason: dict[Any, str] = {}
     dtype = values.dtype
     if isinstance(dtype, pd.PeriodDtype):
-        code = next((c for c, f in PANDAS_FREQ.items()
-                     if pd.Period("2000-01-01", freq=f).freqstr == pd.Period("2000-01-01", freq=dtype.freq).freqstr),
-                    None)
+        code = next(
+            (
+                c
+                for c, f in PANDAS_FREQ.items()
+                if pd.Period("2000-01-01", freq=f).freqstr == pd.Period("2000-01-01", freq=dtype.freq).freqstr
+            ),
+            None,
+        )
         miss = values.isna().to_numpy()
         if code is None:
             bad[~miss] = True
@@ -257,8 +285,9 @@ def _check_freq(freq: str | None, *, name: str = "freq") -> str | None:
     aliases = {"D": "D", "M": "M", "Q": "Q", "Q-DEC": "Q", "FY": "FY", "Y-MAR": "FY", "A-MAR": "FY"}
     code = aliases.get(str(freq).upper())
     if code is None:
-        raise ParameterError("unknown period frequency", key=name, expected="one of " + ", ".join(FREQUENCIES),
-                             found=freq)
+        raise ParameterError(
+            "unknown period frequency", key=name, expected="one of " + ", ".join(FREQUENCIES), found=freq
+        )
     return code
 
 
@@ -313,8 +342,12 @@ def parse_periods(
     out_freq = target or source
     if _ORDER.index(out_freq) < _ORDER.index(source):
         i = int(np.argmax(present))
-        raise where.error(f"periods are {FREQUENCIES[source]}s and cannot be split into {FREQUENCIES[out_freq]}s",
-                          i, expected=_EXPECTED[out_freq], found=_shown(series.iloc[i]))
+        raise where.error(
+            f"periods are {FREQUENCIES[source]}s and cannot be split into {FREQUENCIES[out_freq]}s",
+            i,
+            expected=_EXPECTED[out_freq],
+            found=_shown(series.iloc[i]),
+        )
     ordinals = _convert(np.where(present, parsed.ordinals, 0), source, out_freq)
     ordinals = np.where(present, ordinals, np.iinfo(np.int64).min)
     index = pd.PeriodIndex.from_ordinals(ordinals, freq=PANDAS_FREQ[out_freq])
@@ -337,8 +370,9 @@ class _Where:
         return _row_label(self.series.index[i], self.row_offset)
 
     def error(self, message: str, i: int, *, expected: str, found: Any) -> DataValidationError:
-        return DataValidationError(message, file=self.file, column=self.column, row=self.row(i), expected=expected,
-                                   found=found)
+        return DataValidationError(
+            message, file=self.file, column=self.column, row=self.row(i), expected=expected, found=found
+        )
 
 
 def _require_readable(parsed: _Parsed, where: _Where, *, allow_missing: bool) -> None:
@@ -347,11 +381,11 @@ def _require_readable(parsed: _Parsed, where: _Where, *, allow_missing: bool) ->
         i = int(np.argmax(parsed.bad))
         value = where.series.iloc[i]
         why = parsed.reason.get(value) if not isinstance(value, (list, dict)) else None
-        raise where.error("unparseable period" + (f" ({why})" if why else ""), i, expected=where.expected,
-                          found=_shown(value))
+        raise where.error(
+            "unparseable period" + (f" ({why})" if why else ""), i, expected=where.expected, found=_shown(value)
+        )
     if parsed.missing.any() and not allow_missing:
-        raise where.error("a period is required", int(np.argmax(parsed.missing)), expected=where.expected,
-                          found="")
+        raise where.error("a period is required", int(np.argmax(parsed.missing)), expected=where.expected, found="")
 
 
 def _one_frequency(parsed: _Parsed, present: np.ndarray, target: str | None, where: _Where) -> str:
@@ -362,10 +396,12 @@ def _one_frequency(parsed: _Parsed, present: np.ndarray, target: str | None, whe
     if differs.any():
         i = int(np.argmax(differs))
         first = int(np.argmax(present))
-        raise where.error("mixed period frequencies in one column", i,
-                          expected=f"a {FREQUENCIES[source]} like row {where.row(first)} "
-                                   f"({_shown(where.series.iloc[first])!r})",
-                          found=_shown(where.series.iloc[i]))
+        raise where.error(
+            "mixed period frequencies in one column",
+            i,
+            expected=f"a {FREQUENCIES[source]} like row {where.row(first)} ({_shown(where.series.iloc[first])!r})",
+            found=_shown(where.series.iloc[i]),
+        )
     return str(source)
 
 
@@ -382,8 +418,9 @@ def frequency_of(periods: pd.Series | pd.PeriodIndex) -> str:
     for code, pfreq in PANDAS_FREQ.items():
         if pd.Period("2000-01-01", freq=pfreq).freqstr == pd.Period("2000-01-01", freq=dtype.freq).freqstr:
             return code
-    raise ParameterError("unsupported period frequency", expected=", ".join(PANDAS_FREQ.values()),
-                         found=str(dtype.freq))
+    raise ParameterError(
+        "unsupported period frequency", expected=", ".join(PANDAS_FREQ.values()), found=str(dtype.freq)
+    )
 
 
 def missing_periods(periods: pd.Series | pd.PeriodIndex | Iterable[pd.Period]) -> pd.PeriodIndex:

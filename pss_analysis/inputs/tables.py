@@ -55,9 +55,21 @@ from pss_analysis.inputs.validation import (
 )
 from pss_analysis.vocabulary import IMPROVEMENT_DIRECTIONS
 
-__all__ = ["KINDS", "PERSPECTIVES", "COUNT_KINDS", "RATIO_KINDS", "MEASURE_COLUMNS",
-           "INDICATOR_COLUMNS", "load_measures", "load_measures_checked", "load_indicators",
-           "load_indicators_checked", "check_indicators", "summarise", "select_measures"]
+__all__ = [
+    "KINDS",
+    "PERSPECTIVES",
+    "COUNT_KINDS",
+    "RATIO_KINDS",
+    "MEASURE_COLUMNS",
+    "INDICATOR_COLUMNS",
+    "load_measures",
+    "load_measures_checked",
+    "load_indicators",
+    "load_indicators_checked",
+    "check_indicators",
+    "summarise",
+    "select_measures",
+]
 
 #: Measure kinds: how the value shown is computed from numerator and denominator.
 KINDS = {
@@ -82,8 +94,18 @@ PERSPECTIVES = {
     "people": ("capability", "People, partnerships and resources"),
 }
 
-MEASURE_COLUMNS = ("measure_id", "name", "perspective", "unit", "kind", "multiplier",
-                   "improvement_direction", "target", "unit_cost", "description")
+MEASURE_COLUMNS = (
+    "measure_id",
+    "name",
+    "perspective",
+    "unit",
+    "kind",
+    "multiplier",
+    "improvement_direction",
+    "target",
+    "unit_cost",
+    "description",
+)
 INDICATOR_COLUMNS = ("measure_id", "period", "numerator", "denominator")
 _REQUIRED_TEXT = ("measure_id", "name", "perspective", "kind", "improvement_direction")
 
@@ -157,8 +179,7 @@ def check_indicators(
     breakdowns = list(breakdowns)
     if not require_columns(frame, [*INDICATOR_COLUMNS, *breakdowns], file, report):
         report.raise_if_errors()
-    typed, known, num, den = _parse_indicators(frame, measures, file, measures_file, breakdowns, require_all,
-                                               report)
+    typed, known, num, den = _parse_indicators(frame, measures, file, measures_file, breakdowns, require_all, report)
     _check_series(typed[known & typed["period"].notna()], breakdowns, file, report)
     kind = typed["measure_id"].map(measures.set_index("measure_id")["kind"]).where(known)
     _check_numbers(num, den, kind, file, report)
@@ -166,16 +187,28 @@ def check_indicators(
     return _indicator_table(typed, num, den, kind, measures, breakdowns), report
 
 
-def _parse_indicators(frame: pd.DataFrame, measures: pd.DataFrame, file: str, measures_file: str,
-                      breakdowns: list[str], require_all: bool,
-                      report: ValidationReport) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+def _parse_indicators(
+    frame: pd.DataFrame,
+    measures: pd.DataFrame,
+    file: str,
+    measures_file: str,
+    breakdowns: list[str],
+    require_all: bool,
+    report: ValidationReport,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
     """The ids, periods and breakdowns (a frame), which ids are in the catalogue, numerators, denominators."""
     ids = check_required_text(frame, "measure_id", file, report)
     periods = parse_period_column(frame, "period", file, report, freq="M")
     num = parse_numbers(frame, "numerator", file, report, required=True)
     den = parse_numbers(frame, "denominator", file, report)
-    known = check_catalogue(ids, measures["measure_id"], file, report,
-                            catalogue_file=f"the catalogue ({measures_file})", require_all=require_all)
+    known = check_catalogue(
+        ids,
+        measures["measure_id"],
+        file,
+        report,
+        catalogue_file=f"the catalogue ({measures_file})",
+        require_all=require_all,
+    )
     typed = pd.DataFrame({"measure_id": ids, "period": periods}, index=frame.index)
     for column in breakdowns:
         typed[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -195,8 +228,9 @@ def _check_numbers(num: pd.Series, den: pd.Series, kind: pd.Series, file: str, r
     check_not_above(num, den, (kind == "proportion") & num.notna() & den.notna(), "numerator", file, report)
 
 
-def _indicator_table(typed: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd.Series,
-                     measures: pd.DataFrame, breakdowns: list[str]) -> pd.DataFrame:
+def _indicator_table(
+    typed: pd.DataFrame, num: pd.Series, den: pd.Series, kind: pd.Series, measures: pd.DataFrame, breakdowns: list[str]
+) -> pd.DataFrame:
     """The checked table with the displayed value, sorted by catalogue order, breakdowns and period."""
     needs_den = kind.isin(RATIO_KINDS)
     multiplier = typed["measure_id"].map(measures.set_index("measure_id")["multiplier"]).astype(float)
@@ -205,8 +239,9 @@ def _indicator_table(typed: pd.DataFrame, num: pd.Series, den: pd.Series, kind: 
     typed["value"] = np.where(needs_den, num / den, num) * multiplier
     order = {m: k for k, m in enumerate(measures["measure_id"])}
     typed["measure_id"] = typed["measure_id"].astype(str)
-    typed = typed.assign(_order=typed["measure_id"].map(order)).sort_values(["_order", *breakdowns, "period"],
-                                                                          kind="stable")
+    typed = typed.assign(_order=typed["measure_id"].map(order)).sort_values(
+        ["_order", *breakdowns, "period"], kind="stable"
+    )
     columns = ["measure_id", "period", *breakdowns, "numerator", "denominator", "value"]
     return typed.reset_index(drop=True)[columns]
 
@@ -229,8 +264,15 @@ def load_indicators_checked(
     path = Path(path)
     report = ValidationReport()
     frame = read_table(path, expected=[*INDICATOR_COLUMNS, *breakdowns], report=report, what="indicator table")
-    return check_indicators(frame, measures, file=str(path), measures_file=measures_file, breakdowns=breakdowns,
-                            require_all=require_all, report=report)
+    return check_indicators(
+        frame,
+        measures,
+        file=str(path),
+        measures_file=measures_file,
+        breakdowns=breakdowns,
+        require_all=require_all,
+        report=report,
+    )
 
 
 def load_indicators(path: str | Path, measures: pd.DataFrame, *, measures_file: str = "measures") -> pd.DataFrame:
@@ -253,15 +295,17 @@ def summarise(indicators: pd.DataFrame, measures: pd.DataFrame, start: str) -> p
     start_p = pd.Period(start, freq="M")
     post = indicators["period"] >= start_p
     grouped = indicators.assign(post=post).groupby("measure_id", sort=False)
-    summary = pd.DataFrame({
-        "first_period": grouped["period"].min().astype(str),
-        "last_period": grouped["period"].max().astype(str),
-        "points_before": (grouped.size() - grouped["post"].sum()).astype(int),
-        "points_after": grouped["post"].sum().astype(int),
-        "mean_before": indicators[~post].groupby("measure_id", sort=False)["value"].mean(),
-        "mean_after": indicators[post].groupby("measure_id", sort=False)["value"].mean(),
-        "latest_value": grouped["value"].last(),
-    })
+    summary = pd.DataFrame(
+        {
+            "first_period": grouped["period"].min().astype(str),
+            "last_period": grouped["period"].max().astype(str),
+            "points_before": (grouped.size() - grouped["post"].sum()).astype(int),
+            "points_after": grouped["post"].sum().astype(int),
+            "mean_before": indicators[~post].groupby("measure_id", sort=False)["value"].mean(),
+            "mean_after": indicators[post].groupby("measure_id", sort=False)["value"].mean(),
+            "latest_value": grouped["value"].last(),
+        }
+    )
     summary["change"] = summary["mean_after"] - summary["mean_before"]
     summary["relative_change"] = summary["change"] / summary["mean_before"]
     info = measures.set_index("measure_id")[["name", "perspective", "unit", "kind", "improvement_direction"]]

@@ -95,8 +95,10 @@ def _as_period_series(values: pd.Series, name: str) -> pd.Series:
     if index.has_duplicates:
         dup = index[index.duplicated()][0]
         raise DataValidationError(
-            f"{name} has more than one value for the same period", key=name,
-            expected="one value per period", found=str(dup),
+            f"{name} has more than one value for the same period",
+            key=name,
+            expected="one value per period",
+            found=str(dup),
         )
     out = pd.Series(pd.to_numeric(values.to_numpy(), errors="coerce"), index=index, dtype=float)
     return out.sort_index()
@@ -111,8 +113,10 @@ def _align(driver: Any, outcome: Any, driver_name: str | None, outcome_name: str
         o = _as_period_series(outcome, oname)
         if d.index.freq != o.index.freq:
             raise DataValidationError(
-                f"{dname} and {oname} have different period frequencies", key=oname,
-                expected=f"periods of {d.index.freqstr}", found=o.index.freqstr,
+                f"{dname} and {oname} have different period frequencies",
+                key=oname,
+                expected=f"periods of {d.index.freqstr}",
+                found=o.index.freqstr,
             )
         both = pd.concat([d.rename("d"), o.rename("o")], axis=1, join="inner").dropna()
         _check_enough(len(both), dname, oname)
@@ -122,7 +126,8 @@ def _align(driver: Any, outcome: Any, driver_name: str | None, outcome_name: str
             at = both.index[gaps[0]]
             raise DataValidationError(
                 f"the periods {dname} and {oname} share must be consecutive, but there is a gap after {at}",
-                key=oname, expected="no missing periods between the first and last shared period",
+                key=oname,
+                expected="no missing periods between the first and last shared period",
                 found=f"gap after {at}",
             )
         unit = "month" if both.index.freqstr.upper().startswith("M") else "period"
@@ -138,13 +143,17 @@ def _align(driver: Any, outcome: Any, driver_name: str | None, outcome_name: str
     o = np.asarray(outcome, dtype=float).ravel()
     if d.size != o.size:
         raise DataValidationError(
-            f"{dname} and {oname} are plain arrays and must have the same length", key=oname,
-            expected=f"{d.size} values (as {dname})", found=o.size,
+            f"{dname} and {oname} are plain arrays and must have the same length",
+            key=oname,
+            expected=f"{d.size} values (as {dname})",
+            found=o.size,
         )
     if not (np.isfinite(d).all() and np.isfinite(o).all()):
         raise DataValidationError(
             f"{dname} and {oname} contain missing or infinite values; plain arrays cannot be realigned",
-            key=oname, expected="finite numbers (or Series indexed by period)", found="NaN or inf",
+            key=oname,
+            expected="finite numbers (or Series indexed by period)",
+            found="NaN or inf",
         )
     _check_enough(d.size, dname, oname)
     return _Aligned(d, o, dname, oname, "period")
@@ -153,24 +162,32 @@ def _align(driver: Any, outcome: Any, driver_name: str | None, outcome_name: str
 def _check_enough(n: int, dname: str, oname: str) -> None:
     if n < MIN_COMMON_POINTS:
         raise InsufficientDataError(
-            f"too few common periods to relate {dname} to {oname}", key=f"{dname} / {oname}",
-            expected=f"at least {MIN_COMMON_POINTS} periods with both measures", found=n,
+            f"too few common periods to relate {dname} to {oname}",
+            key=f"{dname} / {oname}",
+            expected=f"at least {MIN_COMMON_POINTS} periods with both measures",
+            found=n,
         )
 
 
 def _check_int(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ParameterError(
-            f"{name} must be a whole number of at least {minimum}", key=name,
-            expected=f"an integer >= {minimum}", found=value,
+            f"{name} must be a whole number of at least {minimum}",
+            key=name,
+            expected=f"an integer >= {minimum}",
+            found=value,
         )
     return int(value)
 
 
 def _check_alpha(alpha: Any) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not 0 < alpha < 1:
-        raise ParameterError("alpha must be a probability between 0 and 1", key="alpha",
-                             expected="a number with 0 < alpha < 1", found=alpha)
+        raise ParameterError(
+            "alpha must be a probability between 0 and 1",
+            key="alpha",
+            expected="a number with 0 < alpha < 1",
+            found=alpha,
+        )
     return float(alpha)
 
 
@@ -192,7 +209,7 @@ def _levinson_durbin(acov: np.ndarray, order: int) -> tuple[list[np.ndarray], np
     for p in range(1, order + 1):
         if variances[p - 1] <= PERFECT_FIT_TOLERANCE * acov[0]:  # predicted exactly: higher orders add nothing
             break
-        reflection = (acov[p] - np.dot(phi, acov[p - 1:0:-1])) / variances[p - 1]
+        reflection = (acov[p] - np.dot(phi, acov[p - 1 : 0 : -1])) / variances[p - 1]
         phi = np.concatenate([phi - reflection * phi[::-1], [reflection]])
         variances[p] = variances[p - 1] * (1.0 - reflection**2)
         coefs.append(phi.copy())
@@ -205,7 +222,7 @@ def _apply_filter(values: np.ndarray, phi: np.ndarray) -> np.ndarray:
     p = phi.size
     out = z[p:].copy()
     for k in range(1, p + 1):
-        out -= phi[k - 1] * z[p - k: z.size - k]
+        out -= phi[k - 1] * z[p - k : z.size - k]
     return out
 
 
@@ -230,17 +247,26 @@ def prewhiten(x: Any, *, max_order: int = DEFAULT_MAX_ORDER) -> tuple[Any, np.nd
     values = np.asarray(x, dtype=float).ravel()
     name = _series_name(x, None, "the series")
     if not np.isfinite(values).all():
-        raise DataValidationError(f"{name} has missing or infinite values", key=name,
-                                  expected="finite numbers only", found="NaN or inf")
+        raise DataValidationError(
+            f"{name} has missing or infinite values", key=name, expected="finite numbers only", found="NaN or inf"
+        )
     n = values.size
     if n < MIN_PREWHITEN_POINTS:
-        raise InsufficientDataError(f"too few points to fit an AR filter to {name}", key=name,
-                                    expected=f"at least {MIN_PREWHITEN_POINTS} points", found=n)
+        raise InsufficientDataError(
+            f"too few points to fit an AR filter to {name}",
+            key=name,
+            expected=f"at least {MIN_PREWHITEN_POINTS} points",
+            found=n,
+        )
     z = values - values.mean()
     acov = _autocovariances(z, min(max_order, n - 1))
     if acov[0] <= 0:
-        raise DataValidationError(f"{name} does not vary, so it cannot be pre-whitened", key=name,
-                                  expected="a series that varies", found="constant values")
+        raise DataValidationError(
+            f"{name} does not vary, so it cannot be pre-whitened",
+            key=name,
+            expected="a series that varies",
+            found="constant values",
+        )
     top = min(max_order, int(np.ceil(n / AR_ORDER_FRACTION)) - 1)  # p < n / 4
     coefs, variances = _levinson_durbin(acov, top)
     aic = n * np.log(np.maximum(variances, np.finfo(float).tiny)) + 2 * np.arange(top + 1)
@@ -274,13 +300,25 @@ def _sample_ccf(x: np.ndarray, y: np.ndarray, max_lag: int) -> np.ndarray:
     return np.array([np.dot(dx[: n - k], dy[k:]) / scale for k in range(max_lag + 1)])
 
 
-def _ccf(driver: Any, outcome: Any, *, max_lag: int, difference: bool, whiten: bool, max_order: int,
-         alpha: float, adjust: str, driver_name: str | None = None, outcome_name: str | None = None) -> _Ccf:
+def _ccf(
+    driver: Any,
+    outcome: Any,
+    *,
+    max_lag: int,
+    difference: bool,
+    whiten: bool,
+    max_order: int,
+    alpha: float,
+    adjust: str,
+    driver_name: str | None = None,
+    outcome_name: str | None = None,
+) -> _Ccf:
     max_lag = _check_int(max_lag, "max_lag", 0)
     alpha = _check_alpha(alpha)
     if adjust not in ADJUSTMENTS:
-        raise ParameterError("unknown multiple-lag adjustment", key="adjust",
-                             expected=f"one of {', '.join(ADJUSTMENTS)}", found=adjust)
+        raise ParameterError(
+            "unknown multiple-lag adjustment", key="adjust", expected=f"one of {', '.join(ADJUSTMENTS)}", found=adjust
+        )
     aligned = _align(driver, outcome, driver_name, outcome_name)
     x, y = aligned.driver, aligned.outcome
     if difference:
@@ -289,7 +327,9 @@ def _ccf(driver: Any, outcome: Any, *, max_lag: int, difference: bool, whiten: b
         if np.ptp(values) == 0:
             raise DataValidationError(
                 f"{name} does not change{' from month to month' if difference else ''}, so no link can be seen",
-                key=name, expected="a series that varies", found="constant values",
+                key=name,
+                expected="a series that varies",
+                found="constant values",
             )
     if whiten:
         xf, phi = prewhiten(x, max_order=max_order)
@@ -298,21 +338,31 @@ def _ccf(driver: Any, outcome: Any, *, max_lag: int, difference: bool, whiten: b
         xf, phi, yf = x - x.mean(), np.zeros(0), y - y.mean()
     n = xf.size
     if max_lag >= n - 1:
-        raise ParameterError("max_lag is too large for the length of the series", key="max_lag",
-                             expected=f"fewer than {n - 1} lags", found=max_lag)
+        raise ParameterError(
+            "max_lag is too large for the length of the series",
+            key="max_lag",
+            expected=f"fewer than {n - 1} lags",
+            found=max_lag,
+        )
     if np.ptp(yf) == 0:
-        raise DataValidationError(f"{aligned.outcome_name} is constant after filtering",
-                                  key=aligned.outcome_name, expected="a series that varies", found="constant")
+        raise DataValidationError(
+            f"{aligned.outcome_name} is constant after filtering",
+            key=aligned.outcome_name,
+            expected="a series that varies",
+            found="constant",
+        )
     r = _sample_ccf(xf, yf, max_lag)
     tests = max_lag + 1 if adjust == "bonferroni" else 1
     limit = float(norm.ppf(1 - alpha / (2 * tests)) / np.sqrt(n))  # 1.96/√n at alpha 0.05 (Box, Jenkins & Reinsel)
-    table = pd.DataFrame({
-        "lag": np.arange(max_lag + 1),
-        "ccf": r,
-        "ci_lower": np.full(max_lag + 1, -limit),
-        "ci_upper": np.full(max_lag + 1, limit),
-        "significant": np.abs(r) > limit,
-    })
+    table = pd.DataFrame(
+        {
+            "lag": np.arange(max_lag + 1),
+            "ccf": r,
+            "ci_lower": np.full(max_lag + 1, -limit),
+            "ci_upper": np.full(max_lag + 1, limit),
+            "significant": np.abs(r) > limit,
+        }
+    )
     return _Ccf(table, n, int(phi.size), phi, limit, aligned)
 
 
@@ -346,8 +396,16 @@ def cross_correlation(
     ``z = Φ⁻¹(1 - alpha / (2 (max_lag + 1)))`` so the *family* of lags has level ``alpha``.
     ``table.attrs`` holds ``n``, ``ar_order`` and ``ar_coefficients``.
     """
-    res = _ccf(driver, outcome, max_lag=max_lag, difference=difference, whiten=whiten,
-               max_order=max_order, alpha=alpha, adjust=adjust)
+    res = _ccf(
+        driver,
+        outcome,
+        max_lag=max_lag,
+        difference=difference,
+        whiten=whiten,
+        max_order=max_order,
+        alpha=alpha,
+        adjust=adjust,
+    )
     table = res.table
     table.attrs.update({"n": res.n, "ar_order": res.ar_order, "ar_coefficients": res.ar_coefficients.tolist()})
     return table
@@ -364,11 +422,16 @@ def _summary(ok: bool, agrees: bool | None, lag: int, a: _Aligned, n: int, max_l
     dname, oname, unit = a.driver_name, a.outcome_name, a.unit
     caveat = "(association, not proof of cause)"
     if not ok:
-        return (f"No clear link: changes in {dname} were not followed by changes in {oname} beyond what "
-                f"chance would give within 0 to {_plural(max_lag, unit)} (based on {_plural(n, unit)}; "
-                f"this is not proof that there is no link).")
-    when = (f"tend to go with changes in {oname} in the same {unit}" if lag == 0
-            else f"tend to be followed {_plural(lag, unit)} later by changes in {oname}")
+        return (
+            f"No clear link: changes in {dname} were not followed by changes in {oname} beyond what "
+            f"chance would give within 0 to {_plural(max_lag, unit)} (based on {_plural(n, unit)}; "
+            f"this is not proof that there is no link)."
+        )
+    when = (
+        f"tend to go with changes in {oname} in the same {unit}"
+        if lag == 0
+        else f"tend to be followed {_plural(lag, unit)} later by changes in {oname}"
+    )
     if agrees:
         return f"Changes in {dname} {when} in the expected direction {caveat}."
     return f"Changes in {dname} {when}, but in the opposite direction to the one expected {caveat}."
@@ -412,8 +475,18 @@ def link_evidence(
     Series names (or ``driver_name`` / ``outcome_name``) are used in the sentence and in errors.
     """
     _check_expected_sign(expected_sign)
-    res = _ccf(driver, outcome, max_lag=max_lag, difference=difference, whiten=True, max_order=max_order,
-               alpha=alpha, adjust=adjust, driver_name=driver_name, outcome_name=outcome_name)
+    res = _ccf(
+        driver,
+        outcome,
+        max_lag=max_lag,
+        difference=difference,
+        whiten=True,
+        max_order=max_order,
+        alpha=alpha,
+        adjust=adjust,
+        driver_name=driver_name,
+        outcome_name=outcome_name,
+    )
     verdict = _judge(res.table, expected_sign)
     return _evidence(verdict, res, expected_sign, int(max_lag), float(alpha), adjust)
 
@@ -436,9 +509,12 @@ class _Verdict:
 
 def _check_expected_sign(expected_sign: Any) -> None:
     if expected_sign not in EXPECTED_SIGNS:
-        raise ParameterError("expected_sign must be '+' or '-'", key="expected_sign",
-                             expected="'+' (outcome moves with the driver) or '-' (against it)",
-                             found=expected_sign)
+        raise ParameterError(
+            "expected_sign must be '+' or '-'",
+            key="expected_sign",
+            expected="'+' (outcome moves with the driver) or '-' (against it)",
+            found=expected_sign,
+        )
 
 
 def _judge(table: pd.DataFrame, expected_sign: str) -> _Verdict:
@@ -451,8 +527,9 @@ def _judge(table: pd.DataFrame, expected_sign: str) -> _Verdict:
     return _Verdict(int(table["lag"].iloc[best]), float(r[best]), significant, observed, agrees)
 
 
-def _evidence(verdict: _Verdict, res: _Ccf, expected_sign: str, max_lag: int, alpha: float,
-              adjust: str) -> dict[str, Any]:
+def _evidence(
+    verdict: _Verdict, res: _Ccf, expected_sign: str, max_lag: int, alpha: float, adjust: str
+) -> dict[str, Any]:
     """The dict :func:`link_evidence` returns."""
     return {
         "best_lag": verdict.best_lag,

@@ -33,8 +33,7 @@ from pss_analysis.config.manifest import sha256_file
 from pss_analysis.errors import DataValidationError
 from pss_analysis.methods.its import ItsResult, compare_nested, fit_its
 
-__all__ = ["SICILY_URL", "SICILY_SHA256", "MODELS", "PUBLISHED", "fit_models", "comparison_table",
-           "fetch_sicily"]
+__all__ = ["SICILY_URL", "SICILY_SHA256", "MODELS", "PUBLISHED", "fit_models", "comparison_table", "fetch_sicily"]
 
 #: Where the authors publish the data.
 SICILY_URL = "https://raw.githubusercontent.com/gasparrini/2017_lopezbernal_IJE_codedata/master/sicily.csv"
@@ -47,11 +46,16 @@ INTERRUPTION = 37
 MODELS: dict[str, dict[str, Any]] = {
     "1 Poisson": {"family": "poisson", "slope_change": False},
     "2 quasi-Poisson": {"family": "quasipoisson", "slope_change": False},
-    "3 quasi-Poisson + seasonality": {"family": "quasipoisson", "slope_change": False,
-                                      "seasonality": {"type": "fourier", "k": 2, "period": 12,
-                                                      "column": "month"}},
-    "4 = 3 + slope change": {"family": "quasipoisson", "slope_change": True,
-                             "seasonality": {"type": "fourier", "k": 2, "period": 12, "column": "month"}},
+    "3 quasi-Poisson + seasonality": {
+        "family": "quasipoisson",
+        "slope_change": False,
+        "seasonality": {"type": "fourier", "k": 2, "period": 12, "column": "month"},
+    },
+    "4 = 3 + slope change": {
+        "family": "quasipoisson",
+        "slope_change": True,
+        "seasonality": {"type": "fourier", "k": 2, "period": 12, "column": "month"},
+    },
 }
 
 #: The published estimates (coefficient, standard error, rate ratio and 95% CI; dispersion).
@@ -60,8 +64,16 @@ PUBLISHED = pd.DataFrame(
         ("1 Poisson", "level_change", -0.1116284, 0.0172248, 0.894377, 0.864686, 0.925086, None),
         ("1 Poisson", "pre_trend", 0.0049450, 0.0004992, 1.004957, None, None, None),
         ("2 quasi-Poisson", "level_change", -0.1116284, 0.0324959, 0.894377, 0.839189, 0.953193, 3.559195),
-        ("3 quasi-Poisson + seasonality", "level_change", -0.1220868, 0.0270311, 0.885072, 0.839401, 0.933227,
-         2.262186),
+        (
+            "3 quasi-Poisson + seasonality",
+            "level_change",
+            -0.1220868,
+            0.0270311,
+            0.885072,
+            0.839401,
+            0.933227,
+            2.262186,
+        ),
         ("3 quasi-Poisson + seasonality", "pre_trend", 0.0053892, 0.0007955, None, None, None, 2.262186),
         ("4 = 3 + slope change", "level_change", -0.1318592, 0.0297913, 0.876464, 0.826753, 0.929165, 2.274563),
         ("4 = 3 + slope change", "slope_change", 0.0014822, 0.0018546, 1.001483, 0.997850, 1.005130, 2.274563),
@@ -74,11 +86,13 @@ def fit_models(data: pd.DataFrame) -> dict[str, ItsResult]:
     """Fit the tutorial's models 1-4 to ``sicily.csv`` (counts ``aces``, offset ``stdpop``)."""
     missing = [c for c in ("aces", "time", "month", "stdpop") if c not in data.columns]
     if missing:
-        raise DataValidationError("missing column", column=", ".join(missing),
-                                  expected="year, month, aces, time, smokban, pop, stdpop",
-                                  found=", ".join(map(str, data.columns)))
-    return {name: fit_its(data, "aces", "time", INTERRUPTION, offset="stdpop", **spec)
-            for name, spec in MODELS.items()}
+        raise DataValidationError(
+            "missing column",
+            column=", ".join(missing),
+            expected="year, month, aces, time, smokban, pop, stdpop",
+            found=", ".join(map(str, data.columns)),
+        )
+    return {name: fit_its(data, "aces", "time", INTERRUPTION, offset="stdpop", **spec) for name, spec in MODELS.items()}
 
 
 def comparison_table(results: dict[str, ItsResult]) -> pd.DataFrame:
@@ -93,16 +107,27 @@ def comparison_table(results: dict[str, ItsResult]) -> pd.DataFrame:
         effects = result.effects().set_index("term")
         ours = effects.loc[rec["term"]]
         dispersion = result.diagnostics()["dispersion"] if result.specification["family"] != "poisson" else None
-        row = {"model": rec["model"], "term": rec["term"],
-               "published_coef": rec["coef"], "coef": float(ours["coef"]),
-               "published_std_error": rec["std_error"], "std_error": float(ours["std_error"]),
-               "published_rate_ratio": rec["rate_ratio"], "rate_ratio": float(ours["estimate"]),
-               "published_ci_lower": rec["ci_lower"], "ci_lower": float(ours["estimate_lower"]),
-               "published_ci_upper": rec["ci_upper"], "ci_upper": float(ours["estimate_upper"]),
-               "published_dispersion": rec["dispersion"], "dispersion": dispersion}
-        row["agree_4sf"] = all(_same_4sf(row[f"published_{k}"], row[k])
-                               for k in ("coef", "std_error", "rate_ratio", "ci_lower", "ci_upper")
-                               if row[f"published_{k}"] is not None and not pd.isna(row[f"published_{k}"]))
+        row = {
+            "model": rec["model"],
+            "term": rec["term"],
+            "published_coef": rec["coef"],
+            "coef": float(ours["coef"]),
+            "published_std_error": rec["std_error"],
+            "std_error": float(ours["std_error"]),
+            "published_rate_ratio": rec["rate_ratio"],
+            "rate_ratio": float(ours["estimate"]),
+            "published_ci_lower": rec["ci_lower"],
+            "ci_lower": float(ours["estimate_lower"]),
+            "published_ci_upper": rec["ci_upper"],
+            "ci_upper": float(ours["estimate_upper"]),
+            "published_dispersion": rec["dispersion"],
+            "dispersion": dispersion,
+        }
+        row["agree_4sf"] = all(
+            _same_4sf(row[f"published_{k}"], row[k])
+            for k in ("coef", "std_error", "rate_ratio", "ci_lower", "ci_upper")
+            if row[f"published_{k}"] is not None and not pd.isna(row[f"published_{k}"])
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -133,16 +158,22 @@ def fetch_sicily(destination: str | Path, *, url: str = SICILY_URL, source: str 
                 shutil.copyfileobj(response, out)
         digest = sha256_file(staged)
         if digest != SICILY_SHA256:
-            raise DataValidationError("the file is not the authors' sicily.csv (sha256 differs)",
-                                      file=str(source or url), expected=SICILY_SHA256, found=digest)
+            raise DataValidationError(
+                "the file is not the authors' sicily.csv (sha256 differs)",
+                file=str(source or url),
+                expected=SICILY_SHA256,
+                found=digest,
+            )
         shutil.move(str(staged), destination)
     return destination
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pss_analysis.replication fetch DEST [--from FILE]``."""
-    parser = argparse.ArgumentParser(prog="python -m pss_analysis.replication",
-                                     description="Get the Lopez Bernal et al. (2017) data, checked by sha256.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pss_analysis.replication",
+        description="Get the Lopez Bernal et al. (2017) data, checked by sha256.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     fetch = sub.add_parser("fetch", help="download sicily.csv from the authors' repository")
     fetch.add_argument("destination")

@@ -27,5 +27,17 @@ from pss_analysis.reporting.formatting import confidence_label, escape_text, for
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.narrative import its_sentence, spc_sentence
 
-__all__ = ["Report", "sections", "format_table", "escape_text", "number", "percent", "money", "confidence_label",
-           "its_sentence", "spc_sentence", "COLUMN_DESCRIPTIONS", "PRINT_FORMATS"]
+__all__ = [
+    "Report",
+    "sections",
+    "format_table",
+    "escape_text",
+    "number",
+    "percent",
+    "money",
+    "confidence_label",
+    "its_sentence",
+    "spc_sentence",
+    "COLUMN_DESCRIPTIONS",
+    "PRINT_FORMATS",
+]

@@ -33,8 +33,8 @@ from typing import Any
 import pandas as pd
 
 from pss_analysis import __version__
-from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
 from pss_analysis.config.loading import load_params
+from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
 from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
@@ -51,6 +51,7 @@ PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for
 #: of the time of the 100 dpi PNG (39 figures: ~4 s against ~6.5 s), a 200 dpi PNG twice as
 #: long as the SVG, and Typst writes a PDF of SVGs in ~0.5 s against ~4 s with 200 dpi PNGs.
 PRINT_FORMATS = ("pdf", "docx")
+
 
 class _SavedPath(type(Path())):  # type: ignore[misc]
     """The path of a written table or figure; not echoed when it is a notebook cell's last value
@@ -90,8 +91,9 @@ class Report:
         if manifest_path.is_file():
             manifest = read_manifest(manifest_path)
         else:
-            manifest = provisional_manifest(params, params_file=params_file, run_id="interactive",
-                                            command=["jupyter", "(interactive)"])
+            manifest = provisional_manifest(
+                params, params_file=params_file, run_id="interactive", command=["jupyter", "(interactive)"]
+            )
             write_manifest(manifest_path, manifest)
         return cls(params, out, manifest)
 
@@ -115,12 +117,22 @@ class Report:
             return "Small numbers are not suppressed in this report (report.suppression.enabled is false)."
         return suppression_rule(options.threshold, options.marker, suppress_zero=False)
 
-    def _disclosure_safe(self, frame: pd.DataFrame, counts: Sequence[str], derived: Mapping[str, Sequence[str]] | None,
-                         helpers: Sequence[str]) -> pd.DataFrame:
+    def _disclosure_safe(
+        self,
+        frame: pd.DataFrame,
+        counts: Sequence[str],
+        derived: Mapping[str, Sequence[str]] | None,
+        helpers: Sequence[str],
+    ) -> pd.DataFrame:
         options = self.params.report.suppression
         if options.enabled and counts:
-            frame = suppress_table(frame, count_columns=list(counts), derived=dict(derived or {}),
-                                   threshold=options.threshold, marker=options.marker).table
+            frame = suppress_table(
+                frame,
+                count_columns=list(counts),
+                derived=dict(derived or {}),
+                threshold=options.threshold,
+                marker=options.marker,
+            ).table
         return frame.drop(columns=list(helpers))
 
     def write_workbook(self) -> Path:
@@ -134,13 +146,28 @@ class Report:
         started = self.manifest.get("started_utc")
         created = _dt.datetime.fromisoformat(started) if started else None
         path = self.output_dir / "tables" / "results.xlsx"
-        write_results_workbook(tables, path, descriptions=self._descriptions, column_descriptions=COLUMN_DESCRIPTIONS,
-                               title=self.params.title, run_id=str(self.manifest.get("run_id", "")),
-                               notes=[self.suppression_rule], created=created)
+        write_results_workbook(
+            tables,
+            path,
+            descriptions=self._descriptions,
+            column_descriptions=COLUMN_DESCRIPTIONS,
+            title=self.params.title,
+            run_id=str(self.manifest.get("run_id", "")),
+            notes=[self.suppression_rule],
+            created=created,
+        )
         return _SavedPath(path)
 
-    def save_table(self, frame: pd.DataFrame, name: str, *, description: str = "", counts: Sequence[str] = (),
-                   derived: Mapping[str, Sequence[str]] | None = None, helpers: Sequence[str] = ()) -> Path:
+    def save_table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        *,
+        description: str = "",
+        counts: Sequence[str] = (),
+        derived: Mapping[str, Sequence[str]] | None = None,
+        helpers: Sequence[str] = (),
+    ) -> Path:
         """Write ``tables/<name>.csv`` (tidy, full precision) without showing it in the report.
 
         Small-number suppression: ``counts`` names the columns holding counts of people or
@@ -155,10 +182,18 @@ class Report:
         self._frames[name] = frame
         return _SavedPath(path)
 
-    def table(self, frame: pd.DataFrame, name: str, *, caption: str,
-              formats: Mapping[str, str] | None = None, columns: Mapping[str, str] | None = None,
-              counts: Sequence[str] = (), derived: Mapping[str, Sequence[str]] | None = None,
-              helpers: Sequence[str] = ()) -> Path:
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        *,
+        caption: str,
+        formats: Mapping[str, str] | None = None,
+        columns: Mapping[str, str] | None = None,
+        counts: Sequence[str] = (),
+        derived: Mapping[str, Sequence[str]] | None = None,
+        helpers: Sequence[str] = (),
+    ) -> Path:
         """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
 
         ``columns`` renames columns for display only (plain-English headers); ``counts``,
@@ -173,8 +208,9 @@ class Report:
             shown = shown.rename(columns=dict(columns))
         body = shown.to_html(index=False, escape=True, border=0, classes="pss-table", na_rep="")
         body = body.replace("<thead>", f"<caption>{html.escape(label)}</caption>\n  <thead>", 1)
-        self._show({"text/html": body, "text/plain": label},
-                   metadata={"pss": {"kind": "table", "name": name, "label": label}})
+        self._show(
+            {"text/html": body, "text/plain": label}, metadata={"pss": {"kind": "table", "name": name, "label": label}}
+        )
         return path
 
     def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Path:
@@ -186,8 +222,13 @@ class Report:
         """
         path = self.output_dir / "figures" / f"{name}.png"
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None},
-                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=FIGURE_DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+        )
         png = buffer.getvalue()
         path.write_bytes(png)
         files = {"file": f"figures/{name}.png"}
@@ -199,12 +240,18 @@ class Report:
         self._figures += 1
         label = f"Figure {self._figures}: {caption}"
         encoded = base64.b64encode(png).decode("ascii")
-        body = (f'<figure class="pss-figure"><img src="data:image/png;base64,{encoded}" '
-                f'alt="{html.escape(alt, quote=True)}"/>'
-                f"<figcaption>{html.escape(label)}</figcaption></figure>")
-        self._show({"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
-                   metadata={"image/png": {"alt": alt},
-                             "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}})
+        body = (
+            f'<figure class="pss-figure"><img src="data:image/png;base64,{encoded}" '
+            f'alt="{html.escape(alt, quote=True)}"/>'
+            f"<figcaption>{html.escape(label)}</figcaption></figure>"
+        )
+        self._show(
+            {"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
+            metadata={
+                "image/png": {"alt": alt},
+                "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files},
+            },
+        )
         return _SavedPath(path)
 
     # -- standard sections ---------------------------------------------------
@@ -221,11 +268,22 @@ class Report:
         if p.subtitle:
             lines.append(f"*{escape_text(p.subtitle)}*")
         title = "\n\n".join(lines)
-        self._show({"text/markdown": title, "text/plain": title},
-                   metadata={"pss": {"kind": "title", "title": p.title, "subtitle": p.subtitle,
-                                     "author": p.author, "date": started[:10]}})
-        facts = [f"**Programme:** {escape_text(p.programme.name)}",
-                 f"**Programme start:** {escape_text(p.programme.start)}"]
+        self._show(
+            {"text/markdown": title, "text/plain": title},
+            metadata={
+                "pss": {
+                    "kind": "title",
+                    "title": p.title,
+                    "subtitle": p.subtitle,
+                    "author": p.author,
+                    "date": started[:10],
+                }
+            },
+        )
+        facts = [
+            f"**Programme:** {escape_text(p.programme.name)}",
+            f"**Programme start:** {escape_text(p.programme.start)}",
+        ]
         if p.programme.organisation:
             facts.append(f"**Organisation:** {escape_text(p.programme.organisation)}")
         if p.author:
@@ -258,7 +316,11 @@ class Report:
         rows += sorted((k, v) for k, v in env.get("packages", {}).items())
         git = env.get("git") or {}
         if git:
-            rows.append(("project git commit", git.get("commit", "")
-                         + (" (with uncommitted changes)" if git.get("uncommitted_changes") else "")))
+            rows.append(
+                (
+                    "project git commit",
+                    git.get("commit", "") + (" (with uncommitted changes)" if git.get("uncommitted_changes") else ""),
+                )
+            )
         rows.append(("command", " ".join(self.manifest.get("command", []))))
         return inputs, pd.DataFrame(rows, columns=["item", "value"])

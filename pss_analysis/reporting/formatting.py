@@ -95,8 +95,9 @@ def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) 
         series = shown[column]
         spec = formats.get(column)
         if spec is not None:
-            shown[column] = series.map(lambda v, s=spec: v if isinstance(v, str) else
-                                       "" if pd.isna(v) else format(v, s))
+            shown[column] = series.map(
+                lambda v, s=spec: v if isinstance(v, str) else "" if pd.isna(v) else format(v, s)
+            )
         elif pd.api.types.is_float_dtype(series):
             shown[column] = series.map(number)
         elif series.dtype == object and any(isinstance(v, float) for v in series):  # numbers and markers

@@ -43,7 +43,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "missing": "Months with a missing value.",
     # interrupted time series
     "term": "Segmented-regression term: baseline level, pre-programme trend, level change, slope change, "
-            "post-programme trend.",
+    "post-programme trend.",
     "interruption": "The interruption (month) the term belongs to.",
     "group": "Series the term describes (treated; control and difference in a controlled design).",
     "coef": "Coefficient on the model's scale (log or logit for count and proportion models).",
@@ -56,7 +56,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "p_value": "p-value of the test that the term is zero (ratio one).",
     "scale": "absolute (the measure's units) or ratio (rate or odds ratio).",
     "time_since": "Convention for the time since the interruption: wagner (level change at the last month "
-                  "before) or itsa (at the first month of the programme).",
+    "before) or itsa (at the first month of the programme).",
     "family": "Model family.",
     "seasonality": "How the seasons were modelled.",
     "autocorrelation": "How autocorrelation was handled.",
@@ -88,8 +88,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "ucl": "Upper process limit.",
     "lower_2sigma": "Lower two-sigma line.",
     "upper_2sigma": "Upper two-sigma line.",
-    "point_type": "Type of variation of the point: common cause, or special cause (improvement, concern, "
-                  "neither).",
+    "point_type": "Type of variation of the point: common cause, or special cause (improvement, concern, neither).",
     "special_cause": "True when any rule flags the point.",
     "rule_outside_limits": "Point beyond a process limit.",
     "rule_shift": "Point in a run of points on one side of the centre line.",

@@ -13,8 +13,15 @@ import pandas as pd
 
 from pss_analysis.reporting.formatting import confidence_label, number, percent
 
-__all__ = ["its_sentence", "spc_sentence", "count_noun", "quantity", "TERM_LABELS", "VARIATION_WORDS",
-           "ASSURANCE_WORDS"]
+__all__ = [
+    "its_sentence",
+    "spc_sentence",
+    "count_noun",
+    "quantity",
+    "TERM_LABELS",
+    "VARIATION_WORDS",
+    "ASSURANCE_WORDS",
+]
 
 #: Plain-English names of the ITS terms.
 TERM_LABELS = {
@@ -66,14 +73,18 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     months = int(row["n_periods"])
     name = measure["name"]
     if lo <= 0 <= hi:
-        text = (f"{name} changed by {percent(rel, signed=True)} ({level} CI {percent(lo, signed=True)} to "
-                f"{percent(hi, signed=True)}) compared with what the pre-programme trend predicted, "
-                f"which is not clearly different from no change")
+        text = (
+            f"{name} changed by {percent(rel, signed=True)} ({level} CI {percent(lo, signed=True)} to "
+            f"{percent(hi, signed=True)}) compared with what the pre-programme trend predicted, "
+            f"which is not clearly different from no change"
+        )
     else:
         verb = "rose" if rel > 0 else "fell"
         low, high = sorted((abs(lo), abs(hi)))
-        text = (f"{name} {verb} by {percent(rel)} ({level} CI {percent(low)} to {percent(high)}) relative to "
-                f"what the pre-programme trend predicted")
+        text = (
+            f"{name} {verb} by {percent(rel)} ({level} CI {percent(low)} to {percent(high)}) relative to "
+            f"what the pre-programme trend predicted"
+        )
     kind = measure.get("kind")
     if kind in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
         diff = row["absolute_effect"]
@@ -89,8 +100,11 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
                 text += f"; about {quantity(abs(diff))} {noun} {word} than expected {span}"
             else:
                 word = "averted" if diff < 0 and improving else ("fewer" if diff < 0 else "more")
-                text += (f"; about {quantity(abs(diff))} {noun} {word} {span}" if word == "averted"
-                         else f"; about {quantity(abs(diff))} {word} {noun} than expected {span}")
+                text += (
+                    f"; about {quantity(abs(diff))} {noun} {word} {span}"
+                    if word == "averted"
+                    else f"; about {quantity(abs(diff))} {word} {noun} than expected {span}"
+                )
             text += f" ({level} CI {quantity(a)} to {quantity(b)})"
     return text + "."
 
@@ -101,8 +115,10 @@ def spc_sentence(measure: Mapping[str, Any], summary: pd.DataFrame) -> str:
         return f"{measure['name']}: no control chart could be drawn."
     last = summary.iloc[-1]
     if not bool(last.get("limits_shown", True)):
-        return (f"Since the programme started there are too few points ({int(last['n_points'])}) "
-                f"for process limits; the chart shows the data only.")
+        return (
+            f"Since the programme started there are too few points ({int(last['n_points'])}) "
+            f"for process limits; the chart shows the data only."
+        )
     phase = "Since the programme started" if len(summary) > 1 else "Over the whole period"
     text = f"{phase} the chart shows {VARIATION_WORDS.get(last['variation_type'], last['variation_type'])}"
     assurance = ASSURANCE_WORDS.get(last.get("assurance_type"))

@@ -122,8 +122,7 @@ class SuppressionResult:
         return int(self.mask.to_numpy().sum())
 
 
-def suppression_rule(threshold: int = DEFAULT_THRESHOLD, marker: str = MARKER, *,
-                     suppress_zero: bool = False) -> str:
+def suppression_rule(threshold: int = DEFAULT_THRESHOLD, marker: str = MARKER, *, suppress_zero: bool = False) -> str:
     """The rule as one sentence for a methods section.
 
     >>> suppression_rule()
@@ -164,8 +163,12 @@ def suppress_table(
     threshold, marker = _check_options(frame, threshold, marker)
     counts = _column_list(frame, count_columns, "count_columns")
     if not counts:
-        raise ParameterError("name at least one count column", key="count_columns",
-                             expected="one or more of " + ", ".join(map(str, frame.columns)), found=[])
+        raise ParameterError(
+            "name at least one count column",
+            key="count_columns",
+            expected="one or more of " + ", ".join(map(str, frame.columns)),
+            found=[],
+        )
     derived_map = _check_derived(frame, derived, counts)
     groups = _column_list(frame, [] if group_by is None else group_by, "group_by")
     equations = _equations(frame, counts, totals, groups)
@@ -192,8 +195,9 @@ def suppress_table(
 
 def _check_options(frame: Any, threshold: Any, marker: Any) -> tuple[int, str]:
     if not isinstance(frame, pd.DataFrame):
-        raise ParameterError("frame must be a pandas DataFrame", key="frame", expected="a DataFrame",
-                             found=type(frame).__name__)
+        raise ParameterError(
+            "frame must be a pandas DataFrame", key="frame", expected="a DataFrame", found=type(frame).__name__
+        )
     threshold = _check_threshold(threshold)
     if not isinstance(marker, str) or not marker:
         raise ParameterError("marker must be a non-empty string", key="marker", expected="e.g. '*'", found=marker)
@@ -257,10 +261,11 @@ def find_unsuppressed_small_counts(
             numbers = pd.to_numeric(part, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
             for pos in np.flatnonzero(_is_small(numbers, threshold, suppress_zero)):
                 raw = part.iloc[pos]
-                where = (f"line {pos + 2} (data row {pos + 1})" if from_file
-                         else f"row {part.index[pos]!r}")
-                found.append(f"{source}: {where}, column '{name}': {raw} is a count from {low} to "
-                             f"{threshold} and is not suppressed")
+                where = f"line {pos + 2} (data row {pos + 1})" if from_file else f"row {part.index[pos]!r}"
+                found.append(
+                    f"{source}: {where}, column '{name}': {raw} is a count from {low} to "
+                    f"{threshold} and is not suppressed"
+                )
     return found
 
 
@@ -272,8 +277,12 @@ _Equation = tuple[tuple[_Cell, ...], _Cell]  # (parts, total): total = sum(parts
 
 def _check_threshold(threshold: Any) -> int:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
-        raise ParameterError("threshold must be a whole number of at least 1", key="threshold",
-                             expected="an integer >= 1", found=threshold)
+        raise ParameterError(
+            "threshold must be a whole number of at least 1",
+            key="threshold",
+            expected="an integer >= 1",
+            found=threshold,
+        )
     return int(threshold)
 
 
@@ -289,18 +298,25 @@ def _column_list(frame: pd.DataFrame, names: str | Iterable[str], key: str) -> l
     columns = [names] if isinstance(names, str) else list(names)
     for name in columns:
         if name not in frame.columns:
-            raise ParameterError("no such column in the table", key=key, column=str(name),
-                                 expected="one of " + ", ".join(map(str, frame.columns)), found=name)
+            raise ParameterError(
+                "no such column in the table",
+                key=key,
+                column=str(name),
+                expected="one of " + ", ".join(map(str, frame.columns)),
+                found=name,
+            )
     if len(set(columns)) != len(columns):
         raise ParameterError("a column is named twice", key=key, found=columns)
     if frame.columns.duplicated().any():
-        raise ParameterError("the table has duplicated column names", key="frame",
-                             found=list(frame.columns[frame.columns.duplicated()]))
+        raise ParameterError(
+            "the table has duplicated column names", key="frame", found=list(frame.columns[frame.columns.duplicated()])
+        )
     return columns
 
 
-def _check_derived(frame: pd.DataFrame, derived: Mapping[str, Iterable[str]] | None,
-                   counts: list[str]) -> dict[str, list[str]]:
+def _check_derived(
+    frame: pd.DataFrame, derived: Mapping[str, Iterable[str]] | None, counts: list[str]
+) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for name, sources in (derived or {}).items():
         _column_list(frame, [name], "derived")
@@ -308,14 +324,23 @@ def _check_derived(frame: pd.DataFrame, derived: Mapping[str, Iterable[str]] | N
             raise ParameterError("a column cannot be both a count and derived", key="derived", column=name)
         result[name] = [sources] if isinstance(sources, str) else list(sources)
         if not result[name]:
-            raise ParameterError("name the columns this value is computed from", key="derived", column=name,
-                                 expected="a list of count or derived columns", found=[])
+            raise ParameterError(
+                "name the columns this value is computed from",
+                key="derived",
+                column=name,
+                expected="a list of count or derived columns",
+                found=[],
+            )
     for name, sources in result.items():
         for source in sources:
             if source not in counts and source not in result:
-                raise ParameterError("a derived value must be computed from count or derived columns",
-                                     key="derived", column=name,
-                                     expected="one of " + ", ".join(counts + list(result)), found=source)
+                raise ParameterError(
+                    "a derived value must be computed from count or derived columns",
+                    key="derived",
+                    column=name,
+                    expected="one of " + ", ".join(counts + list(result)),
+                    found=source,
+                )
     return result
 
 
@@ -324,73 +349,109 @@ def _count_values(frame: pd.DataFrame, counts: list[str]) -> np.ndarray:
     for j, name in enumerate(counts):
         column = frame[name]
         if pd.api.types.is_bool_dtype(column):
-            raise DataValidationError("a count column holds True/False values", column=name,
-                                      expected="counts (numbers)", found=str(column.dtype))
+            raise DataValidationError(
+                "a count column holds True/False values",
+                column=name,
+                expected="counts (numbers)",
+                found=str(column.dtype),
+            )
         numbers = pd.to_numeric(column, errors="coerce")
         bad = numbers.isna() & column.notna()
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataValidationError("a count is not a number (suppress_table needs the true counts, "
-                                      "not an already suppressed table)", row=pos, column=name,
-                                      expected="a number", found=column.iloc[pos])
+            raise DataValidationError(
+                "a count is not a number (suppress_table needs the true counts, not an already suppressed table)",
+                row=pos,
+                column=name,
+                expected="a number",
+                found=column.iloc[pos],
+            )
         array = numbers.to_numpy(dtype="float64", na_value=np.nan)
         negative = array < 0
         if negative.any():
             pos = int(np.flatnonzero(negative)[0])
-            raise DataValidationError("a count is negative", row=pos, column=name,
-                                      expected="a count of 0 or more", found=column.iloc[pos])
+            raise DataValidationError(
+                "a count is negative", row=pos, column=name, expected="a count of 0 or more", found=column.iloc[pos]
+            )
         values[:, j] = array
     return values
 
 
-def _equations(frame: pd.DataFrame, counts: list[str], totals: Mapping[str, Any] | None,
-               groups: list[str]) -> list[_Equation]:
+def _equations(
+    frame: pd.DataFrame, counts: list[str], totals: Mapping[str, Any] | None, groups: list[str]
+) -> list[_Equation]:
     """The sums the table holds, as (parts, total) cells of the count matrix."""
     if not totals:
         if groups:
-            raise ParameterError("group_by only applies to row totals", key="group_by",
-                                 expected='totals={"column": ..., "total_label": ...}', found=groups)
+            raise ParameterError(
+                "group_by only applies to row totals",
+                key="group_by",
+                expected='totals={"column": ..., "total_label": ...}',
+                found=groups,
+            )
         return []
     if not isinstance(totals, Mapping):
-        raise ParameterError("totals must be a mapping", key="totals", expected="keys " + ", ".join(TOTALS_KEYS),
-                             found=totals)
+        raise ParameterError(
+            "totals must be a mapping", key="totals", expected="keys " + ", ".join(TOTALS_KEYS), found=totals
+        )
     unknown = [k for k in totals if k not in TOTALS_KEYS]
     if unknown:
-        raise ParameterError("unknown key in totals", key="totals", expected="one of " + ", ".join(TOTALS_KEYS),
-                             found=unknown[0])
+        raise ParameterError(
+            "unknown key in totals", key="totals", expected="one of " + ", ".join(TOTALS_KEYS), found=unknown[0]
+        )
     equations: list[_Equation] = []
     if "column" in totals or "total_label" in totals:
         equations += _row_equations(frame, counts, totals, groups)
     elif groups:
-        raise ParameterError("group_by only applies to row totals", key="group_by",
-                             expected='totals={"column": ..., "total_label": ...}', found=groups)
+        raise ParameterError(
+            "group_by only applies to row totals",
+            key="group_by",
+            expected='totals={"column": ..., "total_label": ...}',
+            found=groups,
+        )
     for total, parts in dict(totals.get("columns") or {}).items():
         parts = [parts] if isinstance(parts, str) else list(parts)
         for name in [total, *parts]:
             if name not in counts:
-                raise ParameterError("columns in totals must be count columns", key="totals.columns",
-                                     column=str(name), expected="one of " + ", ".join(counts), found=name)
+                raise ParameterError(
+                    "columns in totals must be count columns",
+                    key="totals.columns",
+                    column=str(name),
+                    expected="one of " + ", ".join(counts),
+                    found=name,
+                )
         if not parts or total in parts:
-            raise ParameterError("a total column needs part columns other than itself", key="totals.columns",
-                                 column=str(total), found=parts)
+            raise ParameterError(
+                "a total column needs part columns other than itself",
+                key="totals.columns",
+                column=str(total),
+                found=parts,
+            )
         t, js = counts.index(total), [counts.index(p) for p in parts]
         equations += [(tuple((r, j) for j in js), (r, t)) for r in range(len(frame))]
     return equations
 
 
-def _row_equations(frame: pd.DataFrame, counts: list[str], totals: Mapping[str, Any],
-                   groups: list[str]) -> list[_Equation]:
+def _row_equations(
+    frame: pd.DataFrame, counts: list[str], totals: Mapping[str, Any], groups: list[str]
+) -> list[_Equation]:
     if "column" not in totals or "total_label" not in totals:
-        raise ParameterError("row totals need both 'column' and 'total_label'", key="totals",
-                             expected='{"column": "locality", "total_label": "All"}', found=dict(totals))
+        raise ParameterError(
+            "row totals need both 'column' and 'total_label'",
+            key="totals",
+            expected='{"column": "locality", "total_label": "All"}',
+            found=dict(totals),
+        )
     label_column = totals["column"]
     _column_list(frame, [label_column], "totals.column")
     if label_column in groups:
-        raise ParameterError("the totals column cannot also be a group_by column", key="group_by",
-                             column=str(label_column))
+        raise ParameterError(
+            "the totals column cannot also be a group_by column", key="group_by", column=str(label_column)
+        )
     if label_column in counts:
-        raise ParameterError("the totals column cannot be a count column", key="totals.column",
-                             column=str(label_column))
+        raise ParameterError(
+            "the totals column cannot be a count column", key="totals.column", column=str(label_column)
+        )
     is_total = (frame[label_column] == totals["total_label"]).fillna(False).to_numpy(dtype=bool)
     if groups:
         members = frame.groupby(groups, sort=False, dropna=False).indices.items()
@@ -403,8 +464,11 @@ def _row_equations(frame: pd.DataFrame, counts: list[str], totals: Mapping[str, 
         if len(total_rows) > 1:
             raise DataValidationError(
                 f"group {key!r} has more than one total row (is a group_by column missing?)",
-                row=int(total_rows[1]), column=str(label_column), expected=f"one row labelled "
-                f"{totals['total_label']!r} per group of {groups or 'the table'}", found=len(total_rows))
+                row=int(total_rows[1]),
+                column=str(label_column),
+                expected=f"one row labelled {totals['total_label']!r} per group of {groups or 'the table'}",
+                found=len(total_rows),
+            )
         parts = rows[~is_total[rows]]
         if len(total_rows) == 0 or len(parts) == 0:
             continue  # no total to subtract from
@@ -435,8 +499,9 @@ def _complement(values: np.ndarray, hidden: np.ndarray, equations: list[_Equatio
     return added
 
 
-def _derived_mask(by_column: Mapping[str, np.ndarray], derived: Mapping[str, list[str]],
-                  n_rows: int) -> dict[str, np.ndarray]:
+def _derived_mask(
+    by_column: Mapping[str, np.ndarray], derived: Mapping[str, list[str]], n_rows: int
+) -> dict[str, np.ndarray]:
     result = {name: np.zeros(n_rows, dtype=bool) for name in derived}
     for _ in range(len(derived)):  # enough passes for any chain of derived-from-derived
         for name, sources in derived.items():

@@ -94,8 +94,9 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
 
 
-def sheet_names(table_names: Iterable[str], *,
-                reserved: Sequence[str] = (README_SHEET, EXCEL_RESERVED_SHEET)) -> dict[str, str]:
+def sheet_names(
+    table_names: Iterable[str], *, reserved: Sequence[str] = (README_SHEET, EXCEL_RESERVED_SHEET)
+) -> dict[str, str]:
     """Valid, unique Excel sheet names for ``table_names``, as {table name: sheet name}, in order.
 
     See the module docstring for the rules. Names in ``reserved`` are treated as taken.
@@ -113,7 +114,7 @@ def sheet_names(table_names: Iterable[str], *,
         while name.casefold() in taken:
             number += 1
             suffix = f"~{number}"
-            name = base[:MAX_SHEET_NAME - len(suffix)] + suffix
+            name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
         taken.add(name.casefold())
         result[table] = name
     return result
@@ -141,12 +142,17 @@ def write_results_workbook(
     written into the file's properties (naive UTC; default ``FIXED_TIMESTAMP``).
     """
     if not isinstance(tables, Mapping):
-        raise ParameterError("tables must be a mapping of table name to DataFrame", key="tables",
-                             found=type(tables).__name__)
+        raise ParameterError(
+            "tables must be a mapping of table name to DataFrame", key="tables", found=type(tables).__name__
+        )
     for name, frame in tables.items():
         if not isinstance(frame, pd.DataFrame):
-            raise ParameterError("every table must be a pandas DataFrame", key=str(name),
-                                 expected="a DataFrame", found=type(frame).__name__)
+            raise ParameterError(
+                "every table must be a pandas DataFrame",
+                key=str(name),
+                expected="a DataFrame",
+                found=type(frame).__name__,
+            )
     if isinstance(notes, str):
         notes = [notes]
     descriptions = dict(descriptions or {})
@@ -186,8 +192,9 @@ def read_csv_tables(folder: str | Path, *, markers: Sequence[str] = (MARKER,)) -
     folder = Path(folder)
     tables_dir = folder / "tables"
     if not tables_dir.is_dir():
-        raise DataValidationError("no tables folder in this run folder", file=str(folder),
-                                  expected=f"a folder {tables_dir}")
+        raise DataValidationError(
+            "no tables folder in this run folder", file=str(folder), expected=f"a folder {tables_dir}"
+        )
     result: dict[str, pd.DataFrame] = {}
     for path in sorted(tables_dir.glob("*.csv"), key=lambda p: p.name):
         try:
@@ -195,8 +202,9 @@ def read_csv_tables(folder: str | Path, *, markers: Sequence[str] = (MARKER,)) -
         except pd.errors.EmptyDataError:
             result[path.stem] = pd.DataFrame()
             continue
-        result[path.stem] = pd.DataFrame({name: _typed(raw[name], markers) for name in raw.columns},
-                                         index=raw.index, columns=raw.columns)
+        result[path.stem] = pd.DataFrame(
+            {name: _typed(raw[name], markers) for name in raw.columns}, index=raw.index, columns=raw.columns
+        )
     return result
 
 
@@ -221,8 +229,15 @@ def _write_readme(sheet, tables, names, descriptions, column_descriptions, title
     sheet.append(header)
     _bold_row(sheet, sheet.max_row, len(header))
     for table, frame in tables.items():
-        sheet.append([names[table], _text(str(table)), _text(descriptions.get(table) or NO_DESCRIPTION),
-                      len(frame), len(frame.columns)])
+        sheet.append(
+            [
+                names[table],
+                _text(str(table)),
+                _text(descriptions.get(table) or NO_DESCRIPTION),
+                len(frame),
+                len(frame.columns),
+            ]
+        )
     sheet.append([])
     sheet.append(["Columns in the tables"])
     sheet.cell(row=sheet.max_row, column=1).font = _TITLE
@@ -236,8 +251,9 @@ def _write_readme(sheet, tables, names, descriptions, column_descriptions, title
             if names[table] not in sheets:
                 sheets.append(names[table])
     for column, sheets in appears.items():
-        sheet.append([_text(column), _text(column_descriptions.get(column) or NO_DESCRIPTION),
-                      _text(", ".join(sheets))])
+        sheet.append(
+            [_text(column), _text(column_descriptions.get(column) or NO_DESCRIPTION), _text(", ".join(sheets))]
+        )
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
@@ -345,6 +361,7 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
 
 # -- reading ------------------------------------------------------------------------
 
+
 def _typed(column: pd.Series, markers: Sequence[str]) -> pd.Series:
     """A text column from a CSV typed as described in :func:`read_csv_tables`."""
     empty = (column == "").to_numpy()
@@ -355,8 +372,11 @@ def _typed(column: pd.Series, markers: Sequence[str]) -> pd.Series:
         return column == "True"
     is_marker = present.isin(list(markers))
     numbers = present[~is_marker]
-    if (numbers.empty or not all(_NUMBER_TEXT.fullmatch(text) for text in numbers)
-            or any(_LEADING_ZERO.match(text) for text in numbers)):
+    if (
+        numbers.empty
+        or not all(_NUMBER_TEXT.fullmatch(text) for text in numbers)
+        or any(_LEADING_ZERO.match(text) for text in numbers)
+    ):
         return column.where(~empty)  # text (codes with leading zeros stay text)
     values = [int(text) if _INTEGER_TEXT.fullmatch(text) else float(text) for text in numbers]
     if is_marker.any():  # numbers and markers together: keep each as it is

@@ -14,9 +14,14 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "run": "pipeline", "RunResult": "pipeline", "find_notebook": "pipeline", "NOTEBOOKS_DIR": "pipeline",
-    "RunFolder": "folders", "new_run_id": "folders",
-    "KERNEL_NAME": "kernel", "papermill_kernel": "kernel",
+    "run": "pipeline",
+    "RunResult": "pipeline",
+    "find_notebook": "pipeline",
+    "NOTEBOOKS_DIR": "pipeline",
+    "RunFolder": "folders",
+    "new_run_id": "folders",
+    "KERNEL_NAME": "kernel",
+    "papermill_kernel": "kernel",
 }
 
 __all__ = list(_EXPORTS)

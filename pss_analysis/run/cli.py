@@ -29,30 +29,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pss",
         description="Public Sector Scorecard measurement and evaluation: run parameterised "
-                    "report notebooks and publish a reproducible evidence report.")
+        "report notebooks and publish a reproducible evidence report.",
+    )
     parser.add_argument("--version", action="version", version=f"pss-analysis {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run a report from a parameter file",
-                              description="Validate PARAMS.yaml, execute the report notebooks with "
-                                          "papermill, render the report and publish it under "
-                                          "reports/<name>/<run id>/ (reports/<name>/latest points to it).")
+    run = commands.add_parser(
+        "run",
+        help="run a report from a parameter file",
+        description="Validate PARAMS.yaml, execute the report notebooks with "
+        "papermill, render the report and publish it under "
+        "reports/<name>/<run id>/ (reports/<name>/latest points to it).",
+    )
     run.add_argument("params", metavar="PARAMS.yaml", help="the parameter file")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override one parameter, e.g. --set programme.start=2018-06 (repeatable)")
-    run.add_argument("--to", metavar="FORMATS",
-                     help="output formats, comma-separated (default: report.to, html)")
-    run.add_argument("--renderer", choices=("auto", "quarto", "builtin"),
-                     help="auto (default): Quarto when installed, else the built-in renderer")
-    run.add_argument("--name", help="report name: runs go to reports/NAME/ (default: report.name "
-                                    "or the parameter file's name)")
-    run.add_argument("--reports-dir", default="reports", metavar="DIR",
-                     help="folder holding the report folders (default: reports)")
-    init = commands.add_parser("init", help="write a starter project to try and then adapt",
-                               description="Write a starter project into DIR: a commented parameter file "
-                                           "(params.yaml), a measure catalogue and a monthly indicator table "
-                                           "with example data (data/), the Excel scorecard template and a "
-                                           "README. `pss run DIR/params.yaml` then makes a report at once. "
-                                           "DIR is created; it must not exist already or must be empty.")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter, e.g. --set programme.start=2018-06 (repeatable)",
+    )
+    run.add_argument("--to", metavar="FORMATS", help="output formats, comma-separated (default: report.to, html)")
+    run.add_argument(
+        "--renderer",
+        choices=("auto", "quarto", "builtin"),
+        help="auto (default): Quarto when installed, else the built-in renderer",
+    )
+    run.add_argument(
+        "--name", help="report name: runs go to reports/NAME/ (default: report.name or the parameter file's name)"
+    )
+    run.add_argument(
+        "--reports-dir", default="reports", metavar="DIR", help="folder holding the report folders (default: reports)"
+    )
+    init = commands.add_parser(
+        "init",
+        help="write a starter project to try and then adapt",
+        description="Write a starter project into DIR: a commented parameter file "
+        "(params.yaml), a measure catalogue and a monthly indicator table "
+        "with example data (data/), the Excel scorecard template and a "
+        "README. `pss run DIR/params.yaml` then makes a report at once. "
+        "DIR is created; it must not exist already or must be empty.",
+    )
     init.add_argument("folder", metavar="DIR", help="the new project's folder")
     return parser
 
@@ -82,9 +99,15 @@ def main(argv: list[str] | None = None) -> int:
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
     try:
-        result = run(args.params, overrides=args.overrides,
-                     to=args.to.split(",") if args.to else None, renderer=args.renderer,
-                     name=args.name, reports_root=args.reports_dir, command=command)
+        result = run(
+            args.params,
+            overrides=args.overrides,
+            to=args.to.split(",") if args.to else None,
+            renderer=args.renderer,
+            name=args.name,
+            reports_root=args.reports_dir,
+            command=command,
+        )
     except (ParameterError, DataValidationError) as exc:
         stage = getattr(exc, "stage", "")
         prefix = f"error ({stage}): " if stage and stage != "validate parameters" else "error: "

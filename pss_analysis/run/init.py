@@ -25,8 +25,10 @@ STARTER_FILES = ("README.md", "params.yaml", "data/measures.csv", "data/indicato
 def _check_free(folder: Path) -> None:
     """Refuse a folder that already holds something (or a path that is a file): nothing is overwritten."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ParameterError("already exists and is not empty; pss init writes a starter project only into "
-                             "a new or empty folder", file=str(folder))
+        raise ParameterError(
+            "already exists and is not empty; pss init writes a starter project only into a new or empty folder",
+            file=str(folder),
+        )
 
 
 def init_project(folder: str | Path) -> list[Path]:

@@ -25,8 +25,14 @@ KERNEL_NAME = "pss-analysis-python"
 def kernel_spec() -> KernelSpec:
     """The kernelspec of ``sys.executable`` (inline Matplotlib figures, quiet start-up)."""
     return KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-              "--IPKernelApp.log_level=ERROR"],  # hide the kernel's start-up chatter
+        argv=[
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--IPKernelApp.log_level=ERROR",
+        ],  # hide the kernel's start-up chatter
         display_name=f"pss-analysis (Python {sys.version.split()[0]})",
         language="python",
         env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"},

@@ -91,8 +91,7 @@ def run(
     (naming the stage) when a later stage fails.
     """
     params_file = Path(params_file)
-    command = list(command) if command is not None else [sys.executable, "-m", "pss_analysis", "run",
-                                                        str(params_file)]
+    command = list(command) if command is not None else [sys.executable, "-m", "pss_analysis", "run", str(params_file)]
     progress = sys.stderr.isatty() if progress is None else progress
     stages = _Stages(say)
     with stages.stage("validate parameters", f"[1/5] Checking parameters in {params_file}"):
@@ -104,13 +103,18 @@ def run(
         with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
             manifest = _prepare(folder, params, params_file, templates, renderer_name, command)
         executed = [_execute_stage(template, folder.staging, stages, progress) for template in templates]
-        footer = (f"pss-analysis {__version__} · run {folder.run_id} · "
-                  f"parameters sha256 {manifest['parameters_sha256'][:12]}")
-        reports = [_render_stage(notebook, fmt, renderer_name, params.title, footer, stages)
-                   for notebook in executed for fmt in params.report.to]
+        footer = (
+            f"pss-analysis {__version__} · run {folder.run_id} · parameters sha256 {manifest['parameters_sha256'][:12]}"
+        )
+        reports = [
+            _render_stage(notebook, fmt, renderer_name, params.title, footer, stages)
+            for notebook in executed
+            for fmt in params.report.to
+        ]
         published = _publish(folder, manifest, stages)
-    return RunResult(run_dir=published, report_files=[published / p.name for p in reports],
-                     manifest=manifest, stages=stages.done)
+    return RunResult(
+        run_dir=published, report_files=[published / p.name for p in reports], manifest=manifest, stages=stages.done
+    )
 
 
 class _Stages:
@@ -151,8 +155,9 @@ def _kept_if_failed(folder: RunFolder, stages: _Stages) -> Iterator[None]:
         raise
 
 
-def _option_overrides(overrides: list[str] | None, to: list[str] | None, renderer: str | None,
-                      name: str | None) -> list[str]:
+def _option_overrides(
+    overrides: list[str] | None, to: list[str] | None, renderer: str | None, name: str | None
+) -> list[str]:
     """``--set`` overrides plus those the ``--to``, ``--renderer`` and ``--name`` options stand for."""
     extra = list(overrides or [])
     if to:
@@ -166,27 +171,33 @@ def _option_overrides(overrides: list[str] | None, to: list[str] | None, rendere
 
 def find_notebook(name: str, params_file: Path) -> Path:
     """A template notebook: a path relative to the parameter file, or a name in ``notebooks/``."""
-    candidates = [Path(name)] if Path(name).is_absolute() else [params_file.resolve().parent / name,
-                                                                 NOTEBOOKS_DIR / name]
+    candidates = (
+        [Path(name)] if Path(name).is_absolute() else [params_file.resolve().parent / name, NOTEBOOKS_DIR / name]
+    )
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
-    raise ParameterError("template notebook not found", file=str(params_file), key="report.notebooks",
-                         expected="a notebook beside the parameter file or in " + str(NOTEBOOKS_DIR),
-                         found=name)
+    raise ParameterError(
+        "template notebook not found",
+        file=str(params_file),
+        key="report.notebooks",
+        expected="a notebook beside the parameter file or in " + str(NOTEBOOKS_DIR),
+        found=name,
+    )
 
 
-def _prepare(folder: RunFolder, params: Params, params_file: Path, templates: list[Path], renderer_name: str,
-             command: list[str]) -> dict[str, Any]:
+def _prepare(
+    folder: RunFolder, params: Params, params_file: Path, templates: list[Path], renderer_name: str, command: list[str]
+) -> dict[str, Any]:
     """Make the run folder, check the inputs load, write ``params.yaml`` and the provisional manifest."""
     run_dir = folder.create()
     if params.data.scorecard is not None or params.data.measures is not None:
         load_inputs(params)  # every input checked before any notebook runs
     resolved = run_dir / "params.yaml"
-    resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True),
-                        encoding="utf-8")
-    manifest = provisional_manifest(params, params_file=params_file.resolve(), run_id=folder.run_id,
-                                    command=command, notebooks=templates)
+    resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    manifest = provisional_manifest(
+        params, params_file=params_file.resolve(), run_id=folder.run_id, command=command, notebooks=templates
+    )
     manifest["parameters_sha256"] = sha256_file(resolved)
     manifest["renderer"] = renderer_name
     write_manifest(run_dir / "manifest.json", manifest)
@@ -207,16 +218,28 @@ def _execute(template: Path, output: Path, parameters: dict[str, Any], progress:
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        pm.execute_notebook(str(template), str(output), parameters=parameters, cwd=str(template.parent),
-                            progress_bar=progress, log_output=False, request_save_on_cell_execute=False,
-                            execution_timeout=CELL_TIMEOUT_S, **papermill_kernel())
+        pm.execute_notebook(
+            str(template),
+            str(output),
+            parameters=parameters,
+            cwd=str(template.parent),
+            progress_bar=progress,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_S,
+            **papermill_kernel(),
+        )
     except PapermillExecutionError as exc:
         cell = _failing_cell(output)
         where = f"cell {cell}" if cell else "a cell"
         raise ExecutionError(
             f"notebook {template.name} failed in {where} (In [{exc.exec_count}] of the executed notebook): "
             f"{exc.ename}: {exc.evalue}. The executed notebook showing the error is kept as {output.name}",
-            notebook=str(output), cell=cell, source=exc.source, file=str(template)) from None
+            notebook=str(output),
+            cell=cell,
+            source=exc.source,
+            file=str(template),
+        ) from None
 
 
 def _failing_cell(executed: Path) -> int | None:
@@ -239,10 +262,18 @@ def _failing_cell(executed: Path) -> int | None:
 
 def _render_stage(notebook: Path, fmt: str, renderer_name: str, title: str, footer: str, stages: _Stages) -> Path:
     """Render one executed notebook to one format, beside it in the run folder; the report file."""
-    with stages.stage(f"render {notebook.name} to {fmt}",
-                      f"[4/5] Rendering {notebook.name} to {fmt} ({renderer_name})"):
-        info = render(notebook, renderer=renderer_name, fmt=fmt, out_dir=notebook.parent, stem=notebook.stem,
-                      title=title, footer=footer)
+    with stages.stage(
+        f"render {notebook.name} to {fmt}", f"[4/5] Rendering {notebook.name} to {fmt} ({renderer_name})"
+    ):
+        info = render(
+            notebook,
+            renderer=renderer_name,
+            fmt=fmt,
+            out_dir=notebook.parent,
+            stem=notebook.stem,
+            title=title,
+            footer=footer,
+        )
     return info.output
 
 

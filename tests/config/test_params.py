@@ -114,6 +114,7 @@ def test_pinned_checksum_must_match(tmp_path):
     extra = tmp_path / "extra.csv"
     extra.write_text("a\n1\n")
     import hashlib
+
     good = hashlib.sha256(extra.read_bytes()).hexdigest()
     params = load_params(path, [f"data.files.extra={extra}", f"data.sha256.extra={good}"])
     assert params.data.files["extra"] == extra
@@ -128,7 +129,6 @@ def test_report_measures_subset_is_checked(tmp_path):
 
     params = load_params(write_params(tmp_path), ["report.measures=[acs_bed_nights, staff_turnover]"])
     measures = load_measures(params.data.measures)
-    assert list(select_measures(measures, params.report.measures)["measure_id"]) == ["acs_bed_nights",
-                                                                                       "staff_turnover"]
+    assert list(select_measures(measures, params.report.measures)["measure_id"]) == ["acs_bed_nights", "staff_turnover"]
     with pytest.raises(ParameterError, match="report.measures.*did you mean 'acs_bed_nights'"):
         select_measures(measures, ["acs_bed_night"])

@@ -41,19 +41,31 @@ def test_defaults_by_kind(demo):
     cont = its_options(_row(measures, "emergency_los"), params.analysis, 60, "2018-04")
     assert cont["family"] == "gaussian" and cont["y"] == "value"
     assert cont["autocorrelation"] == {"type": "newey_west", "lags": 3, "small_sample": True}
-    charts = {mid: spc_options(_row(measures, mid), params.analysis, "2018-04")["chart"]
-              for mid in ("acs_bed_nights", "su_satisfaction", "intermediate_care_new", "emergency_los")}
-    assert charts == {"acs_bed_nights": "u", "su_satisfaction": "p", "intermediate_care_new": "c",
-                      "emergency_los": "xmr"}
-    assert spc_options(_row(measures, "acs_bed_nights"), params.analysis, "2018-04")["recalculate_at"] == \
-        pd.Period("2018-04", freq="M")
+    charts = {
+        mid: spc_options(_row(measures, mid), params.analysis, "2018-04")["chart"]
+        for mid in ("acs_bed_nights", "su_satisfaction", "intermediate_care_new", "emergency_los")
+    }
+    assert charts == {
+        "acs_bed_nights": "u",
+        "su_satisfaction": "p",
+        "intermediate_care_new": "c",
+        "emergency_los": "xmr",
+    }
+    assert spc_options(_row(measures, "acs_bed_nights"), params.analysis, "2018-04")["recalculate_at"] == pd.Period(
+        "2018-04", freq="M"
+    )
 
 
 def test_parameter_file_overrides_one_measure(demo):
     _, measures, _ = demo
-    params = load_params(DEMO_PARAMS, ["analysis.measures.acs_bed_nights.its.family=negbin",
-                                       "analysis.measures.acs_bed_nights.spc.chart=up",
-                                       "analysis.its.seasonality=month"])
+    params = load_params(
+        DEMO_PARAMS,
+        [
+            "analysis.measures.acs_bed_nights.its.family=negbin",
+            "analysis.measures.acs_bed_nights.spc.chart=up",
+            "analysis.its.seasonality=month",
+        ],
+    )
     rate = its_options(_row(measures, "acs_bed_nights"), params.analysis, 60, "2018-04")
     other = its_options(_row(measures, "acs_admissions"), params.analysis, 60, "2018-04")
     assert rate["family"] == "negbin" and rate["seasonality"] == "month"
@@ -82,15 +94,31 @@ def test_demo_effects_agree_with_the_generators_truth(demo):
 
 
 def test_its_sentence_in_plain_english():
-    measure = {"name": "Emergency bed-nights", "unit": "bed-nights per 1,000 people aged 65+", "kind": "rate",
-               "improvement_direction": "decrease"}
-    impact = pd.DataFrame([{"horizon": pd.NA, "cumulative": True, "n_periods": 23, "relative_effect": -0.113,
-                            "relative_effect_lower": -0.162, "relative_effect_upper": -0.061,
-                            "absolute_effect": -2563.4, "absolute_effect_lower": -3710.0,
-                            "absolute_effect_upper": -1402.0}])
+    measure = {
+        "name": "Emergency bed-nights",
+        "unit": "bed-nights per 1,000 people aged 65+",
+        "kind": "rate",
+        "improvement_direction": "decrease",
+    }
+    impact = pd.DataFrame(
+        [
+            {
+                "horizon": pd.NA,
+                "cumulative": True,
+                "n_periods": 23,
+                "relative_effect": -0.113,
+                "relative_effect_lower": -0.162,
+                "relative_effect_upper": -0.061,
+                "absolute_effect": -2563.4,
+                "absolute_effect_lower": -3710.0,
+                "absolute_effect_upper": -1402.0,
+            }
+        ]
+    )
     assert its_sentence(measure, impact) == (
         "Emergency bed-nights fell by 11% (95% CI 6.1% to 16%) relative to what the pre-programme trend "
-        "predicted; about 2,560 bed-nights averted over 23 months (95% CI 1,400 to 3,710).")
+        "predicted; about 2,560 bed-nights averted over 23 months (95% CI 1,400 to 3,710)."
+    )
     assert "(90% CI 6.1% to 16%)" in its_sentence(measure, impact, alpha=0.1)
     impact.loc[0, ["relative_effect_lower", "relative_effect_upper"]] = [-0.05, 0.02]
     assert "not clearly different from no change" in its_sentence(measure, impact)
@@ -103,12 +131,15 @@ def test_number_wording():
     assert confidence_label(0.05) == "95%" and confidence_label(0.1) == "90%"
 
 
-@pytest.mark.parametrize("value, table, sentence, chart", [
-    (2457.0, "2,457", "2,460", "2,457"),
-    (12.345, "12.3", "12.3", "12.3"),
-    (0.1, "0.1", "0.100", "0.10"),
-    (-0.01234, "-0.0123", "-0.0123", "-0.01"),
-])
+@pytest.mark.parametrize(
+    "value, table, sentence, chart",
+    [
+        (2457.0, "2,457", "2,460", "2,457"),
+        (12.345, "12.3", "12.3", "12.3"),
+        (0.1, "0.1", "0.100", "0.10"),
+        (-0.01234, "-0.0123", "-0.0123", "-0.01"),
+    ],
+)
 def test_number_styles(value, table, sentence, chart):
     assert number(value) == table
     assert number(value, style="sentence") == sentence
@@ -120,11 +151,26 @@ def test_table_and_chart_numbers_leave_missing_values_blank():
 
 
 def test_spc_sentence_reads_the_latest_phase():
-    summary = pd.DataFrame([{"limits_shown": True, "n_points": 36, "variation_type": "common_cause",
-                             "assurance_type": "none", "target": float("nan")},
-                            {"limits_shown": True, "n_points": 24, "variation_type": "special_cause_improvement",
-                             "assurance_type": "fail", "target": 24.0}])
+    summary = pd.DataFrame(
+        [
+            {
+                "limits_shown": True,
+                "n_points": 36,
+                "variation_type": "common_cause",
+                "assurance_type": "none",
+                "target": float("nan"),
+            },
+            {
+                "limits_shown": True,
+                "n_points": 24,
+                "variation_type": "special_cause_improvement",
+                "assurance_type": "fail",
+                "target": 24.0,
+            },
+        ]
+    )
     text = spc_sentence({"name": "x"}, summary)
-    assert text.startswith("Since the programme started the chart shows special-cause variation in the "
-                           "direction of improvement")
+    assert text.startswith(
+        "Since the programme started the chart shows special-cause variation in the direction of improvement"
+    )
     assert "target of 24" in text and "will not be met" in text

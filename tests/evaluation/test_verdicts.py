@@ -29,22 +29,41 @@ def _series(mid, level, step, n_before=36, n_after=24, seed=0, population=50_000
     periods = pd.period_range(end=pd.Period(START, "M") + n_after - 1, periods=n_before + n_after, freq="M")
     post = periods >= pd.Period(START, "M")
     mu = level * population / 1000 * np.where(post, 1 + step, 1.0)
-    return pd.DataFrame({"measure_id": mid, "period": periods, "numerator": rng.poisson(mu).astype(float),
-                         "denominator": float(population)})
+    return pd.DataFrame(
+        {
+            "measure_id": mid,
+            "period": periods,
+            "numerator": rng.poisson(mu).astype(float),
+            "denominator": float(population),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def synthetic():
-    catalogue = pd.DataFrame({
-        "measure_id": ["better", "worse", "same", "short"],
-        "name": ["Admissions (falls 20%)", "Admissions (rises 20%)", "Admissions (no change)", "Too short"],
-        "perspective": "strategic", "unit": "admissions per 1,000", "kind": "rate", "multiplier": 1000.0,
-        "improvement_direction": "decrease", "target": np.nan, "unit_cost": [2500.0, np.nan, np.nan, np.nan],
-        "description": "",
-    })
-    data = pd.concat([_series("better", 4.0, -0.20, seed=1), _series("worse", 4.0, 0.20, seed=2),
-                      _series("same", 4.0, 0.0, seed=3), _series("short", 4.0, -0.2, n_before=36, n_after=5, seed=4)],
-                     ignore_index=True)
+    catalogue = pd.DataFrame(
+        {
+            "measure_id": ["better", "worse", "same", "short"],
+            "name": ["Admissions (falls 20%)", "Admissions (rises 20%)", "Admissions (no change)", "Too short"],
+            "perspective": "strategic",
+            "unit": "admissions per 1,000",
+            "kind": "rate",
+            "multiplier": 1000.0,
+            "improvement_direction": "decrease",
+            "target": np.nan,
+            "unit_cost": [2500.0, np.nan, np.nan, np.nan],
+            "description": "",
+        }
+    )
+    data = pd.concat(
+        [
+            _series("better", 4.0, -0.20, seed=1),
+            _series("worse", 4.0, 0.20, seed=2),
+            _series("same", 4.0, 0.0, seed=3),
+            _series("short", 4.0, -0.2, n_before=36, n_after=5, seed=4),
+        ],
+        ignore_index=True,
+    )
     data["value"] = data["numerator"] / data["denominator"] * 1000
     params = load_params(DEMO_PARAMS)
     evaluations = evaluate_measures(data, catalogue, params.analysis, START)
@@ -81,8 +100,15 @@ def test_verdict_rules_directly():
     assert verdict(row, direction="increase", n_before=36, n_after=24)[0] == "improved"
     assert verdict(row, direction="decrease", n_before=36, n_after=24)[0] == "deteriorated"
     assert verdict(row, direction="neither", n_before=36, n_after=24)[0] == "changed"
-    assert verdict({"relative_effect_lower": -0.01, "relative_effect_upper": 0.10}, direction="increase",
-                   n_before=36, n_after=24)[0] == "no evidence of change"
+    assert (
+        verdict(
+            {"relative_effect_lower": -0.01, "relative_effect_upper": 0.10},
+            direction="increase",
+            n_before=36,
+            n_after=24,
+        )[0]
+        == "no evidence of change"
+    )
     assert verdict(row, direction="increase", n_before=7, n_after=24)[0] == "not enough data"
     assert verdict(None, direction="increase", n_before=36, n_after=24)[0] == "not enough data"
 
@@ -92,8 +118,9 @@ def test_objective_status_and_contributions():
     assert objective_status(pd.Series(["improved", "deteriorated"])) == "mixed"
     assert objective_status(pd.Series(["not enough data"])) == "not enough data"
     assert objective_status(pd.Series(["no evidence of change"])) == "no change"
-    links = pd.DataFrame({"driver": ["a", "b", "c", "a"], "outcome": ["o", "o", "o", "p"],
-                          "expected_sign": ["+", "+", "+", "-"]})
+    links = pd.DataFrame(
+        {"driver": ["a", "b", "c", "a"], "outcome": ["o", "o", "o", "p"], "expected_sign": ["+", "+", "+", "-"]}
+    )
     out = contributions(links, {"a": "improved", "b": "deteriorated", "c": "no change", "o": "improved"})
     assert list(out["contribution"]) == ["positive", "negative", "none", "negative"]
 
@@ -105,17 +132,18 @@ def test_demo_verdicts_agree_with_the_generators_truth():
     evaluations = evaluate_measures(indicators, measures, params.analysis, params.programme.start)
     table = evidence_table(measures, indicators, evaluations, impact_at=12).set_index("measure_id")
     truth = pd.read_csv(DEMO_DATA / "true_effects.csv").set_index("measure_id")["effect"]
-    expected = truth.map({"improves": "improved", "deteriorates": "deteriorated",
-                          "no_change": "no evidence of change"})
+    expected = truth.map({"improves": "improved", "deteriorates": "deteriorated", "no_change": "no evidence of change"})
     assert table["verdict"].to_dict() == expected.to_dict()
 
-    perspectives = pd.DataFrame([{"perspective_id": k, "name": v[1], "tier": v[0], "order": i}
-                                 for i, (k, v) in enumerate(PERSPECTIVES.items())])
+    perspectives = pd.DataFrame(
+        [{"perspective_id": k, "name": v[1], "tier": v[0], "order": i} for i, (k, v) in enumerate(PERSPECTIVES.items())]
+    )
     summary = perspective_summary(table.reset_index(), perspectives)
     assert list(summary["perspective_id"]) == list(PERSPECTIVES)
     assert summary["improved"].sum() == (expected == "improved").sum()
-    overview = overview_table(table.reset_index(), summarise(indicators, measures, params.programme.start),
-                              perspectives)
+    overview = overview_table(
+        table.reset_index(), summarise(indicators, measures, params.programme.start), perspectives
+    )
     assert len(overview) == len(measures)
     assert list(dict.fromkeys(overview["perspective"])) == list(PERSPECTIVES)
     monitoring = within_year_table(measures, evaluations)
@@ -130,10 +158,15 @@ def test_scorecard_overrides_and_change_log_interruptions(tmp_path):
     scorecard = (DEMO_DATA / "scorecard.yaml").read_text(encoding="utf-8")
     scorecard = scorecard.replace("use_as_interruption: false", "use_as_interruption: true", 1)
     (tmp_path / "scorecard.yaml").write_text(scorecard, encoding="utf-8")
-    params = load_params(DEMO_PARAMS, [f"data.scorecard={tmp_path / 'scorecard.yaml'}",
-                                       "analysis.change_log_interruptions=true",
-                                       "report.measures=[acs_bed_nights, emergency_los]",
-                                       "analysis.measures.emergency_los.its.family=gaussian"])
+    params = load_params(
+        DEMO_PARAMS,
+        [
+            f"data.scorecard={tmp_path / 'scorecard.yaml'}",
+            "analysis.change_log_interruptions=true",
+            "report.measures=[acs_bed_nights, emergency_los]",
+            "analysis.measures.emergency_los.its.family=gaussian",
+        ],
+    )
     study = prepare_study(params)
     extra = study.evaluations["acs_bed_nights"].its_options["interruptions"]
     assert [str(p) for p in extra] and "2018-04" not in [str(p) for p in extra]  # start is not repeated
@@ -145,8 +178,14 @@ def test_demo_computes_six_measures_from_the_records_and_they_match_the_table():
     from pss_analysis.evaluation.study import load_inputs
 
     inputs = load_inputs(load_params(DEMO_PARAMS))
-    assert set(inputs.definitions["measure_id"]) == {"acs_admissions", "acs_bed_nights", "acs_spend",
-                                                    "acs_cost_per_admission", "emergency_los", "readmissions_30d"}
+    assert set(inputs.definitions["measure_id"]) == {
+        "acs_admissions",
+        "acs_bed_nights",
+        "acs_spend",
+        "acs_cost_per_admission",
+        "emergency_los",
+        "readmissions_30d",
+    }
     assert inputs.data_quality.empty  # no disagreement between records and the aggregate table
     table = load_indicators(DEMO_DATA / "indicators.csv", load_measures(DEMO_DATA / "measures.csv"))
     merged = inputs.indicators.merge(table, on=["measure_id", "period"], suffixes=("", "_table"))
@@ -173,8 +212,10 @@ def test_points_are_counted_as_the_diagnostics_count_them(synthetic):
     _, _, table, evaluations = synthetic
     for mid, ev in evaluations.items():
         diagnostics = ev.its.diagnostics()
-        assert points_before_and_since(ev.its) == (diagnostics["n_before"],
-                                                   diagnostics["n_after"] + diagnostics["n_excluded"])
+        assert points_before_and_since(ev.its) == (
+            diagnostics["n_before"],
+            diagnostics["n_after"] + diagnostics["n_excluded"],
+        )
         assert (table.loc[mid, "points_before"], table.loc[mid, "points_after"]) == points_before_and_since(ev.its)
 
 
@@ -182,5 +223,6 @@ def test_evidence_reports_the_impact_at_the_month_asked(synthetic):
     catalogue, data, _, evaluations = synthetic
     at_24 = evidence_table(catalogue, data, evaluations, impact_at=24)
     assert "relative_impact_24" in at_24 and "relative_impact_12" not in at_24
-    assert not any(c.startswith("relative_impact") for c in evidence_table(catalogue, data, evaluations,
-                                                                             impact_at=None))
+    assert not any(
+        c.startswith("relative_impact") for c in evidence_table(catalogue, data, evaluations, impact_at=None)
+    )

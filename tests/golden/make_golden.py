@@ -75,8 +75,15 @@ def main() -> Path:
     from pss_analysis.run.kernel import papermill_kernel  # the kernel of this Python, as `pss run` uses
 
     shutil.rmtree(HERE / PARAMETERS["output_dir"], ignore_errors=True)
-    executed = pm.execute_notebook(str(TEMPLATE), str(GOLDEN), parameters=PARAMETERS, cwd=str(HERE),
-                                   progress_bar=False, log_output=False, **papermill_kernel())
+    executed = pm.execute_notebook(
+        str(TEMPLATE),
+        str(GOLDEN),
+        parameters=PARAMETERS,
+        cwd=str(HERE),
+        progress_bar=False,
+        log_output=False,
+        **papermill_kernel(),
+    )
     nb = strip(nbformat.from_dict(executed))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, GOLDEN)

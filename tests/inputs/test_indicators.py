@@ -42,8 +42,11 @@ def test_public_names_are_documented():
 BASIC = {
     "source": "admissions",
     "period": "discharge_date",
-    "where": [{"column": "admission_method", "equals": "emergency"}, {"column": "age", "min": 65},
-              {"column": "primary_diagnosis", "codes": "acs_codes", "match": "prefix"}],
+    "where": [
+        {"column": "admission_method", "equals": "emergency"},
+        {"column": "age", "min": 65},
+        {"column": "primary_diagnosis", "codes": "acs_codes", "match": "prefix"},
+    ],
     "denominator": {"source": "population", "period": "period", "value": "population"},
     "multiplier": 1000,
 }
@@ -78,23 +81,38 @@ def test_parse_basic_definition():
         ({"where": [{"column": "x", "equals": True}]}, "where[0].equals", ["true/false", "quote it"]),
         ({"where": [{"column": "x", "in": ["a", 1]}]}, "where[0].in", ["mixes text and numbers"]),
         ({"where": [{"column": "x", "between": [5, 1]}]}, "where[0].between", ["low is above high"]),
-        ({"where": [{"column": "x", "codes": "c", "match": "fuzzy"}]}, "where[0].match",
-         ["expected one of exact, prefix"]),
+        (
+            {"where": [{"column": "x", "codes": "c", "match": "fuzzy"}]},
+            "where[0].match",
+            ["expected one of exact, prefix"],
+        ),
         ({"where": [{"column": "x", "equals": "a", "match": "prefix"}]}, "where[0].match", ["codes only"]),
         ({"numerator": "sum"}, "numerator", ["expected count, or {statistic: sum"]),
         ({"numerator": {"statistic": "sum"}}, "numerator.column", ["required key is missing"]),
-        ({"numerator": {"statistic": "sum", "column": "c", "decimals": 12}}, "numerator.decimals",
-         ["a whole number from 0 to 9"]),
-        ({"numerator": {"statistic": "sum", "column": "c", "divide_by": 0}}, "numerator.divide_by",
-         ["cannot divide by zero"]),
+        (
+            {"numerator": {"statistic": "sum", "column": "c", "decimals": 12}},
+            "numerator.decimals",
+            ["a whole number from 0 to 9"],
+        ),
+        (
+            {"numerator": {"statistic": "sum", "column": "c", "divide_by": 0}},
+            "numerator.divide_by",
+            ["cannot divide by zero"],
+        ),
         ({"denominator": {"source": "population"}}, "denominator.value", ["required key is missing"]),
         ({"breakdowns": [{"column": "age", "bands": [75, 65]}]}, "breakdowns[0].bands", ["must increase"]),
         ({"breakdowns": ["locality", "locality"]}, "breakdowns[1]", ["used twice"]),
         ({"standardise": {"age": "age", "bands": [65, 72]}}, "standardise.bands", ["multiples of 5"]),
-        ({"standardise": {"age": "age", "bands": [65, 75], "standard": "who"}}, "standardise.standard",
-         ["expected one of esp2013"]),
-        ({"denominator": {"statistic": "count"}, "standardise": {"age": "age", "bands": [65]}}, "denominator",
-         ["needs a population table"]),
+        (
+            {"standardise": {"age": "age", "bands": [65, 75], "standard": "who"}},
+            "standardise.standard",
+            ["expected one of esp2013"],
+        ),
+        (
+            {"denominator": {"statistic": "count"}, "standardise": {"age": "age", "bands": [65]}},
+            "denominator",
+            ["needs a population table"],
+        ),
         ({"first_period": "April"}, "first_period", ["a month as YYYY-MM"]),
         ({"first_period": "2016-05", "last_period": "2016-04"}, "last_period", ["before the first"]),
         ({"multiplier": "1,000"}, "multiplier", ["expected a number"]),
@@ -131,15 +149,18 @@ def test_definitions_table_is_plain_english():
     table = definitions_table(defs)
     assert list(table["measure_id"]) == list(demo_records.DEFINITIONS)
     row = table.set_index("measure_id").loc["acs_admissions"]
-    assert row["records"] == ("admission_method is 'emergency'; age is at least 65; locality is one of 'Central', "
-                              "'Riverside', 'Hillfoot', 'Eastgate'; primary_diagnosis starts with a code in the "
-                              "code list 'acs_codes'")
+    assert row["records"] == (
+        "admission_method is 'emergency'; age is at least 65; locality is one of 'Central', "
+        "'Riverside', 'Hillfoot', 'Eastgate'; primary_diagnosis starts with a code in the "
+        "code list 'acs_codes'"
+    )
     assert row["numerator"] == "number of records"
     assert row["denominator"] == "sum of population in table 'population' by month of period"
     assert "Dobson's method with exact (chi-square) Poisson limits" in row["standardisation"]
     spend = table.set_index("measure_id").loc["acs_spend"]
-    assert spend["numerator"] == ("sum of cost (recorded to 2 decimals, added exactly), divided by 1000, rounded "
-                                  "to 2 decimals")
+    assert spend["numerator"] == (
+        "sum of cost (recorded to 2 decimals, added exactly), divided by 1000, rounded to 2 decimals"
+    )
     readm = table.set_index("measure_id").loc["readmissions_30d"]
     assert readm["numerator"] == "number of records where readmitted_30d is 'Y'"
     assert readm["denominator"] == "number of records (same records)"
@@ -201,14 +222,21 @@ def test_standardised_rate_through_the_engine_matches_the_hand_worked_example(tm
     for age, n in ((70, 10), (80, 20), (90, 15)):
         rows += [{"d": "2016-04-10", "age": age}] * n
     pd.DataFrame(rows).to_csv(tmp_path / "r.csv", index=False)
-    pd.DataFrame({"period": "2016-04", "age_band": ["65-74", "75-84", "85+"],
-                  "population": [2000, 1000, 500]}).to_csv(tmp_path / "p.csv", index=False)
-    definition = {"source": "r", "period": "d", "where": [{"column": "age", "min": 65}],
-                  "denominator": {"source": "p", "value": "population"}, "multiplier": 1000,
-                  "standardise": {"age": "age", "bands": [65, 75, 85]}}
+    pd.DataFrame({"period": "2016-04", "age_band": ["65-74", "75-84", "85+"], "population": [2000, 1000, 500]}).to_csv(
+        tmp_path / "p.csv", index=False
+    )
+    definition = {
+        "source": "r",
+        "period": "d",
+        "where": [{"column": "age", "min": 65}],
+        "denominator": {"source": "p", "value": "population"},
+        "multiplier": 1000,
+        "standardise": {"age": "age", "bands": [65, 75, 85]},
+    }
     for engine in ENGINES:
-        out, report = compute_indicators_checked({"x": definition}, {"r": tmp_path / "r.csv", "p": tmp_path / "p.csv"},
-                                                 engine=engine)
+        out, report = compute_indicators_checked(
+            {"x": definition}, {"r": tmp_path / "r.csv", "p": tmp_path / "p.csv"}, engine=engine
+        )
         row = out.iloc[0]
         assert (row["numerator"], row["denominator"]) == (45.0, 3500.0)
         assert row["standardised_rate"] == pytest.approx(13.2051282, abs=1e-7)
@@ -283,8 +311,23 @@ def test_population_sums_to_the_demo_denominator():
 # ---- DuckDB and pandas agree exactly on a random extract -----------------------------
 
 LOCALITIES = ["North", "South", "East", "West"]
-CODES = ["I50.0", "i50.9", "I509", "J44.1", "J44", "I10X", "I10", "E11.6", "E11.9", "I24.0", "I24.1", "S72.0",
-         "N39.0", "J18.9", " I48 X"]
+CODES = [
+    "I50.0",
+    "i50.9",
+    "I509",
+    "J44.1",
+    "J44",
+    "I10X",
+    "I10",
+    "E11.6",
+    "E11.9",
+    "I24.0",
+    "I24.1",
+    "S72.0",
+    "N39.0",
+    "J18.9",
+    " I48 X",
+]
 
 
 def _random_extract(seed: int, n: int) -> pd.DataFrame:
@@ -295,57 +338,81 @@ def _random_extract(seed: int, n: int) -> pd.DataFrame:
     los = rng.geometric(0.2, n).astype(float) - 1
     los[rng.random(n) < 0.02] = np.nan
     cost = np.round(rng.gamma(3.0, 700.0, n), 2)
-    return pd.DataFrame({
-        "id": np.arange(n),
-        "admitted": days,
-        "age": age,
-        "sex": rng.choice(["F", "M", None], n, p=[0.5, 0.48, 0.02]),
-        "locality": rng.choice([*LOCALITIES, None], n, p=[0.3, 0.3, 0.2, 0.18, 0.02]),
-        "code": rng.choice(CODES, n),
-        "method": rng.choice(["emergency", "elective", "Emergency"], n, p=[0.7, 0.25, 0.05]),
-        "los": los,
-        "cost": cost,
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "admitted": days,
+            "age": age,
+            "sex": rng.choice(["F", "M", None], n, p=[0.5, 0.48, 0.02]),
+            "locality": rng.choice([*LOCALITIES, None], n, p=[0.3, 0.3, 0.2, 0.18, 0.02]),
+            "code": rng.choice(CODES, n),
+            "method": rng.choice(["emergency", "elective", "Emergency"], n, p=[0.7, 0.25, 0.05]),
+            "los": los,
+            "cost": cost,
+        }
+    )
 
 
 def _population(extract: pd.DataFrame, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 1)
     months = pd.period_range("2016-01", "2016-12", freq="M").astype(str)
-    rows = [(m, loc, sex, band, int(rng.integers(500, 3000)))
-            for m in months for loc in LOCALITIES for sex in ("F", "M") for band in ("65-74", "75-84", "85+")]
+    rows = [
+        (m, loc, sex, band, int(rng.integers(500, 3000)))
+        for m in months
+        for loc in LOCALITIES
+        for sex in ("F", "M")
+        for band in ("65-74", "75-84", "85+")
+    ]
     return pd.DataFrame(rows, columns=["period", "locality", "sex", "age_band", "population"])
 
 
 RANDOM_DEFINITIONS = {
     "acs_count": {
-        "source": "extract", "period": "admitted",
-        "where": [{"column": "method", "equals": "emergency"}, {"column": "age", "min": 65},
-                  {"column": "locality", "in": LOCALITIES}, {"column": "sex", "in": ["F", "M"]},
-                  {"column": "code", "codes": "codes", "match": "prefix"}],
+        "source": "extract",
+        "period": "admitted",
+        "where": [
+            {"column": "method", "equals": "emergency"},
+            {"column": "age", "min": 65},
+            {"column": "locality", "in": LOCALITIES},
+            {"column": "sex", "in": ["F", "M"]},
+            {"column": "code", "codes": "codes", "match": "prefix"},
+        ],
         "denominator": {"source": "population", "value": "population"},
-        "breakdowns": ["locality"], "multiplier": 1000,
+        "breakdowns": ["locality"],
+        "multiplier": 1000,
         "standardise": {"age": "age", "bands": [65, 75, 85], "by": ["sex"]},
     },
     "acs_exact": {
-        "source": "extract", "period": "admitted",
+        "source": "extract",
+        "period": "admitted",
         "where": [{"column": "code", "codes": "codes"}, {"column": "age", "between": [50, 79.5]}],
         "breakdowns": [{"column": "age", "bands": [50, 65, 75], "name": "age_band"}, "sex"],
     },
     "bed_days": {
-        "source": "extract", "period": "admitted",
+        "source": "extract",
+        "period": "admitted",
         "where": [{"column": "method", "in": ["emergency", "Emergency"]}, {"column": "age", "max": 90}],
         "numerator": {"statistic": "sum", "column": "los"},
         "denominator": {"statistic": "count", "where": [{"column": "los", "min": 0}]},
         "breakdowns": ["locality"],
     },
     "spend": {
-        "source": "extract", "period": "admitted",
-        "numerator": {"statistic": "sum", "column": "cost", "decimals": 2, "divide_by": 1000, "round": 2,
-                      "where": [{"column": "los", "in": [0, 1, 2, 3]}]},
-        "first_period": "2016-03", "last_period": "2017-02",
+        "source": "extract",
+        "period": "admitted",
+        "numerator": {
+            "statistic": "sum",
+            "column": "cost",
+            "decimals": 2,
+            "divide_by": 1000,
+            "round": 2,
+            "where": [{"column": "los", "in": [0, 1, 2, 3]}],
+        },
+        "first_period": "2016-03",
+        "last_period": "2017-02",
     },
     "long_stays": {
-        "source": "extract", "period": "admitted",
+        "source": "extract",
+        "period": "admitted",
         "numerator": {"statistic": "count", "where": [{"column": "los", "min": 14}]},
         "denominator": {"statistic": "count"},
         "breakdowns": [{"column": "age", "bands": [0, 65, 85]}],
@@ -369,12 +436,14 @@ def _write_extract(folder, extract, fmt):
     return path
 
 
-@pytest.mark.parametrize(("fmt", "n"), [("parquet", 30_000), ("csv_iso", 30_000), ("csv_uk", 5_000),
-                                        ("excel", 600)])
+@pytest.mark.parametrize(("fmt", "n"), [("parquet", 30_000), ("csv_iso", 30_000), ("csv_uk", 5_000), ("excel", 600)])
 def test_duckdb_and_pandas_agree_exactly(tmp_path, fmt, n):
     extract = _random_extract(20240601 + n, n)
-    files = {"extract": _write_extract(tmp_path, extract, fmt), "population": tmp_path / "population.csv",
-             "codes": tmp_path / "codes.csv"}
+    files = {
+        "extract": _write_extract(tmp_path, extract, fmt),
+        "population": tmp_path / "population.csv",
+        "codes": tmp_path / "codes.csv",
+    }
     _population(extract, n).to_csv(files["population"], index=False)
     pd.DataFrame({"code": ["I50", "J44", "I10", "E11.6", "I24.0", "I48", "x"]}).to_csv(files["codes"], index=False)
     duck, duck_report = compute_indicators_checked(RANDOM_DEFINITIONS, files, engine="duckdb")
@@ -385,8 +454,13 @@ def test_duckdb_and_pandas_agree_exactly(tmp_path, fmt, n):
     acs = duck[duck["measure_id"] == "acs_count"]
     prefix = extract["code"].str.upper().str.replace(r"[. ]", "", regex=True).str[:3].isin(["I50", "J44", "I10", "I48"])
     prefix |= extract["code"].str.upper().str.replace(r"[. ]", "", regex=True).str[:4].isin(["E116", "I240"])
-    keep = (extract["method"] == "emergency") & (extract["age"] >= 65) & extract["locality"].notna() & \
-        extract["sex"].notna() & prefix
+    keep = (
+        (extract["method"] == "emergency")
+        & (extract["age"] >= 65)
+        & extract["locality"].notna()
+        & extract["sex"].notna()
+        & prefix
+    )
     assert acs["numerator"].sum() == keep.sum()
     assert len(acs) == 12 * 4 and acs["standardised_rate"].notna().all()
     spend = duck[duck["measure_id"] == "spend"]
@@ -399,8 +473,11 @@ def test_csv_and_parquet_give_the_same_result(tmp_path):
     extract = _random_extract(7, 8_000)
     results = []
     for fmt in ("parquet", "csv_iso", "csv_uk"):
-        files = {"extract": _write_extract(tmp_path, extract, fmt), "population": tmp_path / "population.csv",
-                 "codes": tmp_path / "codes.csv"}
+        files = {
+            "extract": _write_extract(tmp_path, extract, fmt),
+            "population": tmp_path / "population.csv",
+            "codes": tmp_path / "codes.csv",
+        }
         _population(extract, 7).to_csv(files["population"], index=False)
         pd.DataFrame({"code": ["I50", "J44", "E11.6"]}).to_csv(files["codes"], index=False)
         defs = {k: v for k, v in RANDOM_DEFINITIONS.items() if k != "long_stays"}  # 'age' is float vs int text
@@ -417,19 +494,25 @@ NASTY_COLUMN = 'place"; DELETE FROM x; --'
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_injection_looking_values_and_names_are_data(tmp_path, engine):
-    frame = pd.DataFrame({
-        "d": ["2016-04-01"] * 5,
-        NASTY_COLUMN: [NASTY, NASTY, "North", "' OR '1'='1", "South"],
-        "n": [1, 2, 3, 4, 5],
-    })
+    frame = pd.DataFrame(
+        {
+            "d": ["2016-04-01"] * 5,
+            NASTY_COLUMN: [NASTY, NASTY, "North", "' OR '1'='1", "South"],
+            "n": [1, 2, 3, 4, 5],
+        }
+    )
     frame.to_csv(tmp_path / "r.csv", index=False)
     files = {"r": tmp_path / "r.csv"}
     defs = {
         "nasty": {"source": "r", "period": "d", "where": [{"column": NASTY_COLUMN, "equals": NASTY}]},
         "or_true": {"source": "r", "period": "d", "where": [{"column": NASTY_COLUMN, "equals": "' OR '1'='1"}]},
-        "in_list": {"source": "r", "period": "d",
-                    "where": [{"column": NASTY_COLUMN, "in": ["North", "x'); SELECT 1; --"]}],
-                    "numerator": {"statistic": "sum", "column": "n"}, "breakdowns": [NASTY_COLUMN]},
+        "in_list": {
+            "source": "r",
+            "period": "d",
+            "where": [{"column": NASTY_COLUMN, "in": ["North", "x'); SELECT 1; --"]}],
+            "numerator": {"statistic": "sum", "column": "n"},
+            "breakdowns": [NASTY_COLUMN],
+        },
     }
     out = compute_indicators(defs, files, engine=engine).set_index("measure_id")
     assert out.loc["nasty", "numerator"] == 2
@@ -470,8 +553,9 @@ def test_unknown_file_names_and_missing_columns_are_collected(tmp_path):
 def test_unreadable_dates_and_numbers_in_records_name_the_row(tmp_path, engine):
     path = _small(tmp_path, "d,age\n2016-04-01,70\n2016-04-02,seventy\n2016-13-01,80\n")
     with pytest.raises(DataValidationError) as info:
-        compute_indicators({"a": {"source": "r", "period": "d", "where": [{"column": "age", "min": 65}]}},
-                           {"r": path}, engine=engine)
+        compute_indicators(
+            {"a": {"source": "r", "period": "d", "where": [{"column": "age", "min": 65}]}}, {"r": path}, engine=engine
+        )
     errors = {(p.check, p.row, p.column, p.found) for p in info.value.report.errors}
     assert errors == {("unparseable_number", 3, "age", "seventy"), ("unparseable_period", 4, "d", "2016-13-01")}
 
@@ -492,8 +576,10 @@ def test_missing_population_months_and_ages_outside_bands(tmp_path, engine):
     pop.write_text("period,age_band,population\n2016-04,65-74,100\n2016-05,65-74,100\n")
     standardised = {**crude, "standardise": {"age": "age", "bands": [65]}}
     standardised["standardise"]["bands"] = [65, 75]
-    pop.write_text("period,age_band,population\n" + "".join(
-        f"{m},{b},100\n" for m in ("2016-04", "2016-05") for b in ("65-74", "75+")))
+    pop.write_text(
+        "period,age_band,population\n"
+        + "".join(f"{m},{b},100\n" for m in ("2016-04", "2016-05") for b in ("65-74", "75+"))
+    )
     with pytest.raises(DataValidationError, match="age outside the bands 65-74, 75"):
         compute_indicators({"a": standardised}, {"r": records, "p": pop}, engine=engine)
 
@@ -501,9 +587,10 @@ def test_missing_population_months_and_ages_outside_bands(tmp_path, engine):
 def test_population_by_financial_year_is_spread_over_its_months(tmp_path):
     records = _small(tmp_path, "d\n2016-03-31\n2016-04-01\n2016-04-02\n")
     pop = _small(tmp_path, "year,population\n2015/16,1000\n2016/17,1200\n", name="p.csv")
-    out = compute_indicators({"a": {"source": "r", "period": "d",
-                                    "denominator": {"source": "p", "period": "year", "value": "population"}}},
-                             {"r": records, "p": pop})
+    out = compute_indicators(
+        {"a": {"source": "r", "period": "d", "denominator": {"source": "p", "period": "year", "value": "population"}}},
+        {"r": records, "p": pop},
+    )
     assert out["period"].astype(str).tolist() == ["2016-03", "2016-04"]
     assert out["numerator"].tolist() == [1.0, 2.0] and out["denominator"].tolist() == [1000.0, 1200.0]
 
@@ -512,8 +599,10 @@ def test_duplicated_population_rows_are_errors(tmp_path):
     records = _small(tmp_path, "d\n2016-04-01\n")
     pop = _small(tmp_path, "period,population\n2016-04,1000\n2016-04,1000\n", name="p.csv")
     with pytest.raises(DataValidationError, match="row 3, column 'period': duplicated period"):
-        compute_indicators({"a": {"source": "r", "period": "d", "denominator": {"source": "p", "value": "population"}}},
-                           {"r": records, "p": pop})
+        compute_indicators(
+            {"a": {"source": "r", "period": "d", "denominator": {"source": "p", "value": "population"}}},
+            {"r": records, "p": pop},
+        )
 
 
 def test_non_utf8_record_csv_says_which_encoding(tmp_path):
@@ -521,8 +610,9 @@ def test_non_utf8_record_csv_says_which_encoding(tmp_path):
     path.write_bytes("d,place\n2016-04-01,Caf\u00e9 \u2019\n".encode("cp1252"))
     for engine in ENGINES:
         with pytest.raises(DataValidationError, match=r"looks like Windows-1252 \(cp1252"):
-            compute_indicators({"a": {"source": "r", "period": "d", "breakdowns": ["place"]}}, {"r": path},
-                               engine=engine)
+            compute_indicators(
+                {"a": {"source": "r", "period": "d", "breakdowns": ["place"]}}, {"r": path}, engine=engine
+            )
 
 
 def test_missing_dates_and_sum_values_are_warnings(tmp_path):
@@ -530,7 +620,9 @@ def test_missing_dates_and_sum_values_are_warnings(tmp_path):
     for engine in ENGINES:
         out, report = compute_indicators_checked(
             {"a": {"source": "r", "period": "d", "numerator": {"statistic": "sum", "column": "los"}}},
-            {"r": path}, engine=engine)
+            {"r": path},
+            engine=engine,
+        )
         assert out["numerator"].tolist() == [3.0]
         assert [p.check for p in report.warnings] == ["missing_period", "missing_value"]
 

@@ -24,7 +24,9 @@ def test_unknown_name_is_an_attribute_error():
 
 
 def test_import_does_not_load_duckdb_or_scipy():
-    code = ("import sys, pss_analysis.inputs, pss_analysis.inputs.indicators, pss_analysis.inputs.scorecard; "
-            "print(sorted(m for m in ('duckdb', 'scipy.stats') if m in sys.modules))")
+    code = (
+        "import sys, pss_analysis.inputs, pss_analysis.inputs.indicators, pss_analysis.inputs.scorecard; "
+        "print(sorted(m for m in ('duckdb', 'scipy.stats') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -41,38 +41,79 @@ FORMATS = ("yaml", "xlsx")
 
 def base() -> dict[str, Any]:
     """A small valid scorecard: capability -> process -> outcome, one measure on each objective."""
-    return copy.deepcopy({
-        "objectives": [
-            {"objective_id": "outcome_1", "name": "Fewer admissions", "perspective_id": "strategic"},
-            {"objective_id": "process_1", "name": "Timely discharge", "perspective_id": "operational"},
-            {"objective_id": "capability_1", "name": "Trained staff", "perspective_id": "people",
-             "description": "Staff trained in the new model."},
-        ],
-        "measures": [
-            {"measure_id": "m_out", "name": "Admissions", "objective_id": "outcome_1", "unit": "per 1,000",
-             "kind": "rate", "numerator": "admissions", "denominator": "population", "multiplier": 1000,
-             "improvement_direction": "decrease", "target": 3.5, "unit_cost": 2450,
-             "its": {"family": "negbin"}},
-            {"measure_id": "m_proc", "name": "Length of stay", "objective_id": "process_1", "unit": "days",
-             "kind": "mean", "improvement_direction": "decrease", "spc": {"chart": "xmr"}},
-            {"measure_id": "m_cap", "name": "Staff trained", "objective_id": "capability_1", "unit": "staff",
-             "kind": "count", "improvement_direction": "increase",
-             "indicator": {"source": "training", "count": "staff_id", "where": "completed = 1"}},
-        ],
-        "links": [
-            {"driver": "capability_1", "outcome": "process_1", "expected_sign": "+", "rationale": "skills"},
-            {"driver": "process_1", "outcome": "outcome_1", "expected_sign": "-"},
-        ],
-        "risks": [
-            {"risk_id": "R1", "description": "Capacity lags", "likelihood": 4, "impact": 3,
-             "touches": ["process_1", "m_out"], "mitigation": "Re-tender", "owner": "Director"},
-        ],
-        "changes": [
-            {"change_id": "C1", "date": "2018-04", "where": "Everywhere", "what": "Programme starts",
-             "use_as_interruption": True},
-            {"change_id": "C2", "date": "2018-10-15", "where": "Wards", "what": "Discharge to assess"},
-        ],
-    })
+    return copy.deepcopy(
+        {
+            "objectives": [
+                {"objective_id": "outcome_1", "name": "Fewer admissions", "perspective_id": "strategic"},
+                {"objective_id": "process_1", "name": "Timely discharge", "perspective_id": "operational"},
+                {
+                    "objective_id": "capability_1",
+                    "name": "Trained staff",
+                    "perspective_id": "people",
+                    "description": "Staff trained in the new model.",
+                },
+            ],
+            "measures": [
+                {
+                    "measure_id": "m_out",
+                    "name": "Admissions",
+                    "objective_id": "outcome_1",
+                    "unit": "per 1,000",
+                    "kind": "rate",
+                    "numerator": "admissions",
+                    "denominator": "population",
+                    "multiplier": 1000,
+                    "improvement_direction": "decrease",
+                    "target": 3.5,
+                    "unit_cost": 2450,
+                    "its": {"family": "negbin"},
+                },
+                {
+                    "measure_id": "m_proc",
+                    "name": "Length of stay",
+                    "objective_id": "process_1",
+                    "unit": "days",
+                    "kind": "mean",
+                    "improvement_direction": "decrease",
+                    "spc": {"chart": "xmr"},
+                },
+                {
+                    "measure_id": "m_cap",
+                    "name": "Staff trained",
+                    "objective_id": "capability_1",
+                    "unit": "staff",
+                    "kind": "count",
+                    "improvement_direction": "increase",
+                    "indicator": {"source": "training", "count": "staff_id", "where": "completed = 1"},
+                },
+            ],
+            "links": [
+                {"driver": "capability_1", "outcome": "process_1", "expected_sign": "+", "rationale": "skills"},
+                {"driver": "process_1", "outcome": "outcome_1", "expected_sign": "-"},
+            ],
+            "risks": [
+                {
+                    "risk_id": "R1",
+                    "description": "Capacity lags",
+                    "likelihood": 4,
+                    "impact": 3,
+                    "touches": ["process_1", "m_out"],
+                    "mitigation": "Re-tender",
+                    "owner": "Director",
+                },
+            ],
+            "changes": [
+                {
+                    "change_id": "C1",
+                    "date": "2018-04",
+                    "where": "Everywhere",
+                    "what": "Programme starts",
+                    "use_as_interruption": True,
+                },
+                {"change_id": "C2", "date": "2018-10-15", "where": "Wards", "what": "Discharge to assess"},
+            ],
+        }
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -166,8 +207,9 @@ def test_demo_catalogue_equals_measures_csv(demo_scorecard: Scorecard) -> None:
 
 
 def test_demo_scorecard_is_built_from_the_catalogue_definitions(demo_scorecard: Scorecard) -> None:
-    pd.testing.assert_frame_equal(demo_scorecard.measures_catalogue(), scorecard_from_dict(
-        demo.scorecard_definition()).measures_catalogue())
+    pd.testing.assert_frame_equal(
+        demo_scorecard.measures_catalogue(), scorecard_from_dict(demo.scorecard_definition()).measures_catalogue()
+    )
     assert demo_scorecard.objective_of("acs_bed_nights") == "fewer_avoidable_admissions"
     assert demo_scorecard.measures["numerator"].str.len().gt(0).all()
     assert demo_scorecard.measures["owner"].str.len().gt(0).all()
@@ -240,8 +282,11 @@ def test_frames_have_the_documented_columns_and_types(tmp_path: Path, fmt: str) 
     assert sc.interruptions() == [pd.Period("2018-04", freq="M")]
     assert list(sc.links["expected_sign"]) == ["+", "-"]
     assert sc.objective_of("m_proc") == "process_1"
-    assert sc.tiers() == {"outcomes": ["service_user", "strategic", "financial"], "processes": ["operational"],
-                          "capability": ["innovation", "leadership", "people"]}
+    assert sc.tiers() == {
+        "outcomes": ["service_user", "strategic", "financial"],
+        "processes": ["operational"],
+        "capability": ["innovation", "leadership", "people"],
+    }
     assert sc.warnings == ()
 
 
@@ -300,16 +345,22 @@ def test_perspectives_can_be_renamed_added_and_dropped(tmp_path: Path, fmt: str)
     ]
     raw["objectives"].append({"objective_id": "vcs", "name": "Strong partners", "perspective_id": "partners"})
     raw["links"].append({"driver": "vcs", "outcome": "outcome_1", "expected_sign": "+1"})
-    raw["measures"].append({"measure_id": "m_vcs", "name": "Partner score", "objective_id": "vcs",
-                            "kind": "mean", "improvement_direction": "increase"})
+    raw["measures"].append(
+        {
+            "measure_id": "m_vcs",
+            "name": "Partner score",
+            "objective_id": "vcs",
+            "kind": "mean",
+            "improvement_direction": "increase",
+        }
+    )
     sc = load_scorecard(write(tmp_path, raw, fmt))
     assert list(sc.perspectives["perspective_id"]) == ["strategic", "operational", "people", "partners"]
     assert list(sc.perspectives["order"]) == [1, 2, 4, 9]
     p = sc.perspectives.set_index("perspective_id")
     assert p.loc["strategic", "name"] == "Outcomes for the city" and p.loc["strategic", "tier"] == "outcomes"
     assert p.loc["people", "name"] == data.PERSPECTIVES["people"][1]
-    assert sc.tiers() == {"outcomes": ["strategic"], "processes": ["operational"],
-                          "capability": ["people", "partners"]}
+    assert sc.tiers() == {"outcomes": ["strategic"], "processes": ["operational"], "capability": ["people", "partners"]}
     assert sc.measures.set_index("measure_id").loc["m_vcs", "perspective"] == "partners"
     assert sc.links["expected_sign"].iloc[-1] == "+"
     # financial was dropped: an objective in it is now an error
@@ -326,12 +377,14 @@ Mutation = Callable[[dict[str, Any]], None]
 def _set(section: str, index: int, **values: Any) -> Mutation:
     def mutate(raw: dict[str, Any]) -> None:
         raw[section][index].update(values)
+
     return mutate
 
 
 def _append(section: str, entry: dict[str, Any]) -> Mutation:
     def mutate(raw: dict[str, Any]) -> None:
         raw[section].append(entry)
+
     return mutate
 
 
@@ -343,63 +396,170 @@ def _perspectives(raw: dict[str, Any]) -> None:
 # (case id, mutation, section, entry index, regex the message must match)
 ERROR_CASES: list[tuple[str, Mutation, str, int, str]] = [
     ("duplicate perspective", _perspectives, "perspectives", 7, r"duplicated perspective id 'strategic'"),
-    ("duplicate objective", _set("objectives", 2, objective_id="outcome_1"), "objectives", 2,
-     r"duplicated objective id 'outcome_1' \(first at row"),
+    (
+        "duplicate objective",
+        _set("objectives", 2, objective_id="outcome_1"),
+        "objectives",
+        2,
+        r"duplicated objective id 'outcome_1' \(first at row",
+    ),
     ("duplicate measure", _set("measures", 1, measure_id="m_out"), "measures", 1, r"duplicated measure id 'm_out'"),
-    ("duplicate risk", _append("risks", {"risk_id": "R1", "description": "x", "likelihood": 1, "impact": 1}),
-     "risks", 1, r"duplicated risk id 'R1'"),
-    ("duplicate change", _append("changes", {"change_id": "C2", "date": "2019-01", "what": "x"}), "changes", 2,
-     r"duplicated change id 'C2'"),
-    ("objective in unknown perspective", _set("objectives", 1, perspective_id="operationl"), "objectives", 1,
-     r"unknown perspective 'operationl'; did you mean 'operational'\?; expected a perspective id"),
-    ("measure on unknown objective", _set("measures", 0, objective_id="outcme_1"), "measures", 0,
-     r"unknown objective 'outcme_1'; did you mean 'outcome_1'\?; expected an objective id"),
-    ("measure on no objective", _set("measures", 2, objective_id=""), "measures", 2,
-     r"measure 'm_cap' is not on an objective: every measure must be mapped to one"),
-    ("link to unknown objective", _set("links", 1, outcome="outcme_1"), "links", 1,
-     r"(column|field) 'outcome'.*unknown objective 'outcme_1'; did you mean 'outcome_1'\?; "
-     r"expected an objective id.*found 'outcme_1'"),
-    ("link from unknown objective", _set("links", 0, driver="capabilty_1"), "links", 0,
-     r"unknown objective 'capabilty_1'; did you mean 'capability_1'\?"),
-    ("risk touches unknown id", _set("risks", 0, touches=["process_1", "m_ot"]), "risks", 0,
-     r"unknown objective or measure 'm_ot'; did you mean 'm_out'\?"),
-    ("unknown kind", _set("measures", 1, kind="means"), "measures", 1,
-     r"unknown value; did you mean 'mean'\?; expected one of rate, proportion, mean, count, amount"),
-    ("unknown direction", _set("measures", 0, improvement_direction="down"), "measures", 0,
-     r"'improvement_direction'.*expected one of increase, decrease, neither, found 'down'"),
+    (
+        "duplicate risk",
+        _append("risks", {"risk_id": "R1", "description": "x", "likelihood": 1, "impact": 1}),
+        "risks",
+        1,
+        r"duplicated risk id 'R1'",
+    ),
+    (
+        "duplicate change",
+        _append("changes", {"change_id": "C2", "date": "2019-01", "what": "x"}),
+        "changes",
+        2,
+        r"duplicated change id 'C2'",
+    ),
+    (
+        "objective in unknown perspective",
+        _set("objectives", 1, perspective_id="operationl"),
+        "objectives",
+        1,
+        r"unknown perspective 'operationl'; did you mean 'operational'\?; expected a perspective id",
+    ),
+    (
+        "measure on unknown objective",
+        _set("measures", 0, objective_id="outcme_1"),
+        "measures",
+        0,
+        r"unknown objective 'outcme_1'; did you mean 'outcome_1'\?; expected an objective id",
+    ),
+    (
+        "measure on no objective",
+        _set("measures", 2, objective_id=""),
+        "measures",
+        2,
+        r"measure 'm_cap' is not on an objective: every measure must be mapped to one",
+    ),
+    (
+        "link to unknown objective",
+        _set("links", 1, outcome="outcme_1"),
+        "links",
+        1,
+        r"(column|field) 'outcome'.*unknown objective 'outcme_1'; did you mean 'outcome_1'\?; "
+        r"expected an objective id.*found 'outcme_1'",
+    ),
+    (
+        "link from unknown objective",
+        _set("links", 0, driver="capabilty_1"),
+        "links",
+        0,
+        r"unknown objective 'capabilty_1'; did you mean 'capability_1'\?",
+    ),
+    (
+        "risk touches unknown id",
+        _set("risks", 0, touches=["process_1", "m_ot"]),
+        "risks",
+        0,
+        r"unknown objective or measure 'm_ot'; did you mean 'm_out'\?",
+    ),
+    (
+        "unknown kind",
+        _set("measures", 1, kind="means"),
+        "measures",
+        1,
+        r"unknown value; did you mean 'mean'\?; expected one of rate, proportion, mean, count, amount",
+    ),
+    (
+        "unknown direction",
+        _set("measures", 0, improvement_direction="down"),
+        "measures",
+        0,
+        r"'improvement_direction'.*expected one of increase, decrease, neither, found 'down'",
+    ),
     ("bad sign", _set("links", 0, expected_sign="up"), "links", 0, r"unknown sign; expected \+ or -"),
-    ("likelihood too low", _set("risks", 0, likelihood=0), "risks", 0,
-     r"'likelihood'.*value out of range; expected a whole number from 1 to 5, found 0"),
+    (
+        "likelihood too low",
+        _set("risks", 0, likelihood=0),
+        "risks",
+        0,
+        r"'likelihood'.*value out of range; expected a whole number from 1 to 5, found 0",
+    ),
     ("impact too high", _set("risks", 0, impact=6), "risks", 0, r"'impact'.*out of range.*found 6"),
     ("impact not whole", _set("risks", 0, impact=2.5), "risks", 0, r"'impact'.*not a whole number"),
-    ("unknown its key", _set("measures", 0, its={"famly": "negbin"}), "measures", 0,
-     r"measure 'm_out': unknown key 'its\.famly'; did you mean 'its\.family'\?"),
-    ("bad its value", _set("measures", 0, its={"family": "gausian"}), "measures", 0,
-     r"measure 'm_out', key 'its\.family': invalid value; expected one of"),
-    ("unknown spc key", _set("measures", 1, spc={"chrt": "xmr"}), "measures", 1,
-     r"measure 'm_proc': unknown key 'spc\.chrt'; did you mean 'spc\.chart'\?"),
-    ("bad date", _set("changes", 1, date="Oct 2018"), "changes", 1,
-     r"unparseable date; expected a date as YYYY-MM or YYYY-MM-DD, found 'Oct 2018'"),
+    (
+        "unknown its key",
+        _set("measures", 0, its={"famly": "negbin"}),
+        "measures",
+        0,
+        r"measure 'm_out': unknown key 'its\.famly'; did you mean 'its\.family'\?",
+    ),
+    (
+        "bad its value",
+        _set("measures", 0, its={"family": "gausian"}),
+        "measures",
+        0,
+        r"measure 'm_out', key 'its\.family': invalid value; expected one of",
+    ),
+    (
+        "unknown spc key",
+        _set("measures", 1, spc={"chrt": "xmr"}),
+        "measures",
+        1,
+        r"measure 'm_proc': unknown key 'spc\.chrt'; did you mean 'spc\.chart'\?",
+    ),
+    (
+        "bad date",
+        _set("changes", 1, date="Oct 2018"),
+        "changes",
+        1,
+        r"unparseable date; expected a date as YYYY-MM or YYYY-MM-DD, found 'Oct 2018'",
+    ),
     ("bad target", _set("measures", 0, target="high"), "measures", 0, r"'target'.*not a number"),
     ("missing name", _set("objectives", 0, name=""), "objectives", 0, r"'name'.*a value is required"),
-    ("cycle", _append("links", {"driver": "outcome_1", "outcome": "capability_1", "expected_sign": "+"}), "links", 2,
-     r"the links form a cycle: capability_1 -> process_1 -> outcome_1 -> capability_1"),
-    ("self link", _append("links", {"driver": "process_1", "outcome": "process_1", "expected_sign": "+"}), "links", 2,
-     r"the links form a cycle: process_1 -> process_1"),
-    ("duplicate link", _append("links", {"driver": "process_1", "outcome": "outcome_1", "expected_sign": "+"}),
-     "links", 2, r"duplicated link process_1 -> outcome_1"),
-    ("id used twice", _set("measures", 2, measure_id="process_1"), "measures", 2,
-     r"'process_1' is used for both an objective and a measure"),
-    ("new perspective without tier", lambda raw: raw.update(perspectives=[{"perspective_id": "x", "name": "X"}]),
-     "perspectives", 0, r"'tier'.*a value is required; expected one of outcomes, processes, capability"),
+    (
+        "cycle",
+        _append("links", {"driver": "outcome_1", "outcome": "capability_1", "expected_sign": "+"}),
+        "links",
+        2,
+        r"the links form a cycle: capability_1 -> process_1 -> outcome_1 -> capability_1",
+    ),
+    (
+        "self link",
+        _append("links", {"driver": "process_1", "outcome": "process_1", "expected_sign": "+"}),
+        "links",
+        2,
+        r"the links form a cycle: process_1 -> process_1",
+    ),
+    (
+        "duplicate link",
+        _append("links", {"driver": "process_1", "outcome": "outcome_1", "expected_sign": "+"}),
+        "links",
+        2,
+        r"duplicated link process_1 -> outcome_1",
+    ),
+    (
+        "id used twice",
+        _set("measures", 2, measure_id="process_1"),
+        "measures",
+        2,
+        r"'process_1' is used for both an objective and a measure",
+    ),
+    (
+        "new perspective without tier",
+        lambda raw: raw.update(perspectives=[{"perspective_id": "x", "name": "X"}]),
+        "perspectives",
+        0,
+        r"'tier'.*a value is required; expected one of outcomes, processes, capability",
+    ),
 ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("mutate", "section", "index", "pattern"),
-                         [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
-def test_errors_name_file_section_and_row(tmp_path: Path, fmt: str, mutate: Mutation, section: str,
-                                          index: int, pattern: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "section", "index", "pattern"), [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES]
+)
+def test_errors_name_file_section_and_row(
+    tmp_path: Path, fmt: str, mutate: Mutation, section: str, index: int, pattern: str
+) -> None:
     raw = base()
     mutate(raw)
     path = write(tmp_path, raw, fmt)
@@ -547,12 +707,27 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 def test_outcome_not_reached_from_a_driver_warns(tmp_path: Path, fmt: str) -> None:
     raw = base()
     raw["objectives"].append({"objective_id": "happy", "name": "Happy users", "perspective_id": "service_user"})
-    raw["measures"].append({"measure_id": "m_happy", "name": "Satisfied", "objective_id": "happy",
-                            "kind": "proportion", "improvement_direction": "increase", "multiplier": 100})
+    raw["measures"].append(
+        {
+            "measure_id": "m_happy",
+            "name": "Satisfied",
+            "objective_id": "happy",
+            "kind": "proportion",
+            "improvement_direction": "increase",
+            "multiplier": 100,
+        }
+    )
     # reached from another outcome only: still not reached from a process or capability objective
     raw["objectives"].append({"objective_id": "money", "name": "Value", "perspective_id": "financial"})
-    raw["measures"].append({"measure_id": "m_money", "name": "Spend", "objective_id": "money",
-                            "kind": "amount", "improvement_direction": "decrease"})
+    raw["measures"].append(
+        {
+            "measure_id": "m_money",
+            "name": "Spend",
+            "objective_id": "money",
+            "kind": "amount",
+            "improvement_direction": "decrease",
+        }
+    )
     raw["links"].append({"driver": "happy", "outcome": "money", "expected_sign": "+"})
     path = write(tmp_path, raw, fmt)
     with pytest.warns(PssWarning) as record:

@@ -34,8 +34,16 @@ def indicators(measures):
 
 
 def test_public_names():
-    for name in ("load_measures", "load_indicators", "summarise", "select_measures", "PERSPECTIVES", "KINDS",
-                 "load_indicators_checked", "check_indicators"):
+    for name in (
+        "load_measures",
+        "load_indicators",
+        "summarise",
+        "select_measures",
+        "PERSPECTIVES",
+        "KINDS",
+        "load_indicators_checked",
+        "check_indicators",
+    ):
         assert name in data.__all__
 
 
@@ -110,8 +118,11 @@ def test_load_measures_collects_every_error(tmp_path):
     with pytest.raises(DataValidationError) as info:
         load_measures(path)
     checks = [(p.check, p.row, p.column) for p in info.value.report.errors]
-    assert checks == [("duplicate", 20, "measure_id"), ("unknown_value", 3, "kind"),
-                      ("unparseable_number", 4, "multiplier")]
+    assert checks == [
+        ("duplicate", 20, "measure_id"),
+        ("unknown_value", 3, "kind"),
+        ("unparseable_number", 4, "multiplier"),
+    ]
     assert str(info.value).startswith("3 errors in the input data:")
 
 
@@ -123,13 +134,15 @@ def test_load_measures_checked_returns_report(tmp_path):
 
 
 def test_check_indicators_on_a_computed_frame_with_breakdowns(measures):
-    frame = pd.DataFrame({
-        "measure_id": ["acs_admissions"] * 4,
-        "period": pd.PeriodIndex(["2016-04", "2016-04", "2016-05", "2016-05"], freq="M"),
-        "locality": ["North", "South", "North", "South"],
-        "numerator": [10.0, 12.0, 11.0, 9.0],
-        "denominator": [1000.0, 1100.0, 1000.0, 1100.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "measure_id": ["acs_admissions"] * 4,
+            "period": pd.PeriodIndex(["2016-04", "2016-04", "2016-05", "2016-05"], freq="M"),
+            "locality": ["North", "South", "North", "South"],
+            "numerator": [10.0, 12.0, 11.0, 9.0],
+            "denominator": [1000.0, 1100.0, 1000.0, 1100.0],
+        }
+    )
     out, report = check_indicators(frame, measures, file="computed", breakdowns=["locality"], require_all=False)
     assert list(out.columns) == ["measure_id", "period", "locality", "numerator", "denominator", "value"]
     assert out["locality"].tolist() == ["North", "North", "South", "South"]

@@ -75,8 +75,10 @@ def test_missing_column(tmp_path, measures):
     _, report = _checked(path, measures)
     (problem,) = report.errors
     assert problem.check == "missing_column" and problem.column == "denominator"
-    assert str(problem) == (f"{path}, column 'denominator': missing column; expected columns measure_id, period, "
-                            "numerator, denominator, found 'measure_id, period, numerator'")
+    assert str(problem) == (
+        f"{path}, column 'denominator': missing column; expected columns measure_id, period, "
+        "numerator, denominator, found 'measure_id, period, numerator'"
+    )
 
 
 def test_unparseable_period(tmp_path, measures):
@@ -84,8 +86,9 @@ def test_unparseable_period(tmp_path, measures):
     rows[4] = "adm,Febtember 2016,10,1000"
     _, report = _checked(_write(tmp_path, rows), measures)
     assert [p.check for p in report.errors] == ["unparseable_period"]
-    assert str(report.errors[0]).startswith(f"{tmp_path / 'indicators.csv'}, row 6, column 'period': "
-                                            "unparseable period ('Febtember' is not a month name)")
+    assert str(report.errors[0]).startswith(
+        f"{tmp_path / 'indicators.csv'}, row 6, column 'period': unparseable period ('Febtember' is not a month name)"
+    )
 
 
 def test_mixed_period_frequencies(tmp_path, measures):
@@ -116,8 +119,11 @@ def test_duplicated_measure_and_period(tmp_path, measures):
 
 
 def test_gap_in_period_sequence_is_a_warning(tmp_path, measures):
-    rows = [r for r in _good_rows(("2016-04", "2016-05", "2016-06", "2016-07")) if not r.startswith("adm,2016-05")
-            and not r.startswith("adm,2016-06")]
+    rows = [
+        r
+        for r in _good_rows(("2016-04", "2016-05", "2016-06", "2016-07"))
+        if not r.startswith("adm,2016-05") and not r.startswith("adm,2016-06")
+    ]
     frame, report = _checked(_write(tmp_path, rows), measures)
     assert frame is not None and report.ok
     (warning,) = report.warnings
@@ -140,8 +146,9 @@ def test_numerator_above_denominator_for_proportion(tmp_path, measures):
     _, report = _checked(_write(tmp_path, rows), measures)
     (problem,) = report.errors
     assert problem.check == "numerator_above_denominator"
-    assert str(problem).endswith("row 3, column 'numerator': numerator above denominator for a proportion; "
-                                 "expected at most 10, found 12.0")
+    assert str(problem).endswith(
+        "row 3, column 'numerator': numerator above denominator for a proportion; expected at most 10, found 12.0"
+    )
 
 
 def test_zero_or_missing_denominator(tmp_path, measures):
@@ -150,7 +157,9 @@ def test_zero_or_missing_denominator(tmp_path, measures):
     rows[3] = "los,2016-04,80,"
     _, report = _checked(_write(tmp_path, rows), measures)
     assert [(p.check, p.row, p.column) for p in report.errors] == [
-        ("missing_denominator", 2, "denominator"), ("missing_denominator", 5, "denominator")]
+        ("missing_denominator", 2, "denominator"),
+        ("missing_denominator", 5, "denominator"),
+    ]
 
 
 def test_measures_not_in_catalogue_and_catalogue_measures_without_data(tmp_path, measures):
@@ -159,8 +168,9 @@ def test_measures_not_in_catalogue_and_catalogue_measures_without_data(tmp_path,
     checks = {(p.check, p.found) for p in report.errors}
     assert ("unknown_measure", "xyz (2 rows)") in checks
     assert ("measure_without_data", "none") in checks
-    assert any("measure in the catalogue (measures) has no data; expected rows for los" in str(p)
-               for p in report.errors)
+    assert any(
+        "measure in the catalogue (measures) has no data; expected rows for los" in str(p) for p in report.errors
+    )
 
 
 def test_non_utf8_encoding_says_which(tmp_path, measures):
@@ -255,8 +265,14 @@ def test_every_problem_is_collected_in_one_report(tmp_path, measures):
         load_indicators_checked(path, measures)
     report = info.value.report
     assert {p.check for p in report.errors} == {
-        "missing_denominator", "numerator_above_denominator", "negative_count", "unparseable_number",
-        "unparseable_period", "duplicate", "unknown_measure"}
+        "missing_denominator",
+        "numerator_above_denominator",
+        "negative_count",
+        "unparseable_number",
+        "unparseable_period",
+        "duplicate",
+        "unknown_measure",
+    }
     assert {p.check for p in report.warnings} == {"byte_order_mark", "period_gap"}
     text = str(info.value)
     lines = text.splitlines()
@@ -264,8 +280,7 @@ def test_every_problem_is_collected_in_one_report(tmp_path, measures):
     assert len(lines) == len(report.errors) + 1  # one line per error
     assert all(line.startswith(f"  {path}, ") for line in lines[1:])
     table = report.to_frame()
-    assert list(table.columns) == ["severity", "check", "file", "row", "column", "message", "expected", "found",
-                                   "text"]
+    assert list(table.columns) == ["severity", "check", "file", "row", "column", "message", "expected", "found", "text"]
     assert len(table) == len(report) and set(table["severity"]) == {"error", "warning"}
     assert str(table["row"].dtype) == "Int64"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE  # ../shared/reference beside the checkout
 from scipy import stats
 
 from pss_analysis.errors import (
@@ -36,7 +37,6 @@ from pss_analysis.methods.its import (
     fit_its,
 )
 
-from conftest import REFERENCE  # ../shared/reference beside the checkout
 ITS_REFERENCE = REFERENCE / "its"
 
 
@@ -128,8 +128,9 @@ def test_model2_dispersion_is_the_exact_pearson_statistic(sicily):
     ["fourier", {"type": "fourier", "k": 2, "period": 12}, {"type": "fourier", "column": "month"}],
 )
 def test_model3_quasipoisson_fourier(sicily, seasonality):
-    res = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop",
-                  slope_change=False, seasonality=seasonality)
+    res = fit_its(
+        sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", slope_change=False, seasonality=seasonality
+    )
     eff = res.effects()
     ban = row(eff, "level_change")
     assert_sig(ban["coef"], -0.1220868)
@@ -146,8 +147,16 @@ def test_model3_quasipoisson_fourier(sicily, seasonality):
 
 def test_model3_with_monthly_period_time_uses_calendar_month(sicily):
     data = sicily.assign(period=pd.PeriodIndex.from_fields(year=sicily["year"], month=sicily["month"], freq="M"))
-    res = fit_its(data, "aces", "period", "2005-01", family="quasipoisson", offset="stdpop",
-                  slope_change=False, seasonality="fourier")
+    res = fit_its(
+        data,
+        "aces",
+        "period",
+        "2005-01",
+        family="quasipoisson",
+        offset="stdpop",
+        slope_change=False,
+        seasonality="fourier",
+    )
     ban = row(res.effects(), "level_change")
     assert_sig(ban["estimate"], 0.885072)
     assert_sig(ban["estimate_lower"], 0.839401)
@@ -156,8 +165,9 @@ def test_model3_with_monthly_period_time_uses_calendar_month(sicily):
 
 
 def test_model4_slope_change_wagner(sicily):
-    res = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop",
-                  seasonality="fourier", time_since="wagner")
+    res = fit_its(
+        sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier", time_since="wagner"
+    )
     eff = res.effects()
     level = row(eff, "level_change")
     assert_sig(level["coef"], -0.1318592)
@@ -179,8 +189,9 @@ def test_model4_slope_change_wagner(sicily):
 def test_model4_versus_model3_f_test(sicily):
     # README: F = 0.6388, p = 0.4279 (R: anova(model3, model4, test = "F")), i.e. the deviance
     # drop over the larger model's dispersion, on (1, df_resid) df.
-    m3 = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop",
-                 slope_change=False, seasonality="fourier")
+    m3 = fit_its(
+        sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", slope_change=False, seasonality="fourier"
+    )
     m4 = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier")
     f = (m3.model.deviance - m4.model.deviance) / m4.diagnostics()["dispersion"]
     assert_sig(f, 0.6388)
@@ -220,14 +231,17 @@ def test_sicily_descriptives_from_predictions(sicily):
 
 def test_model4_itsa_convention_shifts_level_by_slope(sicily):
     wag = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier")
-    itsa = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop",
-                   seasonality="fourier", time_since="itsa")
+    itsa = fit_its(
+        sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier", time_since="itsa"
+    )
     # README: level -0.1318592 (wagner) and slope 0.0014822 => itsa level -0.1303770
     assert_sig(row(itsa.effects(), "level_change")["coef"], -0.1318592 + 0.0014822)
     assert_sig(row(itsa.effects(), "slope_change")["coef"], 0.0014822)
     assert set(itsa.effects()["time_since"]) == {"itsa"}
     assert "first post-interruption" in itsa.specification["time_since_meaning"]
-    assert row(wag.effects(), "post_trend")["coef"] == pytest.approx(row(itsa.effects(), "post_trend")["coef"], rel=1e-9)
+    assert row(wag.effects(), "post_trend")["coef"] == pytest.approx(
+        row(itsa.effects(), "post_trend")["coef"], rel=1e-9
+    )
 
 
 # ============================================================================================
@@ -273,8 +287,14 @@ def test_ols_matches_r_lm(california):
 
 @pytest.mark.parametrize("small_sample, expected", [(True, R_NW_SE_ADJUSTED), (False, R_NW_SE_UNADJUSTED)])
 def test_newey_west_matches_r_sandwich(california, small_sample, expected):
-    res = fit_its(california, "cigsale", "year", 1989, time_since="itsa",
-                  autocorrelation={"type": "newey_west", "lags": 1, "small_sample": small_sample})
+    res = fit_its(
+        california,
+        "cigsale",
+        "year",
+        1989,
+        time_since="itsa",
+        autocorrelation={"type": "newey_west", "lags": 1, "small_sample": small_sample},
+    )
     coef, se = _core(res)
     np.testing.assert_allclose(coef, R_OLS_COEF, rtol=1e-8)
     np.testing.assert_allclose(se, expected, rtol=1e-8)
@@ -305,8 +325,9 @@ def test_ar1_matches_r_nlme_gls_ml(california):
 def test_arma11_matches_r_nlme_gls_ml(california):
     #   g2 <- nlme::gls(cigsale ~ t + x + xt, data = ca,
     #                   correlation = corARMA(p = 1, q = 1, form = ~ t), method = "ML")
-    res = fit_its(california, "cigsale", "year", 1989, time_since="itsa",
-                  autocorrelation={"type": "arma", "order": (1, 1)})
+    res = fit_its(
+        california, "cigsale", "year", 1989, time_since="itsa", autocorrelation={"type": "arma", "order": (1, 1)}
+    )
     coef, se = _core(res)
     np.testing.assert_allclose(coef, [130.321441221, -1.944247489, -4.952980664, -2.073462534], rtol=1e-6)
     np.testing.assert_allclose(se, [7.0772490435, 0.5013483092, 2.5614787130, 1.0321512843], rtol=1e-5)
@@ -416,8 +437,13 @@ def _line(n=40, start=21, b0=10.0, b1=0.5, level=3.0, slope=0.2, noise=None, tim
 def test_noiseless_line_recovers_step_and_slope():
     res = fit_its(_line(), "y", "time", 21)
     eff = res.effects()
-    for term, value in [("baseline_level", 10.0), ("pre_trend", 0.5), ("level_change", 3.0),
-                        ("slope_change", 0.2), ("post_trend", 0.7)]:
+    for term, value in [
+        ("baseline_level", 10.0),
+        ("pre_trend", 0.5),
+        ("level_change", 3.0),
+        ("slope_change", 0.2),
+        ("post_trend", 0.7),
+    ]:
         assert row(eff, term)["estimate"] == pytest.approx(value, abs=1e-9), term
     assert set(eff["scale"]) == {"absolute"}
     # itsa: the gap at the first post-interruption point = 3 + 0.2
@@ -449,14 +475,18 @@ def test_itsa_level_equals_wagner_level_plus_slope_on_noisy_data():
     itsa = fit_its(_line(noise=noise), "y", "time", 21, time_since="itsa")
     w, i = wag.effects(), itsa.effects()
     assert row(i, "level_change")["coef"] == pytest.approx(
-        row(w, "level_change")["coef"] + row(w, "slope_change")["coef"], abs=1e-10)
+        row(w, "level_change")["coef"] + row(w, "slope_change")["coef"], abs=1e-10
+    )
     for term in ("slope_change", "post_trend", "pre_trend"):
         assert row(i, term)["coef"] == pytest.approx(row(w, term)["coef"], abs=1e-10)
         assert row(i, term)["std_error"] == pytest.approx(row(w, term)["std_error"], rel=1e-10)
     # Var(level + slope) = Var(level) + Var(slope) + 2 Cov(level, slope)
     cov = wag.covariance
-    var = (cov.loc["level_change[0]", "level_change[0]"] + cov.loc["slope_change[0]", "slope_change[0]"]
-           + 2 * cov.loc["level_change[0]", "slope_change[0]"])
+    var = (
+        cov.loc["level_change[0]", "level_change[0]"]
+        + cov.loc["slope_change[0]", "slope_change[0]"]
+        + 2 * cov.loc["level_change[0]", "slope_change[0]"]
+    )
     assert row(i, "level_change")["std_error"] == pytest.approx(math.sqrt(var), rel=1e-9)
 
 
@@ -466,8 +496,11 @@ def test_post_trend_is_pre_trend_plus_slope_change_with_covariance_se():
     eff, cov = res.effects(), res.covariance
     post = row(eff, "post_trend")
     assert post["coef"] == pytest.approx(row(eff, "pre_trend")["coef"] + row(eff, "slope_change")["coef"], abs=1e-12)
-    var = cov.loc["pre_trend", "pre_trend"] + cov.loc["slope_change[0]", "slope_change[0]"] \
+    var = (
+        cov.loc["pre_trend", "pre_trend"]
+        + cov.loc["slope_change[0]", "slope_change[0]"]
         + 2 * cov.loc["pre_trend", "slope_change[0]"]
+    )
     assert post["std_error"] == pytest.approx(math.sqrt(var), rel=1e-10)
 
 
@@ -590,7 +623,8 @@ def test_binomial_impact_units_and_cumulative_successes():
     assert first["absolute_effect"] == pytest.approx(post["fitted"].iloc[0] - post["counterfactual"].iloc[0], rel=1e-12)
     cum = imp[imp["cumulative"]].iloc[0]
     assert cum["absolute_effect"] == pytest.approx(
-        np.sum(trials * (post["fitted"].to_numpy() - post["counterfactual"].to_numpy())), rel=1e-10)
+        np.sum(trials * (post["fitted"].to_numpy() - post["counterfactual"].to_numpy())), rel=1e-10
+    )
 
 
 def test_phase_in_periods_are_excluded_but_predicted():
@@ -636,7 +670,9 @@ def test_multiple_interruptions_noiseless():
     np.testing.assert_allclose(pred["counterfactual"], 5 + 0.1 * t, atol=1e-9)
     # an extra interruption BEFORE the programme stays in the counterfactual (it is history)
     res2 = fit_its(pd.DataFrame({"time": t, "y": y}), "y", "time", 41, interruptions=[21])
-    np.testing.assert_allclose(res2.predictions()["counterfactual"], 5 + 0.1 * t + 2 * x1 + 0.3 * x1 * (t - 20), atol=1e-9)
+    np.testing.assert_allclose(
+        res2.predictions()["counterfactual"], 5 + 0.1 * t + 2 * x1 + 0.3 * x1 * (t - 20), atol=1e-9
+    )
     assert res2.specification["interruptions"] == [21, 41]
 
 
@@ -645,13 +681,14 @@ def test_month_dummies_noiseless_and_deseasonalised_line():
     season = np.array([0, 3, 1, -2, 4, 0, -1, 2, 5, -3, 1, 2], dtype=float)
     x = (t >= 25).astype(float)
     trend = 20 + 0.3 * t + 4 * x + 0.1 * x * (t - 24)
-    data = pd.DataFrame({"time": pd.period_range("2019-01", periods=48, freq="M"),
-                         "y": trend + season[(t - 1) % 12]})
+    data = pd.DataFrame({"time": pd.period_range("2019-01", periods=48, freq="M"), "y": trend + season[(t - 1) % 12]})
     res = fit_its(data, "y", "time", "2021-01", seasonality="month")
     eff = res.effects()
     assert row(eff, "level_change")["estimate"] == pytest.approx(4.0, abs=1e-9)
     assert row(eff, "slope_change")["estimate"] == pytest.approx(0.1, abs=1e-9)
-    np.testing.assert_allclose(res.coefficients[[f"season_{m}" for m in range(2, 13)]], season[1:] - season[0], atol=1e-9)
+    np.testing.assert_allclose(
+        res.coefficients[[f"season_{m}" for m in range(2, 13)]], season[1:] - season[0], atol=1e-9
+    )
     pred = res.predictions()
     np.testing.assert_allclose(pred["deseasonalised"], trend + season.mean(), atol=1e-9)
 
@@ -666,8 +703,9 @@ def test_fourier_terms_follow_tsmodel_harmonic():
     y = 50 + 0.2 * t - 3 * x + seasonal
     res = fit_its(pd.DataFrame({"time": t, "y": y}), "y", "time", 31, seasonality="fourier")
     coef = res.coefficients
-    np.testing.assert_allclose(coef[["fourier_sin1", "fourier_cos1", "fourier_sin2", "fourier_cos2"]],
-                               [1.5, -0.7, 0.4, 0.0], atol=1e-9)
+    np.testing.assert_allclose(
+        coef[["fourier_sin1", "fourier_cos1", "fourier_sin2", "fourier_cos2"]], [1.5, -0.7, 0.4, 0.0], atol=1e-9
+    )
     np.testing.assert_allclose(res.predictions()["deseasonalised"], 50 + 0.2 * t - 3 * x, atol=1e-9)
 
 
@@ -697,8 +735,19 @@ def test_controlled_its_noiseless_difference_and_counterfactual():
 def test_predictions_columns_and_intervals(sicily):
     res = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier")
     pred = res.predictions()
-    for col in ["time", "t", "phase", "observed", "fitted", "fitted_lower", "fitted_upper", "counterfactual",
-                "counterfactual_lower", "counterfactual_upper", "deseasonalised"]:
+    for col in [
+        "time",
+        "t",
+        "phase",
+        "observed",
+        "fitted",
+        "fitted_lower",
+        "fitted_upper",
+        "counterfactual",
+        "counterfactual_lower",
+        "counterfactual_upper",
+        "deseasonalised",
+    ]:
         assert col in pred
     assert len(pred) == 59
     assert (pred["fitted_lower"] < pred["fitted"]).all() and (pred["fitted"] < pred["fitted_upper"]).all()
@@ -711,21 +760,48 @@ def test_predictions_columns_and_intervals(sicily):
 
 
 def test_specification_and_diagnostics_contents(sicily):
-    res = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier",
-                  alpha=0.1)
+    res = fit_its(sicily, "aces", "time", 37, family="quasipoisson", offset="stdpop", seasonality="fourier", alpha=0.1)
     spec = res.specification
-    for key in ("family", "link", "offset", "seasonality", "autocorrelation", "time_since", "interruptions",
-                "phase_in", "alpha", "n"):
+    for key in (
+        "family",
+        "link",
+        "offset",
+        "seasonality",
+        "autocorrelation",
+        "time_since",
+        "interruptions",
+        "phase_in",
+        "alpha",
+        "n",
+    ):
         assert key in spec
-    assert (spec["family"], spec["link"], spec["offset"], spec["n"], spec["alpha"]) == ("quasipoisson", "log", "stdpop", 59, 0.1)
+    assert (spec["family"], spec["link"], spec["offset"], spec["n"], spec["alpha"]) == (
+        "quasipoisson",
+        "log",
+        "stdpop",
+        59,
+        0.1,
+    )
     assert spec["seasonality"] == {"type": "fourier", "k": 2, "period": 12, "column": None}
     lvl = row(res.effects(), "level_change")
     z = stats.norm.ppf(0.95)  # 90% Wald interval
     assert lvl["estimate_upper"] == pytest.approx(math.exp(lvl["coef"] + z * lvl["std_error"]), rel=1e-12)
     diag = res.diagnostics()
-    for key in ("n_before", "n_after", "n_excluded", "durbin_watson", "breusch_godfrey_stat",
-                "breusch_godfrey_p_value", "breusch_godfrey_lags", "ljung_box_stat", "ljung_box_p_value",
-                "ljung_box_lags", "dispersion", "aic", "messages"):
+    for key in (
+        "n_before",
+        "n_after",
+        "n_excluded",
+        "durbin_watson",
+        "breusch_godfrey_stat",
+        "breusch_godfrey_p_value",
+        "breusch_godfrey_lags",
+        "ljung_box_stat",
+        "ljung_box_p_value",
+        "ljung_box_lags",
+        "dispersion",
+        "aic",
+        "messages",
+    ):
         assert key in diag
     assert (diag["n_before"], diag["n_after"], diag["n_excluded"]) == (36, 23, 0)
     # seasonal default lags: min(2 x 12, floor(59 / 5)) = 11 (Hyndman & Athanasopoulos)
@@ -743,7 +819,9 @@ def test_negbin_without_overdispersion_warns():
         res = fit_its(data, "y", "time", 21, family="negbin")
     assert any("no overdispersion" in w for w in res.messages)
     poisson = fit_its(data, "y", "time", 21, family="poisson")
-    assert row(res.effects(), "level_change")["coef"] == pytest.approx(row(poisson.effects(), "level_change")["coef"], rel=1e-5)
+    assert row(res.effects(), "level_change")["coef"] == pytest.approx(
+        row(poisson.effects(), "level_change")["coef"], rel=1e-5
+    )
 
 
 def test_controlled_newey_west_never_pairs_the_two_series():
@@ -753,8 +831,14 @@ def test_controlled_newey_west_never_pairs_the_two_series():
     rng = np.random.default_rng(4)
     treated = _line(noise=rng.normal(0, 1, 40))
     control = _line(b0=20, level=0.5, slope=0.0, noise=rng.normal(0, 1, 40))
-    res = fit_its(treated, "y", "time", 21, control=control,
-                  autocorrelation={"type": "newey_west", "lags": 1, "small_sample": False})
+    res = fit_its(
+        treated,
+        "y",
+        "time",
+        21,
+        control=control,
+        autocorrelation={"type": "newey_west", "lags": 1, "small_sample": False},
+    )
     t = np.arange(1, 41.0)
     x = (t >= 21).astype(float)
     base = np.column_stack([np.ones(40), t, x, x * (t - 20)])
@@ -764,13 +848,21 @@ def test_controlled_newey_west_never_pairs_the_two_series():
     scores = design * (y - design @ beta)[:, None]
     meat = scores.T @ scores
     for start in (0, 40):
-        s = scores[start:start + 40]
+        s = scores[start : start + 40]
         cross = s[1:].T @ s[:-1]
         meat += 0.5 * (cross + cross.T)  # Bartlett weight 1 - 1/2
     bread = np.linalg.inv(design.T @ design)
     expected = bread @ meat @ bread
-    names = ["baseline_level", "pre_trend", "level_change[0]", "slope_change[0]", "group",
-             "group_x_pre_trend", "group_x_level_change[0]", "group_x_slope_change[0]"]
+    names = [
+        "baseline_level",
+        "pre_trend",
+        "level_change[0]",
+        "slope_change[0]",
+        "group",
+        "group_x_pre_trend",
+        "group_x_level_change[0]",
+        "group_x_slope_change[0]",
+    ]
     np.testing.assert_allclose(res.covariance.loc[names, names].to_numpy(), expected, rtol=1e-9)
 
 
@@ -859,7 +951,9 @@ def test_duplicate_month_from_dates():
 
 
 def test_interruption_not_in_data():
-    with pytest.raises(ParameterError, match=r"key 'interruption'.*not a period in the data.*between 1 and 40, found 99"):
+    with pytest.raises(
+        ParameterError, match=r"key 'interruption'.*not a period in the data.*between 1 and 40, found 99"
+    ):
         fit_its(_line(), "y", "time", 99)
 
 
@@ -926,8 +1020,7 @@ def test_its_figure_contents(sicily, tmp_path):
     assert tuple(fig.get_size_inches()) == (8.0, 4.0) and fig.dpi == 100
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    for expected in ("Observed", "Model fit", "Expected without the programme",
-                     "Model fit without seasonal variation"):
+    for expected in ("Observed", "Model fit", "Expected without the programme", "Model fit without seasonal variation"):
         assert expected in labels
     vertical = [line for line in ax.get_lines() if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) == 2]
     assert len(vertical) == 1
@@ -982,5 +1075,6 @@ def test_binomial_predictions_can_be_scaled_to_percentages():
     res = fit_its(data, "y", "t", 21, family="quasibinomial", denominator="n")
     plain, pct = res.predictions(), res.predictions(per=100)
     assert np.allclose(pct["observed"], 100 * y / n)
-    assert np.allclose(pct["fitted"], 100 * plain["fitted"]) and np.allclose(pct["counterfactual_upper"],
-                                                                          100 * plain["counterfactual_upper"])
+    assert np.allclose(pct["fitted"], 100 * plain["fitted"]) and np.allclose(
+        pct["counterfactual_upper"], 100 * plain["counterfactual_upper"]
+    )

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pss_analysis.methods import linkage
 from pss_analysis.errors import DataValidationError, InsufficientDataError, ParameterError
+from pss_analysis.methods import linkage
 from pss_analysis.methods.linkage import cross_correlation, link_evidence, prewhiten
 
 N_MONTHS = 60  # five years of monthly data
@@ -29,8 +29,9 @@ def lagged_pair(seed: int, lag: int = 2, sign: float = 1.0, noise: float = 0.5) 
     rng = np.random.default_rng(seed)
     raw = np.cumsum(ar1(rng, N_MONTHS + lag, 0.3))
     driver = pd.Series(raw[lag:], index=MONTHS, name="shared care plans")
-    outcome = pd.Series(sign * raw[:-lag] + noise * rng.standard_normal(N_MONTHS), index=MONTHS,
-                        name="emergency bed-nights")
+    outcome = pd.Series(
+        sign * raw[:-lag] + noise * rng.standard_normal(N_MONTHS), index=MONTHS, name="emergency bed-nights"
+    )
     return driver, outcome
 
 
@@ -156,11 +157,12 @@ def test_same_month_link_and_plain_arrays():
     rng = np.random.default_rng(3)
     driver = np.cumsum(rng.standard_normal(40))
     outcome = -2.0 * driver + 0.5 * rng.standard_normal(40)
-    ev = link_evidence(driver, outcome, expected_sign="-", driver_name="staff training",
-                       outcome_name="readmissions")
+    ev = link_evidence(driver, outcome, expected_sign="-", driver_name="staff training", outcome_name="readmissions")
     assert ev["best_lag"] == 0 and ev["agrees"] is True
-    assert ev["summary"] == ("Changes in staff training tend to go with changes in readmissions in the same "
-                             "period in the expected direction (association, not proof of cause).")
+    assert ev["summary"] == (
+        "Changes in staff training tend to go with changes in readmissions in the same "
+        "period in the expected direction (association, not proof of cause)."
+    )
 
 
 def test_independent_ar1_series_give_false_alarms_near_the_nominal_rate():

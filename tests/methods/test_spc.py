@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE  # ../shared/reference beside the checkout
 
 from pss_analysis.errors import DataValidationError, InsufficientDataError, ParameterError
 from pss_analysis.methods.spc import (
@@ -29,7 +30,6 @@ from pss_analysis.methods.spc import (
 from pss_analysis.methods.spc import rules as spc_rules
 from pss_analysis.methods.spc.constants import MR_TO_SIGMA, XMR_LIMIT_FACTOR
 
-from conftest import REFERENCE  # ../shared/reference beside the checkout
 SPC_REF = REFERENCE / "spc"
 MDC_JSON = SPC_REF / "mdc" / "mdc_single_chart_tool_v5_test_data.grouped.json"
 QIC = SPC_REF / "qicharts2-data"
@@ -48,7 +48,12 @@ MDC_RECALCULATED = {  # spc README: recalculation starting at point 16
     "Special cause crossing recalculations - trend",
     "Special cause crossing recalculations - two-sigma",
 }
-SHORT = {"common_cause": ".", "special_cause_improvement": "B", "special_cause_concern": "O", "special_cause_neither": "P"}
+SHORT = {
+    "common_cause": ".",
+    "special_cause_improvement": "B",
+    "special_cause_concern": "O",
+    "special_cause_neither": "P",
+}
 
 
 def _need(path: Path) -> Path:
@@ -222,7 +227,9 @@ def test_montgomery_p_chart_and_revised_limits():
 
 def test_montgomery_p_chart_phases_as_qicharts2_part_30():
     data = _read_qic("input_montgomery_tbl_07.03.csv")
-    result = evaluate_spc(data, "count", n="size", x="sample", chart="p", rules="anhoej", exclude=[15, 23], recalculate_at=31)
+    result = evaluate_spc(
+        data, "count", n="size", x="sample", chart="p", rules="anhoej", exclude=[15, 23], recalculate_at=31
+    )
     summary = result.summary()
     assert summary["phase"].tolist() == [1, 2]
     assert summary["centre_line"].iloc[0] == pytest.approx(0.2150, abs=5e-5)
@@ -282,7 +289,7 @@ def test_montgomery_example_6_4_variable_subgroup_sizes_against_formulas():
 
     xbar = evaluate_spc(data, "obs", x="sample", chart="xbar", rules="anhoej").points
     s = evaluate_spc(data, "obs", x="sample", chart="s", rules="anhoej").points
-    for row_x, row_s in zip(xbar.itertuples(), s.itertuples()):
+    for row_x, row_s in zip(xbar.itertuples(), s.itertuples(), strict=False):
         n = int(row_x.n)
         c4 = _c4(n)
         c5 = math.sqrt(1 - c4**2)
@@ -352,11 +359,20 @@ def _rule_input(values, *, shift_length=6, trend_length=6, segment=None, include
     v = np.asarray(values, dtype=float)
     one = np.ones_like(v)
     return spc_rules.RuleInput(
-        v, 0 * one, -3 * one, 3 * one, -1 * one, 1 * one, -2 * one, 2 * one,
+        v,
+        0 * one,
+        -3 * one,
+        3 * one,
+        -1 * one,
+        1 * one,
+        -2 * one,
+        2 * one,
         np.zeros(v.size, int) if segment is None else np.asarray(segment),
-        np.zeros(v.size, int), 1,
+        np.zeros(v.size, int),
+        1,
         np.ones(v.size, bool) if included is None else np.asarray(included),
-        shift_length, trend_length,
+        shift_length,
+        trend_length,
     )
 
 
@@ -451,7 +467,7 @@ SIZES = [50, 60, 40, 55, 45, 50, 65, 52, 58, 47]
 def test_p_chart_per_point_limits():
     r = evaluate_spc(_simple(COUNTS, n=SIZES), "y", n="n", chart="p", rules="anhoej")
     pbar = sum(COUNTS) / sum(SIZES)
-    for row, n in zip(r.points.itertuples(), SIZES):
+    for row, n in zip(r.points.itertuples(), SIZES, strict=False):
         s = math.sqrt(pbar * (1 - pbar) / n)
         assert row.centre_line == pytest.approx(pbar)
         assert row.ucl == pytest.approx(min(1.0, pbar + 3 * s))
@@ -460,8 +476,8 @@ def test_p_chart_per_point_limits():
 
 
 def _laney_sigma_z(values, centre, sigmas):
-    z = [(v - centre) / s for v, s in zip(values, sigmas)]
-    mr = [abs(b - a) for a, b in zip(z, z[1:])]
+    z = [(v - centre) / s for v, s in zip(values, sigmas, strict=False)]
+    mr = [abs(b - a) for a, b in zip(z, z[1:], strict=False)]
     return sum(mr) / len(mr) / 1.128
 
 
@@ -469,8 +485,8 @@ def test_laney_p_prime_chart():
     r = evaluate_spc(_simple(COUNTS, n=SIZES), "y", n="n", chart="pp", rules="anhoej")
     pbar = sum(COUNTS) / sum(SIZES)
     sig = [math.sqrt(pbar * (1 - pbar) / n) for n in SIZES]
-    sz = _laney_sigma_z([c / n for c, n in zip(COUNTS, SIZES)], pbar, sig)
-    for row, s in zip(r.points.itertuples(), sig):
+    sz = _laney_sigma_z([c / n for c, n in zip(COUNTS, SIZES, strict=False)], pbar, sig)
+    for row, s in zip(r.points.itertuples(), sig, strict=False):
         assert row.ucl == pytest.approx(min(1.0, pbar + 3 * s * sz))
         assert row.lcl == pytest.approx(max(0.0, pbar - 3 * s * sz))
 
@@ -479,8 +495,8 @@ def test_laney_u_prime_chart():
     r = evaluate_spc(_simple(COUNTS, n=SIZES), "y", n="n", chart="up", rules="anhoej", multiply=100)
     ubar = sum(COUNTS) / sum(SIZES)
     sig = [math.sqrt(ubar / n) for n in SIZES]
-    sz = _laney_sigma_z([c / n for c, n in zip(COUNTS, SIZES)], ubar, sig)
-    for row, s, c, n in zip(r.points.itertuples(), sig, COUNTS, SIZES):
+    sz = _laney_sigma_z([c / n for c, n in zip(COUNTS, SIZES, strict=False)], ubar, sig)
+    for row, s, c, n in zip(r.points.itertuples(), sig, COUNTS, SIZES, strict=False):
         assert row.value == pytest.approx(100 * c / n)
         assert row.centre_line == pytest.approx(100 * ubar)
         assert row.ucl == pytest.approx(100 * (ubar + 3 * s * sz))
@@ -493,8 +509,8 @@ def test_laney_u_prime_with_screened_moving_ranges():
     screened = evaluate_spc(_simple(counts, n=SIZES), "y", n="n", chart="up", rules="anhoej", screen_outliers=True)
     ubar = sum(counts) / sum(SIZES)
     sig = [math.sqrt(ubar / n) for n in SIZES]
-    z = [(c / n - ubar) / s for c, n, s in zip(counts, SIZES, sig)]
-    mr = [abs(b - a) for a, b in zip(z, z[1:])]
+    z = [(c / n - ubar) / s for c, n, s in zip(counts, SIZES, sig, strict=False)]
+    mr = [abs(b - a) for a, b in zip(z, z[1:], strict=False)]
     kept = [m for m in mr if m < 3.267 * sum(mr) / len(mr)]
     sz = sum(kept) / len(kept) / 1.128
     assert screened.points["ucl"].iloc[0] == pytest.approx(ubar + 3 * sig[0] * sz)
@@ -528,7 +544,7 @@ def test_t_chart_on_montgomery_table_7_14():
     r = evaluate_spc(data, "hours", x="failure", chart="t", rules="anhoej")
     t = [h ** (1 / 3.6) for h in data["hours"]]
     m = sum(t) / len(t)
-    amr = sum(abs(b - a) for a, b in zip(t, t[1:])) / (len(t) - 1)
+    amr = sum(abs(b - a) for a, b in zip(t, t[1:], strict=False)) / (len(t) - 1)
     row = r.summary().iloc[0]
     assert row["centre_line"] == pytest.approx(m**3.6)
     assert row["ucl"] == pytest.approx((m + 3 * amr / 1.128) ** 3.6)
@@ -540,7 +556,7 @@ def test_t_chart_on_montgomery_table_7_14():
 def test_i_chart_with_and_without_moving_range_screening():
     data = _read_qic("input_rnorm24_seed2_outlier12.csv")
     y = data["y"].tolist()
-    mr = [abs(b - a) for a, b in zip(y, y[1:])]
+    mr = [abs(b - a) for a, b in zip(y, y[1:], strict=False)]
     amr = sum(mr) / len(mr)
     kept = [v for v in mr if v < 3.267 * amr]
     mean = sum(y) / len(y)
@@ -573,7 +589,7 @@ def test_u_chart_on_qicharts2_cdi_with_a_recalculation():
     data["month"] = pd.to_datetime(data["month"])
     start = data.loc[data["period"] == "post", "month"].min()
     r = evaluate_spc(data, "n", n="days", x="month", chart="u", multiply=10_000, recalculate_at=start, rules="anhoej")
-    for phase, part in zip((1, 2), (data[data["month"] < start], data[data["month"] >= start])):
+    for phase, part in zip((1, 2), (data[data["month"] < start], data[data["month"] >= start]), strict=False):
         ubar = part["n"].sum() / part["days"].sum()
         got = r.points[r.points["phase"] == phase]
         assert got["centre_line"].to_numpy() == pytest.approx(10_000 * ubar)
@@ -638,7 +654,9 @@ def test_missing_values_are_skipped_counted_and_reported():
     assert r.summary()["ucl"].iloc[0] == pytest.approx(np.nanmean(v) + XMR_LIMIT_FACTOR * amr)
     bridged = evaluate_spc(frame, "y", x="month", mr_across_gaps=True)
     kept = v[~np.isnan(v)]
-    assert bridged.summary()["ucl"].iloc[0] == pytest.approx(kept.mean() + XMR_LIMIT_FACTOR * np.abs(np.diff(kept)).mean())
+    assert bridged.summary()["ucl"].iloc[0] == pytest.approx(
+        kept.mean() + XMR_LIMIT_FACTOR * np.abs(np.diff(kept)).mean()
+    )
 
 
 def test_exclude_by_position_when_there_is_no_x_column():
@@ -663,14 +681,39 @@ def test_specification_and_result_shape():
     assert r.specification["chart"] == "i" and r.specification["rules"] == "anhoej"
     assert r.specification["target"] == 2.5 and r.specification["y"] == "y"
     expected_points = [
-        "x", "y", "n", "value", "phase", "centre_line", "lcl", "ucl", "lower_2sigma", "upper_2sigma",
-        "excluded", "used_for_limits", "rule_outside_limits", "rule_long_run", "rule_few_crossings",
-        "special_cause", "point_type",
+        "x",
+        "y",
+        "n",
+        "value",
+        "phase",
+        "centre_line",
+        "lcl",
+        "ucl",
+        "lower_2sigma",
+        "upper_2sigma",
+        "excluded",
+        "used_for_limits",
+        "rule_outside_limits",
+        "rule_long_run",
+        "rule_few_crossings",
+        "special_cause",
+        "point_type",
     ]
     assert list(r.points.columns) == expected_points
     for column in (
-        "phase", "n_points", "n_useful", "centre_line", "lcl", "ucl", "longest_run", "longest_run_limit",
-        "crossings", "crossings_limit", "runs_signal", "variation_type", "assurance_type",
+        "phase",
+        "n_points",
+        "n_useful",
+        "centre_line",
+        "lcl",
+        "ucl",
+        "longest_run",
+        "longest_run_limit",
+        "crossings",
+        "crossings_limit",
+        "runs_signal",
+        "variation_type",
+        "assurance_type",
     ):
         assert column in r.summary().columns
     assert r.points["x"].tolist() == [1, 2, 3]
@@ -796,12 +839,29 @@ def test_evaluate_spc_many_equals_evaluate_spc_with_per_series_options(rules):
     recalc = {"u0": 16, "u3": [10, 30]}
     exclude = {"u2": [3, 4]}
     target = {"u0": 45.0, "u1": 60.0}
-    many = evaluate_spc_many(data, "y", by="unit", x="t", rules=rules, recalculate_at=recalc, exclude=exclude, target=target,
-                             screen_outliers=True)
+    many = evaluate_spc_many(
+        data,
+        "y",
+        by="unit",
+        x="t",
+        rules=rules,
+        recalculate_at=recalc,
+        exclude=exclude,
+        target=target,
+        screen_outliers=True,
+    )
     for key in many.keys():
         part = data[data["unit"] == key]
-        single = evaluate_spc(part, "y", x="t", rules=rules, recalculate_at=recalc.get(key), exclude=exclude.get(key),
-                              target=target.get(key), screen_outliers=True)
+        single = evaluate_spc(
+            part,
+            "y",
+            x="t",
+            rules=rules,
+            recalculate_at=recalc.get(key),
+            exclude=exclude.get(key),
+            target=target.get(key),
+            screen_outliers=True,
+        )
         _assert_same(many, key, single)
     assert any(m.startswith("[u1]") for m in many.messages)
 

@@ -206,8 +206,9 @@ def test_docx_has_numbered_headings_tables_with_header_rows_and_pictures_with_al
     assert paragraphs[0].style.name == "Title" and paragraphs[0].text == shown.title
     headings = [(int(p.style.name.split()[-1]), p.text) for p in paragraphs if p.style.name.startswith("Heading ")]
     # the notebook's "##" sections are Word's level 1, numbered 1, 1.1, 1.1.1 like the PDF's
-    assert [(level, re.sub(r"^[\d.]+\t", "", text)) for level, text in headings] == \
-        [(level - 1, text) for level, text in shown.headings]
+    assert [(level, re.sub(r"^[\d.]+\t", "", text)) for level, text in headings] == [
+        (level - 1, text) for level, text in shown.headings
+    ]
     assert re.match(r"^1\t", headings[0][1]) and re.match(r"^\d+\.\d+\t", next(t for lv, t in headings if lv == 2))
 
     assert len(document.tables) == len(shown.tables)
@@ -251,9 +252,17 @@ def test_pdf_has_title_page_contents_numbered_sections_captions_and_alt_text(for
 
 
 # -- user text shows as typed ------------------------------------------------------------------
-NASTY = [SCRIPT, MARKDOWNISH, "A & B &amp; C &lt;x&gt;", "1. not a list - nor this", "[link](http://x.y) `code`",
-         "back\\slash ~~no~~ ^sup^ <!-- c --> | a | b |", "cost $5 and $10", "line\nbreak   spaces",
-         "Home First - report"]
+NASTY = [
+    SCRIPT,
+    MARKDOWNISH,
+    "A & B &amp; C &lt;x&gt;",
+    "1. not a list - nor this",
+    "[link](http://x.y) `code`",
+    "back\\slash ~~no~~ ^sup^ <!-- c --> | a | b |",
+    "cost $5 and $10",
+    "line\nbreak   spaces",
+    "Home First - report",
+]
 
 
 @pytest.mark.parametrize("text", NASTY)
@@ -283,29 +292,44 @@ def escaping_run(tmp_path_factory):
     measures.loc[measures["measure_id"] == "su_satisfaction", "name"] = SCRIPT
     measures.loc[measures["measure_id"] == "acs_admissions", "name"] = MARKDOWNISH
     measures.to_csv(folder / "measures.csv", index=False)
-    (folder / "params.yaml").write_text("\n".join([
-        f"title: 'Evaluation {MARKDOWNISH} <i>x</i>'",
-        "programme:",
-        f"  name: '{SCRIPT}'",
-        "  start: 2018-04",
-        "data:",
-        f"  measures: {folder / 'measures.csv'}",
-        f"  indicators: {DEMO_DATA / 'indicators.csv'}",
-        "report:",
-        "  name: escaping",
-        "  measures: [su_satisfaction, acs_admissions]",
-    ]) + "\n", encoding="utf-8")
-    result = run(folder / "params.yaml", to=FORMATS, renderer="builtin", reports_root=folder / "reports",
-                 say=lambda m: None)
+    (folder / "params.yaml").write_text(
+        "\n".join(
+            [
+                f"title: 'Evaluation {MARKDOWNISH} <i>x</i>'",
+                "programme:",
+                f"  name: '{SCRIPT}'",
+                "  start: 2018-04",
+                "data:",
+                f"  measures: {folder / 'measures.csv'}",
+                f"  indicators: {DEMO_DATA / 'indicators.csv'}",
+                "report:",
+                "  name: escaping",
+                "  measures: [su_satisfaction, acs_admissions]",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = run(
+        folder / "params.yaml", to=FORMATS, renderer="builtin", reports_root=folder / "reports", say=lambda m: None
+    )
     page = _html(result.run_dir / "report.html")
     document = _docx(result.run_dir / "report.docx")
     pdf = _pdf_text(result.run_dir / "report.pdf")[1]
-    return {"html": _squash(" ".join(page.text)), "docx": _docx_text(document), "pdf": pdf,
-            "headings": {"html": page.headings,
-                         "docx": [re.sub(r"^[\d.]+\t", "", p.text) for p in document.paragraphs
-                                  if p.style.name.startswith("Heading")],
-                         "pdf": pdf},
-            "scripts": page.scripts, "raw_html": (result.run_dir / "report.html").read_text(encoding="utf-8")}
+    return {
+        "html": _squash(" ".join(page.text)),
+        "docx": _docx_text(document),
+        "pdf": pdf,
+        "headings": {
+            "html": page.headings,
+            "docx": [
+                re.sub(r"^[\d.]+\t", "", p.text) for p in document.paragraphs if p.style.name.startswith("Heading")
+            ],
+            "pdf": pdf,
+        },
+        "scripts": page.scripts,
+        "raw_html": (result.run_dir / "report.html").read_text(encoding="utf-8"),
+    }
 
 
 def _has_heading(escaping_run, fmt, text):
@@ -335,20 +359,28 @@ def test_measure_named_like_markdown_shows_as_typed(escaping_run, fmt):
 
 
 # -- Quarto ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt, to, output", [("html", "html", "report.html"), ("docx", "docx", "report.docx"),
-                                              ("pdf", "typst", "report.pdf")])
+@pytest.mark.parametrize(
+    "fmt, to, output",
+    [("html", "html", "report.html"), ("docx", "docx", "report.docx"), ("pdf", "typst", "report.pdf")],
+)
 def test_quarto_command_lines_follow_the_documented_cli(tmp_path, fmt, to, output):
     """quarto.org/docs/cli/render: ``quarto render [input] --to FORMAT --output FILE --no-execute -M KEY:VALUE``;
     PDF through Typst is the ``typst`` format (quarto.org/docs/output-formats/typst)."""
-    command = quarto_command(tmp_path / "report.ipynb", fmt, output, "My title: a <b>test</b>",
-                             {"subtitle": "Sub", "author": "", "date": "2026-01-02"})
+    command = quarto_command(
+        tmp_path / "report.ipynb",
+        fmt,
+        output,
+        "My title: a <b>test</b>",
+        {"subtitle": "Sub", "author": "", "date": "2026-01-02"},
+    )
     assert Path(command[0]).name == "quarto" and command[1:3] == ["render", "report.ipynb"]
     assert "--no-execute" in command and "--execute" not in command
     assert command[command.index("--to") + 1] == to == QUARTO_FORMATS[fmt]
     assert command[command.index("--output") + 1] == output and "/" not in output  # a file name, no path
     metadata = [command[i + 1] for i, a in enumerate(command) if a == "-M"]
-    assert {"echo:false", "warning:false", "title:My title: a <b>test</b>", "subtitle:Sub",
-            "date:2026-01-02"} <= set(metadata)
+    assert {"echo:false", "warning:false", "title:My title: a <b>test</b>", "subtitle:Sub", "date:2026-01-02"} <= set(
+        metadata
+    )
     assert ("embed-resources:true" in metadata) == (fmt == "html")
     assert not any(m.startswith("author:") for m in metadata)  # empty values are left out
     assert all(re.fullmatch(r"[\w-]+:.*", m, flags=re.S) for m in metadata)  # KEY:VALUE, as flags.ts parses
@@ -384,15 +416,24 @@ def test_quarto_notebook_keeps_captions_alt_text_and_footer(formats_run, shown, 
     assert nb.cells[-1].cell_type == "markdown" and "FOOTER \\<run\\>" in nb.cells[-1].source
 
 
-@pytest.mark.skipif(not HAS_QUARTO, reason="Quarto is not installed here (no 'quarto' on PATH); "
-                                          "the Quarto renderer is tested wherever it is")
+@pytest.mark.skipif(
+    not HAS_QUARTO,
+    reason="Quarto is not installed here (no 'quarto' on PATH); the Quarto renderer is tested wherever it is",
+)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_quarto_renders_every_format_for_real(formats_run, shown, tmp_path, fmt):
     notebook = tmp_path / "report.ipynb"
     shutil.copytree(formats_run.run_dir / "figures", tmp_path / "figures")
     shutil.copyfile(formats_run.run_dir / "report.ipynb", notebook)
-    info = render(notebook, renderer="quarto", fmt=fmt, out_dir=tmp_path, stem="report", title=shown.title,
-                  footer=f"run {formats_run.run_dir.name}")
+    info = render(
+        notebook,
+        renderer="quarto",
+        fmt=fmt,
+        out_dir=tmp_path,
+        stem="report",
+        title=shown.title,
+        footer=f"run {formats_run.run_dir.name}",
+    )
     assert info.renderer == "quarto" and info.output == tmp_path / f"report.{fmt}" and info.output.stat().st_size
     if fmt == "html":
         text = _squash(" ".join(_html(info.output).text))

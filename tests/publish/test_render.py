@@ -16,8 +16,10 @@ HAS_QUARTO = shutil.which("quarto") is not None
 
 def _executed_notebook(path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("## A section\n\nSome <b>text</b>."),
-                nbformat.v4.new_code_cell("print('hello')")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## A section\n\nSome <b>text</b>."),
+        nbformat.v4.new_code_cell("print('hello')"),
+    ]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello from the kernel\n")]
     nb.cells[1].execution_count = 1
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -54,8 +56,15 @@ def test_quarto_command_follows_the_documented_cli(tmp_path):
 
 def test_builtin_renders_self_contained_html_without_code(tmp_path):
     nb = _executed_notebook(tmp_path / "nb.ipynb")
-    info = render(nb, renderer="builtin", fmt="html", out_dir=tmp_path, stem="out", title="T <1>",
-                  footer="pss-analysis test footer")
+    info = render(
+        nb,
+        renderer="builtin",
+        fmt="html",
+        out_dir=tmp_path,
+        stem="out",
+        title="T <1>",
+        footer="pss-analysis test footer",
+    )
     html = info.output.read_text()
     assert info.renderer == "builtin" and info.output.name == "out.html"
     assert "hello from the kernel" in html and "print(&#39;hello&#39;)" not in html and "print('hello')" not in html
@@ -64,13 +73,22 @@ def test_builtin_renders_self_contained_html_without_code(tmp_path):
     assert "<title>T &lt;1&gt;</title>" in html
 
 
-@pytest.mark.skipif(not HAS_QUARTO, reason="Quarto is not installed here (no 'quarto' on PATH); "
-                                          "the Quarto renderer is tested wherever it is")
+@pytest.mark.skipif(
+    not HAS_QUARTO,
+    reason="Quarto is not installed here (no 'quarto' on PATH); the Quarto renderer is tested wherever it is",
+)
 @pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
 def test_quarto_renders_for_real(tmp_path, fmt):
     nb = _executed_notebook(tmp_path / "nb.ipynb")
-    info = render(nb, renderer="quarto", fmt=fmt, out_dir=tmp_path, stem="nb", title="Quarto test",
-                  footer="pss-analysis test footer")
+    info = render(
+        nb,
+        renderer="quarto",
+        fmt=fmt,
+        out_dir=tmp_path,
+        stem="nb",
+        title="Quarto test",
+        footer="pss-analysis test footer",
+    )
     assert info.renderer == "quarto" and info.output == tmp_path / f"nb.{fmt}" and info.output.stat().st_size
     if fmt == "html":
         html = info.output.read_text()
@@ -84,8 +102,7 @@ def test_builtin_writes_word_and_pdf_with_code_hidden(tmp_path):
 
     nb = _executed_notebook(tmp_path / "nb.ipynb")
     footer = "pss-analysis test footer"
-    word = render(nb, renderer="builtin", fmt="docx", out_dir=tmp_path, stem="out", title="T <1> **x**",
-                  footer=footer)
+    word = render(nb, renderer="builtin", fmt="docx", out_dir=tmp_path, stem="out", title="T <1> **x**", footer=footer)
     document = docx.Document(str(word.output))
     texts = [p.text for p in document.paragraphs]
     assert word.output.name == "out.docx" and texts[0] == "T <1> **x**"  # no title display: the run's title
@@ -93,8 +110,7 @@ def test_builtin_writes_word_and_pdf_with_code_hidden(tmp_path):
     assert not any("print(" in t for t in texts)
     assert footer in document.sections[0].footer.paragraphs[0].text
 
-    pdf = render(nb, renderer="builtin", fmt="pdf", out_dir=tmp_path, stem="out", title="T <1> **x**",
-                 footer=footer)
+    pdf = render(nb, renderer="builtin", fmt="pdf", out_dir=tmp_path, stem="out", title="T <1> **x**", footer=footer)
     text = " ".join(page.extract_text() for page in PdfReader(str(pdf.output)).pages)
     assert pdf.output.name == "out.pdf" and "T <1> **x**" in text and "1 A section" in text
     assert "hello from the kernel" in text and "print(" not in text and footer in text
@@ -127,6 +143,5 @@ def test_pdf_short_of_pdf_ua_is_still_made_with_a_warning(tmp_path):
     nb.cells = [nbformat.v4.new_markdown_cell("## A section\n\ntext\n\n#### A level skipped\n\nmore")]
     nbformat.write(nb, tmp_path / "skip.ipynb")
     with pytest.warns(PssWarning, match="skip.ipynb is tagged but not PDF/UA-1: .*heading level"):
-        info = render(tmp_path / "skip.ipynb", renderer="builtin", fmt="pdf", out_dir=tmp_path, stem="skip",
-                      title="T")
+        info = render(tmp_path / "skip.ipynb", renderer="builtin", fmt="pdf", out_dir=tmp_path, stem="skip", title="T")
     assert info.output.read_bytes().startswith(b"%PDF")

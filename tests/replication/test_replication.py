@@ -29,8 +29,11 @@ def test_every_published_number_is_reproduced_to_4_significant_figures(sicily_pa
         for mine, theirs in zip(published[column], published[f"published_{column}"], strict=True):
             assert abs(mine - theirs) <= 0.5 * 10 ** (math.floor(math.log10(abs(theirs))) - 3), column
     rr = table.set_index(["model", "term"]).loc[("3 quasi-Poisson + seasonality", "level_change")]
-    assert (round(rr["rate_ratio"], 6), round(rr["ci_lower"], 6), round(rr["ci_upper"], 6)) == \
-        (0.885072, 0.839401, 0.933227)
+    assert (round(rr["rate_ratio"], 6), round(rr["ci_lower"], 6), round(rr["ci_upper"], 6)) == (
+        0.885072,
+        0.839401,
+        0.933227,
+    )
     f = model_4_vs_3(fit_models(pd.read_csv(sicily_path)))
     assert f"{f['f']:.4f}" == "0.6388" and f"{f['p_value']:.4f}" == "0.4279"
 

@@ -72,13 +72,28 @@ def random_map(seed: int = 36, n: int = 36, n_links: int = 50):
     pids = list(PERSPECTIVES["perspective_id"])
     weights = np.array([0.1, 0.1, 0.08, 0.35, 0.12, 0.1, 0.15])
     assign = rng.choice(pids, size=n, p=weights / weights.sum())
-    words = ["Emergency", "admissions", "per 1,000", "aged 65+", "delayed", "transfers", "bed-days",
-             "staff", "turnover", "survey", "score", "readmissions", "reablement"]
-    objectives = pd.DataFrame({
-        "objective_id": [f"m{i:02d}" for i in range(n)],
-        "name": [" ".join(rng.choice(words, size=rng.integers(1, 7))) for _ in range(n)],
-        "perspective_id": assign,
-    })
+    words = [
+        "Emergency",
+        "admissions",
+        "per 1,000",
+        "aged 65+",
+        "delayed",
+        "transfers",
+        "bed-days",
+        "staff",
+        "turnover",
+        "survey",
+        "score",
+        "readmissions",
+        "reablement",
+    ]
+    objectives = pd.DataFrame(
+        {
+            "objective_id": [f"m{i:02d}" for i in range(n)],
+            "name": [" ".join(rng.choice(words, size=rng.integers(1, 7))) for _ in range(n)],
+            "perspective_id": assign,
+        }
+    )
     tier = dict(zip(PERSPECTIVES["perspective_id"], PERSPECTIVES["tier"], strict=True))
     edges: set[tuple[int, int]] = set()
     while len(edges) < n_links:
@@ -86,8 +101,10 @@ def random_map(seed: int = 36, n: int = 36, n_links: int = 50):
         ra, rb = TIER_RANK[tier[assign[a]]], TIER_RANK[tier[assign[b]]]
         if ra < rb or (ra == rb and a < b):
             edges.add((a, b))
-    links = pd.DataFrame([(f"m{a:02d}", f"m{b:02d}", "+" if (a + b) % 3 else "-") for a, b in sorted(edges)],
-                         columns=["driver", "outcome", "expected_sign"])
+    links = pd.DataFrame(
+        [(f"m{a:02d}", f"m{b:02d}", "+" if (a + b) % 3 else "-") for a, b in sorted(edges)],
+        columns=["driver", "outcome", "expected_sign"],
+    )
     return objectives, links
 
 
@@ -164,14 +181,25 @@ def test_long_names_are_wrapped_and_cut():
 
 
 def test_barycentre_sweeps_remove_a_known_crossing():
-    perspectives = pd.DataFrame([("cap", "Capability", "capability", 2), ("out", "Outcomes", "outcomes", 1)],
-                                columns=["perspective_id", "name", "tier", "order"])
-    objectives = pd.DataFrame([("a1", "A1", "cap"), ("a2", "A2", "cap"), ("a3", "A3", "cap"),
-                               ("b1", "B1", "out"), ("b2", "B2", "out"), ("b3", "B3", "out")],
-                              columns=["objective_id", "name", "perspective_id"])
+    perspectives = pd.DataFrame(
+        [("cap", "Capability", "capability", 2), ("out", "Outcomes", "outcomes", 1)],
+        columns=["perspective_id", "name", "tier", "order"],
+    )
+    objectives = pd.DataFrame(
+        [
+            ("a1", "A1", "cap"),
+            ("a2", "A2", "cap"),
+            ("a3", "A3", "cap"),
+            ("b1", "B1", "out"),
+            ("b2", "B2", "out"),
+            ("b3", "B3", "out"),
+        ],
+        columns=["objective_id", "name", "perspective_id"],
+    )
     # a1 -> b3, a2 -> b2, a3 -> b1 in input order: every pair of arrows crosses (3 crossings)
-    links = pd.DataFrame([("a1", "b3", "+"), ("a2", "b2", "+"), ("a3", "b1", "-")],
-                         columns=["driver", "outcome", "expected_sign"])
+    links = pd.DataFrame(
+        [("a1", "b3", "+"), ("a2", "b2", "+"), ("a3", "b1", "-")], columns=["driver", "outcome", "expected_sign"]
+    )
     before = strategy_map_layout(objectives, perspectives, links, sweeps=0)
     after = strategy_map_layout(objectives, perspectives, links)
     assert count_crossings(before, links) == before.attrs["crossings"] == 3
@@ -190,8 +218,11 @@ def test_count_crossings_by_hand():
 
 
 def test_empty_perspective_still_gets_a_band():
-    layout = strategy_map_layout(OBJECTIVES[OBJECTIVES["perspective_id"] != "leadership"], PERSPECTIVES,
-                                 LINKS[~LINKS["driver"].str.startswith("le_")])
+    layout = strategy_map_layout(
+        OBJECTIVES[OBJECTIVES["perspective_id"] != "leadership"],
+        PERSPECTIVES,
+        LINKS[~LINKS["driver"].str.startswith("le_")],
+    )
     assert "leadership" not in set(layout["perspective_id"])
     assert_well_placed(layout)
 
@@ -246,10 +277,14 @@ def node_patches(fig) -> list[FancyBboxPatch]:
 def test_figure_renders_to_png_and_svg(tmp_path):
     statuses = ["improved", "deteriorated", "no change", "mixed", "not enough data"]
     node_status = {o: statuses[i % 6] if i % 6 < 5 else None for i, o in enumerate(OBJECTIVES["objective_id"])}
-    link_status = {("op_ic", "st_acs"): "agrees", ("pe_vacancy", "op_dtoc"): "disagrees",
-                   ("op_los", "fi_spend"): "unknown"}
-    fig = strategy_map_figure(OBJECTIVES, PERSPECTIVES, LINKS, node_status=node_status, link_status=link_status,
-                              title="Right First Time")
+    link_status = {
+        ("op_ic", "st_acs"): "agrees",
+        ("pe_vacancy", "op_dtoc"): "disagrees",
+        ("op_los", "fi_spend"): "unknown",
+    }
+    fig = strategy_map_figure(
+        OBJECTIVES, PERSPECTIVES, LINKS, node_status=node_status, link_status=link_status, title="Right First Time"
+    )
     nodes = node_patches(fig)
     assert len(nodes) == len(OBJECTIVES)
     assert sorted(p.get_gid() for p in nodes) == sorted(f"node:{o}" for o in OBJECTIVES["objective_id"])
@@ -258,6 +293,7 @@ def test_figure_renders_to_png_and_svg(tmp_path):
     # fill colours follow the statuses; a missing status is neutral grey
     colour = {p.get_gid()[5:]: p.get_facecolor() for p in nodes}
     from matplotlib.colors import to_rgba
+
     assert colour["su_home"] == to_rgba(sm_style.NODE_STATUSES["improved"]["colour"])
     assert colour["op_ic"] == to_rgba(sm_style.NO_STATUS["colour"])
     texts = {t.get_text() for t in fig.axes[0].texts}
@@ -306,6 +342,7 @@ def test_arrows_do_not_pass_through_other_boxes(seed):
         for node in layout.itertuples():
             if node.objective_id in (d, t):
                 continue
-            inside = ((np.abs(points[:, 0] - node.x) < node.width / 2) &
-                      (np.abs(points[:, 1] - node.y) < node.height / 2))
+            inside = (np.abs(points[:, 0] - node.x) < node.width / 2) & (
+                np.abs(points[:, 1] - node.y) < node.height / 2
+            )
             assert not inside.any(), (d, t, node.objective_id)

@@ -29,8 +29,9 @@ def _determined(published: pd.DataFrame, equations, marker=MARKER):
     determined by the linear system iff the unit vector e_i lies in the row space of the system
     restricted to hidden cells, i.e. appending e_i does not raise the rank.
     """
-    hidden = sorted({cell for parts, total in equations for cell in (*parts, total)
-                     if published.iloc[cell[0]][cell[1]] == marker})
+    hidden = sorted(
+        {cell for parts, total in equations for cell in (*parts, total) if published.iloc[cell[0]][cell[1]] == marker}
+    )
     index = {cell: k for k, cell in enumerate(hidden)}
     rows = []
     for parts, total in equations:
@@ -46,21 +47,23 @@ def _determined(published: pd.DataFrame, equations, marker=MARKER):
         return []
     a = np.array(rows)
     rank = np.linalg.matrix_rank(a)
-    return [cell for cell, k in index.items()
-            if np.linalg.matrix_rank(np.vstack([a, np.eye(len(hidden))[k]])) == rank]
+    return [cell for cell, k in index.items() if np.linalg.matrix_rank(np.vstack([a, np.eye(len(hidden))[k]])) == rank]
 
 
 # -- constants and the rule ------------------------------------------------------
 
+
 def test_defaults_follow_the_nhs_convention():
     assert DEFAULT_THRESHOLD == 7 and MARKER == "*"
-    assert suppression_rule() == ("Counts from 1 to 7, and any value from which such a count could be "
-                                  "worked out, are shown as *.")
+    assert suppression_rule() == (
+        "Counts from 1 to 7, and any value from which such a count could be worked out, are shown as *."
+    )
     assert suppression_rule(10, "[c]", suppress_zero=True).startswith("Counts from 0 to 10,")
     assert suppression_rule(1).startswith("Counts of 1,")
 
 
 # -- primary ------------------------------------------------------------------------
+
 
 def test_primary_only():
     frame = pd.DataFrame({"measure": ["a", "b", "c", "d", "e"], "count": [0, 1, 7, 8, 120]})
@@ -120,25 +123,30 @@ def test_marker_parameter():
 
 
 def test_input_frame_is_unchanged():
-    frame = pd.DataFrame({"locality": ["N", "S", "All"], "numerator": [3, 40, 43],
-                          "denominator": [100, 200, 300]})
+    frame = pd.DataFrame({"locality": ["N", "S", "All"], "numerator": [3, 40, 43], "denominator": [100, 200, 300]})
     frame["value"] = frame["numerator"] / frame["denominator"] * 1000
     before = frame.copy(deep=True)
-    result = suppress_table(frame, count_columns=["numerator", "denominator"],
-                            derived={"value": ["numerator", "denominator"]},
-                            totals={"column": "locality", "total_label": "All"})
+    result = suppress_table(
+        frame,
+        count_columns=["numerator", "denominator"],
+        derived={"value": ["numerator", "denominator"]},
+        totals={"column": "locality", "total_label": "All"},
+    )
     pd.testing.assert_frame_equal(frame, before)
     assert result.table is not frame and result.n_suppressed > 0
 
 
 # -- derived ------------------------------------------------------------------------
 
+
 def test_derived_rate_is_suppressed_on_the_same_row():
-    frame = pd.DataFrame({"period": ["2024-01", "2024-02", "2024-03"], "numerator": [12, 4, 30],
-                          "denominator": [1000, 1000, 1000]})
+    frame = pd.DataFrame(
+        {"period": ["2024-01", "2024-02", "2024-03"], "numerator": [12, 4, 30], "denominator": [1000, 1000, 1000]}
+    )
     frame["value"] = frame["numerator"] / frame["denominator"] * 1000
-    result = suppress_table(frame, count_columns=["numerator", "denominator"],
-                            derived={"value": ["numerator", "denominator"]})
+    result = suppress_table(
+        frame, count_columns=["numerator", "denominator"], derived={"value": ["numerator", "denominator"]}
+    )
     assert result.table["value"].tolist() == [12.0, "*", 30.0]
     assert result.table["denominator"].tolist() == [1000, 1000, 1000]
     assert (result.n_primary, result.n_derived) == (1, 1)
@@ -147,11 +155,20 @@ def test_derived_rate_is_suppressed_on_the_same_row():
 
 
 def test_derived_follows_a_small_denominator_and_chains():
-    frame = pd.DataFrame({"numerator": [2, 10], "denominator": [5, 50], "value": [40.0, 20.0],
-                          "ci_lower": [5.0, 10.0], "ci_upper": [85.0, 33.0]})
-    result = suppress_table(frame, count_columns=["numerator", "denominator"],
-                            derived={"ci_lower": ["value"], "ci_upper": ["value"],
-                                     "value": ["numerator", "denominator"]})
+    frame = pd.DataFrame(
+        {
+            "numerator": [2, 10],
+            "denominator": [5, 50],
+            "value": [40.0, 20.0],
+            "ci_lower": [5.0, 10.0],
+            "ci_upper": [85.0, 33.0],
+        }
+    )
+    result = suppress_table(
+        frame,
+        count_columns=["numerator", "denominator"],
+        derived={"ci_lower": ["value"], "ci_upper": ["value"], "value": ["numerator", "denominator"]},
+    )
     assert result.mask.iloc[0].all() and not result.mask.iloc[1].any()
 
 
@@ -183,9 +200,14 @@ def locality_table():
 
 
 def _suppress_localities(frame, **kwargs):
-    return suppress_table(frame, count_columns=["numerator", "denominator"],
-                          derived={"value": ["numerator", "denominator"]},
-                          totals={"column": "locality", "total_label": "All"}, group_by="period", **kwargs)
+    return suppress_table(
+        frame,
+        count_columns=["numerator", "denominator"],
+        derived={"value": ["numerator", "denominator"]},
+        totals={"column": "locality", "total_label": "All"},
+        group_by="period",
+        **kwargs,
+    )
 
 
 def test_secondary_suppression_hides_the_smallest_other_locality(locality_table):
@@ -240,15 +262,19 @@ def test_total_is_hidden_when_no_other_part_is_left():
 
 def test_two_way_table_with_row_and_column_totals():
     """Complements cascade: a cell hidden for its row leaves its column with one hidden cell."""
-    frame = pd.DataFrame({
-        "locality": ["North", "South", "East", "All"],
-        "male": [3, 20, 12, 35],
-        "female": [15, 18, 30, 63],
-    })
+    frame = pd.DataFrame(
+        {
+            "locality": ["North", "South", "East", "All"],
+            "male": [3, 20, 12, 35],
+            "female": [15, 18, 30, 63],
+        }
+    )
     frame["persons"] = frame["male"] + frame["female"]
-    result = suppress_table(frame, count_columns=["male", "female", "persons"],
-                            totals={"column": "locality", "total_label": "All",
-                                    "columns": {"persons": ["male", "female"]}})
+    result = suppress_table(
+        frame,
+        count_columns=["male", "female", "persons"],
+        totals={"column": "locality", "total_label": "All", "columns": {"persons": ["male", "female"]}},
+    )
     published = result.table
     equations = []
     for column in ("male", "female", "persons"):
@@ -263,10 +289,16 @@ def test_two_way_table_with_row_and_column_totals():
 
 
 def test_a_group_without_a_total_row_needs_no_complement():
-    frame = pd.DataFrame({"period": ["p1", "p1", "p2", "p2", "p2"], "locality": ["A", "B", "A", "B", "All"],
-                          "count": [3, 30, 40, 50, 90]})
-    result = suppress_table(frame, count_columns=["count"], totals={"column": "locality", "total_label": "All"},
-                            group_by="period")
+    frame = pd.DataFrame(
+        {
+            "period": ["p1", "p1", "p2", "p2", "p2"],
+            "locality": ["A", "B", "A", "B", "All"],
+            "count": [3, 30, 40, 50, 90],
+        }
+    )
+    result = suppress_table(
+        frame, count_columns=["count"], totals={"column": "locality", "total_label": "All"}, group_by="period"
+    )
     assert result.table["count"].tolist() == ["*", 30, 40, 50, 90]
 
 
@@ -279,11 +311,13 @@ def test_missing_values_are_not_counted_as_hidden():
 
 def test_two_total_rows_in_a_group_is_an_error(locality_table):
     with pytest.raises(DataValidationError, match="more than one total row"):
-        suppress_table(locality_table, count_columns=["numerator"],
-                       totals={"column": "locality", "total_label": "All"})  # group_by="period" forgotten
+        suppress_table(
+            locality_table, count_columns=["numerator"], totals={"column": "locality", "total_label": "All"}
+        )  # group_by="period" forgotten
 
 
 # -- argument and data errors ------------------------------------------------------------
+
 
 def test_errors_name_the_problem():
     frame = pd.DataFrame({"locality": ["A", "All"], "count": [3, 3], "text": ["*", "x"]})
@@ -307,17 +341,20 @@ def test_errors_name_the_problem():
 
 # -- scanning outputs -----------------------------------------------------------------
 
+
 def test_find_reports_a_planted_small_count(tmp_path):
     path = tmp_path / "indicators.csv"
     pd.DataFrame({"measure_id": ["a", "a", "b"], "numerator": [12, 5, 40], "value": [1.5, 2.5, 3.5]}).to_csv(
-        path, index=False)
+        path, index=False
+    )
     found = find_unsuppressed_small_counts(path, count_columns=["numerator", "denominator"], threshold=7)
     assert len(found) == 1
     assert str(path) in found[0] and "line 3 (data row 2)" in found[0]
     assert "column 'numerator'" in found[0] and ": 5 is a count" in found[0]
     frame = pd.DataFrame({"n": [10, 5]}, index=["x", "y"])
     assert find_unsuppressed_small_counts(frame, count_columns=["n"], threshold=7) == [
-        "table: row 'y', column 'n': 5 is a count from 1 to 7 and is not suppressed"]
+        "table: row 'y', column 'n': 5 is a count from 1 to 7 and is not suppressed"
+    ]
     assert find_unsuppressed_small_counts(frame, count_columns=["n"], threshold=4) == []
 
 

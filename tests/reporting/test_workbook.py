@@ -28,14 +28,28 @@ FORBIDDEN = "its effects [all]: rate/count?"
 @pytest.fixture
 def tables():
     """Three small tables with a long name, a clashing long name and forbidden characters."""
-    indicators = pd.DataFrame({"locality": ["North", "South", "East", "All"], "numerator": [3, 25, 11, 39],
-                               "denominator": [1000, 1200, 900, 3100]})
+    indicators = pd.DataFrame(
+        {
+            "locality": ["North", "South", "East", "All"],
+            "numerator": [3, 25, 11, 39],
+            "denominator": [1000, 1200, 900, 3100],
+        }
+    )
     indicators["value"] = indicators["numerator"] / indicators["denominator"] * 1000
-    suppressed = suppress_table(indicators, count_columns=["numerator", "denominator"],
-                                derived={"value": ["numerator", "denominator"]},
-                                totals={"column": "locality", "total_label": "All"})
-    effects = pd.DataFrame({"measure_id": ["acs_admissions", "falls"], "estimate": [-0.123456789012345, 0.5],
-                            "p_value": [0.0312, np.nan], "note": ["=SUM(A1:A2)", "ok"]})
+    suppressed = suppress_table(
+        indicators,
+        count_columns=["numerator", "denominator"],
+        derived={"value": ["numerator", "denominator"]},
+        totals={"column": "locality", "total_label": "All"},
+    )
+    effects = pd.DataFrame(
+        {
+            "measure_id": ["acs_admissions", "falls"],
+            "estimate": [-0.123456789012345, 0.5],
+            "p_value": [0.0312, np.nan],
+            "note": ["=SUM(A1:A2)", "ok"],
+        }
+    )
     phases = pd.DataFrame({"measure_id": ["falls", "falls"], "phase": [1, 2], "special_cause": [True, False]})
     return {LONG: suppressed.table, LONG + "_detail": phases, FORBIDDEN: effects}
 
@@ -43,12 +57,21 @@ def tables():
 @pytest.fixture
 def workbook_path(tmp_path, tables):
     return write_results_workbook(
-        tables, tmp_path / "out" / "results.xlsx",
-        descriptions={LONG: "Indicator values by locality, small numbers suppressed.",
-                      FORBIDDEN: "Effects of the programme"},
-        column_descriptions={"locality": "Locality of residence; All = every locality.",
-                             "numerator": "Admissions in the period.", "value": "Admissions per 1,000."},
-        title="Test results", run_id="20240101-120000", notes=["Counts from 1 to 7 ... are shown as *."])
+        tables,
+        tmp_path / "out" / "results.xlsx",
+        descriptions={
+            LONG: "Indicator values by locality, small numbers suppressed.",
+            FORBIDDEN: "Effects of the programme",
+        },
+        column_descriptions={
+            "locality": "Locality of residence; All = every locality.",
+            "numerator": "Admissions in the period.",
+            "value": "Admissions per 1,000.",
+        },
+        title="Test results",
+        run_id="20240101-120000",
+        notes=["Counts from 1 to 7 ... are shown as *."],
+    )
 
 
 def _readme(path):
@@ -89,7 +112,7 @@ def test_readme_lists_every_table_and_column(workbook_path, tables):
     assert listed[LONG[:31]][2] == "Indicator values by locality, small numbers suppressed."
     assert listed[LONG[:29] + "~2"][2] == NO_DESCRIPTION
     start = next(k for k, row in enumerate(rows) if row[:3] == ("Column", "Description", "Sheets"))
-    columns = {row[0]: row for row in rows[start + 1:] if row[0]}
+    columns = {row[0]: row for row in rows[start + 1 :] if row[0]}
     every = {c for frame in tables.values() for c in frame.columns}
     assert set(columns) == every
     assert columns["numerator"][1] == "Admissions in the period."
@@ -153,9 +176,18 @@ def test_same_tables_give_the_same_file(tmp_path, tables):
 
 
 def test_empty_and_odd_tables(tmp_path):
-    tables = {"no_rows": pd.DataFrame({"a": pd.Series([], dtype="int64")}), "no_columns": pd.DataFrame(),
-              "odd": pd.DataFrame({"when": [pd.Timestamp("2024-01-31"), pd.NaT], "period": pd.period_range(
-                  "2024-01", periods=2, freq="M"), "big": [np.inf, -np.inf], "ctl": ["a\x01b", None]})}
+    tables = {
+        "no_rows": pd.DataFrame({"a": pd.Series([], dtype="int64")}),
+        "no_columns": pd.DataFrame(),
+        "odd": pd.DataFrame(
+            {
+                "when": [pd.Timestamp("2024-01-31"), pd.NaT],
+                "period": pd.period_range("2024-01", periods=2, freq="M"),
+                "big": [np.inf, -np.inf],
+                "ctl": ["a\x01b", None],
+            }
+        ),
+    }
     path = write_results_workbook(tables, tmp_path / "odd.xlsx")
     book = openpyxl.load_workbook(path)
     odd = book["odd"]

@@ -89,8 +89,9 @@ def test_init_fills_an_existing_empty_folder(tmp_path):
 
 
 def test_starter_project_runs_through_the_pipeline(project, tmp_path):
-    result = run(project / "params.yaml", reports_root=tmp_path / "reports", renderer="builtin",
-                 say=lambda message: None)
+    result = run(
+        project / "params.yaml", reports_root=tmp_path / "reports", renderer="builtin", say=lambda message: None
+    )
     report = result.run_dir / "report.html"
     assert report.is_file() and result.run_dir.parent == tmp_path / "reports" / "example"
     measures = pd.read_csv(project / "data" / "measures.csv")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 TEMPLATES = sorted((ROOT / "pss_analysis" / "notebooks").glob("*.ipynb"))

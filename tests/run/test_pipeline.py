@@ -43,8 +43,16 @@ def test_demo_run_publishes_a_complete_folder(demo_run):
         assert (folder / name).is_file(), name
     assert not (folder.parent / ".incomplete").exists()
     tables = {p.name for p in (folder / "tables").iterdir()}
-    assert {"parameters.csv", "data_summary.csv", "inputs.csv", "software.csv", "its_effects.csv",
-            "its_impact.csv", "spc_points.csv", "spc_summary.csv"} <= tables
+    assert {
+        "parameters.csv",
+        "data_summary.csv",
+        "inputs.csv",
+        "software.csv",
+        "its_effects.csv",
+        "its_impact.csv",
+        "spc_points.csv",
+        "spc_summary.csv",
+    } <= tables
     measures = pd.read_csv(DEMO_DATA / "measures.csv")
     figures = {p.name for p in (folder / "figures").iterdir()}
     assert {f"its_{m}.png" for m in measures["measure_id"]} <= figures
@@ -56,7 +64,9 @@ def test_demo_run_publishes_its_and_spc_tables_for_every_measure(demo_run):
     ids = set(pd.read_csv(DEMO_DATA / "measures.csv")["measure_id"])
     effects = pd.read_csv(tables / "its_effects.csv")
     assert set(effects["measure_id"]) == ids
-    assert {"term", "estimate", "std_error", "estimate_lower", "estimate_upper", "p_value", "scale"} <= set(effects.columns)
+    assert {"term", "estimate", "std_error", "estimate_lower", "estimate_upper", "p_value", "scale"} <= set(
+        effects.columns
+    )
     impact = pd.read_csv(tables / "its_impact.csv")
     assert set(impact["horizon"].dropna().astype(int)) == {12, 24}
     assert impact.groupby("measure_id")["cumulative"].sum().eq(1).all()
@@ -65,8 +75,9 @@ def test_demo_run_publishes_its_and_spc_tables_for_every_measure(demo_run):
     summary = pd.read_csv(tables / "spc_summary.csv")
     assert len(summary) == 2 * len(ids)
     html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
-    assert html.count("relative to what the pre-programme trend predicted") + \
-        html.count("not clearly different from no change") == len(ids)
+    assert html.count("relative to what the pre-programme trend predicted") + html.count(
+        "not clearly different from no change"
+    ) == len(ids)
 
 
 def test_demo_report_shows_every_measure_and_is_self_contained(demo_run):
@@ -96,8 +107,7 @@ def test_manifest_checksums_match_the_inputs(demo_run):
     env = manifest["environment"]
     assert env["python"] == sys.version.split()[0]
     assert env["packages"]["pandas"] == pd.__version__
-    assert [s["stage"] for s in manifest["stages"]][:3] == ["validate parameters", "prepare",
-                                                           "execute report.ipynb"]
+    assert [s["stage"] for s in manifest["stages"]][:3] == ["validate parameters", "prepare", "execute report.ipynb"]
     assert manifest["finished_utc"] >= manifest["started_utc"]
     assert "report.html" in manifest["outputs"]
     # the appendix table in the report is the manifest's, checksums included
@@ -158,8 +168,9 @@ def test_bad_parameters_create_no_run_folder(tmp_path):
 
 def _pss(*args, cwd):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    return subprocess.run([sys.executable, "-m", "pss_analysis", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pss_analysis", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
@@ -216,8 +227,10 @@ def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
             continue
         rows = list(sheet.values)
         frame = pd.DataFrame(rows[1:], columns=rows[0])
-        found += [f"results.xlsx {sheet.title}: {p}"
-                  for p in find_unsuppressed_small_counts(frame, count_columns=COUNT_COLUMNS, threshold=7)]
+        found += [
+            f"results.xlsx {sheet.title}: {p}"
+            for p in find_unsuppressed_small_counts(frame, count_columns=COUNT_COLUMNS, threshold=7)
+        ]
     assert found == []
 
     # and the suppression really happened where the data have small counts
@@ -251,9 +264,12 @@ def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
     catalogue.loc[catalogue["measure_id"] == "staff_turnover", "perspective"] = "volunteers"
     catalogue.to_csv(tmp_path / "measures.csv", index=False)
     path = write_params(tmp_path, extra="")
-    result = run(path, overrides=[f"data.measures={tmp_path / 'measures.csv'}",
-                                  "report.measures=[staff_turnover, acs_admissions]"],
-                 reports_root=tmp_path / "reports", **QUIET)
+    result = run(
+        path,
+        overrides=[f"data.measures={tmp_path / 'measures.csv'}", "report.measures=[staff_turnover, acs_admissions]"],
+        reports_root=tmp_path / "reports",
+        **QUIET,
+    )
     html = result.report_files[0].read_text(encoding="utf-8")
     assert "volunteers" in html and "Staff turnover" in html
     assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()

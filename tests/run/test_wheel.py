@@ -28,14 +28,20 @@ from pss_analysis.run.init import STARTER_FILES
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("build") is None,
-                       reason="the 'build' package is not installed (pip install build) to build the wheel"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("build") is None,
+        reason="the 'build' package is not installed (pip install build) to build the wheel",
+    ),
 ]
 
 #: What the wheel must hold besides the modules (package data), as zip-member patterns.
-PACKAGE_DATA = ["pss_analysis/py.typed", "pss_analysis/notebooks/*.ipynb", "pss_analysis/publish/templates/**",
-                "pss_analysis/inputs/scorecard/scorecard_template.xlsx",
-                *(f"pss_analysis/run/starter/{name}" for name in STARTER_FILES)]
+PACKAGE_DATA = [
+    "pss_analysis/py.typed",
+    "pss_analysis/notebooks/*.ipynb",
+    "pss_analysis/publish/templates/**",
+    "pss_analysis/inputs/scorecard/scorecard_template.xlsx",
+    *(f"pss_analysis/run/starter/{name}" for name in STARTER_FILES),
+]
 
 
 def _env() -> dict[str, str]:
@@ -52,8 +58,7 @@ def _env() -> dict[str, str]:
 
 
 def _call(args: list[str | Path], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(map(str, args))} exited {done.returncode}:\n{done.stderr[-3000:]}"
     return done
 
@@ -66,8 +71,11 @@ def wheel(tmp_path_factory) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
-    shutil.copytree(ROOT / "pss_analysis", source / "pss_analysis",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "pss_analysis",
+        source / "pss_analysis",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"),
+    )
     _call([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp / "dist", source], cwd=tmp)
     (built,) = (tmp / "dist").glob("pss_analysis-*.whl")
     return built
@@ -82,8 +90,10 @@ def venv(wheel, tmp_path_factory) -> Path:
     site = _call([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=home).stdout
     ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     (Path(site.strip()) / "borrowed_dependencies.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
-    _call([python, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check", wheel],
-          cwd=home.parent)
+    _call(
+        [python, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check", wheel],
+        cwd=home.parent,
+    )
     return home
 
 
@@ -97,9 +107,11 @@ def test_wheel_holds_the_package_data(wheel):
     for pattern in PACKAGE_DATA:  # fnmatch's * also matches "/"
         assert fnmatch.filter(names, pattern), f"{pattern} is missing from {wheel.name}"
     templates = {n for n in names if n.startswith("pss_analysis/publish/templates/")}
-    expected = {"pss_analysis/" + p.relative_to(ROOT / "pss_analysis").as_posix()
-                for p in (ROOT / "pss_analysis" / "publish" / "templates").rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts}
+    expected = {
+        "pss_analysis/" + p.relative_to(ROOT / "pss_analysis").as_posix()
+        for p in (ROOT / "pss_analysis" / "publish" / "templates").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert expected <= templates, sorted(expected - templates)
     notebooks = {Path(n).name for n in names if n.startswith("pss_analysis/notebooks/") and n.endswith(".ipynb")}
     assert notebooks == {p.name for p in (ROOT / "pss_analysis" / "notebooks").glob("*.ipynb")}
@@ -116,6 +128,5 @@ def test_installed_pss_init_and_run_publish_reports(venv, tmp_path):
     assert (tmp_path / "proj" / "params.yaml").is_file()
     _call([pss, "run", "proj/params.yaml", "--renderer", "builtin"], cwd=tmp_path)
     assert (tmp_path / "reports" / "example" / "latest" / "report.html").is_file()
-    _call([pss, "run", DEMO_PARAMS, "--renderer", "builtin", "--reports-dir", tmp_path / "demo-reports"],
-          cwd=tmp_path)
+    _call([pss, "run", DEMO_PARAMS, "--renderer", "builtin", "--reports-dir", tmp_path / "demo-reports"], cwd=tmp_path)
     assert (tmp_path / "demo-reports" / "demo" / "latest" / "report.html").is_file()

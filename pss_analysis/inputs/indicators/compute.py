@@ -52,12 +52,12 @@ def _as_definitions(definitions: Any) -> list[IndicatorDefinition]:
         return [definitions]
     if isinstance(definitions, Mapping):
         return parse_definitions(definitions)
-    return [d if isinstance(d, IndicatorDefinition) else parse_definition(d[1], measure_id=d[0])
-            for d in definitions]
+    return [d if isinstance(d, IndicatorDefinition) else parse_definition(d[1], measure_id=d[0]) for d in definitions]
 
 
-def _load_code_lists(defs: Sequence[IndicatorDefinition], files: Mapping[str, Path], report: ValidationReport
-                     ) -> dict[str, tuple[str, ...]]:
+def _load_code_lists(
+    defs: Sequence[IndicatorDefinition], files: Mapping[str, Path], report: ValidationReport
+) -> dict[str, tuple[str, ...]]:
     codes: dict[str, tuple[str, ...]] = {}
     for name in dict.fromkeys(n for d in defs for n in d.code_lists):
         if name not in files:
@@ -72,8 +72,9 @@ def _load_code_lists(defs: Sequence[IndicatorDefinition], files: Mapping[str, Pa
     return codes
 
 
-def compute_indicators_checked(definitions: Any, files: Mapping[str, str | Path], *, engine: str = "duckdb"
-                               ) -> tuple[pd.DataFrame, ValidationReport]:
+def compute_indicators_checked(
+    definitions: Any, files: Mapping[str, str | Path], *, engine: str = "duckdb"
+) -> tuple[pd.DataFrame, ValidationReport]:
     """Compute indicator definitions from record-level files; returns the table and the report.
 
     ``definitions``: :class:`IndicatorDefinition` objects, or a mapping of
@@ -115,15 +116,23 @@ def _check_files(defs: Sequence[IndicatorDefinition], paths: Mapping[str, Path],
     for d in defs:
         for name in d.files_used:
             if name not in paths:
-                report.error("unknown_file", f"measure '{d.measure_id}': '{name}' is not a name in data.files",
-                             expected="one of " + (", ".join(paths) or "(no files listed)"), found=name)
+                report.error(
+                    "unknown_file",
+                    f"measure '{d.measure_id}': '{name}' is not a name in data.files",
+                    expected="one of " + (", ".join(paths) or "(no files listed)"),
+                    found=name,
+                )
             elif not paths[name].is_file():
-                report.error("missing_file", f"measure '{d.measure_id}': the file named '{name}' does not exist",
-                             file=paths[name])
+                report.error(
+                    "missing_file",
+                    f"measure '{d.measure_id}': the file named '{name}' does not exist",
+                    file=paths[name],
+                )
 
 
-def _open_engine(engine: str, defs: Sequence[IndicatorDefinition], paths: Mapping[str, Path],
-                 report: ValidationReport) -> _Engine:
+def _open_engine(
+    engine: str, defs: Sequence[IndicatorDefinition], paths: Mapping[str, Path], report: ValidationReport
+) -> _Engine:
     """The engine asked for (the pandas engine reads only the columns the definitions use)."""
     if engine == "duckdb":
         return _DuckEngine(paths, report)
@@ -144,9 +153,15 @@ class _Scan:
     items: list[tuple[IndicatorDefinition, pd.DataFrame | None]] = field(default_factory=list)
 
 
-def _prepare_scans(defs: Sequence[IndicatorDefinition], runner: _Engine, tables: _Tables,
-                   codes: Mapping[str, tuple[str, ...]], paths: Mapping[str, Path], report: ValidationReport,
-                   unreadable: set[str]) -> dict[tuple, _Scan]:
+def _prepare_scans(
+    defs: Sequence[IndicatorDefinition],
+    runner: _Engine,
+    tables: _Tables,
+    codes: Mapping[str, tuple[str, ...]],
+    paths: Mapping[str, Path],
+    report: ValidationReport,
+    unreadable: set[str],
+) -> dict[tuple, _Scan]:
     """Each definition checked against its source (with its denominator table), grouped by shared scan."""
     scans: dict[tuple, _Scan] = {}
     for d in defs:
@@ -169,8 +184,13 @@ def _prepare_scans(defs: Sequence[IndicatorDefinition], runner: _Engine, tables:
     return scans
 
 
-def _run_scans(scans: dict[tuple, _Scan], runner: _Engine, paths: Mapping[str, Path], report: ValidationReport,
-               unreadable: set[str]) -> dict[str, pd.DataFrame]:
+def _run_scans(
+    scans: dict[tuple, _Scan],
+    runner: _Engine,
+    paths: Mapping[str, Path],
+    report: ValidationReport,
+    unreadable: set[str],
+) -> dict[str, pd.DataFrame]:
     """One aggregate per scan, then each definition finished on its output grid, by measure id."""
     finished: dict[str, pd.DataFrame] = {}
     for scan in scans.values():
@@ -190,8 +210,13 @@ def _run_scans(scans: dict[tuple, _Scan], runner: _Engine, paths: Mapping[str, P
     return finished
 
 
-def _prepare(d: IndicatorDefinition, runner: _Engine, tables: _Tables, codes: Mapping[str, tuple[str, ...]],
-             report: ValidationReport) -> tuple | None:
+def _prepare(
+    d: IndicatorDefinition,
+    runner: _Engine,
+    tables: _Tables,
+    codes: Mapping[str, tuple[str, ...]],
+    report: ValidationReport,
+) -> tuple | None:
     """Check a definition against its source; (source, month map, months, population, codes) or None."""
     info = runner.source(d.source)
     if info is None:
@@ -199,8 +224,14 @@ def _prepare(d: IndicatorDefinition, runner: _Engine, tables: _Tables, codes: Ma
     used = _columns_used(d)
     missing = [c for c in used if c not in info.types]
     for c in missing:
-        report.error("missing_column", f"measure '{d.measure_id}': missing column", file=info.path, column=c,
-                     expected="columns " + ", ".join(used), found=", ".join(info.types))
+        report.error(
+            "missing_column",
+            f"measure '{d.measure_id}': missing column",
+            file=info.path,
+            column=c,
+            expected="columns " + ", ".join(used),
+            found=", ".join(info.types),
+        )
     if missing:
         return None
     errors_before = len(report.errors)
@@ -208,9 +239,14 @@ def _prepare(d: IndicatorDefinition, runner: _Engine, tables: _Tables, codes: Ma
         if how == "number":
             runner.check_numbers(info, c)
         elif how == "text" and info.types[c] == "date":
-            report.error("unusable_column", f"measure '{d.measure_id}': the column holds dates; compare "
-                         "dates with first_period/last_period", file=info.path, column=c,
-                         expected="text or numbers", found="dates")
+            report.error(
+                "unusable_column",
+                f"measure '{d.measure_id}': the column holds dates; compare dates with first_period/last_period",
+                file=info.path,
+                column=c,
+                expected="text or numbers",
+                found="dates",
+            )
     mapped = runner.month_map(d, info)
     if mapped is None or len(report.errors) > errors_before:
         return None
@@ -218,8 +254,9 @@ def _prepare(d: IndicatorDefinition, runner: _Engine, tables: _Tables, codes: Ma
     low = d.first_period.ordinal if d.first_period is not None else (coverage[0] if coverage else None)
     high = d.last_period.ordinal if d.last_period is not None else (coverage[1] if coverage else None)
     if low is None or high is None:
-        report.warning("no_records", f"measure '{d.measure_id}': the extract has no dated records",
-                       file=info.path, column=d.period)
+        report.warning(
+            "no_records", f"measure '{d.measure_id}': the extract has no dated records", file=info.path, column=d.period
+        )
         return None
     pop = None
     if isinstance(d.denominator, TableDenominator):

@@ -20,8 +20,15 @@ from pss_analysis.inputs import periods as _periods
 from pss_analysis.inputs.indicators.standardisation import ESP2013, band_labels, standard_weights
 
 #: Columns of the result before breakdown columns are inserted after ``period``.
-RESULT_COLUMNS = ("measure_id", "period", "numerator", "denominator", "standardised_rate",
-                  "standardised_ci_lower", "standardised_ci_upper")
+RESULT_COLUMNS = (
+    "measure_id",
+    "period",
+    "numerator",
+    "denominator",
+    "standardised_rate",
+    "standardised_ci_lower",
+    "standardised_ci_upper",
+)
 
 
 #: Largest ``decimals`` accepted for an exact sum (10^9 units still leave 2^53 / 10^9 ~ 9 million
@@ -29,8 +36,19 @@ RESULT_COLUMNS = ("measure_id", "period", "numerator", "denominator", "standardi
 _MAX_DECIMALS = 9
 
 
-_TOP_KEYS = ("source", "period", "where", "numerator", "denominator", "breakdowns", "multiplier",
-             "standardise", "first_period", "last_period", "description")
+_TOP_KEYS = (
+    "source",
+    "period",
+    "where",
+    "numerator",
+    "denominator",
+    "breakdowns",
+    "multiplier",
+    "standardise",
+    "first_period",
+    "last_period",
+    "description",
+)
 
 
 _CONDITION_OPS = ("equals", "in", "min", "max", "between", "codes")
@@ -182,8 +200,13 @@ class _Where:
         self.measure_id, self.file, self.prefix = measure_id, file, prefix
 
     def fail(self, key: str, message: str, *, expected: Any = None, found: Any = None) -> None:
-        raise ParameterError(f"measure '{self.measure_id}': {message}", file=self.file,
-                             key=f"{self.prefix}.{key}" if key else self.prefix, expected=expected, found=found)
+        raise ParameterError(
+            f"measure '{self.measure_id}': {message}",
+            file=self.file,
+            key=f"{self.prefix}.{key}" if key else self.prefix,
+            expected=expected,
+            found=found,
+        )
 
     def mapping(self, value: Any, key: str, allowed: Sequence[str]) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -192,8 +215,9 @@ class _Where:
             if name not in allowed:
                 close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.fail(f"{key}.{name}" if key else str(name), f"unknown key{hint}",
-                          expected="one of " + ", ".join(allowed))
+                self.fail(
+                    f"{key}.{name}" if key else str(name), f"unknown key{hint}", expected="one of " + ", ".join(allowed)
+                )
         return value
 
     def text(self, value: Any, key: str) -> str:
@@ -237,8 +261,12 @@ def _short(value: Any) -> Any:
 def _scalar(w: _Where, value: Any, key: str) -> tuple[Any, bool]:
     """(value, numeric?) for an equals/in value: text or a number, never true/false."""
     if isinstance(value, bool):
-        w.fail(key, "true/false is not a value to compare with; quote it ('yes') if you mean the text",
-               expected="text or a number", found=value)
+        w.fail(
+            key,
+            "true/false is not a value to compare with; quote it ('yes') if you mean the text",
+            expected="text or a number",
+            found=value,
+        )
     if isinstance(value, (int, float)):
         return float(value), True
     if isinstance(value, str):
@@ -358,20 +386,29 @@ def _standard_weights(w: _Where, standard: Any, bands: tuple[float, ...], key: s
         weights = {str(k): w.number(v, f"{key}.{k}") for k, v in standard.items()}
         missing = [lab for lab in labels if lab not in weights]
         if missing:
-            w.fail(key, "standard weights missing for some bands", expected="a weight for " + ", ".join(labels),
-                   found=", ".join(weights))
+            w.fail(
+                key,
+                "standard weights missing for some bands",
+                expected="a weight for " + ", ".join(labels),
+                found=", ".join(weights),
+            )
         return "custom", tuple((lab, weights[lab]) for lab in labels)
     name = w.choice(standard, key, tuple(_STANDARDS))
     try:
         return name, tuple(standard_weights(bands, _STANDARDS[name]).items())
     except ValueError as exc:
-        w.fail(key.rsplit(".", 1)[0] + ".bands", str(exc), expected="band limits that are multiples of 5",
-               found=list(bands))
+        w.fail(
+            key.rsplit(".", 1)[0] + ".bands",
+            str(exc),
+            expected="band limits that are multiples of 5",
+            found=list(bands),
+        )
     raise AssertionError  # pragma: no cover
 
 
-def parse_definition(mapping: Mapping[str, Any], *, measure_id: str, file: str | None = None,
-                     key_prefix: str | None = None) -> IndicatorDefinition:
+def parse_definition(
+    mapping: Mapping[str, Any], *, measure_id: str, file: str | None = None, key_prefix: str | None = None
+) -> IndicatorDefinition:
     """Check one ``indicator:`` mapping and return its :class:`IndicatorDefinition`.
 
     Raises :class:`~pss_analysis.errors.ParameterError` at the first problem,
@@ -382,8 +419,11 @@ def parse_definition(mapping: Mapping[str, Any], *, measure_id: str, file: str |
     item = w.mapping(mapping, "", _TOP_KEYS)
     for required in ("source", "period"):
         if required not in item:
-            w.fail(required, "required key is missing",
-                   expected="a name in data.files" if required == "source" else "the column dating each record")
+            w.fail(
+                required,
+                "required key is missing",
+                expected="a name in data.files" if required == "source" else "the column dating each record",
+            )
     source = w.text(item["source"], "source")
     period = w.text(item["period"], "period")
     where = _conditions(w, item["where"], "where") if "where" in item else ()
@@ -396,8 +436,21 @@ def parse_definition(mapping: Mapping[str, Any], *, measure_id: str, file: str |
         standardise = _standardisation(w, item["standardise"], numerator, denominator)
     first, last = _months(w, item)
     description = str(item.get("description", "") or "")
-    return IndicatorDefinition(measure_id, source, period, where, numerator, denominator, breakdowns, multiplier,
-                               standardise, first, last, description, dict(mapping))
+    return IndicatorDefinition(
+        measure_id,
+        source,
+        period,
+        where,
+        numerator,
+        denominator,
+        breakdowns,
+        multiplier,
+        standardise,
+        first,
+        last,
+        description,
+        dict(mapping),
+    )
 
 
 def _denominator(w: _Where, raw: Any) -> Statistic | TableDenominator | None:
@@ -410,9 +463,11 @@ def _denominator(w: _Where, raw: Any) -> Statistic | TableDenominator | None:
     if "value" not in den:
         w.fail("denominator.value", "required key is missing", expected="the column to add up (e.g. population)")
     return TableDenominator(
-        w.text(den["source"], "denominator.source"), w.text(den["value"], "denominator.value"),
+        w.text(den["source"], "denominator.source"),
+        w.text(den["value"], "denominator.value"),
         w.text(den.get("period", "period"), "denominator.period"),
-        _conditions(w, den["where"], "denominator.where") if "where" in den else ())
+        _conditions(w, den["where"], "denominator.where") if "where" in den else (),
+    )
 
 
 def _breakdowns(w: _Where, value: Any) -> tuple[Breakdown, ...]:
@@ -421,19 +476,24 @@ def _breakdowns(w: _Where, value: Any) -> tuple[Breakdown, ...]:
     names = [b.name for b in breakdowns]
     for i, name in enumerate(names):
         if name in names[:i] or name in ("measure_id", "period", *RESULT_COLUMNS):
-            w.fail(f"breakdowns[{i}]", "breakdown name used twice or reserved", expected="a new column name",
-                   found=name)
+            w.fail(
+                f"breakdowns[{i}]", "breakdown name used twice or reserved", expected="a new column name", found=name
+            )
     return breakdowns
 
 
-def _standardisation(w: _Where, value: Any, numerator: Statistic,
-                     denominator: Statistic | TableDenominator | None) -> Standardisation:
+def _standardisation(
+    w: _Where, value: Any, numerator: Statistic, denominator: Statistic | TableDenominator | None
+) -> Standardisation:
     """The ``standardise:`` block; it needs a count numerator and a population table."""
     st = w.mapping(value, "standardise", _STANDARDISE_KEYS)
     for required in ("age", "bands"):
         if required not in st:
-            w.fail(f"standardise.{required}", "required key is missing",
-                   expected="the age column" if required == "age" else "the lower limits of the age bands")
+            w.fail(
+                f"standardise.{required}",
+                "required key is missing",
+                expected="the age column" if required == "age" else "the lower limits of the age bands",
+            )
     bands = _band_tuple(w, st["bands"], "standardise.bands")
     name, weights = _standard_weights(w, st.get("standard", "esp2013"), bands, "standardise.standard")
     confidence = w.number(st.get("confidence", 0.95), "standardise.confidence")
@@ -441,12 +501,21 @@ def _standardisation(w: _Where, value: Any, numerator: Statistic,
         w.fail("standardise.confidence", "invalid value", expected="a number between 0 and 1", found=confidence)
     by = tuple(w.text(b, f"standardise.by[{i}]") for i, b in enumerate(w.items(st.get("by", []), "standardise.by")))
     standardise = Standardisation(
-        w.text(st["age"], "standardise.age"), bands, w.text(st.get("band_column", "age_band"),
-                                                             "standardise.band_column"),
-        name, weights, by, confidence, w.choice(st.get("limits", "exact"), "standardise.limits", _LIMITS))
+        w.text(st["age"], "standardise.age"),
+        bands,
+        w.text(st.get("band_column", "age_band"), "standardise.band_column"),
+        name,
+        weights,
+        by,
+        confidence,
+        w.choice(st.get("limits", "exact"), "standardise.limits", _LIMITS),
+    )
     if not isinstance(denominator, TableDenominator):
-        w.fail("denominator", "standardisation needs a population table as the denominator",
-               expected="denominator: {source: ..., value: ..., period: ...}")
+        w.fail(
+            "denominator",
+            "standardisation needs a population table as the denominator",
+            expected="denominator: {source: ..., value: ..., period: ...}",
+        )
     if numerator.statistic != "count":
         w.fail("numerator", "standardisation applies to counts of records", expected="numerator: count")
     return standardise
@@ -461,8 +530,11 @@ def _months(w: _Where, item: Mapping[str, Any]) -> tuple[pd.Period | None, pd.Pe
     return first, last
 
 
-def parse_definitions(mappings: Mapping[str, Mapping[str, Any]], *, file: str | None = None
-                      ) -> list[IndicatorDefinition]:
+def parse_definitions(
+    mappings: Mapping[str, Mapping[str, Any]], *, file: str | None = None
+) -> list[IndicatorDefinition]:
     """:func:`parse_definition` for each ``measure_id: indicator-mapping`` pair, in order."""
-    return [m if isinstance(m, IndicatorDefinition) else parse_definition(m, measure_id=mid, file=file)
-            for mid, m in mappings.items()]
+    return [
+        m if isinstance(m, IndicatorDefinition) else parse_definition(m, measure_id=mid, file=file)
+        for mid, m in mappings.items()
+    ]

@@ -1,5 +1,4 @@
-"""Denominator (population) tables: read once, checked, spread to months and summed by group.
-"""
+"""Denominator (population) tables: read once, checked, spread to months and summed by group."""
 
 from __future__ import annotations
 
@@ -31,13 +30,15 @@ class _Tables:
 
     def read(self, name: str, expected: Sequence[str]) -> pd.DataFrame:
         if name not in self.frames:
-            self.frames[name] = read_table(self.files[name], expected=expected, report=self.report,
-                                           what="denominator table")
+            self.frames[name] = read_table(
+                self.files[name], expected=expected, report=self.report, what="denominator table"
+            )
         return self.frames[name]
 
 
-def _population(d: IndicatorDefinition, tables: _Tables, codes: Mapping, report: ValidationReport,
-                months: tuple[int, int]) -> pd.DataFrame | None:
+def _population(
+    d: IndicatorDefinition, tables: _Tables, codes: Mapping, report: ValidationReport, months: tuple[int, int]
+) -> pd.DataFrame | None:
     """The denominator table summed by month, breakdowns (and strata): ``__month, ..., __pop``.
 
     None (with the problems in ``report``) when the table cannot be used.
@@ -72,21 +73,38 @@ def _needed_columns(d: IndicatorDefinition, den: TableDenominator) -> list[str]:
     return list(dict.fromkeys([den.period, den.value, *group_cols, *strata_cols, *(c.column for c in den.where)]))
 
 
-def _checked_table(d: IndicatorDefinition, den: TableDenominator, frame: pd.DataFrame, needed: list[str],
-                   path: Path, report: ValidationReport) -> tuple[pd.Series, pd.Series, str] | None:
+def _checked_table(
+    d: IndicatorDefinition,
+    den: TableDenominator,
+    frame: pd.DataFrame,
+    needed: list[str],
+    path: Path,
+    report: ValidationReport,
+) -> tuple[pd.Series, pd.Series, str] | None:
     """(populations, periods, their frequency) once the table's columns, numbers and periods are sound."""
     bad_before = len(report.errors)
     if not require_columns(frame, needed, path, report):
         for c in needed:
             if c not in frame.columns and c in [b.name for b in d.breakdowns]:
-                report.error("missing_column", f"measure '{d.measure_id}': the denominator table has no column "
-                             f"for the breakdown '{c}'", file=path, column=c,
-                             expected=f"a column '{c}' with the same groups as the records")
+                report.error(
+                    "missing_column",
+                    f"measure '{d.measure_id}': the denominator table has no column for the breakdown '{c}'",
+                    file=path,
+                    column=c,
+                    expected=f"a column '{c}' with the same groups as the records",
+                )
         return None
     values = parse_numbers(frame, den.value, path, report, required=True)
     for row in values.index[values < 0]:
-        report.error("negative_count", "a population cannot be negative", file=path, row=row, column=den.value,
-                     expected="zero or more", found=values[row])
+        report.error(
+            "negative_count",
+            "a population cannot be negative",
+            file=path,
+            row=row,
+            column=den.value,
+            expected="zero or more",
+            found=values[row],
+        )
     periods = parse_period_column(frame, den.period, path, report, freq=None)
     others = [c for c in frame.columns if c not in (den.value,)]
     check_duplicates(frame.assign(**{den.period: periods}), others, path, report, column=den.period)
@@ -94,8 +112,14 @@ def _checked_table(d: IndicatorDefinition, den: TableDenominator, frame: pd.Data
         return None
     freq = _periods.frequency_of(periods)
     if freq == "D":
-        report.error("period_frequency", "a denominator table cannot be by day", file=path, column=den.period,
-                     expected="months, quarters or financial years", found="days")
+        report.error(
+            "period_frequency",
+            "a denominator table cannot be by day",
+            file=path,
+            column=den.period,
+            expected="months, quarters or financial years",
+            found="days",
+        )
         return None
     return values, periods, freq
 
@@ -132,8 +156,9 @@ def _spread_to_months(per: pd.Series, freq: str) -> tuple[pd.DataFrame, np.ndarr
     return pd.DataFrame({"__month": first[rep] + offsets}), rep
 
 
-def _add_groups(out: pd.DataFrame, d: IndicatorDefinition, text_of: Callable[[str], pd.Series],
-                rep: np.ndarray) -> None:
+def _add_groups(
+    out: pd.DataFrame, d: IndicatorDefinition, text_of: Callable[[str], pd.Series], rep: np.ndarray
+) -> None:
     """The breakdown columns and (when standardised) the ``__band`` and ``__by_<k>`` strata."""
     for c in [b.name for b in d.breakdowns]:
         out[c] = _key_column(text_of(c).iloc[rep].reset_index(drop=True))
@@ -143,8 +168,14 @@ def _add_groups(out: pd.DataFrame, d: IndicatorDefinition, text_of: Callable[[st
             out[f"__by_{k}"] = _key_column(text_of(b).iloc[rep].reset_index(drop=True))
 
 
-def _bands_known(d: IndicatorDefinition, out: pd.DataFrame, sub: pd.DataFrame,
-                 text_of: Callable[[str], pd.Series], path: Path, report: ValidationReport) -> bool:
+def _bands_known(
+    d: IndicatorDefinition,
+    out: pd.DataFrame,
+    sub: pd.DataFrame,
+    text_of: Callable[[str], pd.Series],
+    path: Path,
+    report: ValidationReport,
+) -> bool:
     """True when every age band of the table is one of the standardisation's bands (else errors)."""
     st = d.standardise
     assert st is not None
@@ -152,8 +183,14 @@ def _bands_known(d: IndicatorDefinition, out: pd.DataFrame, sub: pd.DataFrame,
     unknown = sorted({v for v in out["__band"] if v not in labels}, key=str)
     for v in unknown:
         row = sub.index[text_of(st.band_column).loc[sub.index] == v]
-        report.error("unknown_value", f"measure '{d.measure_id}': age band not among the standardisation bands "
-                     "(exclude other ages with denominator.where)", file=path,
-                     row=row[0] if len(row) else None, column=st.band_column,
-                     expected="one of " + ", ".join(st.labels), found=v)
+        report.error(
+            "unknown_value",
+            f"measure '{d.measure_id}': age band not among the standardisation bands "
+            "(exclude other ages with denominator.where)",
+            file=path,
+            row=row[0] if len(row) else None,
+            column=st.band_column,
+            expected="one of " + ", ".join(st.labels),
+            found=v,
+        )
     return not unknown

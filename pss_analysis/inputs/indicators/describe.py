@@ -1,5 +1,4 @@
-"""Indicator definitions in plain English, for a report's methods appendix (:func:`definitions_table`).
-"""
+"""Indicator definitions in plain English, for a report's methods appendix (:func:`definitions_table`)."""
 
 from __future__ import annotations
 
@@ -74,24 +73,42 @@ def definitions_table(definitions: Iterable[IndicatorDefinition]) -> pd.DataFram
             s = d.standardise
             std = ESP2013_SOURCE if s.standard == "esp2013" else "a custom standard population"
             strata = "age" + ("".join(f" and {b}" for b in s.by))
-            st = (f"directly standardised for {strata} to the {std}, age bands {', '.join(s.labels)} "
-                  f"(from {s.age}; population column {s.band_column}); {s.confidence:.0%} confidence interval by "
-                  f"Dobson's method with {'exact (chi-square)' if s.limits == 'exact' else 'Byar'} Poisson limits")
+            st = (
+                f"directly standardised for {strata} to the {std}, age bands {', '.join(s.labels)} "
+                f"(from {s.age}; population column {s.band_column}); {s.confidence:.0%} confidence interval by "
+                f"Dobson's method with {'exact (chi-square)' if s.limits == 'exact' else 'Byar'} Poisson limits"
+            )
         months = "the months of the extract"
         if d.first_period is not None or d.last_period is not None:
             months = f"{d.first_period or 'first month'} to {d.last_period or 'last month'}"
-        rows.append({
-            "measure_id": d.measure_id,
-            "source": d.source,
-            "records": _describe_conditions(d.where) or "all records",
-            "period": f"month of {d.period}",
-            "numerator": _describe_statistic(d.numerator),
-            "denominator": den,
-            "breakdowns": ", ".join(parts) or "none",
-            "multiplier": _num_text(d.multiplier),
-            "standardisation": st or "none",
-            "months": months,
-            "description": d.description,
-        })
-    return pd.DataFrame(rows, columns=["measure_id", "source", "records", "period", "numerator", "denominator",
-                                       "breakdowns", "multiplier", "standardisation", "months", "description"])
+        rows.append(
+            {
+                "measure_id": d.measure_id,
+                "source": d.source,
+                "records": _describe_conditions(d.where) or "all records",
+                "period": f"month of {d.period}",
+                "numerator": _describe_statistic(d.numerator),
+                "denominator": den,
+                "breakdowns": ", ".join(parts) or "none",
+                "multiplier": _num_text(d.multiplier),
+                "standardisation": st or "none",
+                "months": months,
+                "description": d.description,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "measure_id",
+            "source",
+            "records",
+            "period",
+            "numerator",
+            "denominator",
+            "breakdowns",
+            "multiplier",
+            "standardisation",
+            "months",
+            "description",
+        ],
+    )

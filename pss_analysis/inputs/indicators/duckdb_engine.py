@@ -37,8 +37,22 @@ class _Params:
         return "$" + name
 
 
-_DUCK_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                      "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+_DUCK_NUMBER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "REAL",
+    "DECIMAL",
+)
 
 
 def _duck_kind(type_name: str) -> str:
@@ -73,8 +87,9 @@ class _DuckEngine(_Engine):
             return f"read_parquet({p(str(info.path))})"
         if info.kind == "csv":
             # Every field as text, header on line 1, comma-separated: the same reading as the pandas engine.
-            return (f"read_csv({p(str(info.path))}, header = true, all_varchar = true, delim = ',', "
-                    "quote = '\"', skip = 0)")
+            return (
+                f"read_csv({p(str(info.path))}, header = true, all_varchar = true, delim = ',', quote = '\"', skip = 0)"
+            )
         if info.view is None:
             self._registered += 1
             info.view = f"__excel_{self._registered}"
@@ -90,18 +105,21 @@ class _DuckEngine(_Engine):
         p = _Params()
         c = _quote(column)
         src = self._from(info, p)
-        values = self.con.execute(f"SELECT DISTINCT CAST({c} AS VARCHAR) AS v FROM {src} WHERE {c} IS NOT NULL",
-                                  p.values).df()["v"]
+        values = self.con.execute(
+            f"SELECT DISTINCT CAST({c} AS VARCHAR) AS v FROM {src} WHERE {c} IS NOT NULL", p.values
+        ).df()["v"]
         p = _Params()
-        missing = self.con.execute(f"SELECT count(*) FROM {self._from(info, p)} WHERE {c} IS NULL",
-                                   p.values).fetchall()[0][0]
+        missing = self.con.execute(
+            f"SELECT count(*) FROM {self._from(info, p)} WHERE {c} IS NULL", p.values
+        ).fetchall()[0][0]
         return values.astype(object), int(missing)
 
     def _date_range(self, info: _SourceInfo, column: str) -> tuple[Any, Any, int]:
         p = _Params()
         c = _quote(column)
         low, high, missing = self.con.execute(
-            f"SELECT min({c}), max({c}), count(*) - count({c}) FROM {self._from(info, p)}", p.values).fetchall()[0]
+            f"SELECT min({c}), max({c}), count(*) - count({c}) FROM {self._from(info, p)}", p.values
+        ).fetchall()[0]
         return low, high, int(missing)
 
     def _bad_numbers(self, info: _SourceInfo, column: str) -> tuple[int, Any]:
@@ -109,7 +127,9 @@ class _DuckEngine(_Engine):
         c = _quote(column)
         count, first = self.con.execute(
             f"SELECT count(*), min({c}) FROM {self._from(info, p)} "
-            f"WHERE {c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL", p.values).fetchall()[0]
+            f"WHERE {c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL",
+            p.values,
+        ).fetchall()[0]
         return int(count), first
 
     # expressions ---------------------------------------------------------
@@ -152,8 +172,10 @@ class _DuckEngine(_Engine):
     def _bands(self, info: _SourceInfo, column: str, bands: Sequence[float], p: _Params) -> str:
         x = self._number(info, column)
         labels = band_labels(bands)
-        whens = " ".join(f"WHEN {x} >= {p(float(b))}::DOUBLE THEN {p(lab)}"
-                         for b, lab in reversed(list(zip(bands, labels, strict=True))))
+        whens = " ".join(
+            f"WHEN {x} >= {p(float(b))}::DOUBLE THEN {p(lab)}"
+            for b, lab in reversed(list(zip(bands, labels, strict=True)))
+        )
         return f"(CASE {whens} ELSE NULL END)"
 
     def _stat(self, s: Statistic, info: _SourceInfo, p: _Params, codes: Mapping) -> tuple[str, str | None]:
@@ -163,15 +185,21 @@ class _DuckEngine(_Engine):
             return f"COUNT(*){filt}", None
         assert s.column is not None
         x = self._number(info, s.column)
-        units = x if s.decimals is None else f"CAST(floor({x} * {10 ** s.decimals} + 0.5) AS BIGINT)"
+        units = x if s.decimals is None else f"CAST(floor({x} * {10**s.decimals} + 0.5) AS BIGINT)"
         total = f"SUM({units}){filt}"
         if s.decimals is not None:
             total = f"CAST({total} AS BIGINT)"
         nulls = f"COUNT(*) FILTER (WHERE {cond} AND {x} IS NULL)"
         return total, nulls
 
-    def aggregate(self, defs: Sequence[IndicatorDefinition], info: _SourceInfo, month_map: pd.DataFrame | None,
-                  months: tuple[int, int], codes: Mapping) -> list[pd.DataFrame]:
+    def aggregate(
+        self,
+        defs: Sequence[IndicatorDefinition],
+        info: _SourceInfo,
+        month_map: pd.DataFrame | None,
+        months: tuple[int, int],
+        codes: Mapping,
+    ) -> list[pd.DataFrame]:
         d = defs[0]  # the definitions share source, period, conditions, breakdowns and strata
         p = _Params()
         src = self._from(info, p)
@@ -197,8 +225,9 @@ class _DuckEngine(_Engine):
         aggs, names = [], []
         for i, di in enumerate(defs):
             mine = {}
-            stats = [("__num", di.numerator)] + ([("__den", di.denominator)]
-                                                 if isinstance(di.denominator, Statistic) else [])
+            stats = [("__num", di.numerator)] + (
+                [("__den", di.denominator)] if isinstance(di.denominator, Statistic) else []
+            )
             for prefix, stat in stats:
                 total, nulls = self._stat(stat, info, p, codes)
                 aggs.append(f"{total} AS {prefix}_{i}")
@@ -208,11 +237,13 @@ class _DuckEngine(_Engine):
                     mine[f"{prefix}_nulls_{i}"] = f"{prefix}_nulls"
             names.append(mine)
         where = self._all(d.where, info, p, codes)
-        sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM {src} AS r{join} "
-               f"WHERE ({where}) AND {month} BETWEEN {p(months[0])} AND {p(months[1])} "
-               f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+        sql = (
+            f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM {src} AS r{join} "
+            f"WHERE ({where}) AND {month} BETWEEN {p(months[0])} AND {p(months[1])} "
+            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
+        )
         frame = self.con.execute(sql, p.values).df()
         if month_map is not None:
             self.con.unregister(view)
-        key_cols = list(frame.columns[:len(keys)])
+        key_cols = list(frame.columns[: len(keys)])
         return [frame[key_cols + list(mine)].rename(columns=mine) for mine in names]

@@ -120,8 +120,14 @@ class _Engine:
         """How many values of a text column are not numbers, and the first of them."""
         raise NotImplementedError
 
-    def aggregate(self, defs: Sequence[IndicatorDefinition], info: _SourceInfo, month_map: pd.DataFrame | None,
-                  months: tuple[int, int], codes: Mapping) -> list[pd.DataFrame]:
+    def aggregate(
+        self,
+        defs: Sequence[IndicatorDefinition],
+        info: _SourceInfo,
+        month_map: pd.DataFrame | None,
+        months: tuple[int, int],
+        codes: Mapping,
+    ) -> list[pd.DataFrame]:
         """One aggregate per definition (all sharing source, period, conditions, breakdowns, strata)."""
         raise NotImplementedError
 
@@ -140,8 +146,13 @@ class _Engine:
                 frame = read_table(path, report=self.report, what="record-level table")
                 info.excel = frame.map(lambda v: None if v == "" else v)
             elif kind not in ("csv", "parquet"):
-                self.report.error("file_type", "cannot read this kind of file as a record-level table", file=path,
-                                  expected="a .csv, .xlsx or .parquet file", found=path.suffix)
+                self.report.error(
+                    "file_type",
+                    "cannot read this kind of file as a record-level table",
+                    file=path,
+                    expected="a .csv, .xlsx or .parquet file",
+                    found=path.suffix,
+                )
                 self.sources[name] = None
                 return None
             info.types = self._describe(info)
@@ -159,8 +170,9 @@ class _Engine:
                 hits = info.excel.index[info.excel[column].astype(str) == str(value)]
                 return int(hits[0]) if len(hits) else None
             if info.kind == "csv":
-                col = pd.read_csv(info.path, usecols=[column], dtype=str, keep_default_na=False,
-                                  encoding="utf-8-sig")[column]
+                col = pd.read_csv(info.path, usecols=[column], dtype=str, keep_default_na=False, encoding="utf-8-sig")[
+                    column
+                ]
                 offset = 2
             else:
                 col = pd.read_parquet(info.path, columns=[column])[column].astype(str)
@@ -170,8 +182,9 @@ class _Engine:
         except Exception:  # noqa: BLE001 - a row number is a courtesy; never fail for it
             return None
 
-    def resolve_codes(self, d: IndicatorDefinition, info: _SourceInfo, codes: Mapping[str, tuple[str, ...]]
-                      ) -> dict[Condition, tuple[str, ...]]:
+    def resolve_codes(
+        self, d: IndicatorDefinition, info: _SourceInfo, codes: Mapping[str, tuple[str, ...]]
+    ) -> dict[Condition, tuple[str, ...]]:
         """For each code-list condition, the distinct record values that match it.
 
         Matching the few thousand distinct values once (in Python, the same for
@@ -186,8 +199,9 @@ class _Engine:
             out[c] = tuple(values[_code_match(values, codes[c.value], c.match)])
         return out
 
-    def month_map(self, d: IndicatorDefinition, info: _SourceInfo
-                  ) -> tuple[pd.DataFrame | None, tuple[int, int] | None] | None:
+    def month_map(
+        self, d: IndicatorDefinition, info: _SourceInfo
+    ) -> tuple[pd.DataFrame | None, tuple[int, int] | None] | None:
         """(value -> month ordinal table for a text column or None for a date column, coverage)."""
         key = (info.name, d.period)
         if key in self.period_maps:
@@ -202,18 +216,30 @@ class _Engine:
             values, missing = self._distinct(info, d.period)
             result = self._text_month_map(info, d.period, values)
         else:
-            self.report.error("unusable_column", f"the period column holds {kind} values", file=info.path,
-                              column=d.period, expected="dates or months", found=kind)
+            self.report.error(
+                "unusable_column",
+                f"the period column holds {kind} values",
+                file=info.path,
+                column=d.period,
+                expected="dates or months",
+                found=kind,
+            )
             result, missing = None, 0
         if missing:
-            self.report.warning("missing_period", f"{missing} record{'s' if missing > 1 else ''} with no "
-                                f"{d.period} are left out of every measure", file=info.path, column=d.period,
-                                expected="a date in every record", found=f"{missing} blank")
+            self.report.warning(
+                "missing_period",
+                f"{missing} record{'s' if missing > 1 else ''} with no {d.period} are left out of every measure",
+                file=info.path,
+                column=d.period,
+                expected="a date in every record",
+                found=f"{missing} blank",
+            )
         self.period_maps[key] = result
         return result
 
-    def _text_month_map(self, info: _SourceInfo, column: str, values: pd.Series
-                        ) -> tuple[pd.DataFrame, tuple[int, int] | None] | None:
+    def _text_month_map(
+        self, info: _SourceInfo, column: str, values: pd.Series
+    ) -> tuple[pd.DataFrame, tuple[int, int] | None] | None:
         text = values.astype(str).reset_index(drop=True)
         parsed = _periods._parse_each(text)
         problems = 0
@@ -221,26 +247,45 @@ class _Engine:
             problems += 1
             if problems <= 5:
                 why = parsed.reason.get(text[i])
-                self.report.error("unparseable_period", "unparseable date" + (f" ({why})" if why else ""),
-                                  file=info.path, row=self.find_row(info, column, text[i]), column=column,
-                                  expected="a date (YYYY-MM-DD or DD/MM/YYYY) or a month (YYYY-MM)", found=text[i])
+                self.report.error(
+                    "unparseable_period",
+                    "unparseable date" + (f" ({why})" if why else ""),
+                    file=info.path,
+                    row=self.find_row(info, column, text[i]),
+                    column=column,
+                    expected="a date (YYYY-MM-DD or DD/MM/YYYY) or a month (YYYY-MM)",
+                    found=text[i],
+                )
         if problems > 5:
-            self.report.error("unparseable_period", f"{problems - 5} more distinct unreadable dates",
-                              file=info.path, column=column)
+            self.report.error(
+                "unparseable_period", f"{problems - 5} more distinct unreadable dates", file=info.path, column=column
+            )
         ok = ~parsed.bad & ~parsed.missing
         freqs = set(parsed.freq[ok])
         if freqs - {"D", "M"}:
             other = next(iter(freqs - {"D", "M"}))
             at = int(np.argmax(ok & (parsed.freq == other)))
-            self.report.error("period_frequency", f"records are dated by {_periods.FREQUENCIES[other]}",
-                              file=info.path, row=self.find_row(info, column, text[at]), column=column,
-                              expected="a date or a month for each record", found=text[at])
+            self.report.error(
+                "period_frequency",
+                f"records are dated by {_periods.FREQUENCIES[other]}",
+                file=info.path,
+                row=self.find_row(info, column, text[at]),
+                column=column,
+                expected="a date or a month for each record",
+                found=text[at],
+            )
             return None
         if len(freqs) > 1:
             at = int(np.argmax(ok & (parsed.freq == "M")))
-            self.report.error("mixed_period_frequency", "records are dated by both days and months",
-                              file=info.path, row=self.find_row(info, column, text[at]), column=column,
-                              expected="one kind of date throughout", found=text[at])
+            self.report.error(
+                "mixed_period_frequency",
+                "records are dated by both days and months",
+                file=info.path,
+                row=self.find_row(info, column, text[at]),
+                column=column,
+                expected="one kind of date throughout",
+                found=text[at],
+            )
             return None
         if problems:
             return None
@@ -260,15 +305,26 @@ class _Engine:
         if kind == "number":
             return
         if kind != "text":
-            self.report.error("unusable_column", f"the column holds {kind} values", file=info.path, column=column,
-                              expected="numbers", found=kind)
+            self.report.error(
+                "unusable_column",
+                f"the column holds {kind} values",
+                file=info.path,
+                column=column,
+                expected="numbers",
+                found=kind,
+            )
             return
         count, first = self._bad_numbers(info, column)
         if count:
-            self.report.error("unparseable_number",
-                              "not a number" + (f" ({count} records like this)" if count > 1 else ""),
-                              file=info.path, row=self.find_row(info, column, first), column=column,
-                              expected="a number", found=first)
+            self.report.error(
+                "unparseable_number",
+                "not a number" + (f" ({count} records like this)" if count > 1 else ""),
+                file=info.path,
+                row=self.find_row(info, column, first),
+                column=column,
+                expected="a number",
+                found=first,
+            )
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:
@@ -276,8 +332,14 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     import duckdb
     import pyarrow as pa
 
-    return (duckdb.Error, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, pa.ArrowException,
-            OSError)
+    return (
+        duckdb.Error,
+        UnicodeDecodeError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        pa.ArrowException,
+        OSError,
+    )
 
 
 def _source_error(path: Path, exc: BaseException, report: ValidationReport) -> None:
@@ -287,11 +349,20 @@ def _source_error(path: Path, exc: BaseException, report: ValidationReport) -> N
 
         guess = sniff_encoding(path.read_bytes())
         if not guess.utf8:
-            report.error("encoding", f"the file is not UTF-8 text: it looks like {guess.label}. Save it as "
-                         "'CSV UTF-8'", file=path, expected="UTF-8 text", found=guess.encoding)
+            report.error(
+                "encoding",
+                f"the file is not UTF-8 text: it looks like {guess.label}. Save it as 'CSV UTF-8'",
+                file=path,
+                expected="UTF-8 text",
+                found=guess.encoding,
+            )
             return
-    report.error("unreadable_file", f"cannot read the record-level table: {text}", file=path,
-                 expected="a readable CSV (UTF-8, comma-separated, header on the first line), Excel or Parquet file")
+    report.error(
+        "unreadable_file",
+        f"cannot read the record-level table: {text}",
+        file=path,
+        expected="a readable CSV (UTF-8, comma-separated, header on the first line), Excel or Parquet file",
+    )
 
 
 def _mask(c: Condition, text_of: Any, number_of: Any, codes: Mapping[Any, tuple[str, ...]]) -> np.ndarray:

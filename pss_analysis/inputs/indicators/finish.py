@@ -1,5 +1,4 @@
-"""The finishing step shared by both engines: the output grid, zero-filled values and standardised rates.
-"""
+"""The finishing step shared by both engines: the output grid, zero-filled values and standardised rates."""
 
 from __future__ import annotations
 
@@ -37,8 +36,7 @@ def _ordered(values: Iterable[Any], first: Sequence[str] = ()) -> list[Any]:
     return [*first, *rest, *([None] if None in seen else [])]
 
 
-def _grid(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, months: tuple[int, int]
-          ) -> pd.DataFrame:
+def _grid(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, months: tuple[int, int]) -> pd.DataFrame:
     """Every breakdown group x every month the definition reports, in output order.
 
     Groups: those of the denominator table (in its order) then any others
@@ -58,14 +56,20 @@ def _grid(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, m
     else:
         combos = None
         for b in d.breakdowns:
-            values = pd.DataFrame({b.name: pd.Series(_ordered(agg[b.name].tolist(), b.labels) or [None],
-                                                     dtype=object)})
+            values = pd.DataFrame({b.name: pd.Series(_ordered(agg[b.name].tolist(), b.labels) or [None], dtype=object)})
             combos = values if combos is None else combos.merge(values, how="cross")
     return combos.reset_index(drop=True).merge(month_values, how="cross")
 
 
-def _finish(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame | None, months: tuple[int, int],
-            report: ValidationReport, source_path: Path, den_path: Path | None) -> pd.DataFrame:
+def _finish(
+    d: IndicatorDefinition,
+    agg: pd.DataFrame,
+    pop: pd.DataFrame | None,
+    months: tuple[int, int],
+    report: ValidationReport,
+    source_path: Path,
+    den_path: Path | None,
+) -> pd.DataFrame:
     """Zero-filled numerators, denominators and standardised rates on the output grid."""
     keys = ["__month", *(b.name for b in d.breakdowns)]
     agg = _tidy_aggregate(agg)
@@ -101,27 +105,34 @@ def _tidy_aggregate(agg: pd.DataFrame) -> pd.DataFrame:
     return agg
 
 
-def _warn_missing_values(d: IndicatorDefinition, agg: pd.DataFrame, report: ValidationReport,
-                         source_path: Path) -> None:
+def _warn_missing_values(
+    d: IndicatorDefinition, agg: pd.DataFrame, report: ValidationReport, source_path: Path
+) -> None:
     """A warning for each summed column with blanks in counted records."""
     for col, stat in (("__num", d.numerator), ("__den", d.denominator)):
         if isinstance(stat, Statistic) and f"{col}_nulls" in agg and agg[f"{col}_nulls"].sum() > 0:
             k = int(agg[f"{col}_nulls"].sum())
-            report.warning("missing_value", f"measure '{d.measure_id}': {k} counted record{'s' if k > 1 else ''} "
-                           f"with no {stat.column} (added as nothing)", file=source_path, column=stat.column,
-                           expected="a number in every counted record", found=f"{k} blank")
+            report.warning(
+                "missing_value",
+                f"measure '{d.measure_id}': {k} counted record{'s' if k > 1 else ''} "
+                f"with no {stat.column} (added as nothing)",
+                file=source_path,
+                column=stat.column,
+                expected="a number in every counted record",
+                found=f"{k} blank",
+            )
 
 
 def _summed(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
     """``value`` summed by ``keys`` (an empty table with the right columns when there are no rows)."""
     if frame.empty:
-        return pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, value: []}).astype(
-            {"__month": np.int64})
+        return pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, value: []}).astype({"__month": np.int64})
     return frame.groupby(keys, dropna=False, sort=False)[value].sum().reset_index()
 
 
-def _report_missing_population(d: IndicatorDefinition, out: pd.DataFrame, report: ValidationReport,
-                               den_path: Path | None) -> None:
+def _report_missing_population(
+    d: IndicatorDefinition, out: pd.DataFrame, report: ValidationReport, den_path: Path | None
+) -> None:
     """An error for each group with months counted but no population."""
     gone = out[out["denominator"].isna()]
     if not len(gone):
@@ -132,21 +143,35 @@ def _report_missing_population(d: IndicatorDefinition, out: pd.DataFrame, report
         combo = combo if isinstance(combo, tuple) else (combo,)
         who = "".join(f", {c} {v if v is not None else '(blank)'}" for c, v in zip(group_cols, combo, strict=True))
         first, last = (pd.Period(ordinal=int(x), freq="M") for x in (rows["__month"].min(), rows["__month"].max()))
-        report.error("missing_denominator", f"measure '{d.measure_id}': no population for {len(rows)} "
-                     f"month{'s' if len(rows) > 1 else ''} ({first} to {last}{who})", file=den_path,
-                     column=d.denominator.value, expected="a population for every month and group counted",
-                     found="no rows")
+        report.error(
+            "missing_denominator",
+            f"measure '{d.measure_id}': no population for {len(rows)} "
+            f"month{'s' if len(rows) > 1 else ''} ({first} to {last}{who})",
+            file=den_path,
+            column=d.denominator.value,
+            expected="a population for every month and group counted",
+            found="no rows",
+        )
 
 
-def _standardise(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame, out: pd.DataFrame,
-                 report: ValidationReport, den_path: Path | None) -> None:
+def _standardise(
+    d: IndicatorDefinition,
+    agg: pd.DataFrame,
+    pop: pd.DataFrame,
+    out: pd.DataFrame,
+    report: ValidationReport,
+    den_path: Path | None,
+) -> None:
     st = d.standardise
     assert st is not None
     group_cols = [b.name for b in d.breakdowns]
     keys = ["__month", *group_cols]
     strata = ["__band", *(f"__by_{k}" for k in range(len(st.by)))]
-    events = agg.groupby(keys + strata, dropna=False, sort=False)["__num"].sum().reset_index() if len(agg) else \
-        pd.DataFrame(columns=[*keys, *strata, "__num"])
+    events = (
+        agg.groupby(keys + strata, dropna=False, sort=False)["__num"].sum().reset_index()
+        if len(agg)
+        else pd.DataFrame(columns=[*keys, *strata, "__num"])
+    )
     people = pop.groupby(keys + strata, dropna=False, sort=False)["__pop"].sum().reset_index()
     merged = people.merge(events, on=keys + strata, how="outer")
     merged = merged.merge(out[keys], on=keys, how="inner")
@@ -154,24 +179,40 @@ def _standardise(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame, o
     no_band = merged["__band"].isna() & (merged["__num"] > 0)
     if no_band.any():
         k = int(merged.loc[no_band, "__num"].sum())
-        report.error("standardisation", f"measure '{d.measure_id}': {k} counted records have an age outside the "
-                     f"bands {', '.join(st.labels)} or no age (add a condition on {st.age})", column=st.age,
-                     expected=f"ages of {st.labels[0]} and over", found=f"{k} records")
+        report.error(
+            "standardisation",
+            f"measure '{d.measure_id}': {k} counted records have an age outside the "
+            f"bands {', '.join(st.labels)} or no age (add a condition on {st.age})",
+            column=st.age,
+            expected=f"ages of {st.labels[0]} and over",
+            found=f"{k} records",
+        )
     merged = merged[merged["__band"].notna()]
     lacking = merged["__pop"].isna() | ((merged["__pop"] <= 0) & (merged["__num"] > 0))
     if lacking.any():
         row = merged[lacking].iloc[0]
-        report.error("missing_denominator", f"measure '{d.measure_id}': {int(lacking.sum())} strata have events but "
-                     f"no population (first: {pd.Period(ordinal=int(row['__month']), freq='M')}, band {row['__band']})",
-                     file=den_path, column=st.band_column, expected="a population above zero for every stratum",
-                     found="none")
+        report.error(
+            "missing_denominator",
+            f"measure '{d.measure_id}': {int(lacking.sum())} strata have events but "
+            f"no population (first: {pd.Period(ordinal=int(row['__month']), freq='M')}, band {row['__band']})",
+            file=den_path,
+            column=st.band_column,
+            expected="a population above zero for every stratum",
+            found="none",
+        )
         return
     # Every group must have every band (for every 'by' value) in the population table.
     per_group = merged.groupby(keys + strata[1:], dropna=False, sort=False)["__band"].nunique()
     if (per_group < len(st.labels)).any():
-        report.error("missing_denominator", f"measure '{d.measure_id}': the population table lacks some age bands "
-                     f"for {int((per_group < len(st.labels)).sum())} month/group combinations", file=den_path,
-                     column=st.band_column, expected="every band: " + ", ".join(st.labels), found="fewer bands")
+        report.error(
+            "missing_denominator",
+            f"measure '{d.measure_id}': the population table lacks some age bands "
+            f"for {int((per_group < len(st.labels)).sum())} month/group combinations",
+            file=den_path,
+            column=st.band_column,
+            expected="every band: " + ", ".join(st.labels),
+            found="fewer bands",
+        )
         return
     weight = merged["__band"].map(st.weight_of()).astype(float).to_numpy()
     dd = merged["__num"].to_numpy(dtype=float)
@@ -181,14 +222,25 @@ def _standardise(d: IndicatorDefinition, agg: pd.DataFrame, pop: pd.DataFrame, o
         merged["__w2r"] = np.where(nn > 0, weight**2 * dd / nn**2, 0.0)
     merged["__w"] = weight
     sums = merged.groupby(keys, dropna=False, sort=False)[["__wr", "__w2r", "__w", "__num"]].sum().reset_index()
-    rate, _, lower, upper = _dsr_arrays(sums["__wr"].to_numpy(), sums["__w2r"].to_numpy(), sums["__w"].to_numpy(),
-                                        sums["__num"].to_numpy(), d.multiplier, st.confidence, st.limits)
+    rate, _, lower, upper = _dsr_arrays(
+        sums["__wr"].to_numpy(),
+        sums["__w2r"].to_numpy(),
+        sums["__w"].to_numpy(),
+        sums["__num"].to_numpy(),
+        d.multiplier,
+        st.confidence,
+        st.limits,
+    )
     sums["standardised_rate"], sums["standardised_ci_lower"], sums["standardised_ci_upper"] = rate, lower, upper
     located = out[keys].merge(sums, on=keys, how="left")
     for c in ("standardised_rate", "standardised_ci_lower", "standardised_ci_upper"):
         out[c] = located[c].to_numpy()
     few = int((sums["__num"] < DSR_MIN_EVENTS).sum())
     if few:
-        report.warning("small_count", f"measure '{d.measure_id}': {few} of {len(sums)} standardised rates rest on "
-                       f"fewer than {DSR_MIN_EVENTS} events (unreliable; not usually published)",
-                       expected=f"at least {DSR_MIN_EVENTS} events", found=f"{few} rates")
+        report.warning(
+            "small_count",
+            f"measure '{d.measure_id}': {few} of {len(sums)} standardised rates rest on "
+            f"fewer than {DSR_MIN_EVENTS} events (unreliable; not usually published)",
+            expected=f"at least {DSR_MIN_EVENTS} events",
+            found=f"{few} rates",
+        )

@@ -1,5 +1,4 @@
-"""The pandas engine: the same semantics as the DuckDB engine, on the records in memory.
-"""
+"""The pandas engine: the same semantics as the DuckDB engine, on the records in memory."""
 
 from __future__ import annotations
 
@@ -61,8 +60,9 @@ class _PandasEngine(_Engine):
             assert info.excel is not None
             frame = info.excel[columns].reset_index(drop=True)
         elif info.kind == "csv":
-            frame = pd.read_csv(info.path, usecols=columns, dtype=str, keep_default_na=False, na_values=[""],
-                                encoding="utf-8-sig")
+            frame = pd.read_csv(
+                info.path, usecols=columns, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            )
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -118,8 +118,14 @@ class _PandasEngine(_Engine):
         bad = s.notna() & pd.to_numeric(s, errors="coerce").isna()
         return int(bad.sum()), (s[bad].min() if bad.any() else None)
 
-    def aggregate(self, defs: Sequence[IndicatorDefinition], info: _SourceInfo, month_map: pd.DataFrame | None,
-                  months: tuple[int, int], codes: Mapping) -> list[pd.DataFrame]:
+    def aggregate(
+        self,
+        defs: Sequence[IndicatorDefinition],
+        info: _SourceInfo,
+        month_map: pd.DataFrame | None,
+        months: tuple[int, int],
+        codes: Mapping,
+    ) -> list[pd.DataFrame]:
         d = defs[0]  # the definitions share source, period, conditions, breakdowns and strata
         frame = self.frame(info)
         text_of, number_of = self._text_of(info, frame), self._number_of(info, frame)
@@ -131,11 +137,15 @@ class _PandasEngine(_Engine):
         mine: list[dict[str, str]] = []
         for i, di in enumerate(defs):
             names = {}
-            stats = [("__num", di.numerator)] + ([("__den", di.denominator)]
-                                                 if isinstance(di.denominator, Statistic) else [])
+            stats = [("__num", di.numerator)] + (
+                [("__den", di.denominator)] if isinstance(di.denominator, Statistic) else []
+            )
             for prefix, st_ in stats:
-                cond = _mask_all(st_.where, len(frame), text_of, number_of, codes)[keep] if st_.where else np.ones(
-                    int(keep.sum()), dtype=bool)
+                cond = (
+                    _mask_all(st_.where, len(frame), text_of, number_of, codes)[keep]
+                    if st_.where
+                    else np.ones(int(keep.sum()), dtype=bool)
+                )
                 columns.update(_stat_columns(st_, f"{prefix}{i}", cond, keep, number_of))
                 names[f"{prefix}{i}"] = prefix
                 if f"{prefix}{i}_nulls" in columns:
@@ -146,22 +156,33 @@ class _PandasEngine(_Engine):
         return [grouped[keys + list(names)].rename(columns=names) for names in mine]
 
 
-def _record_months(frame: pd.DataFrame, period: str, month_map: pd.DataFrame | None,
-                   text_of: Callable[[str], pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+def _record_months(
+    frame: pd.DataFrame, period: str, month_map: pd.DataFrame | None, text_of: Callable[[str], pd.Series]
+) -> tuple[np.ndarray, np.ndarray]:
     """(dated?, month ordinal) of each record: from a date column, or through the text column's month map."""
     if month_map is None:
         s = frame[period]
         ok = s.notna().to_numpy()
-        month = np.where(ok, (s.dt.year.fillna(1970).to_numpy(dtype=np.int64) - 1970) * 12
-                         + s.dt.month.fillna(1).to_numpy(dtype=np.int64) - 1, 0)
+        month = np.where(
+            ok,
+            (s.dt.year.fillna(1970).to_numpy(dtype=np.int64) - 1970) * 12
+            + s.dt.month.fillna(1).to_numpy(dtype=np.int64)
+            - 1,
+            0,
+        )
         return ok, month
     pos = pd.Index(month_map["value"]).get_indexer(text_of(period))
     ok = pos >= 0
     return ok, np.where(ok, month_map["ordinal"].to_numpy()[np.maximum(pos, 0)], 0)
 
 
-def _group_columns(d: IndicatorDefinition, month: np.ndarray, keep: np.ndarray,
-                   text_of: Callable[[str], pd.Series], number_of: Callable[[str], np.ndarray]) -> dict[str, Any]:
+def _group_columns(
+    d: IndicatorDefinition,
+    month: np.ndarray,
+    keep: np.ndarray,
+    text_of: Callable[[str], pd.Series],
+    number_of: Callable[[str], np.ndarray],
+) -> dict[str, Any]:
     """The group keys of the kept records: month, breakdowns, and (when standardised) band and strata."""
     columns: dict[str, Any] = {"__month": month[keep]}
     for b in d.breakdowns:
@@ -179,8 +200,9 @@ def _group_columns(d: IndicatorDefinition, month: np.ndarray, keep: np.ndarray,
     return columns
 
 
-def _stat_columns(s: Statistic, name: str, cond: np.ndarray, keep: np.ndarray,
-                  number_of: Callable[[str], np.ndarray]) -> dict[str, np.ndarray]:
+def _stat_columns(
+    s: Statistic, name: str, cond: np.ndarray, keep: np.ndarray, number_of: Callable[[str], np.ndarray]
+) -> dict[str, np.ndarray]:
     """The per-record units a statistic adds up (and, for a sum, which counted records lack a value)."""
     if s.statistic == "count":
         return {name: cond.astype(np.int64)}

@@ -22,15 +22,32 @@ from pss_analysis.errors import ParameterError
 #: (2013) "Revision of the European Standard Population - Report of Eurostat's task force",
 #: Methodologies and Working papers, Luxembourg: Publications Office of the EU, table 4.
 ESP2013 = {
-    "0-4": 5000, "5-9": 5500, "10-14": 5500, "15-19": 5500, "20-24": 6000, "25-29": 6000,
-    "30-34": 6500, "35-39": 7000, "40-44": 7000, "45-49": 7000, "50-54": 7000, "55-59": 6500,
-    "60-64": 6000, "65-69": 5500, "70-74": 5000, "75-79": 4000, "80-84": 2500, "85-89": 1500,
+    "0-4": 5000,
+    "5-9": 5500,
+    "10-14": 5500,
+    "15-19": 5500,
+    "20-24": 6000,
+    "25-29": 6000,
+    "30-34": 6500,
+    "35-39": 7000,
+    "40-44": 7000,
+    "45-49": 7000,
+    "50-54": 7000,
+    "55-59": 6500,
+    "60-64": 6000,
+    "65-69": 5500,
+    "70-74": 5000,
+    "75-79": 4000,
+    "80-84": 2500,
+    "85-89": 1500,
     "90+": 1000,
 }
 
 
-ESP2013_SOURCE = ("2013 European Standard Population (Eurostat 2013, Revision of the European Standard "
-                  "Population, table 4; 90+ combined)")
+ESP2013_SOURCE = (
+    "2013 European Standard Population (Eurostat 2013, Revision of the European Standard "
+    "Population, table 4; 90+ combined)"
+)
 
 
 #: Age width of the ESP 2013 bands, and the lower limit of its open band.
@@ -108,8 +125,15 @@ def poisson_limits(count: Any, confidence: float = 0.95, method: str = "exact") 
     return lower, upper
 
 
-def dsr_dobson(events: Sequence[float], population: Sequence[float], weights: Sequence[float], *,
-               multiplier: float = 100_000, confidence: float = 0.95, limits: str = "exact") -> dict[str, float]:
+def dsr_dobson(
+    events: Sequence[float],
+    population: Sequence[float],
+    weights: Sequence[float],
+    *,
+    multiplier: float = 100_000,
+    confidence: float = 0.95,
+    limits: str = "exact",
+) -> dict[str, float]:
     """Directly standardised rate and its Dobson confidence interval for one group of strata.
 
     Returns ``rate, lower, upper, variance, events`` (rate and limits per
@@ -118,14 +142,33 @@ def dsr_dobson(events: Sequence[float], population: Sequence[float], weights: Se
     d = np.asarray(events, dtype=float)
     n = np.asarray(population, dtype=float)
     w = np.asarray(weights, dtype=float)
-    rate, var, lower, upper = _dsr_arrays(np.array([(w * d / n).sum()]), np.array([(w**2 * d / n**2).sum()]),
-                                          np.array([w.sum()]), np.array([d.sum()]), multiplier, confidence, limits)
-    return {"rate": float(rate[0]), "lower": float(lower[0]), "upper": float(upper[0]),
-            "variance": float(var[0]), "events": float(d.sum())}
+    rate, var, lower, upper = _dsr_arrays(
+        np.array([(w * d / n).sum()]),
+        np.array([(w**2 * d / n**2).sum()]),
+        np.array([w.sum()]),
+        np.array([d.sum()]),
+        multiplier,
+        confidence,
+        limits,
+    )
+    return {
+        "rate": float(rate[0]),
+        "lower": float(lower[0]),
+        "upper": float(upper[0]),
+        "variance": float(var[0]),
+        "events": float(d.sum()),
+    }
 
 
-def _dsr_arrays(sum_wr: np.ndarray, sum_w2r: np.ndarray, sum_w: np.ndarray, events: np.ndarray,
-                multiplier: float, confidence: float, limits: str) -> tuple[np.ndarray, ...]:
+def _dsr_arrays(
+    sum_wr: np.ndarray,
+    sum_w2r: np.ndarray,
+    sum_w: np.ndarray,
+    events: np.ndarray,
+    multiplier: float,
+    confidence: float,
+    limits: str,
+) -> tuple[np.ndarray, ...]:
     rate = multiplier * sum_wr / sum_w
     var = multiplier**2 * sum_w2r / sum_w**2
     o_low, o_high = poisson_limits(events, confidence, limits)

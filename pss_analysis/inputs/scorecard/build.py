@@ -59,8 +59,12 @@ def load_scorecard(path: str | Path) -> Scorecard:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _YAML_SUFFIXES + _EXCEL_SUFFIXES:
-        raise DataValidationError("unsupported scorecard file type", file=str(path),
-                                  expected="a .yaml, .yml or .xlsx file", found=path.suffix or path.name)
+        raise DataValidationError(
+            "unsupported scorecard file type",
+            file=str(path),
+            expected="a .yaml, .yml or .xlsx file",
+            found=path.suffix or path.name,
+        )
     if not path.is_file():
         raise DataValidationError("scorecard file not found", file=str(path))
     if suffix in _YAML_SUFFIXES:
@@ -76,7 +80,6 @@ def scorecard_from_dict(raw: Mapping[str, Any], *, source: str = "<scorecard>") 
     return _build(_records_from_mapping(raw, source, {}), source, excel=False)
 
 
-
 def _unique(records: list[tuple[_Loc, dict[str, Any]]], section: str) -> None:
     id_field = _ID_FIELD[section]
     seen: dict[str, _Loc] = {}
@@ -84,15 +87,23 @@ def _unique(records: list[tuple[_Loc, dict[str, Any]]], section: str) -> None:
         value = row[id_field]
         if value in seen:
             first = seen[value].row
-            raise loc.error(f"duplicated {_NOUN[section]} id '{value}' (first at row {first})", id_field,
-                            expected="unique ids", found=value)
+            raise loc.error(
+                f"duplicated {_NOUN[section]} id '{value}' (first at row {first})",
+                id_field,
+                expected="unique ids",
+                found=value,
+            )
         seen[value] = loc
 
 
 def _check_ref(loc: _Loc, column: str, value: str, known: list[str], noun: str) -> None:
     if value not in known:
-        raise loc.error(f"unknown {noun} '{value}'{_did_you_mean(value, known)}", column,
-                        expected=_ids_expected(noun, known), found=value)
+        raise loc.error(
+            f"unknown {noun} '{value}'{_did_you_mean(value, known)}",
+            column,
+            expected=_ids_expected(noun, known),
+            found=value,
+        )
 
 
 def _perspectives(records: list[_Record]) -> list[tuple[_Loc, dict[str, Any]]]:
@@ -104,8 +115,9 @@ def _perspectives(records: list[_Record]) -> list[tuple[_Loc, dict[str, Any]]]:
         _required(loc, "name", name, "a name (required for a perspective that is not one of the seven PSS ids)")
         tier = _choice(loc, "tier", raw.get("tier"), TIERS, required=not default_tier) or default_tier
         order = _integer(loc, "order", raw.get("order"), required=False)
-        out.append((loc, {"perspective_id": pid, "name": name, "tier": tier,
-                          "order": position if order is None else order}))
+        out.append(
+            (loc, {"perspective_id": pid, "name": name, "tier": tier, "order": position if order is None else order})
+        )
     return out
 
 
@@ -142,8 +154,11 @@ def _require_sections(records: dict[str, list[_Record]], file: str, *, excel: bo
     for section in REQUIRED_SECTIONS:
         if section not in records:
             what = "sheet" if excel else "key"
-            raise DataValidationError(f"missing {what} '{section}'", file=file,
-                                      expected=f"the {what}s " + ", ".join(REQUIRED_SECTIONS) + " at least")
+            raise DataValidationError(
+                f"missing {what} '{section}'",
+                file=file,
+                expected=f"the {what}s " + ", ".join(REQUIRED_SECTIONS) + " at least",
+            )
 
 
 def _perspective_frame(records: list[_Record]) -> pd.DataFrame:
@@ -178,9 +193,13 @@ def _measures(records: list[_Record], objectives: list[_Row]) -> list[_Row]:
     _unique(meas, "measures")
     for loc, row in meas:
         if row["measure_id"] in perspective_of:
-            raise loc.error(f"the id '{row['measure_id']}' is used for both an objective and a measure "
-                            "(risks refer to either by id)", "measure_id", expected="ids unique across "
-                            "objectives and measures", found=row["measure_id"])
+            raise loc.error(
+                f"the id '{row['measure_id']}' is used for both an objective and a measure "
+                "(risks refer to either by id)",
+                "measure_id",
+                expected="ids unique across objectives and measures",
+                found=row["measure_id"],
+            )
     return meas
 
 
@@ -198,8 +217,9 @@ def _measure(loc: _Loc, raw: dict[str, Any], perspective_of: dict[str, str]) -> 
         "numerator": _text(loc, "numerator", raw.get("numerator")),
         "denominator": _text(loc, "denominator", raw.get("denominator")),
         "multiplier": multiplier,
-        "improvement_direction": _choice(loc, "improvement_direction", raw.get("improvement_direction"),
-                                         IMPROVEMENT_DIRECTIONS, required=True),
+        "improvement_direction": _choice(
+            loc, "improvement_direction", raw.get("improvement_direction"), IMPROVEMENT_DIRECTIONS, required=True
+        ),
         "target": _number(loc, "target", raw.get("target")),
         "unit_cost": _number(loc, "unit_cost", raw.get("unit_cost")),
         "data_source": _text(loc, "data_source", raw.get("data_source")),
@@ -214,8 +234,12 @@ def _measure(loc: _Loc, raw: dict[str, Any], perspective_of: dict[str, str]) -> 
 def _measure_objective(loc: _Loc, raw: dict[str, Any], mid: str, objective_ids: list[str]) -> str:
     objective = _text(loc, "objective_id", raw.get("objective_id"))
     if not objective:
-        raise loc.error(f"measure '{mid}' is not on an objective: every measure must be mapped to one",
-                        "objective_id", expected=_ids_expected("objective", objective_ids), found="")
+        raise loc.error(
+            f"measure '{mid}' is not on an objective: every measure must be mapped to one",
+            "objective_id",
+            expected=_ids_expected("objective", objective_ids),
+            found="",
+        )
     _check_ref(loc, "objective_id", objective, objective_ids, "objective")
     return objective
 
@@ -223,8 +247,9 @@ def _measure_objective(loc: _Loc, raw: dict[str, Any], mid: str, objective_ids: 
 def _multiplier(loc: _Loc, raw: dict[str, Any]) -> float:
     multiplier = _number(loc, "multiplier", raw.get("multiplier"))
     if not math.isnan(multiplier) and multiplier <= 0:
-        raise loc.error("the multiplier must be positive", "multiplier", expected="a number above 0",
-                        found=raw.get("multiplier"))
+        raise loc.error(
+            "the multiplier must be positive", "multiplier", expected="a number above 0", found=raw.get("multiplier")
+        )
     return 1.0 if math.isnan(multiplier) else multiplier
 
 
@@ -242,15 +267,22 @@ def _links(records: list[_Record], objective_ids: list[str]) -> list[_Row]:
             _check_ref(loc, column, row[column], objective_ids, "objective")
         pair = (row["driver"], row["outcome"])
         if pair in seen_links:
-            raise loc.error(f"duplicated link {pair[0]} -> {pair[1]} (first at row {seen_links[pair].row})",
-                            "outcome", expected="each driver -> outcome pair once", found=f"{pair[0]} -> {pair[1]}")
+            raise loc.error(
+                f"duplicated link {pair[0]} -> {pair[1]} (first at row {seen_links[pair].row})",
+                "outcome",
+                expected="each driver -> outcome pair once",
+                found=f"{pair[0]} -> {pair[1]}",
+            )
         seen_links[pair] = loc
         links.append((loc, row))
     cycle = _find_cycle([(r["driver"], r["outcome"], loc) for loc, r in links])
     if cycle is not None:
         path, loc = cycle
-        raise loc.error("the links form a cycle: " + " -> ".join(path) + "; a strategy map runs from drivers "
-                        "to outcomes, so remove or reverse one of these links", "outcome")
+        raise loc.error(
+            "the links form a cycle: " + " -> ".join(path) + "; a strategy map runs from drivers "
+            "to outcomes, so remove or reverse one of these links",
+            "outcome",
+        )
     return links
 
 
@@ -259,10 +291,12 @@ def _risks(records: list[_Record], touchable: list[str]) -> list[_Row]:
     for loc, raw in records:
         row: dict[str, Any] = {
             "risk_id": _id(loc, "risk_id", raw.get("risk_id"), required=True),
-            "description": _required(loc, "description", _text(loc, "description", raw.get("description")),
-                                     "a description"),
-            "likelihood": _integer(loc, "likelihood", raw.get("likelihood"), low=RATING_MIN, high=RATING_MAX,
-                                   required=True),
+            "description": _required(
+                loc, "description", _text(loc, "description", raw.get("description")), "a description"
+            ),
+            "likelihood": _integer(
+                loc, "likelihood", raw.get("likelihood"), low=RATING_MIN, high=RATING_MAX, required=True
+            ),
             "impact": _integer(loc, "impact", raw.get("impact"), low=RATING_MIN, high=RATING_MAX, required=True),
             "touches": _ids(loc, "touches", raw.get("touches")),
             "mitigation": _text(loc, "mitigation", raw.get("mitigation")),
@@ -270,8 +304,12 @@ def _risks(records: list[_Record], touchable: list[str]) -> list[_Row]:
         }
         for item in row["touches"]:
             if item not in touchable:
-                raise loc.error(f"unknown objective or measure '{item}'{_did_you_mean(item, touchable)}",
-                                "touches", expected="objective or measure ids", found=item)
+                raise loc.error(
+                    f"unknown objective or measure '{item}'{_did_you_mean(item, touchable)}",
+                    "touches",
+                    expected="objective or measure ids",
+                    found=item,
+                )
         risks.append((loc, row))
     _unique(risks, "risks")
     return risks
@@ -315,7 +353,7 @@ def _find_cycle(edges: list[tuple[str, str, _Loc]]) -> tuple[list[str], _Loc] | 
                 continue
             node, loc = step
             if state.get(node) == 1:
-                return path[path.index(node):] + [node], loc
+                return path[path.index(node) :] + [node], loc
             if not state.get(node):
                 state[node] = 1
                 path.append(node)
@@ -323,8 +361,12 @@ def _find_cycle(edges: list[tuple[str, str, _Loc]]) -> tuple[list[str], _Loc] | 
     return None
 
 
-def _warnings(objectives: list[dict[str, Any]], measures: list[dict[str, Any]], links: list[dict[str, Any]],
-              tier_of: dict[str, str]) -> list[str]:
+def _warnings(
+    objectives: list[dict[str, Any]],
+    measures: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    tier_of: dict[str, str],
+) -> list[str]:
     tier = {o["objective_id"]: tier_of[o["perspective_id"]] for o in objectives}
     graph: dict[str, list[str]] = defaultdict(list)
     for link in links:
@@ -339,11 +381,12 @@ def _warnings(objectives: list[dict[str, Any]], measures: list[dict[str, Any]], 
     out = []
     for objective, t in tier.items():
         if t == "outcomes" and objective not in reached:
-            out.append(f"outcome objective '{objective}' is not reached along the links from any process or "
-                       "capability objective: add a link from what drives it")
+            out.append(
+                f"outcome objective '{objective}' is not reached along the links from any process or "
+                "capability objective: add a link from what drives it"
+            )
     measured = {m["objective_id"] for m in measures}
     for objective in tier:
         if objective not in measured:
             out.append(f"objective '{objective}' has no measure")
     return out
-

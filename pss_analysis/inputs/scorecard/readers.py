@@ -59,8 +59,11 @@ def _read_yaml(path: Path) -> tuple[Any, dict[str, list[int]]]:
 def _records_from_mapping(raw: Any, file: str, lines: dict[str, list[int]]) -> dict[str, list[_Record]]:
     """The records of each section present in a mapping shaped like the YAML file."""
     sections = _sections_mapping(raw, file)
-    return {section: _section_records(sections[section], file, section, lines.get(section, []))
-            for section in SECTIONS if section in sections}
+    return {
+        section: _section_records(sections[section], file, section, lines.get(section, []))
+        for section in SECTIONS
+        if section in sections
+    }
 
 
 def _sections_mapping(raw: Any, file: str) -> Mapping[str, Any]:
@@ -68,12 +71,14 @@ def _sections_mapping(raw: Any, file: str) -> Mapping[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise DataValidationError("expected a mapping of sections (objectives:, measures:, ...) at the top level",
-                                  file=file, found=type(raw).__name__)
+        raise DataValidationError(
+            "expected a mapping of sections (objectives:, measures:, ...) at the top level",
+            file=file,
+            found=type(raw).__name__,
+        )
     for key in raw:
         if key not in SECTIONS:
-            raise _Loc(file, str(key)).error(f"unknown key{_did_you_mean(key, SECTIONS)}",
-                                             expected=_one_of(SECTIONS))
+            raise _Loc(file, str(key)).error(f"unknown key{_did_you_mean(key, SECTIONS)}", expected=_one_of(SECTIONS))
     return raw
 
 
@@ -82,8 +87,10 @@ def _section_records(entries: Any, file: str, section: str, entry_lines: list[in
     if entries is None:
         entries = []
     if not isinstance(entries, list):
-        raise _Loc(file, section).error(f"expected a list of {section} (one '- {_ID_FIELD.get(section, 'driver')}:"
-                                        " ...' entry each)", found=type(entries).__name__)
+        raise _Loc(file, section).error(
+            f"expected a list of {section} (one '- {_ID_FIELD.get(section, 'driver')}: ...' entry each)",
+            found=type(entries).__name__,
+        )
     known = [f.name for f in FIELDS[section]]
     lines: list[int | None] = list(entry_lines)
     if len(lines) != len(entries):  # no YAML source (a dict given in code)
@@ -92,13 +99,15 @@ def _section_records(entries: Any, file: str, section: str, entry_lines: list[in
     for k, (entry, line) in enumerate(zip(entries, lines, strict=True)):
         loc = _Loc(file, section, k + 1, False, line)
         if not isinstance(entry, Mapping):
-            raise loc.error("expected a mapping of fields", expected=", ".join(known),
-                            found=entry if not isinstance(entry, list) else "a list")
+            raise loc.error(
+                "expected a mapping of fields",
+                expected=", ".join(known),
+                found=entry if not isinstance(entry, list) else "a list",
+            )
         for name in entry:
             if name not in known:
                 hint = _HINTS.get((section, str(name)), "")
-                raise loc.error(f"unknown field{hint}{_did_you_mean(name, known)}", str(name),
-                                expected=_one_of(known))
+                raise loc.error(f"unknown field{hint}{_did_you_mean(name, known)}", str(name), expected=_one_of(known))
         out.append((loc, dict(entry)))
     return out
 
@@ -110,8 +119,9 @@ def _records_from_workbook(path: Path) -> dict[str, list[_Record]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean "not a readable workbook"
-        raise DataValidationError(f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file,
-                                  expected="an Excel .xlsx workbook") from None
+        raise DataValidationError(
+            f"cannot read the workbook ({type(exc).__name__}: {exc})", file=file, expected="an Excel .xlsx workbook"
+        ) from None
     try:
         sheets: dict[str, str] = {}
         for name in book.sheetnames:
@@ -120,8 +130,8 @@ def _records_from_workbook(path: Path) -> dict[str, list[_Record]]:
                 continue
             if key not in SECTIONS:
                 raise _Loc(file, name, excel=True).error(
-                    f"unknown sheet{_did_you_mean(key, SECTIONS)}",
-                    expected=_one_of(SECTIONS) + f" (or {README_SHEET})")
+                    f"unknown sheet{_did_you_mean(key, SECTIONS)}", expected=_one_of(SECTIONS) + f" (or {README_SHEET})"
+                )
             if key in sheets:
                 raise _Loc(file, name, excel=True).error(f"a second sheet for '{key}'", found=name)
             sheets[key] = name
@@ -144,8 +154,9 @@ def _sheet_records(sheet: Any, file: str, name: str, section: str) -> list[_Reco
         column = None if _blank(cell) else str(cell).strip().lower()
         if column is not None and column not in known:
             hint = _HINTS.get((section, column), "")
-            raise _Loc(file, name, 1, True).error(f"unknown column{hint}{_did_you_mean(column, known)}", column,
-                                                  expected=_one_of(known))
+            raise _Loc(file, name, 1, True).error(
+                f"unknown column{hint}{_did_you_mean(column, known)}", column, expected=_one_of(known)
+            )
         if column is not None and column in header:
             raise _Loc(file, name, 1, True).error("the column appears twice", column)
         header.append(column)
@@ -156,9 +167,12 @@ def _sheet_records(sheet: Any, file: str, name: str, section: str) -> list[_Reco
             continue
         loc = _Loc(file, name, number, True)
         if missing:
-            raise _Loc(file, name, 1, True).error("missing column" + ("s" if len(missing) > 1 else ""),
-                                                  ", ".join(missing), expected=", ".join(known),
-                                                  found=", ".join(c for c in header if c))
+            raise _Loc(file, name, 1, True).error(
+                "missing column" + ("s" if len(missing) > 1 else ""),
+                ", ".join(missing),
+                expected=", ".join(known),
+                found=", ".join(c for c in header if c),
+            )
         entry = {}
         for column, value in zip(header, values, strict=False):
             if column is None:
@@ -168,5 +182,3 @@ def _sheet_records(sheet: Any, file: str, name: str, section: str) -> list[_Reco
             entry[column] = value
         out.append((loc, entry))
     return out
-
-

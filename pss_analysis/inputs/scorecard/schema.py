@@ -57,32 +57,65 @@ class _Field:
 FIELDS: dict[str, tuple[_Field, ...]] = {
     "perspectives": (
         _Field("perspective_id", "id", True, "Identifier of the perspective, used by objectives.", "service_user"),
-        _Field("name", "text", False, "Name shown on the strategy map (default for the seven PSS ids: "
-               "the PSS name; required for other ids).", "Service user and stakeholder outcomes"),
-        _Field("tier", "choice", False, "outcomes, processes or capability (default for the seven PSS ids: "
-               "their PSS tier; required for other ids).", "outcomes"),
+        _Field(
+            "name",
+            "text",
+            False,
+            "Name shown on the strategy map (default for the seven PSS ids: the PSS name; required for other ids).",
+            "Service user and stakeholder outcomes",
+        ),
+        _Field(
+            "tier",
+            "choice",
+            False,
+            "outcomes, processes or capability (default for the seven PSS ids: "
+            "their PSS tier; required for other ids).",
+            "outcomes",
+        ),
         _Field("order", "int", False, "Position on the map, 1 = first (default: the row's position).", "1"),
     ),
     "objectives": (
         _Field("objective_id", "id", True, "Identifier of the objective (strategy-map node).", "fewer_admissions"),
-        _Field("name", "text", True, "What the objective is, as the board says it.",
-               "Fewer avoidable emergency admissions"),
+        _Field(
+            "name", "text", True, "What the objective is, as the board says it.", "Fewer avoidable emergency admissions"
+        ),
         _Field("perspective_id", "id", True, "The perspective the objective belongs to.", "strategic"),
         _Field("description", "text", False, "Optional longer description.", ""),
     ),
     "measures": (
         _Field("measure_id", "id", True, "Identifier of the measure, used in the indicator data.", "acs_admissions"),
         _Field("name", "text", True, "Plain-English name.", "Emergency ACS admissions, 65+"),
-        _Field("objective_id", "id", True, "The objective the measure is evidence for; the measure's "
-               "perspective is that objective's.", "fewer_admissions"),
-        _Field("unit", "text", False, "What the displayed value is measured in.",
-               "admissions per 1,000 people aged 65+"),
-        _Field("kind", "choice", True, "How the displayed value is made: " + "; ".join(
-            f"{k} = {v}" for k, v in KINDS.items()) + ".", "rate"),
-        _Field("numerator", "text", False, "What the numerator counts (text definition).",
-               "Emergency admissions of residents aged 65+ for ACS conditions"),
-        _Field("denominator", "text", False, "What the denominator counts (text definition; blank for "
-               "counts and amounts).", "Resident population aged 65+"),
+        _Field(
+            "objective_id",
+            "id",
+            True,
+            "The objective the measure is evidence for; the measure's perspective is that objective's.",
+            "fewer_admissions",
+        ),
+        _Field(
+            "unit", "text", False, "What the displayed value is measured in.", "admissions per 1,000 people aged 65+"
+        ),
+        _Field(
+            "kind",
+            "choice",
+            True,
+            "How the displayed value is made: " + "; ".join(f"{k} = {v}" for k, v in KINDS.items()) + ".",
+            "rate",
+        ),
+        _Field(
+            "numerator",
+            "text",
+            False,
+            "What the numerator counts (text definition).",
+            "Emergency admissions of residents aged 65+ for ACS conditions",
+        ),
+        _Field(
+            "denominator",
+            "text",
+            False,
+            "What the denominator counts (text definition; blank for counts and amounts).",
+            "Resident population aged 65+",
+        ),
         _Field("multiplier", "number", False, "1000 for per 1,000, 100 for percentages; blank = 1.", "1000"),
         _Field("improvement_direction", "choice", True, "increase, decrease or neither.", "decrease"),
         _Field("target", "number", False, "Optional target, on the displayed scale.", "3.3"),
@@ -90,20 +123,44 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
         _Field("data_source", "text", False, "Where the data come from.", "Hospital inpatient extract"),
         _Field("owner", "text", False, "Who is responsible for the measure.", "Urgent care lead"),
         _Field("description", "text", False, "Full definition.", ""),
-        _Field("its", "options", False, "Interrupted time series options for this measure (keys of "
-               "params.ItsOptions: " + ", ".join(ItsOptions.model_fields) + "); a workbook cell holds "
-               "YAML or JSON text.", "{family: negbin}"),
-        _Field("spc", "options", False, "SPC chart options for this measure (keys of params.SpcOptions: "
-               + ", ".join(SpcOptions.model_fields) + "); a workbook cell holds YAML or JSON text.",
-               "{chart: u}"),
-        _Field("indicator", "mapping", False, "Optional record-level indicator definition (a mapping, kept "
-               "as written); a workbook cell holds YAML or JSON text.", ""),
+        _Field(
+            "its",
+            "options",
+            False,
+            "Interrupted time series options for this measure (keys of "
+            "params.ItsOptions: " + ", ".join(ItsOptions.model_fields) + "); a workbook cell holds "
+            "YAML or JSON text.",
+            "{family: negbin}",
+        ),
+        _Field(
+            "spc",
+            "options",
+            False,
+            "SPC chart options for this measure (keys of params.SpcOptions: "
+            + ", ".join(SpcOptions.model_fields)
+            + "); a workbook cell holds YAML or JSON text.",
+            "{chart: u}",
+        ),
+        _Field(
+            "indicator",
+            "mapping",
+            False,
+            "Optional record-level indicator definition (a mapping, kept "
+            "as written); a workbook cell holds YAML or JSON text.",
+            "",
+        ),
     ),
     "links": (
         _Field("driver", "id", True, "The objective that drives (contributes to) the outcome.", "timely_discharge"),
         _Field("outcome", "id", True, "The objective it contributes to.", "fewer_admissions"),
-        _Field("expected_sign", "sign", True, "+ if progress on the driver is expected to help the outcome, "
-               "- if it is expected to work against it (a trade-off). Quote it in YAML: '+' or '-'.", "+"),
+        _Field(
+            "expected_sign",
+            "sign",
+            True,
+            "+ if progress on the driver is expected to help the outcome, "
+            "- if it is expected to work against it (a trade-off). Quote it in YAML: '+' or '-'.",
+            "+",
+        ),
         _Field("rationale", "text", False, "Why the link is expected.", "Shorter stays free beds"),
     ),
     "risks": (
@@ -111,19 +168,30 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
         _Field("description", "text", True, "What could go wrong.", "Home-care capacity lags behind discharges"),
         _Field("likelihood", "int", True, f"{RATING_MIN} (rare) to {RATING_MAX} (almost certain).", "4"),
         _Field("impact", "int", True, f"{RATING_MIN} (negligible) to {RATING_MAX} (severe).", "3"),
-        _Field("touches", "ids", False, "Objective or measure ids the risk bears on (comma-separated in a "
-               "workbook).", "timely_discharge, emergency_los"),
+        _Field(
+            "touches",
+            "ids",
+            False,
+            "Objective or measure ids the risk bears on (comma-separated in a workbook).",
+            "timely_discharge, emergency_los",
+        ),
         _Field("mitigation", "text", False, "What is done about it.", "Home-care framework re-tendered"),
         _Field("owner", "text", False, "Who owns the risk.", "Director of adult social care"),
     ),
     "changes": (
         _Field("change_id", "id", True, "Identifier of the change.", "C1"),
-        _Field("date", "date", True, "When the change took effect: YYYY-MM or YYYY-MM-DD (analysed by month).",
-               "2018-04"),
+        _Field(
+            "date", "date", True, "When the change took effect: YYYY-MM or YYYY-MM-DD (analysed by month).", "2018-04"
+        ),
         _Field("where", "text", False, "Where the change was made (service, site, team).", "Whole system"),
         _Field("what", "text", True, "What was changed.", "Programme starts"),
-        _Field("use_as_interruption", "bool", False, "true to test the change as an interruption in the "
-               "time series (default false).", "true"),
+        _Field(
+            "use_as_interruption",
+            "bool",
+            False,
+            "true to test the change as an interruption in the time series (default false).",
+            "true",
+        ),
     ),
 }
 
@@ -131,24 +199,60 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
 COLUMNS: dict[str, tuple[str, ...]] = {
     "perspectives": ("perspective_id", "name", "tier", "order"),
     "objectives": ("objective_id", "name", "perspective_id", "description"),
-    "measures": ("measure_id", "name", "objective_id", "perspective", "unit", "kind", "numerator",
-                 "denominator", "multiplier", "improvement_direction", "target", "unit_cost", "data_source",
-                 "owner", "description", "its", "spc", "indicator"),
+    "measures": (
+        "measure_id",
+        "name",
+        "objective_id",
+        "perspective",
+        "unit",
+        "kind",
+        "numerator",
+        "denominator",
+        "multiplier",
+        "improvement_direction",
+        "target",
+        "unit_cost",
+        "data_source",
+        "owner",
+        "description",
+        "its",
+        "spc",
+        "indicator",
+    ),
     "links": ("driver", "outcome", "expected_sign", "rationale"),
     "risks": ("risk_id", "description", "likelihood", "impact", "touches", "mitigation", "owner"),
     "changes": ("change_id", "date", "month", "period", "where", "what", "use_as_interruption"),
 }
 _DTYPES = {
-    "order": "int64", "likelihood": "int64", "impact": "int64",
-    "multiplier": "float64", "target": "float64", "unit_cost": "float64",
-    "use_as_interruption": "bool", "period": "period[M]",
-    "its": object, "spc": object, "indicator": object, "touches": object,
+    "order": "int64",
+    "likelihood": "int64",
+    "impact": "int64",
+    "multiplier": "float64",
+    "target": "float64",
+    "unit_cost": "float64",
+    "use_as_interruption": "bool",
+    "period": "period[M]",
+    "its": object,
+    "spc": object,
+    "indicator": object,
+    "touches": object,
 }
 _FLOAT_COLUMNS = ("multiplier", "target", "unit_cost")
-_ID_FIELD = {"perspectives": "perspective_id", "objectives": "objective_id", "measures": "measure_id",
-             "risks": "risk_id", "changes": "change_id"}
-_NOUN = {"perspectives": "perspective", "objectives": "objective", "measures": "measure",
-         "risks": "risk", "changes": "change", "links": "link"}
+_ID_FIELD = {
+    "perspectives": "perspective_id",
+    "objectives": "objective_id",
+    "measures": "measure_id",
+    "risks": "risk_id",
+    "changes": "change_id",
+}
+_NOUN = {
+    "perspectives": "perspective",
+    "objectives": "objective",
+    "measures": "measure",
+    "risks": "risk",
+    "changes": "change",
+    "links": "link",
+}
 _OPTION_MODELS: dict[str, type[BaseModel]] = {"its": ItsOptions, "spc": SpcOptions}
 _HINTS = {("measures", "perspective"): " (a measure's perspective is its objective's: give objective_id)"}
 
@@ -208,8 +312,12 @@ class Scorecard:
         """The objective id of a measure."""
         index = self.measures.set_index("measure_id")["objective_id"]
         if measure_id not in index.index:
-            raise ParameterError(f"unknown measure id{_did_you_mean(measure_id, index.index)}",
-                                 key="measure_id", expected="a measure id of the scorecard", found=measure_id)
+            raise ParameterError(
+                f"unknown measure id{_did_you_mean(measure_id, index.index)}",
+                key="measure_id",
+                expected="a measure id of the scorecard",
+                found=measure_id,
+            )
         return str(index[measure_id])
 
     def tiers(self) -> dict[str, list[str]]:
@@ -238,8 +346,10 @@ def default_perspectives() -> pd.DataFrame:
 
     They are :data:`pss_analysis.inputs.tables.PERSPECTIVES`, in order.
     """
-    rows = [{"perspective_id": pid, "name": name, "tier": tier, "order": k}
-            for k, (pid, (tier, name)) in enumerate(PERSPECTIVES.items(), start=1)]
+    rows = [
+        {"perspective_id": pid, "name": name, "tier": tier, "order": k}
+        for k, (pid, (tier, name)) in enumerate(PERSPECTIVES.items(), start=1)
+    ]
     return _frame("perspectives", rows)
 
 
@@ -274,8 +384,9 @@ class _Loc:
             where += f" (line {self.line})"
         return where
 
-    def error(self, message: str, column: str | None = None, *, expected: Any = None,
-              found: Any = None) -> DataValidationError:
+    def error(
+        self, message: str, column: str | None = None, *, expected: Any = None, found: Any = None
+    ) -> DataValidationError:
         err = DataValidationError(message, file=self.text(column), expected=expected, found=found)
         # str(err) names everything; the attributes carry the parts separately.
         err.file, err.key, err.row, err.column = self.file, self.section, self.row, column
@@ -294,7 +405,6 @@ def _one_of(choices: Iterable[str]) -> str:
 def _ids_expected(noun: str, choices: list[str]) -> str:
     listed = f" ({_one_of(choices)})" if 0 < len(choices) <= 12 else ""
     return f"an {noun} id{listed}" if noun[0] in "aeiou" else f"a {noun} id{listed}"
-
 
 
 _Record = tuple[_Loc, dict[str, Any]]

@@ -56,9 +56,27 @@ def _write_rows(sheet: Any, header: list[str], rows: Iterable[list[Any]], widths
     sheet.freeze_panes = "A2"
 
 
-_WIDTHS = {"name": 40, "description": 60, "rationale": 50, "what": 50, "where": 24, "mitigation": 40,
-           "numerator": 40, "denominator": 40, "unit": 28, "data_source": 28, "owner": 24, "touches": 30,
-           "its": 28, "spc": 20, "indicator": 30, "meaning": 90, "example": 36, "column": 22, "sheet": 14}
+_WIDTHS = {
+    "name": 40,
+    "description": 60,
+    "rationale": 50,
+    "what": 50,
+    "where": 24,
+    "mitigation": 40,
+    "numerator": 40,
+    "denominator": 40,
+    "unit": 28,
+    "data_source": 28,
+    "owner": 24,
+    "touches": 30,
+    "its": 28,
+    "spc": 20,
+    "indicator": 30,
+    "meaning": 90,
+    "example": 36,
+    "column": 22,
+    "sheet": 14,
+}
 
 
 def write_workbook(scorecard: Scorecard, path: str | Path, *, readme: bool = False) -> Path:
@@ -86,19 +104,43 @@ def write_workbook(scorecard: Scorecard, path: str | Path, *, readme: bool = Fal
 
 def _write_readme(sheet: Any) -> None:
     rows: list[list[Any]] = [
-        ["(all)", "", "", "A Public Sector Scorecard definition for pss-analysis: one sheet per section, one "
-         "header row, one row per entry. Blank rows are skipped. This README sheet is not read. Unknown "
-         "sheets or columns are errors (the message suggests the nearest valid name).", ""],
-        ["(all)", "", "", "Lists (a risk's touches) are comma-separated ids. The its, spc and indicator cells "
-         "hold YAML or JSON text. Ids must be unique within their sheet, and objective and measure ids "
-         "must differ from each other.", "{family: negbin}"],
-        ["perspectives", "", "", "Optional: an absent or empty sheet means the seven PSS perspectives "
-         "(service_user, strategic, financial = outcomes; operational = processes; innovation, leadership, "
-         "people = capability). Rename, add or drop rows to adapt them.", ""],
+        [
+            "(all)",
+            "",
+            "",
+            "A Public Sector Scorecard definition for pss-analysis: one sheet per section, one "
+            "header row, one row per entry. Blank rows are skipped. This README sheet is not read. Unknown "
+            "sheets or columns are errors (the message suggests the nearest valid name).",
+            "",
+        ],
+        [
+            "(all)",
+            "",
+            "",
+            "Lists (a risk's touches) are comma-separated ids. The its, spc and indicator cells "
+            "hold YAML or JSON text. Ids must be unique within their sheet, and objective and measure ids "
+            "must differ from each other.",
+            "{family: negbin}",
+        ],
+        [
+            "perspectives",
+            "",
+            "",
+            "Optional: an absent or empty sheet means the seven PSS perspectives "
+            "(service_user, strategic, financial = outcomes; operational = processes; innovation, leadership, "
+            "people = capability). Rename, add or drop rows to adapt them.",
+            "",
+        ],
         ["objectives", "", "", "The strategy-map nodes. Warning if an objective has no measure.", ""],
         ["measures", "", "", "The measure catalogue; every measure is on one objective.", ""],
-        ["links", "", "", "Driver -> outcome arrows of the strategy map. They must not form a cycle; every "
-         "outcomes-tier objective should be reached from a process or capability objective (warning).", ""],
+        [
+            "links",
+            "",
+            "",
+            "Driver -> outcome arrows of the strategy map. They must not form a cycle; every "
+            "outcomes-tier objective should be reached from a process or capability objective (warning).",
+            "",
+        ],
         ["risks", "", "", "Risks, rated on a 5 x 5 likelihood x impact matrix.", ""],
         ["changes", "", "", "The service-improvement change log: what was changed, where and when.", ""],
     ]
@@ -110,48 +152,90 @@ def _write_readme(sheet: Any) -> None:
 
 def _template_dict() -> dict[str, Any]:
     return {
-        "perspectives": [{"perspective_id": pid, "name": name, "tier": tier}
-                         for pid, (tier, name) in PERSPECTIVES.items()],
+        "perspectives": [
+            {"perspective_id": pid, "name": name, "tier": tier} for pid, (tier, name) in PERSPECTIVES.items()
+        ],
         "objectives": [
-            {"objective_id": "fewer_admissions", "name": "Fewer avoidable emergency admissions",
-             "perspective_id": "strategic",
-             "description": "Older people stay well at home instead of being admitted in an emergency."},
-            {"objective_id": "timely_discharge", "name": "Timely discharge from hospital",
-             "perspective_id": "operational", "description": "People go home as soon as they are medically fit."},
+            {
+                "objective_id": "fewer_admissions",
+                "name": "Fewer avoidable emergency admissions",
+                "perspective_id": "strategic",
+                "description": "Older people stay well at home instead of being admitted in an emergency.",
+            },
+            {
+                "objective_id": "timely_discharge",
+                "name": "Timely discharge from hospital",
+                "perspective_id": "operational",
+                "description": "People go home as soon as they are medically fit.",
+            },
         ],
         "measures": [
-            {"measure_id": "acs_admissions",
-             "name": "Emergency admissions for ambulatory care sensitive conditions, 65+",
-             "objective_id": "fewer_admissions", "unit": "admissions per 1,000 people aged 65+", "kind": "rate",
-             "numerator": "Emergency admissions of residents aged 65+ with a primary diagnosis of an ACS condition",
-             "denominator": "Resident population aged 65+", "multiplier": 1000,
-             "improvement_direction": "decrease", "target": 3.3, "unit_cost": 2450,
-             "data_source": "Hospital inpatient extract (monthly)", "owner": "Urgent care commissioning lead",
-             "description": "Emergency admissions for conditions best managed in the community.",
-             "its": {"family": "quasipoisson", "seasonality": "fourier"}},
-            {"measure_id": "emergency_los", "name": "Mean length of stay, emergency admissions 65+",
-             "objective_id": "timely_discharge", "unit": "days", "kind": "mean",
-             "numerator": "Bed-days of emergency spells of residents aged 65+ ending in the month",
-             "denominator": "Emergency discharges of residents aged 65+ in the month",
-             "improvement_direction": "decrease", "target": 8.5,
-             "data_source": "Hospital inpatient extract (monthly)", "owner": "Hospital discharge lead",
-             "spc": {"chart": "xmr"}},
+            {
+                "measure_id": "acs_admissions",
+                "name": "Emergency admissions for ambulatory care sensitive conditions, 65+",
+                "objective_id": "fewer_admissions",
+                "unit": "admissions per 1,000 people aged 65+",
+                "kind": "rate",
+                "numerator": "Emergency admissions of residents aged 65+ with a primary diagnosis of an ACS condition",
+                "denominator": "Resident population aged 65+",
+                "multiplier": 1000,
+                "improvement_direction": "decrease",
+                "target": 3.3,
+                "unit_cost": 2450,
+                "data_source": "Hospital inpatient extract (monthly)",
+                "owner": "Urgent care commissioning lead",
+                "description": "Emergency admissions for conditions best managed in the community.",
+                "its": {"family": "quasipoisson", "seasonality": "fourier"},
+            },
+            {
+                "measure_id": "emergency_los",
+                "name": "Mean length of stay, emergency admissions 65+",
+                "objective_id": "timely_discharge",
+                "unit": "days",
+                "kind": "mean",
+                "numerator": "Bed-days of emergency spells of residents aged 65+ ending in the month",
+                "denominator": "Emergency discharges of residents aged 65+ in the month",
+                "improvement_direction": "decrease",
+                "target": 8.5,
+                "data_source": "Hospital inpatient extract (monthly)",
+                "owner": "Hospital discharge lead",
+                "spc": {"chart": "xmr"},
+            },
         ],
         "links": [
-            {"driver": "timely_discharge", "outcome": "fewer_admissions", "expected_sign": "+",
-             "rationale": "Shorter stays reduce hospital-acquired deconditioning and readmissions."},
+            {
+                "driver": "timely_discharge",
+                "outcome": "fewer_admissions",
+                "expected_sign": "+",
+                "rationale": "Shorter stays reduce hospital-acquired deconditioning and readmissions.",
+            },
         ],
         "risks": [
-            {"risk_id": "R1", "description": "Home-care capacity does not keep up with faster discharges",
-             "likelihood": 4, "impact": 3, "touches": ["timely_discharge", "emergency_los"],
-             "mitigation": "Home-care framework re-tendered with more capacity",
-             "owner": "Director of adult social care"},
+            {
+                "risk_id": "R1",
+                "description": "Home-care capacity does not keep up with faster discharges",
+                "likelihood": 4,
+                "impact": 3,
+                "touches": ["timely_discharge", "emergency_los"],
+                "mitigation": "Home-care framework re-tendered with more capacity",
+                "owner": "Director of adult social care",
+            },
         ],
         "changes": [
-            {"change_id": "C1", "date": "2018-04", "where": "Whole system", "what": "Programme starts",
-             "use_as_interruption": True},
-            {"change_id": "C2", "date": "2018-10-01", "where": "Acute medical wards",
-             "what": "Discharge-to-assess scheme", "use_as_interruption": False},
+            {
+                "change_id": "C1",
+                "date": "2018-04",
+                "where": "Whole system",
+                "what": "Programme starts",
+                "use_as_interruption": True,
+            },
+            {
+                "change_id": "C2",
+                "date": "2018-10-01",
+                "where": "Acute medical wards",
+                "what": "Discharge-to-assess scheme",
+                "use_as_interruption": False,
+            },
         ],
     }
 
@@ -160,4 +244,3 @@ def write_template_workbook(path: str | Path) -> Path:
     """Write an example scorecard workbook: the default perspectives, one or two rows per sheet, a README."""
     scorecard = scorecard_from_dict(_template_dict(), source="template")
     return write_workbook(scorecard, path, readme=True)
-

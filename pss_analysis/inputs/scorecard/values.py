@@ -28,8 +28,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-
-
 def _text(loc: _Loc, column: str, value: Any) -> str:
     if value is None:
         return ""
@@ -93,8 +91,9 @@ def _number(loc: _Loc, column: str, value: Any) -> float:
     return number
 
 
-def _integer(loc: _Loc, column: str, value: Any, *, low: int | None = None, high: int | None = None,
-             required: bool) -> int | None:
+def _integer(
+    loc: _Loc, column: str, value: Any, *, low: int | None = None, high: int | None = None, required: bool
+) -> int | None:
     number = _number(loc, column, value)
     if math.isnan(number):
         if required:
@@ -103,8 +102,9 @@ def _integer(loc: _Loc, column: str, value: Any, *, low: int | None = None, high
     if not number.is_integer():
         raise loc.error("not a whole number", column, expected="a whole number", found=value)
     if (low is not None and number < low) or (high is not None and number > high):
-        raise loc.error("value out of range", column, expected=f"a whole number from {low} to {high}",
-                        found=int(number))
+        raise loc.error(
+            "value out of range", column, expected=f"a whole number from {low} to {high}", found=int(number)
+        )
     return int(number)
 
 
@@ -145,13 +145,16 @@ def _mapping(loc: _Loc, column: str, value: Any) -> dict[str, Any] | None:
             value = yaml.load(value, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
-            raise loc.error(f"cannot read the YAML/JSON text: {problem}", column,
-                            expected="a mapping such as {family: negbin}", found=value) from None
+            raise loc.error(
+                f"cannot read the YAML/JSON text: {problem}",
+                column,
+                expected="a mapping such as {family: negbin}",
+                found=value,
+            ) from None
         if value is None:
             return None
     if not isinstance(value, Mapping):
-        raise loc.error("wrong type", column, expected="a mapping of keys to values (e.g. {key: value})",
-                        found=value)
+        raise loc.error("wrong type", column, expected="a mapping of keys to values (e.g. {key: value})", found=value)
     return dict(value)
 
 
@@ -169,11 +172,15 @@ def _options(loc: _Loc, column: str, value: Any, measure_id: str) -> dict[str, A
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
         if first["type"] == "extra_forbidden":
             valid = [f"{column}.{name}" for name in model.model_fields]
-            raise loc.error(f"measure '{measure_id}': unknown key '{key}'{_did_you_mean(key, valid)}{more}",
-                            column, expected=_one_of(valid)) from None
+            raise loc.error(
+                f"measure '{measure_id}': unknown key '{key}'{_did_you_mean(key, valid)}{more}",
+                column,
+                expected=_one_of(valid),
+            ) from None
         message, expected, found = _describe(dict(first))
-        raise loc.error(f"measure '{measure_id}', key '{key}': {message}{more}", column,
-                        expected=expected, found=found) from None
+        raise loc.error(
+            f"measure '{measure_id}', key '{key}': {message}{more}", column, expected=expected, found=found
+        ) from None
     return options.model_dump(mode="json", exclude_unset=True)
 
 
@@ -198,5 +205,3 @@ def _sign(loc: _Loc, column: str, value: Any) -> str:
         message = "a value is required" if not text else "unknown sign"
         raise loc.error(message, column, expected="+ or - (quoted in YAML: '+', '-')", found=text)
     return SIGNS[text]
-
-

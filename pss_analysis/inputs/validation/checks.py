@@ -18,15 +18,22 @@ from pss_analysis.inputs.validation.reading import _cell_text
 from pss_analysis.inputs.validation.report import ValidationReport
 
 
-def require_columns(frame: pd.DataFrame, required: Sequence[str], file: str | Path | None,
-                    report: ValidationReport) -> bool:
+def require_columns(
+    frame: pd.DataFrame, required: Sequence[str], file: str | Path | None, report: ValidationReport
+) -> bool:
     """One ``missing_column`` error per required column not in ``frame``; True if none is missing."""
     found = ", ".join(str(c) for c in frame.columns) or "no columns"
     ok = True
     for name in required:
         if name not in frame.columns:
-            report.error("missing_column", "missing column", file=file, column=name,
-                         expected="columns " + ", ".join(required), found=found)
+            report.error(
+                "missing_column",
+                "missing column",
+                file=file,
+                column=name,
+                expected="columns " + ", ".join(required),
+                found=found,
+            )
             ok = False
     return ok
 
@@ -35,8 +42,9 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].map(lambda v: v if isinstance(v, str) else _cell_text(v)).astype(object)
 
 
-def check_required_text(frame: pd.DataFrame, column: str, file: str | Path | None,
-                        report: ValidationReport) -> pd.Series:
+def check_required_text(
+    frame: pd.DataFrame, column: str, file: str | Path | None, report: ValidationReport
+) -> pd.Series:
     """The column stripped; one ``missing_value`` error per blank cell."""
     text = _text(frame, column).str.strip()
     for row in text.index[text == ""]:
@@ -44,8 +52,9 @@ def check_required_text(frame: pd.DataFrame, column: str, file: str | Path | Non
     return text
 
 
-def parse_numbers(frame: pd.DataFrame, column: str, file: str | Path | None, report: ValidationReport, *,
-                  required: bool = False) -> pd.Series:
+def parse_numbers(
+    frame: pd.DataFrame, column: str, file: str | Path | None, report: ValidationReport, *, required: bool = False
+) -> pd.Series:
     """The column as floats (NaN where blank or unreadable); one problem per unreadable or missing cell."""
     if pd.api.types.is_numeric_dtype(frame[column].dtype) and not pd.api.types.is_bool_dtype(frame[column].dtype):
         values = frame[column].astype(float)
@@ -54,18 +63,32 @@ def parse_numbers(frame: pd.DataFrame, column: str, file: str | Path | None, rep
         text = _text(frame, column).str.strip()
         values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
         for row in text.index[values.isna() & (text != "")]:
-            report.error("unparseable_number", "not a number", file=file, row=row, column=column,
-                         expected="a number (digits with an optional decimal point, no thousands separators)",
-                         found=text[row])
+            report.error(
+                "unparseable_number",
+                "not a number",
+                file=file,
+                row=row,
+                column=column,
+                expected="a number (digits with an optional decimal point, no thousands separators)",
+                found=text[row],
+            )
     if required:
         for row in text.index[text == ""]:
-            report.error("missing_value", "a value is required", file=file, row=row, column=column,
-                         expected="a number", found="")
+            report.error(
+                "missing_value", "a value is required", file=file, row=row, column=column, expected="a number", found=""
+            )
     return values
 
 
-def parse_period_column(frame: pd.DataFrame, column: str, file: str | Path | None, report: ValidationReport, *,
-                        freq: str | None = "M", required: bool = True) -> pd.Series:
+def parse_period_column(
+    frame: pd.DataFrame,
+    column: str,
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    freq: str | None = "M",
+    required: bool = True,
+) -> pd.Series:
     """The column as Periods of ``freq`` (``NaT`` where unusable); problems for bad, blank or mixed values.
 
     Unreadable values are one error per row. A column of mixed frequencies
@@ -79,12 +102,26 @@ def parse_period_column(frame: pd.DataFrame, column: str, file: str | Path | Non
     for i in np.flatnonzero(parsed.bad):
         value = series.iloc[i]
         why = parsed.reason.get(value) if isinstance(value, (str, int, float)) else None
-        report.error("unparseable_period", "unparseable period" + (f" ({why})" if why else ""), file=file,
-                     row=series.index[i], column=column, expected=expected, found=value)
+        report.error(
+            "unparseable_period",
+            "unparseable period" + (f" ({why})" if why else ""),
+            file=file,
+            row=series.index[i],
+            column=column,
+            expected=expected,
+            found=value,
+        )
     if required:
         for i in np.flatnonzero(parsed.missing):
-            report.error("missing_value", "a period is required", file=file, row=series.index[i], column=column,
-                         expected=expected, found="")
+            report.error(
+                "missing_value",
+                "a period is required",
+                file=file,
+                row=series.index[i],
+                column=column,
+                expected=expected,
+                found="",
+            )
     ok = ~parsed.missing & ~parsed.bad
     out_freq = target
     result = np.full(len(series), np.iinfo(np.int64).min, dtype=np.int64)
@@ -94,18 +131,28 @@ def parse_period_column(frame: pd.DataFrame, column: str, file: str | Path | Non
         differs = ok & (parsed.freq != source)
         if differs.any():
             at = int(np.argmax(differs))
-            report.error("mixed_period_frequency", "mixed period frequencies in one column", file=file,
-                         row=series.index[at], column=column,
-                         expected=f"a {_periods.FREQUENCIES[source]} like row {series.index[first]} "
-                                  f"({_cell_text(series.iloc[first])!r})",
-                         found=series.iloc[at])
+            report.error(
+                "mixed_period_frequency",
+                "mixed period frequencies in one column",
+                file=file,
+                row=series.index[at],
+                column=column,
+                expected=f"a {_periods.FREQUENCIES[source]} like row {series.index[first]} "
+                f"({_cell_text(series.iloc[first])!r})",
+                found=series.iloc[at],
+            )
             ok = ok & ~differs
         out_freq = target or source
         if _periods._ORDER.index(out_freq) < _periods._ORDER.index(source):
-            report.error("period_frequency",
-                         f"periods are {_periods.FREQUENCIES[source]}s; expected {_periods.FREQUENCIES[out_freq]}s",
-                         file=file, row=series.index[first], column=column, expected=expected,
-                         found=series.iloc[first])
+            report.error(
+                "period_frequency",
+                f"periods are {_periods.FREQUENCIES[source]}s; expected {_periods.FREQUENCIES[out_freq]}s",
+                file=file,
+                row=series.index[first],
+                column=column,
+                expected=expected,
+                found=series.iloc[first],
+            )
             ok[:] = False
         else:
             converted = _periods._convert(np.where(ok, parsed.ordinals, 0), source, out_freq)
@@ -114,8 +161,14 @@ def parse_period_column(frame: pd.DataFrame, column: str, file: str | Path | Non
     return pd.Series(index, index=frame.index, name=column)
 
 
-def check_duplicates(frame: pd.DataFrame, keys: Sequence[str], file: str | Path | None,
-                     report: ValidationReport, *, column: str | None = None) -> pd.Series:
+def check_duplicates(
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    column: str | None = None,
+) -> pd.Series:
     """One ``duplicate`` error per row repeating an earlier row's ``keys``; returns the mask of repeats."""
     usable = frame[list(keys)].notna().all(axis=1)
     dup = frame[list(keys)].duplicated(keep="first") & usable
@@ -126,14 +179,21 @@ def check_duplicates(frame: pd.DataFrame, keys: Sequence[str], file: str | Path 
         for row in frame.index[dup]:
             key = tuple(frame.loc[row, list(keys)])
             shown = " ".join(_cell_text(k) for k in key)
-            report.error("duplicate", f"duplicated {' and '.join(keys)} (first on row {first_row[key]})",
-                         file=file, row=row, column=column or keys[-1],
-                         expected=f"one row per {', '.join(keys)}", found=shown)
+            report.error(
+                "duplicate",
+                f"duplicated {' and '.join(keys)} (first on row {first_row[key]})",
+                file=file,
+                row=row,
+                column=column or keys[-1],
+                expected=f"one row per {', '.join(keys)}",
+                found=shown,
+            )
     return dup
 
 
-def check_gaps(frame: pd.DataFrame, period: str, by: Sequence[str], file: str | Path | None,
-               report: ValidationReport) -> None:
+def check_gaps(
+    frame: pd.DataFrame, period: str, by: Sequence[str], file: str | Path | None, report: ValidationReport
+) -> None:
     """One ``period_gap`` warning per run of missing periods within each ``by`` group."""
     if frame.empty:
         return
@@ -145,45 +205,95 @@ def check_gaps(frame: pd.DataFrame, period: str, by: Sequence[str], file: str | 
             span = _periods.format_period(first) + ("" if first == last else f" to {_periods.format_period(last)}")
             n = (last - first).n + 1
             who = ", ".join(f"{c} {_cell_text(v)}" for c, v in zip(by, key, strict=True))
-            report.warning("period_gap", f"{who + ': ' if who else ''}{n} period{'s' if n > 1 else ''} missing "
-                           f"from the sequence ({span})", file=file, column=period,
-                           expected="one row per period with no gaps", found=f"nothing for {span}")
+            report.warning(
+                "period_gap",
+                f"{who + ': ' if who else ''}{n} period{'s' if n > 1 else ''} missing from the sequence ({span})",
+                file=file,
+                column=period,
+                expected="one row per period with no gaps",
+                found=f"nothing for {span}",
+            )
 
 
-def check_counts(values: pd.Series, mask: pd.Series, column: str, file: str | Path | None,
-                 report: ValidationReport) -> None:
+def check_counts(
+    values: pd.Series, mask: pd.Series, column: str, file: str | Path | None, report: ValidationReport
+) -> None:
     """Counts (where ``mask``) must be whole numbers of zero or more: one error per bad row."""
     bad_negative = mask & (values < 0)
     bad_fraction = mask & (values >= 0) & (values != np.floor(values))
     for row in values.index[bad_negative]:
-        report.error("negative_count", "a count cannot be negative", file=file, row=row, column=column,
-                     expected="a whole number of zero or more", found=values[row])
+        report.error(
+            "negative_count",
+            "a count cannot be negative",
+            file=file,
+            row=row,
+            column=column,
+            expected="a whole number of zero or more",
+            found=values[row],
+        )
     for row in values.index[bad_fraction]:
-        report.error("non_whole_count", "a count must be a whole number", file=file, row=row, column=column,
-                     expected="a whole number of zero or more", found=values[row])
+        report.error(
+            "non_whole_count",
+            "a count must be a whole number",
+            file=file,
+            row=row,
+            column=column,
+            expected="a whole number of zero or more",
+            found=values[row],
+        )
 
 
-def check_denominators(values: pd.Series, mask: pd.Series, column: str, file: str | Path | None,
-                       report: ValidationReport) -> None:
+def check_denominators(
+    values: pd.Series, mask: pd.Series, column: str, file: str | Path | None, report: ValidationReport
+) -> None:
     """Denominators (where ``mask``) must be present and above zero: one error per bad row."""
     bad = mask & (values.isna() | (values <= 0))
     for row in values.index[bad]:
-        report.error("missing_denominator", "zero or missing denominator", file=file, row=row, column=column,
-                     expected="a number above zero", found="" if pd.isna(values[row]) else values[row])
+        report.error(
+            "missing_denominator",
+            "zero or missing denominator",
+            file=file,
+            row=row,
+            column=column,
+            expected="a number above zero",
+            found="" if pd.isna(values[row]) else values[row],
+        )
 
 
-def check_not_above(numerator: pd.Series, denominator: pd.Series, mask: pd.Series, column: str,
-                    file: str | Path | None, report: ValidationReport, *, what: str = "a proportion") -> None:
+def check_not_above(
+    numerator: pd.Series,
+    denominator: pd.Series,
+    mask: pd.Series,
+    column: str,
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    what: str = "a proportion",
+) -> None:
     """Numerators (where ``mask``) must not exceed their denominators: one error per bad row."""
     bad = mask & (numerator > denominator)
     for row in numerator.index[bad]:
-        report.error("numerator_above_denominator", f"numerator above denominator for {what}", file=file,
-                     row=row, column=column, expected=f"at most {denominator[row]:g}", found=numerator[row])
+        report.error(
+            "numerator_above_denominator",
+            f"numerator above denominator for {what}",
+            file=file,
+            row=row,
+            column=column,
+            expected=f"at most {denominator[row]:g}",
+            found=numerator[row],
+        )
 
 
-def check_catalogue(ids: pd.Series, catalogue: Iterable[str], file: str | Path | None, report: ValidationReport,
-                    *, catalogue_file: str = "the catalogue", column: str = "measure_id",
-                    require_all: bool = True) -> pd.Series:
+def check_catalogue(
+    ids: pd.Series,
+    catalogue: Iterable[str],
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    catalogue_file: str = "the catalogue",
+    column: str = "measure_id",
+    require_all: bool = True,
+) -> pd.Series:
     """Cross-check measure ids against the catalogue (both ways); returns the mask of known ids.
 
     One ``unknown_measure`` error per id in the data but not in the catalogue
@@ -193,21 +303,41 @@ def check_catalogue(ids: pd.Series, catalogue: Iterable[str], file: str | Path |
     known = list(dict.fromkeys(catalogue))
     is_known = ids.isin(known) | (ids == "")
     for mid, rows in ids[~is_known].groupby(ids[~is_known], sort=False):
-        report.error("unknown_measure", f"measure not in {catalogue_file}", file=file, row=rows.index[0],
-                     column=column, expected="a measure id of the catalogue",
-                     found=mid if len(rows) == 1 else f"{mid} ({len(rows)} rows)")
+        report.error(
+            "unknown_measure",
+            f"measure not in {catalogue_file}",
+            file=file,
+            row=rows.index[0],
+            column=column,
+            expected="a measure id of the catalogue",
+            found=mid if len(rows) == 1 else f"{mid} ({len(rows)} rows)",
+        )
     if require_all:
         present = set(ids)
         for mid in known:
             if mid not in present:
-                report.error("measure_without_data", f"measure in {catalogue_file} has no data", file=file,
-                             column=column, expected=f"rows for {mid}", found="none")
+                report.error(
+                    "measure_without_data",
+                    f"measure in {catalogue_file} has no data",
+                    file=file,
+                    column=column,
+                    expected=f"rows for {mid}",
+                    found="none",
+                )
     return is_known & (ids != "")
 
 
-def check_known_values(text: pd.Series, allowed: Sequence[str], column: str, file: str | Path | None,
-                       report: ValidationReport) -> None:
+def check_known_values(
+    text: pd.Series, allowed: Sequence[str], column: str, file: str | Path | None, report: ValidationReport
+) -> None:
     """One ``unknown_value`` error per non-blank cell not in ``allowed``."""
     for row in text.index[~text.isin(list(allowed)) & (text != "")]:
-        report.error("unknown_value", "unknown value", file=file, row=row, column=column,
-                     expected="one of " + ", ".join(allowed), found=text[row])
+        report.error(
+            "unknown_value",
+            "unknown value",
+            file=file,
+            row=row,
+            column=column,
+            expected="one of " + ", ".join(allowed),
+            found=text[row],
+        )

@@ -84,23 +84,29 @@ def _guess_8bit(data: bytes, first_bad: int, *, bom: str | None) -> EncodingGues
     sample = data[:65536]
     if sample.count(0) > len(sample) // 4:  # every other byte NUL: UTF-16 without a byte-order mark
         little = sample[1::2].count(0) > sample[0::2].count(0)
-        return EncodingGuess("utf-16-le" if little else "utf-16-be", "UTF-16 without a byte-order mark", bom,
-                             False, first_bad)
+        return EncodingGuess(
+            "utf-16-le" if little else "utf-16-be", "UTF-16 without a byte-order mark", bom, False, first_bad
+        )
     high = {b for b in data if b >= 0x80}
     c1 = {b for b in high if b < 0xA0}
     if c1 and not c1 & _CP1252_UNASSIGNED:
         return EncodingGuess("cp1252", "Windows-1252 (cp1252, Windows Western European)", bom, False, first_bad)
     if not c1:
         return EncodingGuess("cp1252", "Windows-1252 (cp1252) or Latin-1 (ISO-8859-1)", bom, False, first_bad)
-    return EncodingGuess("latin-1", "an 8-bit encoding such as Latin-1 (ISO-8859-1) or Mac Roman", bom, False,
-                         first_bad)
+    return EncodingGuess(
+        "latin-1", "an 8-bit encoding such as Latin-1 (ISO-8859-1) or Mac Roman", bom, False, first_bad
+    )
 
 
 def _decode(data: bytes, path: Path, report: ValidationReport) -> str:
     guess = sniff_encoding(data)
     if guess.bom == "UTF-8" and guess.utf8:
-        report.warning("byte_order_mark", "the file starts with a UTF-8 byte-order mark (removed; no action needed)",
-                       file=path, row=1)
+        report.warning(
+            "byte_order_mark",
+            "the file starts with a UTF-8 byte-order mark (removed; no action needed)",
+            file=path,
+            row=1,
+        )
         return data[3:].decode("utf-8")
     if guess.utf8:
         return data.decode("utf-8")
@@ -110,11 +116,16 @@ def _decode(data: bytes, path: Path, report: ValidationReport) -> str:
     shown = ""
     if byte is not None and guess.encoding in ("cp1252", "latin-1"):
         shown = f" ({bytes([byte]).decode(guess.encoding, errors='replace')!r} in {guess.encoding})"
-    report.error("encoding",
-                 f"the file is not UTF-8 text: it looks like {guess.label}"
-                 + (f"; first non-UTF-8 byte {byte:#04x}{shown} on line {line}" if byte is not None else "")
-                 + f". Save it as 'CSV UTF-8' (it was read as {guess.encoding} so the other checks could run)",
-                 file=path, row=line, expected="UTF-8 text", found=guess.encoding)
+    report.error(
+        "encoding",
+        f"the file is not UTF-8 text: it looks like {guess.label}"
+        + (f"; first non-UTF-8 byte {byte:#04x}{shown} on line {line}" if byte is not None else "")
+        + f". Save it as 'CSV UTF-8' (it was read as {guess.encoding} so the other checks could run)",
+        file=path,
+        row=line,
+        expected="UTF-8 text",
+        found=guess.encoding,
+    )
     body = data[3:] if guess.bom == "UTF-8" else data
     return body.decode(guess.encoding, errors="replace")
 
@@ -146,40 +157,68 @@ def _find_header(rows: Sequence[Sequence[str]], expected: Sequence[str]) -> int:
     return best
 
 
-def _frame_from_rows(rows: list[list[str]], row_numbers: list[int], expected: Sequence[str], path: Path,
-                     report: ValidationReport, *, what: str) -> pd.DataFrame:
+def _frame_from_rows(
+    rows: list[list[str]],
+    row_numbers: list[int],
+    expected: Sequence[str],
+    path: Path,
+    report: ValidationReport,
+    *,
+    what: str,
+) -> pd.DataFrame:
     if not rows:
         report.error("empty_file", f"the {what} is empty", file=path, expected="a header row and data rows")
         return pd.DataFrame(columns=list(expected))
     h = _find_header(rows, expected)
     if h > 0:
-        report.warning("header_row",
-                       f"the header is on row {row_numbers[h]}, not row 1; the rows above it were ignored",
-                       file=path, row=row_numbers[h], expected="column names on the first row",
-                       found=", ".join(str(c) for c in rows[0] if str(c).strip()) or "blank rows")
+        report.warning(
+            "header_row",
+            f"the header is on row {row_numbers[h]}, not row 1; the rows above it were ignored",
+            file=path,
+            row=row_numbers[h],
+            expected="column names on the first row",
+            found=", ".join(str(c) for c in rows[0] if str(c).strip()) or "blank rows",
+        )
     header = [str(c).strip() for c in rows[h]]
     while header and header[-1] == "":
         header.pop()
     seen: dict[str, int] = {}
     for j, name in enumerate(header):
         if name and name in seen:
-            report.error("duplicate_column", "two columns have the same name", file=path, row=row_numbers[h],
-                         column=name, expected="unique column names", found=f"columns {seen[name] + 1} and {j + 1}")
+            report.error(
+                "duplicate_column",
+                "two columns have the same name",
+                file=path,
+                row=row_numbers[h],
+                column=name,
+                expected="unique column names",
+                found=f"columns {seen[name] + 1} and {j + 1}",
+            )
         seen.setdefault(name, j)
     width = len(header)
     data, index = [], []
-    for row, number in zip(rows[h + 1:], row_numbers[h + 1:], strict=True):
+    for row, number in zip(rows[h + 1 :], row_numbers[h + 1 :], strict=True):
         cells = [str(c) for c in row]
         if not any(c.strip() for c in cells):
             continue  # blank line
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            report.error("extra_values", f"the row has {len(cells)} values but the header names {width} columns",
-                         file=path, row=number, expected=f"at most {width} values", found=len(cells))
+            report.error(
+                "extra_values",
+                f"the row has {len(cells)} values but the header names {width} columns",
+                file=path,
+                row=number,
+                expected=f"at most {width} values",
+                found=len(cells),
+            )
         cells = (cells + [""] * width)[:width]
         data.append(cells)
         index.append(number)
-    frame = pd.DataFrame(data, columns=[c if c else f"unnamed_{j + 1}" for j, c in enumerate(header)],
-                         index=pd.Index(index, dtype="int64", name="row"), dtype=object)
+    frame = pd.DataFrame(
+        data,
+        columns=[c if c else f"unnamed_{j + 1}" for j, c in enumerate(header)],
+        index=pd.Index(index, dtype="int64", name="row"),
+        dtype=object,
+    )
     return frame.loc[:, ~frame.columns.duplicated()]
 
 
@@ -212,13 +251,15 @@ def _read_csv_rows(path: Path, report: ValidationReport) -> tuple[list[list[str]
     return rows, list(range(1, len(rows) + 1))
 
 
-def _read_excel_rows(path: Path, expected: Sequence[str], report: ValidationReport,
-                     sheet: str | int | None) -> tuple[list[list[str]], list[int]]:
+def _read_excel_rows(
+    path: Path, expected: Sequence[str], report: ValidationReport, sheet: str | int | None
+) -> tuple[list[list[str]], list[int]]:
     try:
         sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None, dtype=object)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds; all mean "cannot read"
-        report.error("unreadable_file", f"cannot read the Excel workbook: {exc}", file=path,
-                     expected="an .xlsx workbook")
+        report.error(
+            "unreadable_file", f"cannot read the Excel workbook: {exc}", file=path, expected="an .xlsx workbook"
+        )
         return [], []
     if isinstance(sheets, pd.DataFrame):
         sheets = {sheet: sheets}
@@ -228,16 +269,27 @@ def _read_excel_rows(path: Path, expected: Sequence[str], report: ValidationRepo
             top = frame.head(HEADER_SEARCH_ROWS).map(_cell_text).to_numpy().tolist()
             if any(set(expected) <= {c.strip() for c in row} for row in top):
                 if name != next(iter(sheets)):
-                    report.warning("sheet", f"the table was found on sheet '{name}', not the first sheet",
-                                   file=path, expected="the table on the first sheet", found=name)
+                    report.warning(
+                        "sheet",
+                        f"the table was found on sheet '{name}', not the first sheet",
+                        file=path,
+                        expected="the table on the first sheet",
+                        found=name,
+                    )
                 chosen = frame
                 break
     rows = chosen.map(_cell_text).to_numpy().tolist()
     return rows, list(range(1, len(rows) + 1))
 
 
-def read_table(path: str | Path, *, expected: Sequence[str] = (), report: ValidationReport | None = None,
-               what: str = "table", sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    *,
+    expected: Sequence[str] = (),
+    report: ValidationReport | None = None,
+    what: str = "table",
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
     """Read a CSV, Excel or Parquet table as text, checking encoding and header row.
 
     Every cell is text (``""`` for blank); the index holds each row's number
@@ -263,15 +315,24 @@ def read_table(path: str | Path, *, expected: Sequence[str] = (), report: Valida
         try:
             raw = pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
-            report.error("unreadable_file", f"cannot read the Parquet file: {exc}", file=path,
-                         expected="a Parquet file")
+            report.error(
+                "unreadable_file", f"cannot read the Parquet file: {exc}", file=path, expected="a Parquet file"
+            )
             raw = pd.DataFrame(columns=list(expected))
-        frame = pd.DataFrame({c: [_cell_text(v) for v in raw[c].tolist()] for c in raw.columns},
-                             columns=[str(c) for c in raw.columns], dtype=object)
+        frame = pd.DataFrame(
+            {c: [_cell_text(v) for v in raw[c].tolist()] for c in raw.columns},
+            columns=[str(c) for c in raw.columns],
+            dtype=object,
+        )
         frame.index = pd.Index(np.arange(1, len(raw) + 1), dtype="int64", name="row")
     else:
-        report.error("file_type", f"cannot read a {path.suffix or 'suffix-less'} file as a {what}", file=path,
-                     expected="a .csv, .xlsx or .parquet file", found=path.suffix)
+        report.error(
+            "file_type",
+            f"cannot read a {path.suffix or 'suffix-less'} file as a {what}",
+            file=path,
+            expected="a .csv, .xlsx or .parquet file",
+            found=path.suffix,
+        )
         frame = pd.DataFrame(columns=list(expected))
     if own:
         report.raise_if_errors()

@@ -54,8 +54,9 @@ class Problem:
 
     def to_error(self) -> DataValidationError:
         """The problem as a :class:`~pss_analysis.errors.DataValidationError` (not raised)."""
-        return DataValidationError(self.message, file=self.file, row=self.row, column=self.column,
-                                   expected=self.expected, found=self.found)
+        return DataValidationError(
+            self.message, file=self.file, row=self.row, column=self.column, expected=self.expected, found=self.found
+        )
 
 
 @dataclass
@@ -64,14 +65,31 @@ class ValidationReport:
 
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, severity: Severity, check: str, message: str, *, file: str | Path | None = None,
-            row: int | None = None, column: str | None = None, expected: Any = None,
-            found: Any = None) -> Problem:
+    def add(
+        self,
+        severity: Severity,
+        check: str,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        expected: Any = None,
+        found: Any = None,
+    ) -> Problem:
         """Record one problem; returns it."""
         if severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
-        problem = Problem(severity, check, message, None if file is None else str(file),
-                          None if row is None else int(row), column, expected, _plain(found))
+        problem = Problem(
+            severity,
+            check,
+            message,
+            None if file is None else str(file),
+            None if row is None else int(row),
+            column,
+            expected,
+            _plain(found),
+        )
         self.problems.append(problem)
         return problem
 
@@ -119,9 +137,20 @@ class ValidationReport:
         """
         columns = ["severity", "check", "file", "row", "column", "message", "expected", "found", "text"]
         frame = pd.DataFrame(
-            [{"severity": p.severity, "check": p.check, "file": p.file, "row": p.row, "column": p.column,
-              "message": p.message, "expected": None if p.expected is None else str(p.expected),
-              "found": None if p.found is None else str(p.found), "text": str(p)} for p in self.problems],
+            [
+                {
+                    "severity": p.severity,
+                    "check": p.check,
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "message": p.message,
+                    "expected": None if p.expected is None else str(p.expected),
+                    "found": None if p.found is None else str(p.found),
+                    "text": str(p),
+                }
+                for p in self.problems
+            ],
             columns=columns,
         )
         frame["row"] = frame["row"].astype("Int64")

@@ -89,4 +89,3 @@ __all__ = [
     "DEFAULT_FOURIER_HARMONICS",
     "DEFAULT_SEASONAL_PERIOD",
 ]
-

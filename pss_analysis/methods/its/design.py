@@ -41,8 +41,10 @@ def _require_column(data: pd.DataFrame, column: Any, role: str, label: str) -> p
     if not isinstance(column, str) or column not in data.columns:
         shown = ", ".join(map(str, list(data.columns)[:20]))
         raise ParameterError(
-            f"the {role} column is not in the {label} data", key=role,
-            expected=f"one of the columns [{shown}]", found=column,
+            f"the {role} column is not in the {label} data",
+            key=role,
+            expected=f"one of the columns [{shown}]",
+            found=column,
         )
     return data[column]
 
@@ -53,8 +55,9 @@ def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _
     if n_missing:
         rows = list(np.flatnonzero(col.isna().to_numpy())[:5])
         raise DataValidationError(
-            f"{n_missing} missing value(s) in the time column of the {label} series "
-            f"(at data rows {rows})", column=name, expected="a value on every row",
+            f"{n_missing} missing value(s) in the time column of the {label} series (at data rows {rows})",
+            column=name,
+            expected="a value on every row",
             found=f"{n_missing} missing",
         )
     dtype = col.dtype
@@ -65,8 +68,10 @@ def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _
         return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
     if pd.api.types.is_bool_dtype(dtype):
         raise DataValidationError(
-            f"the time column of the {label} series holds true/false values", column=name,
-            expected="integers, dates or periods", found=str(dtype),
+            f"the time column of the {label} series holds true/false values",
+            column=name,
+            expected="integers, dates or periods",
+            found=str(dtype),
         )
     if pd.api.types.is_integer_dtype(dtype):
         return col.to_numpy(dtype=np.int64), _TimeKind("integer")
@@ -75,8 +80,10 @@ def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _
         bad = ~np.isfinite(values) | (values != np.round(values))
         if bad.any():
             raise DataValidationError(
-                f"the time column of the {label} series holds non-whole numbers", column=name,
-                expected="integers, dates or periods", found=values[bad][0],
+                f"the time column of the {label} series holds non-whole numbers",
+                column=name,
+                expected="integers, dates or periods",
+                found=values[bad][0],
             )
         return values.astype(np.int64), _TimeKind("integer")
     if pd.api.types.is_object_dtype(dtype):
@@ -84,23 +91,28 @@ def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _
         if all(isinstance(v, pd.Period) for v in values):
             index = pd.PeriodIndex(values)
             return np.asarray(index.asi8, dtype=np.int64), _TimeKind("period", index.freq)
-        if all(isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month"))
-               for v in values):
+        if all(
+            isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month")) for v in values
+        ):
             periods = pd.Series(pd.to_datetime(values)).dt.to_period("M")
             return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
     raise DataValidationError(
-        f"the time column of the {label} series has an unsupported type", column=name,
-        expected="integers, dates or periods", found=str(dtype),
+        f"the time column of the {label} series has an unsupported type",
+        column=name,
+        expected="integers, dates or periods",
+        found=str(dtype),
     )
 
 
-def _interruption_ordinal(value: Any, kind: _TimeKind, key: str, time_name: str,
-                          first: Any, last: Any) -> int:
+def _interruption_ordinal(value: Any, kind: _TimeKind, key: str, time_name: str, first: Any, last: Any) -> int:
     """Convert an interruption given as a value of the time column to its period number."""
     try:
         if kind.kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) \
-                    or float(value) != round(float(value)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, np.integer, float, np.floating))
+                or float(value) != round(float(value))
+            ):
                 raise TypeError
             return int(value)
         if kind.kind == "period":
@@ -113,15 +125,19 @@ def _interruption_ordinal(value: Any, kind: _TimeKind, key: str, time_name: str,
     except (TypeError, ValueError) as exc:
         raise ParameterError(
             f"cannot read the interruption as a value of the time column '{time_name}'",
-            key=key, expected=f"a value between {first} and {last}", found=value,
+            key=key,
+            expected=f"a value between {first} and {last}",
+            found=value,
         ) from exc
 
 
 def _check_outcome(series: pd.Series, name: str, times: pd.Series, label: str) -> np.ndarray:
     if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
         raise DataValidationError(
-            f"the outcome of the {label} series is not numeric", column=name,
-            expected="numbers", found=str(series.dtype),
+            f"the outcome of the {label} series is not numeric",
+            column=name,
+            expected="numbers",
+            found=str(series.dtype),
         )
     values = series.to_numpy(dtype=float, na_value=np.nan)
     missing = ~np.isfinite(values)
@@ -130,7 +146,9 @@ def _check_outcome(series: pd.Series, name: str, times: pd.Series, label: str) -
         more = " and more" if missing.sum() > 5 else ""
         raise DataValidationError(
             f"{int(missing.sum())} missing or non-finite value(s) in the {label} series at time "
-            f"{', '.join(where)}{more}", column=name, expected="a value in every period",
+            f"{', '.join(where)}{more}",
+            column=name,
+            expected="a value in every period",
             found=f"{int(missing.sum())} missing",
         )
     return values
@@ -144,8 +162,10 @@ def _first_bad(mask: np.ndarray, values: np.ndarray, times: pd.Series) -> tuple[
 def _require_frame(data: Any, label: str) -> None:
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(
-            f"the {label} data must be a pandas DataFrame", key="data" if label == "treated" else "control",
-            expected="a DataFrame", found=type(data).__name__,
+            f"the {label} data must be a pandas DataFrame",
+            key="data" if label == "treated" else "control",
+            expected="a DataFrame",
+            found=type(data).__name__,
         )
 
 
@@ -154,15 +174,18 @@ def _check_consecutive(ordinal: np.ndarray, times: pd.Series, time: str, label: 
     dup = np.flatnonzero(np.diff(ordinal) == 0)
     if dup.size:
         raise DataValidationError(
-            f"duplicate period in the time column of the {label} series", column=time,
-            expected="each period once", found=times.iloc[dup[0] + 1],
+            f"duplicate period in the time column of the {label} series",
+            column=time,
+            expected="each period once",
+            found=times.iloc[dup[0] + 1],
         )
     gap = np.flatnonzero(np.diff(ordinal) > 1)
     if gap.size:
         i = gap[0]
         raise DataValidationError(
-            f"gap in the time column of the {label} series: {times.iloc[i]} is followed by "
-            f"{times.iloc[i + 1]}", column=time, expected="consecutive periods",
+            f"gap in the time column of the {label} series: {times.iloc[i]} is followed by {times.iloc[i + 1]}",
+            column=time,
+            expected="consecutive periods",
             found=times.iloc[i + 1],
         )
 
@@ -175,13 +198,16 @@ def _check_counts(yv: np.ndarray, family: _Family, times: pd.Series, y: str, lab
             value, when = _first_bad(bad, yv, times)
             raise DataValidationError(
                 f"the {family.name} family needs whole-number counts, but the {label} series has "
-                f"{value:g} at time {when}", column=y, expected="non-negative whole numbers",
+                f"{value:g} at time {when}",
+                column=y,
+                expected="non-negative whole numbers",
                 found=value,
             )
 
 
-def _read_exposure(column: Callable[[str, str], pd.Series], offset: str | None, family: _Family,
-                   times: pd.Series, label: str) -> np.ndarray | None:
+def _read_exposure(
+    column: Callable[[str, str], pd.Series], offset: str | None, family: _Family, times: pd.Series, label: str
+) -> np.ndarray | None:
     """The offset column (population or exposure), count families only, all positive."""
     if offset is None:
         return None
@@ -189,7 +215,9 @@ def _read_exposure(column: Callable[[str, str], pd.Series], offset: str | None, 
         raise ParameterError(
             f"an offset is only used by the count families; the {family.name} family "
             + ("takes trials in 'denominator'" if family.binomial else "models y directly"),
-            key="offset", expected="offset=None", found=offset,
+            key="offset",
+            expected="offset=None",
+            found=offset,
         )
     exposure = _check_outcome(column(offset, "offset"), offset, times, label)
     bad = exposure <= 0
@@ -197,49 +225,73 @@ def _read_exposure(column: Callable[[str, str], pd.Series], offset: str | None, 
         value, when = _first_bad(bad, exposure, times)
         raise DataValidationError(
             f"the offset (population or exposure) must be positive, but the {label} series "
-            f"has {value:g} at time {when}", column=offset, expected="values > 0", found=value,
+            f"has {value:g} at time {when}",
+            column=offset,
+            expected="values > 0",
+            found=value,
         )
     return exposure
 
 
-def _read_trials(column: Callable[[str, str], pd.Series], denominator: str | None, family: _Family,
-                 yv: np.ndarray, times: pd.Series, y: str, label: str) -> np.ndarray | None:
+def _read_trials(
+    column: Callable[[str, str], pd.Series],
+    denominator: str | None,
+    family: _Family,
+    yv: np.ndarray,
+    times: pd.Series,
+    y: str,
+    label: str,
+) -> np.ndarray | None:
     """The trials column, binomial families only: positive whole numbers, at least ``y``."""
     if not family.binomial:
         if denominator is not None:
             raise ParameterError(
                 f"a denominator is only used by the binomial families, not {family.name}",
-                key="denominator", expected="denominator=None", found=denominator,
+                key="denominator",
+                expected="denominator=None",
+                found=denominator,
             )
         return None
     if denominator is None:
         raise ParameterError(
-            f"the {family.name} family needs the number of trials", key="denominator",
-            expected="the name of the trials column", found=None,
+            f"the {family.name} family needs the number of trials",
+            key="denominator",
+            expected="the name of the trials column",
+            found=None,
         )
     trials = _check_outcome(column(denominator, "denominator"), denominator, times, label)
     bad = (trials <= 0) | (trials != np.round(trials))
     if bad.any():
         value, when = _first_bad(bad, trials, times)
         raise DataValidationError(
-            f"the denominator must be a positive whole number, but the {label} series has "
-            f"{value:g} at time {when}", column=denominator, expected="whole numbers > 0",
+            f"the denominator must be a positive whole number, but the {label} series has {value:g} at time {when}",
+            column=denominator,
+            expected="whole numbers > 0",
             found=value,
         )
     bad = yv > trials
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataValidationError(
-            f"more successes than trials in the {label} series at time {times.iloc[i]} "
-            f"({yv[i]:g} > {trials[i]:g})", column=y,
-            expected=f"at most the value of '{denominator}'", found=yv[i],
+            f"more successes than trials in the {label} series at time {times.iloc[i]} ({yv[i]:g} > {trials[i]:g})",
+            column=y,
+            expected=f"at most the value of '{denominator}'",
+            found=yv[i],
         )
     return trials
 
 
-def _prepare_series(data: pd.DataFrame, *, y: str, time: str, offset: str | None,
-                    denominator: str | None, family: _Family, season_column: str | None,
-                    label: str) -> tuple[_Series, _TimeKind]:
+def _prepare_series(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    offset: str | None,
+    denominator: str | None,
+    family: _Family,
+    season_column: str | None,
+    label: str,
+) -> tuple[_Series, _TimeKind]:
     """Validate one series and return it sorted by time, with how its time values read."""
     _require_frame(data, label)
     time_col = _require_column(data, time, "time", label)
@@ -263,12 +315,25 @@ def _prepare_series(data: pd.DataFrame, *, y: str, time: str, offset: str | None
     return _Series(times, ordinal, yv, trials, exposure, season), kind
 
 
-def _prepare_all_series(data: pd.DataFrame, control: pd.DataFrame | None, *, y: str, time: str,
-                        offset: str | None, denominator: str | None,
-                        options: _Options) -> tuple[list[tuple[str, _Series]], _TimeKind]:
+def _prepare_all_series(
+    data: pd.DataFrame,
+    control: pd.DataFrame | None,
+    *,
+    y: str,
+    time: str,
+    offset: str | None,
+    denominator: str | None,
+    options: _Options,
+) -> tuple[list[tuple[str, _Series]], _TimeKind]:
     """The treated series and, if given, the control series (which must cover the same periods)."""
-    kwargs: dict[str, Any] = {"y": y, "time": time, "offset": offset, "denominator": denominator,
-                              "family": options.family, "season_column": options.season_column}
+    kwargs: dict[str, Any] = {
+        "y": y,
+        "time": time,
+        "offset": offset,
+        "denominator": denominator,
+        "family": options.family,
+        "season_column": options.season_column,
+    }
     treated, kind = _prepare_series(data, label="treated", **kwargs)
     series = [("treated", treated)]
     if control is not None:
@@ -276,7 +341,8 @@ def _prepare_all_series(data: pd.DataFrame, control: pd.DataFrame | None, *, y: 
         if ckind.kind != kind.kind or not np.array_equal(ctrl.ordinal, treated.ordinal):
             raise DataValidationError(
                 "the control series must cover exactly the periods of the treated series",
-                column=time, expected=f"{treated.time.iloc[0]} to {treated.time.iloc[-1]}",
+                column=time,
+                expected=f"{treated.time.iloc[0]} to {treated.time.iloc[-1]}",
                 found=f"{ctrl.time.iloc[0]} to {ctrl.time.iloc[-1]}",
             )
         series.append(("control", ctrl))
@@ -294,8 +360,9 @@ class _Interruptions:
     main_label: Any  # its time value
 
 
-def _resolve_interruptions(treated: _Series, kind: _TimeKind, interruption: Any,
-                           interruptions: Sequence[Any] | None, time: str) -> _Interruptions:
+def _resolve_interruptions(
+    treated: _Series, kind: _TimeKind, interruption: Any, interruptions: Sequence[Any] | None, time: str
+) -> _Interruptions:
     """Read the main and extra interruptions as periods of the treated series."""
     first, last = treated.time.iloc[0], treated.time.iloc[-1]
     origin = int(treated.ordinal[0])
@@ -307,32 +374,50 @@ def _resolve_interruptions(treated: _Series, kind: _TimeKind, interruption: Any,
         ordinal = _interruption_ordinal(value, kind, key, time, first, last)
         if not np.flatnonzero(treated.ordinal == ordinal).size:
             raise ParameterError(
-                f"the interruption is not a period in the data (column '{time}')", key=key,
-                expected=f"a value between {first} and {last}", found=value,
+                f"the interruption is not a period in the data (column '{time}')",
+                key=key,
+                expected=f"a value between {first} and {last}",
+                found=value,
             )
         tt = ordinal - origin + 1
         if tt in inter_t:
-            raise ParameterError("the same interruption is given twice", key=key,
-                                 expected="distinct interruption times", found=value)
+            raise ParameterError(
+                "the same interruption is given twice", key=key, expected="distinct interruption times", found=value
+            )
         inter_t.append(tt)
     sorted_t = [inter_t[i] for i in np.argsort(inter_t)]
-    return _Interruptions(sorted_t=sorted_t, labels=[treated.time.iloc[tt - 1] for tt in sorted_t],
-                          main_t=inter_t[0], main_k=sorted_t.index(inter_t[0]),
-                          main_label=treated.time.iloc[inter_t[0] - 1])
+    return _Interruptions(
+        sorted_t=sorted_t,
+        labels=[treated.time.iloc[tt - 1] for tt in sorted_t],
+        main_t=inter_t[0],
+        main_k=sorted_t.index(inter_t[0]),
+        main_label=treated.time.iloc[inter_t[0] - 1],
+    )
 
 
-def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions,
-                   phase_in: int) -> dict[str, np.ndarray]:
+def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions, phase_in: int) -> dict[str, np.ndarray]:
     """The rows of the model (treated first, then control) as numpy arrays, one per column."""
     origin = int(series[0][1].ordinal[0])
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "group", "time", "t", "phase", "segment", "in_fit", "y", "trials", "exposure", "ordinal",
-        "season_col")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in (
+            "group",
+            "time",
+            "t",
+            "phase",
+            "segment",
+            "in_fit",
+            "y",
+            "trials",
+            "exposure",
+            "ordinal",
+            "season_col",
+        )
+    }
     for name, s in series:
         n_s = len(s.y)
         tt = (s.ordinal - origin + 1).astype(np.int64)
-        phase = np.where(tt < inter.main_t, "pre",
-                         np.where(tt < inter.main_t + phase_in, "phase_in", "post"))
+        phase = np.where(tt < inter.main_t, "pre", np.where(tt < inter.main_t + phase_in, "phase_in", "post"))
         nan = np.full(n_s, np.nan)
         parts["group"].append(np.full(n_s, name, dtype=object))
         parts["time"].append(s.time.to_numpy(dtype=object))
@@ -346,7 +431,6 @@ def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions,
         parts["ordinal"].append(s.ordinal)
         parts["season_col"].append(s.season_column if s.season_column is not None else nan)
     return {k: np.concatenate(v) for k, v in parts.items()}
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,15 +447,23 @@ class _Design:
     contrasts: list[dict[str, Any]]
 
 
-def _season_position(ordinal: np.ndarray, t: np.ndarray, kind: _TimeKind,
-                     season_col: np.ndarray | None, spec: Mapping[str, Any], column: str | None) -> np.ndarray:
+def _season_position(
+    ordinal: np.ndarray,
+    t: np.ndarray,
+    kind: _TimeKind,
+    season_col: np.ndarray | None,
+    spec: Mapping[str, Any],
+    column: str | None,
+) -> np.ndarray:
     period = spec["period"]
     if season_col is not None:
         bad = (season_col != np.round(season_col)) | (season_col < 1) | (season_col > period)
         if bad.any():
             raise DataValidationError(
-                "season positions must be whole numbers from 1 to the period", column=column,
-                expected=f"1..{period}", found=season_col[bad][0],
+                "season positions must be whole numbers from 1 to the period",
+                column=column,
+                expected=f"1..{period}",
+                found=season_col[bad][0],
             )
         return season_col.astype(float)
     if kind.kind == "integer":
@@ -379,9 +471,18 @@ def _season_position(ordinal: np.ndarray, t: np.ndarray, kind: _TimeKind,
     return (ordinal % period + 1).astype(float)
 
 
-def _build_design(*, t: np.ndarray, z: np.ndarray | None, inter_t: list[int], main_k: int,
-                  slope_change: bool, shift: int, season_pos: np.ndarray | None,
-                  season_spec: Mapping[str, Any] | None, inter_labels: list[Any]) -> _Design:
+def _build_design(
+    *,
+    t: np.ndarray,
+    z: np.ndarray | None,
+    inter_t: list[int],
+    main_k: int,
+    slope_change: bool,
+    shift: int,
+    season_pos: np.ndarray | None,
+    season_spec: Mapping[str, Any] | None,
+    inter_labels: list[Any],
+) -> _Design:
     """Columns: baseline_level, pre_trend, level_change[k], slope_change[k], (group terms), seasonal."""
     n = len(t)
     cols: list[np.ndarray] = [np.ones(n), t.astype(float)]
@@ -436,8 +537,14 @@ def _inter_index(name: str) -> int | None:
     return int(name[name.index("[") + 1 : name.index("]")])
 
 
-def _contrasts(names: list[str], inter_t: list[int], labels: list[Any], slope_change: bool,
-               controlled: bool, baseline_at_first: bool = False) -> list[dict[str, Any]]:
+def _contrasts(
+    names: list[str],
+    inter_t: list[int],
+    labels: list[Any],
+    slope_change: bool,
+    controlled: bool,
+    baseline_at_first: bool = False,
+) -> list[dict[str, Any]]:
     pos = {name: i for i, name in enumerate(names)}
     p = len(names)
 
@@ -450,21 +557,52 @@ def _contrasts(names: list[str], inter_t: list[int], labels: list[Any], slope_ch
     def block(prefix: Callable[[str], list[str]], group: str) -> list[dict[str, Any]]:
         baseline = vec(*prefix("baseline_level")) + (vec(*prefix("pre_trend")) if baseline_at_first else 0.0)
         out = [
-            {"group": group, "term": "baseline_level", "interruption": None,
-             "vector": baseline, "is_level": group != "difference"},
-            {"group": group, "term": "pre_trend", "interruption": None,
-             "vector": vec(*prefix("pre_trend")), "is_level": False},
+            {
+                "group": group,
+                "term": "baseline_level",
+                "interruption": None,
+                "vector": baseline,
+                "is_level": group != "difference",
+            },
+            {
+                "group": group,
+                "term": "pre_trend",
+                "interruption": None,
+                "vector": vec(*prefix("pre_trend")),
+                "is_level": False,
+            },
         ]
         trend_terms = list(prefix("pre_trend"))
         for k, label in enumerate(labels):
-            out.append({"group": group, "term": "level_change", "interruption": label,
-                        "vector": vec(*prefix(f"level_change[{k}]")), "is_level": False})
+            out.append(
+                {
+                    "group": group,
+                    "term": "level_change",
+                    "interruption": label,
+                    "vector": vec(*prefix(f"level_change[{k}]")),
+                    "is_level": False,
+                }
+            )
             if slope_change:
-                out.append({"group": group, "term": "slope_change", "interruption": label,
-                            "vector": vec(*prefix(f"slope_change[{k}]")), "is_level": False})
+                out.append(
+                    {
+                        "group": group,
+                        "term": "slope_change",
+                        "interruption": label,
+                        "vector": vec(*prefix(f"slope_change[{k}]")),
+                        "is_level": False,
+                    }
+                )
                 trend_terms += prefix(f"slope_change[{k}]")
-            out.append({"group": group, "term": "post_trend", "interruption": label,
-                        "vector": vec(*trend_terms), "is_level": False})
+            out.append(
+                {
+                    "group": group,
+                    "term": "post_trend",
+                    "interruption": label,
+                    "vector": vec(*trend_terms),
+                    "is_level": False,
+                }
+            )
         return out
 
     if not controlled:
@@ -473,11 +611,11 @@ def _contrasts(names: list[str], inter_t: list[int], labels: list[Any], slope_ch
     def diff(term: str) -> list[str]:
         return ["group"] if term == "baseline_level" else [f"group_x_{term}"]
 
-    return (block(diff, "difference")
-            + block(lambda term: [term] + diff(term), "treated")
-            + block(lambda term: [term], "control"))
-
-
+    return (
+        block(diff, "difference")
+        + block(lambda term: [term] + diff(term), "treated")
+        + block(lambda term: [term], "control")
+    )
 
 
 def _check_seasons_observed(design: _Design, in_fit: np.ndarray, season_spec: Mapping[str, Any] | None) -> None:
@@ -488,9 +626,10 @@ def _check_seasons_observed(design: _Design, in_fit: np.ndarray, season_spec: Ma
     for j, name in enumerate(design.names):
         if name.startswith("season_") and not x_fit[:, j].any():
             raise DataValidationError(
-                f"season {name.split('_')[1]} never occurs in the fitted periods, so its "
-                "indicator cannot be estimated", key="seasonality",
-                expected="every season position in the data", found=f"no {name}",
+                f"season {name.split('_')[1]} never occurs in the fitted periods, so its indicator cannot be estimated",
+                key="seasonality",
+                expected="every season position in the data",
+                found=f"no {name}",
             )
 
 
@@ -505,20 +644,34 @@ def _check_full_rank(x_fit: np.ndarray) -> None:
         )
 
 
-def _make_design(rows: Mapping[str, np.ndarray], kind: _TimeKind, inter: _Interruptions,
-                 options: _Options, controlled: bool) -> _Design:
+def _make_design(
+    rows: Mapping[str, np.ndarray], kind: _TimeKind, inter: _Interruptions, options: _Options, controlled: bool
+) -> _Design:
     """The design for the assembled rows, checked to be estimable on the fitted rows."""
     t_all = rows["t"]
     z = (rows["group"] == "treated").astype(float) if controlled else None
     season_spec = options.seasonality
     season_pos = None
     if season_spec is not None:
-        season_pos = _season_position(rows["ordinal"], t_all, kind,
-                                      rows["season_col"] if options.season_column else None,
-                                      season_spec, options.season_column)
-    design = _build_design(t=t_all, z=z, inter_t=inter.sorted_t, main_k=inter.main_k,
-                           slope_change=options.slope_change, shift=_TIME_SINCE_SHIFT[options.time_since],
-                           season_pos=season_pos, season_spec=season_spec, inter_labels=inter.labels)
+        season_pos = _season_position(
+            rows["ordinal"],
+            t_all,
+            kind,
+            rows["season_col"] if options.season_column else None,
+            season_spec,
+            options.season_column,
+        )
+    design = _build_design(
+        t=t_all,
+        z=z,
+        inter_t=inter.sorted_t,
+        main_k=inter.main_k,
+        slope_change=options.slope_change,
+        shift=_TIME_SINCE_SHIFT[options.time_since],
+        season_pos=season_pos,
+        season_spec=season_spec,
+        inter_labels=inter.labels,
+    )
     _check_seasons_observed(design, rows["in_fit"], season_spec)
     _check_full_rank(design.x[rows["in_fit"]])
     return design

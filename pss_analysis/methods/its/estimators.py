@@ -78,8 +78,15 @@ def _nw_groups(group: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.cumsum(new)
 
 
-def _fit_glm(family: _Family, y: np.ndarray, trials: np.ndarray | None, x: np.ndarray,
-             log_offset: np.ndarray, cov_type: str, cov_kwds: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+def _fit_glm(
+    family: _Family,
+    y: np.ndarray,
+    trials: np.ndarray | None,
+    x: np.ndarray,
+    log_offset: np.ndarray,
+    cov_type: str,
+    cov_kwds: dict[str, Any] | None,
+) -> tuple[Any, dict[str, Any]]:
     extra: dict[str, Any] = {}
     if family.binomial:
         endog = np.column_stack([y, trials - y])
@@ -115,17 +122,20 @@ def _negbin_alpha(y: np.ndarray, x: np.ndarray, log_offset: np.ndarray) -> float
     def negloglik(log_alpha: float) -> float:
         fam = _sm_families.NegativeBinomial(alpha=math.exp(log_alpha))
         res = _GLM(y, x, family=fam, offset=log_offset).fit(
-            tol=IRLS_PARAMS_TOL, tol_criterion="params", maxiter=IRLS_MAX_ITER)
+            tol=IRLS_PARAMS_TOL, tol_criterion="params", maxiter=IRLS_MAX_ITER
+        )
         return -float(res.llf)
 
     lo, hi = NEGBIN_LOG_ALPHA_BOUNDS
-    res = optimize.minimize_scalar(negloglik, bounds=(lo, hi), method="bounded",
-                                   options={"xatol": NEGBIN_LOG_ALPHA_XTOL})
+    res = optimize.minimize_scalar(
+        negloglik, bounds=(lo, hi), method="bounded", options={"xatol": NEGBIN_LOG_ALPHA_XTOL}
+    )
     if math.exp(res.x) * float(np.mean(y)) < NEGBIN_NEGLIGIBLE_OVERDISPERSION:
         warnings.warn(
             f"the negative-binomial alpha is negligible ({math.exp(res.x):.3g}): the counts "
             "show no overdispersion, so the fit is effectively Poisson; consider family='poisson'",
-            PssWarning, stacklevel=2,
+            PssWarning,
+            stacklevel=2,
         )
     return float(math.exp(res.x))
 
@@ -133,7 +143,7 @@ def _negbin_alpha(y: np.ndarray, x: np.ndarray, log_offset: np.ndarray) -> float
 def _arma_corr(params: np.ndarray, order: tuple[int, int], max_lag: int) -> np.ndarray:
     p, q = order
     ar = np.r_[1.0, -params[:p]]
-    ma = np.r_[1.0, params[p:p + q]]
+    ma = np.r_[1.0, params[p : p + q]]
     acov = _arma_acovf(ar, ma, nobs=max_lag + 1)
     return acov / acov[0]
 
@@ -148,8 +158,9 @@ def _constrain_arma(u: np.ndarray, order: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _fit_arma_errors(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray,
-                     order: tuple[int, int]) -> tuple[Any, np.ndarray, dict[str, Any]]:
+def _fit_arma_errors(
+    y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray, order: tuple[int, int]
+) -> tuple[Any, np.ndarray, dict[str, Any]]:
     """Exact Gaussian ML for regression with ARMA errors (profile likelihood), then GLS."""
     n = len(y)
     lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
@@ -181,16 +192,21 @@ def _fit_arma_errors(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndar
     candidates = []
     for start in (np.zeros(k), np.full(k, 0.5), np.full(k, -0.5)):
         res = optimize.minimize(objective, start, method="BFGS", options={"gtol": ARMA_OPTIMIZER_GTOL})
-        candidates.append(optimize.minimize(objective, res.x, method="Nelder-Mead",
-                                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}))
+        candidates.append(
+            optimize.minimize(
+                objective, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}
+            )
+        )
     best = min(candidates, key=lambda candidate: candidate.fun)  # the first of equal bests, as before
     theta = _constrain_arma(best.x, order)
     llf, beta, sigma2, r = profile(theta)
     model = _GLS(y, x, sigma=r).fit()
     chol = np.linalg.cholesky(r)
     extra = {
-        "arma_params": {**{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
-                        **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])}},
+        "arma_params": {
+            **{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
+            **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])},
+        },
         "sigma_ml": math.sqrt(sigma2),
         "llf": llf,
         "resid_white": np.linalg.solve(chol, y - x @ model.params),
@@ -199,29 +215,38 @@ def _fit_arma_errors(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndar
     return model, theta, extra
 
 
-def _newey_west(ac: dict[str, Any] | None, n: int, group: np.ndarray,
-                t: np.ndarray) -> tuple[str, dict[str, Any] | None, int | None]:
+def _newey_west(
+    ac: dict[str, Any] | None, n: int, group: np.ndarray, t: np.ndarray
+) -> tuple[str, dict[str, Any] | None, int | None]:
     """statsmodels covariance type and keywords, and the Newey-West lags (None without HAC)."""
     if ac is None or ac["type"] != "newey_west":
         return "nonrobust", None, None
     lags = ac["lags"]
     if lags is None:
         lags = int(math.floor(NEWEY_WEST_DEFAULT_LAGS_FACTOR * (n / 100.0) ** NEWEY_WEST_DEFAULT_LAGS_EXPONENT))
-    cov_kwds = {"groups": _nw_groups(group, t), "maxlags": lags,
-                "use_correction": "hac" if ac["small_sample"] else False}
+    cov_kwds = {
+        "groups": _nw_groups(group, t),
+        "maxlags": lags,
+        "use_correction": "hac" if ac["small_sample"] else False,
+    }
     return "hac-panel", cov_kwds, lags
 
 
-def _estimate_arma(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray,
-                   order: tuple[int, int]) -> _Fit:
+def _estimate_arma(y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray, order: tuple[int, int]) -> _Fit:
     """Gaussian regression with ARMA errors: GLS at the ML correlation."""
     n, p = x.shape
     model, theta, more = _fit_arma_errors(y, x, group, t, order)
     k_extra = len(theta) + 1
     return _Fit(
-        beta=np.asarray(model.params), cov=np.asarray(model.cov_params()),
-        df_resid=float(n - p), model=model, resid=more["resid_white"], x_diag=more["x_white"],
-        dispersion=np.nan, residual_variance=more["sigma_ml"] ** 2, llf=more["llf"],
+        beta=np.asarray(model.params),
+        cov=np.asarray(model.cov_params()),
+        df_resid=float(n - p),
+        model=model,
+        resid=more["resid_white"],
+        x_diag=more["x_white"],
+        dispersion=np.nan,
+        residual_variance=more["sigma_ml"] ** 2,
+        llf=more["llf"],
         aic=-2.0 * more["llf"] + 2.0 * (p + k_extra),
         extra={k: more[k] for k in ("arma_params", "sigma_ml")},
     )
@@ -233,15 +258,29 @@ def _estimate_ols(y: np.ndarray, x: np.ndarray, cov_type: str, cov_kwds: dict[st
     model = _OLS(y, x)
     res = model.fit() if cov_type == "nonrobust" else model.fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
     return _Fit(
-        beta=np.asarray(res.params), cov=np.asarray(res.cov_params()), df_resid=float(res.df_resid),
-        model=res, resid=np.asarray(res.resid), x_diag=x, dispersion=np.nan,
-        residual_variance=float(res.ssr / res.df_resid), llf=float(res.llf),
-        aic=-2.0 * float(res.llf) + 2.0 * (p + 1), extra={},
+        beta=np.asarray(res.params),
+        cov=np.asarray(res.cov_params()),
+        df_resid=float(res.df_resid),
+        model=res,
+        resid=np.asarray(res.resid),
+        x_diag=x,
+        dispersion=np.nan,
+        residual_variance=float(res.ssr / res.df_resid),
+        llf=float(res.llf),
+        aic=-2.0 * float(res.llf) + 2.0 * (p + 1),
+        extra={},
     )
 
 
-def _estimate_glm(family: _Family, y: np.ndarray, trials: np.ndarray | None, x: np.ndarray,
-                  log_offset: np.ndarray, cov_type: str, cov_kwds: dict[str, Any] | None) -> _Fit:
+def _estimate_glm(
+    family: _Family,
+    y: np.ndarray,
+    trials: np.ndarray | None,
+    x: np.ndarray,
+    log_offset: np.ndarray,
+    cov_type: str,
+    cov_kwds: dict[str, Any] | None,
+) -> _Fit:
     """A count or binomial GLM, with Pearson dispersion and (non-quasi) likelihood and AIC."""
     n, p = x.shape
     res, extra = _fit_glm(family, y, trials, x, log_offset, cov_type, cov_kwds)
@@ -250,15 +289,30 @@ def _estimate_glm(family: _Family, y: np.ndarray, trials: np.ndarray | None, x: 
     llf = float(res.llf) if not family.quasi else np.nan
     k_extra = 1 if family.name == "negbin" else 0
     return _Fit(
-        beta=np.asarray(res.params), cov=np.asarray(res.cov_params()), df_resid=df_resid,
-        model=res, resid=np.asarray(res.resid_pearson), x_diag=x, dispersion=dispersion,
-        residual_variance=np.nan, llf=llf,
-        aic=(-2.0 * llf + 2.0 * (p + k_extra)) if not family.quasi else np.nan, extra=extra,
+        beta=np.asarray(res.params),
+        cov=np.asarray(res.cov_params()),
+        df_resid=df_resid,
+        model=res,
+        resid=np.asarray(res.resid_pearson),
+        x_diag=x,
+        dispersion=dispersion,
+        residual_variance=np.nan,
+        llf=llf,
+        aic=(-2.0 * llf + 2.0 * (p + k_extra)) if not family.quasi else np.nan,
+        extra=extra,
     )
 
 
-def _estimate(family: _Family, ac: dict[str, Any] | None, y: np.ndarray, trials: np.ndarray | None,
-              x: np.ndarray, log_offset: np.ndarray, group: np.ndarray, t: np.ndarray) -> _Fit:
+def _estimate(
+    family: _Family,
+    ac: dict[str, Any] | None,
+    y: np.ndarray,
+    trials: np.ndarray | None,
+    x: np.ndarray,
+    log_offset: np.ndarray,
+    group: np.ndarray,
+    t: np.ndarray,
+) -> _Fit:
     """Fit the model with the estimator its family and autocorrelation call for."""
     if family.name == "gaussian" and ac is not None and ac["type"] in ("ar1", "arma"):
         return _estimate_arma(y, x, group, t, ac["order"])

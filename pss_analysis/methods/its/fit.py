@@ -123,10 +123,18 @@ def fit_its(
         side of an interruption. Fewer than ``RECOMMENDED_POINTS_PER_SIDE`` issue a
         :class:`ShortSeriesWarning` (recorded in ``result.messages``).
     """
-    options = _validate_options(family=family, seasonality=seasonality, autocorrelation=autocorrelation,
-                                slope_change=slope_change, phase_in=phase_in, alpha=alpha, time_since=time_since)
-    series, kind = _prepare_all_series(data, control, y=y, time=time, offset=offset, denominator=denominator,
-                                       options=options)
+    options = _validate_options(
+        family=family,
+        seasonality=seasonality,
+        autocorrelation=autocorrelation,
+        slope_change=slope_change,
+        phase_in=phase_in,
+        alpha=alpha,
+        time_since=time_since,
+    )
+    series, kind = _prepare_all_series(
+        data, control, y=y, time=time, offset=offset, denominator=denominator, options=options
+    )
     inter = _resolve_interruptions(series[0][1], kind, interruption, interruptions, time)
     rows = _assemble_rows(series, inter, options.phase_in)
     messages = _check_sufficiency(rows, inter, options.phase_in, time)
@@ -135,13 +143,22 @@ def fit_its(
     for message in messages:
         warnings.warn(message, ShortSeriesWarning, stacklevel=2)
     fit, fit_messages = _estimate_and_warn(options, rows, design, log_offset)
-    spec = _specification(options, inter, rows, design, fit, y=y, time=time, offset=offset,
-                          denominator=denominator, controlled=control is not None)
+    spec = _specification(
+        options,
+        inter,
+        rows,
+        design,
+        fit,
+        y=y,
+        time=time,
+        offset=offset,
+        denominator=denominator,
+        controlled=control is not None,
+    )
     return _make_result(spec, options, rows, design, fit, log_offset, messages + fit_messages)
 
 
-def _check_sufficiency(rows: Mapping[str, np.ndarray], inter: _Interruptions, phase_in: int,
-                       time: str) -> list[str]:
+def _check_sufficiency(rows: Mapping[str, np.ndarray], inter: _Interruptions, phase_in: int, time: str) -> list[str]:
     """Fitted treated points on each side of each interruption (between its neighbours).
 
     Fewer than ``MIN_POINTS_PER_SIDE`` raise :class:`InsufficientDataError`; fewer than
@@ -159,7 +176,9 @@ def _check_sufficiency(rows: Mapping[str, np.ndarray], inter: _Interruptions, ph
                 excluded = phase_in and side == "after" and tau == inter.main_t
                 raise InsufficientDataError(
                     f"too few fitted points {where}" + (" (phase-in periods excluded)" if excluded else ""),
-                    column=time, expected=f"at least {MIN_POINTS_PER_SIDE}", found=count,
+                    column=time,
+                    expected=f"at least {MIN_POINTS_PER_SIDE}",
+                    found=count,
                 )
             if count < RECOMMENDED_POINTS_PER_SIDE:
                 messages.append(
@@ -169,17 +188,25 @@ def _check_sufficiency(rows: Mapping[str, np.ndarray], inter: _Interruptions, ph
     return messages
 
 
-def _estimate_and_warn(options: _Options, rows: Mapping[str, np.ndarray], design: _Design,
-                       log_offset: np.ndarray) -> tuple[_Fit, list[str]]:
+def _estimate_and_warn(
+    options: _Options, rows: Mapping[str, np.ndarray], design: _Design, log_offset: np.ndarray
+) -> tuple[_Fit, list[str]]:
     """Estimate on the fitted rows; the estimator's warnings are recorded and issued again
     (pointing at the caller of :func:`fit_its`)."""
     in_fit = rows["in_fit"]
     fam = options.family
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = _estimate(fam, options.autocorrelation, rows["y"][in_fit],
-                        rows["trials"][in_fit] if fam.binomial else None,
-                        design.x[in_fit], log_offset[in_fit], rows["group"][in_fit], rows["t"][in_fit])
+        fit = _estimate(
+            fam,
+            options.autocorrelation,
+            rows["y"][in_fit],
+            rows["trials"][in_fit] if fam.binomial else None,
+            design.x[in_fit],
+            log_offset[in_fit],
+            rows["group"][in_fit],
+            rows["t"][in_fit],
+        )
     messages = []
     for w in caught:
         messages.append(str(w.message))
@@ -193,14 +220,29 @@ def _inference(options: _Options) -> dict[str, str]:
     return {
         "ci": "t" if fam.ci_dist == "t" else "normal",
         "p_value": fam.p_dist,
-        "covariance": ("newey_west" if ac and ac["type"] == "newey_west" else
-                       "gls_ml" if ac else ("pearson_scaled" if fam.quasi else "model")),
+        "covariance": (
+            "newey_west"
+            if ac and ac["type"] == "newey_west"
+            else "gls_ml"
+            if ac
+            else ("pearson_scaled" if fam.quasi else "model")
+        ),
     }
 
 
-def _specification(options: _Options, inter: _Interruptions, rows: Mapping[str, np.ndarray], design: _Design,
-                   fit: _Fit, *, y: str, time: str, offset: str | None, denominator: str | None,
-                   controlled: bool) -> dict[str, Any]:
+def _specification(
+    options: _Options,
+    inter: _Interruptions,
+    rows: Mapping[str, np.ndarray],
+    design: _Design,
+    fit: _Fit,
+    *,
+    y: str,
+    time: str,
+    offset: str | None,
+    denominator: str | None,
+    controlled: bool,
+) -> dict[str, Any]:
     """What was fitted (``ItsResult.specification``)."""
     fam, ac = options.family, options.autocorrelation
     treated = rows["group"] == "treated"
@@ -213,9 +255,13 @@ def _specification(options: _Options, inter: _Interruptions, rows: Mapping[str, 
         "offset": offset,
         "denominator": denominator,
         "seasonality": options.seasonality,
-        "autocorrelation": (None if ac is None else
-                            dict(ac, lags=fit.extra["newey_west_lags"]) if ac["type"] == "newey_west" else
-                            dict(ac)),
+        "autocorrelation": (
+            None
+            if ac is None
+            else dict(ac, lags=fit.extra["newey_west_lags"])
+            if ac["type"] == "newey_west"
+            else dict(ac)
+        ),
         "time_since": options.time_since,
         "time_since_meaning": TIME_SINCE_CONVENTIONS[options.time_since],
         "slope_change": options.slope_change,
@@ -237,31 +283,46 @@ def _specification(options: _Options, inter: _Interruptions, rows: Mapping[str, 
     return spec
 
 
-def _diagnostic_inputs(options: _Options, rows: Mapping[str, np.ndarray], fit: _Fit,
-                       main_t: int) -> dict[str, Any]:
+def _diagnostic_inputs(options: _Options, rows: Mapping[str, np.ndarray], fit: _Fit, main_t: int) -> dict[str, Any]:
     """What ``ItsResult.diagnostics`` needs from the fit."""
     in_fit, t_all = rows["in_fit"], rows["t"]
     treated = rows["group"] == "treated"
     tr_fit = treated & in_fit
     ac = options.autocorrelation
     return {
-        "resid": fit.resid, "x": fit.x_diag, "group": rows["group"][in_fit],
+        "resid": fit.resid,
+        "x": fit.x_diag,
+        "group": rows["group"][in_fit],
         "t": t_all[in_fit],
         "n_before": int(np.sum(tr_fit & (t_all < main_t))),
         "n_after": int(np.sum(tr_fit & (t_all >= main_t))),
         "n_excluded": int(np.sum(treated & ~in_fit)),
-        "residual_type": ("standardised innovations" if ac and ac["type"] in ("ar1", "arma")
-                          else "raw" if options.family.name == "gaussian" else "pearson"),
-        "dispersion": fit.dispersion, "residual_variance": fit.residual_variance,
-        "aic": fit.aic, "llf": fit.llf,
+        "residual_type": (
+            "standardised innovations"
+            if ac and ac["type"] in ("ar1", "arma")
+            else "raw"
+            if options.family.name == "gaussian"
+            else "pearson"
+        ),
+        "dispersion": fit.dispersion,
+        "residual_variance": fit.residual_variance,
+        "aic": fit.aic,
+        "llf": fit.llf,
     }
 
 
-def _make_result(spec: dict[str, Any], options: _Options, rows: dict[str, np.ndarray], design: _Design,
-                 fit: _Fit, log_offset: np.ndarray, messages: list[str]) -> ItsResult:
+def _make_result(
+    spec: dict[str, Any],
+    options: _Options,
+    rows: dict[str, np.ndarray],
+    design: _Design,
+    fit: _Fit,
+    log_offset: np.ndarray,
+    messages: list[str],
+) -> ItsResult:
     """Wrap the fit, its design and its messages as an :class:`ItsResult`."""
     fam, alpha = options.family, options.alpha
-    q_ci = (stats.t.ppf(1 - alpha / 2, fit.df_resid) if fam.ci_dist == "t" else stats.norm.ppf(1 - alpha / 2))
+    q_ci = stats.t.ppf(1 - alpha / 2, fit.df_resid) if fam.ci_dist == "t" else stats.norm.ppf(1 - alpha / 2)
     names = design.names
     return ItsResult(
         specification=spec,

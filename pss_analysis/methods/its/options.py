@@ -43,18 +43,25 @@ class _Family:
 
 FAMILIES: Mapping[str, _Family] = MappingProxyType(
     {
-        "gaussian": _Family("gaussian", "identity", False, False, False, "t", "t",
-                            "Gaussian, identity link (OLS)"),
-        "poisson": _Family("poisson", "log", True, False, False, "z", "z",
-                           "Poisson GLM, log link"),
-        "quasipoisson": _Family("quasipoisson", "log", True, False, True, "t", "z",
-                                "quasi-Poisson GLM, log link, Pearson dispersion"),
-        "negbin": _Family("negbin", "log", True, False, False, "z", "z",
-                          "negative binomial (NB2) GLM, log link, alpha by maximum likelihood"),
-        "binomial": _Family("binomial", "logit", False, True, False, "z", "z",
-                            "binomial GLM, logit link"),
-        "quasibinomial": _Family("quasibinomial", "logit", False, True, True, "t", "z",
-                                 "quasi-binomial GLM, logit link, Pearson dispersion"),
+        "gaussian": _Family("gaussian", "identity", False, False, False, "t", "t", "Gaussian, identity link (OLS)"),
+        "poisson": _Family("poisson", "log", True, False, False, "z", "z", "Poisson GLM, log link"),
+        "quasipoisson": _Family(
+            "quasipoisson", "log", True, False, True, "t", "z", "quasi-Poisson GLM, log link, Pearson dispersion"
+        ),
+        "negbin": _Family(
+            "negbin",
+            "log",
+            True,
+            False,
+            False,
+            "z",
+            "z",
+            "negative binomial (NB2) GLM, log link, alpha by maximum likelihood",
+        ),
+        "binomial": _Family("binomial", "logit", False, True, False, "z", "z", "binomial GLM, logit link"),
+        "quasibinomial": _Family(
+            "quasibinomial", "logit", False, True, True, "t", "z", "quasi-binomial GLM, logit link, Pearson dispersion"
+        ),
     }
 )
 """Known outcome families, by name."""
@@ -62,11 +69,11 @@ FAMILIES: Mapping[str, _Family] = MappingProxyType(
 TIME_SINCE_CONVENTIONS: Mapping[str, str] = MappingProxyType(
     {
         "wagner": "time since the interruption is 1 at the first post-interruption period "
-                  "(Wagner et al. 2002; Lopez Bernal et al. 2017): the level change is the gap "
-                  "at the last pre-interruption period",
+        "(Wagner et al. 2002; Lopez Bernal et al. 2017): the level change is the gap "
+        "at the last pre-interruption period",
         "itsa": "time since the interruption is 0 at the first post-interruption period "
-                "(Stata itsa, Linden 2015): the level change is the gap at the first "
-                "post-interruption period",
+        "(Stata itsa, Linden 2015): the level change is the gap at the first "
+        "post-interruption period",
     }
 )
 """Known conventions for the time-since-interruption term, with what the level change means."""
@@ -110,9 +117,7 @@ def _month_block(position: np.ndarray, spec: Mapping[str, Any]) -> tuple[np.ndar
     return block, [f"season_{s}" for s in levels]
 
 
-SEASONALITY_KINDS: Mapping[str, Callable] = MappingProxyType(
-    {"month": _month_block, "fourier": _fourier_block}
-)
+SEASONALITY_KINDS: Mapping[str, Callable] = MappingProxyType({"month": _month_block, "fourier": _fourier_block})
 """Known seasonality kinds: ``"month"`` (one indicator per season position, position 1 the
 reference) and ``"fourier"`` (harmonic pairs)."""
 
@@ -132,9 +137,7 @@ AUTOCORRELATION_METHODS: Mapping[str, str] = MappingProxyType(
 
 
 def _unknown(kind: str, name: Any, known: Sequence[str], key: str) -> ParameterError:
-    return ParameterError(
-        f"unknown {kind}", key=key, expected=f"one of {', '.join(sorted(known))}", found=name
-    )
+    return ParameterError(f"unknown {kind}", key=key, expected=f"one of {', '.join(sorted(known))}", found=name)
 
 
 def _parse_family(family: Any) -> _Family:
@@ -145,9 +148,7 @@ def _parse_family(family: Any) -> _Family:
 
 def _positive_int(value: Any, key: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(
-            "not a valid whole number", key=key, expected=f"an integer >= {minimum}", found=value
-        )
+        raise ParameterError("not a valid whole number", key=key, expected=f"an integer >= {minimum}", found=value)
     return int(value)
 
 
@@ -160,12 +161,15 @@ def _parse_seasonality(seasonality: Any) -> dict[str, Any] | None:
         spec = dict(seasonality)
         if "type" not in spec:
             raise ParameterError(
-                "seasonality needs a 'type'", key="seasonality",
-                expected=f"one of {', '.join(sorted(SEASONALITY_KINDS))}", found=seasonality,
+                "seasonality needs a 'type'",
+                key="seasonality",
+                expected=f"one of {', '.join(sorted(SEASONALITY_KINDS))}",
+                found=seasonality,
             )
     else:
         raise ParameterError(
-            "seasonality must be a name or a dict", key="seasonality",
+            "seasonality must be a name or a dict",
+            key="seasonality",
             expected=f"None, one of {', '.join(sorted(SEASONALITY_KINDS))} or a dict",
             found=seasonality,
         )
@@ -176,8 +180,10 @@ def _parse_seasonality(seasonality: Any) -> dict[str, Any] | None:
     extra = set(spec) - allowed
     if extra:
         raise ParameterError(
-            f"unknown key for seasonality '{kind}'", key="seasonality",
-            expected=f"keys among {', '.join(sorted(allowed))}", found=sorted(extra),
+            f"unknown key for seasonality '{kind}'",
+            key="seasonality",
+            expected=f"keys among {', '.join(sorted(allowed))}",
+            found=sorted(extra),
         )
     spec["period"] = _positive_int(spec.get("period", DEFAULT_SEASONAL_PERIOD), "seasonality.period", 2)
     spec.setdefault("column", None)
@@ -185,9 +191,10 @@ def _parse_seasonality(seasonality: Any) -> dict[str, Any] | None:
         spec["k"] = _positive_int(spec.get("k", DEFAULT_FOURIER_HARMONICS), "seasonality.k", 1)
         if 2 * spec["k"] >= spec["period"]:
             raise ParameterError(
-                "too many Fourier harmonics for the period (at k = period/2 the sine term is "
-                "identically zero)", key="seasonality.k",
-                expected=f"k below {spec['period'] / 2:g}", found=spec["k"],
+                "too many Fourier harmonics for the period (at k = period/2 the sine term is identically zero)",
+                key="seasonality.k",
+                expected=f"k below {spec['period'] / 2:g}",
+                found=spec["k"],
             )
     return {k: spec[k] for k in sorted(spec)}
 
@@ -201,7 +208,8 @@ def _parse_autocorrelation(autocorrelation: Any, family: _Family) -> dict[str, A
         spec = dict(autocorrelation)
     else:
         raise ParameterError(
-            "autocorrelation must be a name or a dict", key="autocorrelation",
+            "autocorrelation must be a name or a dict",
+            key="autocorrelation",
             expected=f"None, one of {', '.join(sorted(AUTOCORRELATION_METHODS))} or a dict",
             found=autocorrelation,
         )
@@ -219,7 +227,8 @@ def _parse_autocorrelation(autocorrelation: Any, family: _Family) -> dict[str, A
         if family.name != "gaussian":
             raise ParameterError(
                 f"autocorrelation '{kind}' is only available for the gaussian family",
-                key="autocorrelation", expected="family 'gaussian' (or newey_west for other families)",
+                key="autocorrelation",
+                expected="family 'gaussian' (or newey_west for other families)",
                 found=family.name,
             )
         if kind == "ar1":
@@ -229,18 +238,22 @@ def _parse_autocorrelation(autocorrelation: Any, family: _Family) -> dict[str, A
             extra = set(spec) - {"type", "order"}
             order = spec.get("order")
             if (
-                not isinstance(order, (tuple, list)) or len(order) != 2
+                not isinstance(order, (tuple, list))
+                or len(order) != 2
                 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in order)
                 or sum(order) == 0
             ):
                 raise ParameterError(
-                    "ARMA order must be (p, q)", key="autocorrelation.order",
-                    expected="two non-negative integers, not both zero", found=order,
+                    "ARMA order must be (p, q)",
+                    key="autocorrelation.order",
+                    expected="two non-negative integers, not both zero",
+                    found=order,
                 )
             spec["order"] = (int(order[0]), int(order[1]))
     if extra:
         raise ParameterError(
-            f"unknown key for autocorrelation '{kind}'", key="autocorrelation",
+            f"unknown key for autocorrelation '{kind}'",
+            key="autocorrelation",
             expected="type, lags, small_sample (newey_west) or type, order (arma)",
             found=sorted(extra),
         )
@@ -273,13 +286,22 @@ def _parse_time_since(time_since: Any) -> str:
 
 def _parse_alpha(alpha: Any) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, (float, int)) or not 0 < alpha < 1:
-        raise ParameterError("alpha must be between 0 and 1", key="alpha",
-                             expected="a number strictly between 0 and 1", found=alpha)
+        raise ParameterError(
+            "alpha must be between 0 and 1", key="alpha", expected="a number strictly between 0 and 1", found=alpha
+        )
     return alpha
 
 
-def _validate_options(*, family: Any, seasonality: Any, autocorrelation: Any, slope_change: Any,
-                      phase_in: Any, alpha: Any, time_since: Any) -> _Options:
+def _validate_options(
+    *,
+    family: Any,
+    seasonality: Any,
+    autocorrelation: Any,
+    slope_change: Any,
+    phase_in: Any,
+    alpha: Any,
+    time_since: Any,
+) -> _Options:
     """Check every model option (in a fixed order, so the first bad one is reported)."""
     fam = _parse_family(family)
     time_since = _parse_time_since(time_since)
@@ -287,5 +309,12 @@ def _validate_options(*, family: Any, seasonality: Any, autocorrelation: Any, sl
     phase_in = _positive_int(phase_in, "phase_in", 0)
     season_spec = _parse_seasonality(seasonality)
     ac = _parse_autocorrelation(autocorrelation, fam)
-    return _Options(family=fam, seasonality=season_spec, autocorrelation=ac, slope_change=bool(slope_change),
-                    phase_in=phase_in, alpha=alpha, time_since=time_since)
+    return _Options(
+        family=fam,
+        seasonality=season_spec,
+        autocorrelation=ac,
+        slope_change=bool(slope_change),
+        phase_in=phase_in,
+        alpha=alpha,
+        time_since=time_since,
+    )

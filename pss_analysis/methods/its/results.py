@@ -119,11 +119,21 @@ class ItsResult:
             else:
                 est, lo, hi = math.exp(coef), math.exp(lo), math.exp(hi)
                 scale = "exponentiated" if c["is_level"] else "ratio"
-            records.append({
-                "group": c["group"], "term": c["term"], "interruption": c["interruption"],
-                "coef": coef, "estimate": est, "std_error": se, "estimate_lower": lo, "estimate_upper": hi,
-                "p_value": p, "scale": scale, "time_since": self.specification["time_since"],
-            })
+            records.append(
+                {
+                    "group": c["group"],
+                    "term": c["term"],
+                    "interruption": c["interruption"],
+                    "coef": coef,
+                    "estimate": est,
+                    "std_error": se,
+                    "estimate_lower": lo,
+                    "estimate_upper": hi,
+                    "p_value": p,
+                    "scale": scale,
+                    "time_since": self.specification["time_since"],
+                }
+            )
         frame = pd.DataFrame.from_records(records)
         frame["interruption"] = pd.Series([r["interruption"] for r in records], dtype=object)
         return frame
@@ -161,8 +171,10 @@ class ItsResult:
                 scale = scale * float(per)
             elif self.specification["offset"] is None:
                 raise ParameterError(
-                    "rates need an offset (or a binomial denominator), and this model has none", key="per",
-                    expected="per=None", found=per,
+                    "rates need an offset (or a binomial denominator), and this model has none",
+                    key="per",
+                    expected="per=None",
+                    found=per,
                 )
             else:
                 scale = float(per) / rows["exposure"]
@@ -214,8 +226,9 @@ class ItsResult:
         post = treated[rows["t"][treated] >= spec["interruption_t"]]
         hs = _impact_horizons(at, len(post))
         if per is not None and spec["offset"] is None:
-            raise ParameterError("rates need an offset, and this model has none", key="per",
-                                 expected="per=None", found=per)
+            raise ParameterError(
+                "rates need an offset, and this model has none", key="per", expected="per=None", found=per
+            )
         per_value = 1.0 if per is None else float(per)
         binomial = spec["denominator"] is not None
         unit_point = "proportion" if binomial else ("count" if FAMILIES[spec["family"]].counts else "outcome units")
@@ -223,13 +236,29 @@ class ItsResult:
         for h in hs:
             idx = post[h - 1]
             rec = self._impact_one(np.asarray([idx]), np.ones(1), per_value)
-            rec.update({"horizon": h, "cumulative": False, "time": rows["time"][idx], "t": int(rows["t"][idx]),
-                        "n_periods": 1, "units": unit_point})
+            rec.update(
+                {
+                    "horizon": h,
+                    "cumulative": False,
+                    "time": rows["time"][idx],
+                    "t": int(rows["t"][idx]),
+                    "n_periods": 1,
+                    "units": unit_point,
+                }
+            )
             records.append(rec)
         weights = rows["trials"][post] if binomial else np.ones(len(post))
         rec = self._impact_one(post, np.asarray(weights, dtype=float), per_value)
-        rec.update({"horizon": None, "cumulative": True, "time": None, "t": None, "n_periods": len(post),
-                    "units": "successes" if binomial else unit_point})
+        rec.update(
+            {
+                "horizon": None,
+                "cumulative": True,
+                "time": None,
+                "t": None,
+                "n_periods": len(post),
+                "units": "successes" if binomial else unit_point,
+            }
+        )
         records.append(rec)
         return _impact_frame(records, with_offset=spec["offset"] is not None)
 
@@ -263,19 +292,29 @@ class ItsResult:
         if self.specification["denominator"] is not None and len(idx) == 1:
             y = y / rows["trials"][idx]
         rec = {
-            "observed": float(y.sum()), "fitted": a, "counterfactual": b,
-            "absolute_effect": diff, "absolute_effect_lower": diff - q * se_d,
+            "observed": float(y.sum()),
+            "fitted": a,
+            "counterfactual": b,
+            "absolute_effect": diff,
+            "absolute_effect_lower": diff - q * se_d,
             "absolute_effect_upper": diff + q * se_d,
-            "relative_effect": rel, "relative_effect_lower": rel_lo, "relative_effect_upper": rel_hi,
+            "relative_effect": rel,
+            "relative_effect_lower": rel_lo,
+            "relative_effect_upper": rel_hi,
         }
         if self.specification["offset"] is not None:
             exposure = float(rows["exposure"][idx].sum())
             k = per / exposure
-            rec.update({
-                "offset": exposure, "fitted_rate": a * k, "counterfactual_rate": b * k,
-                "rate_difference": diff * k, "rate_difference_lower": (diff - q * se_d) * k,
-                "rate_difference_upper": (diff + q * se_d) * k,
-            })
+            rec.update(
+                {
+                    "offset": exposure,
+                    "fitted_rate": a * k,
+                    "counterfactual_rate": b * k,
+                    "rate_difference": diff * k,
+                    "rate_difference_lower": (diff - q * se_d) * k,
+                    "rate_difference_upper": (diff + q * se_d) * k,
+                }
+            )
         return rec
 
     # ---------------------------------------------------------------- diagnostics
@@ -305,15 +344,22 @@ class ItsResult:
         q_stat = _ljung_box(resid, partner)
         bg = _breusch_godfrey(resid, d["x"], partner)
         return {
-            "n_before": d["n_before"], "n_after": d["n_after"], "n_excluded": d["n_excluded"],
-            "n": n, "residual_type": d["residual_type"],
+            "n_before": d["n_before"],
+            "n_after": d["n_after"],
+            "n_excluded": d["n_excluded"],
+            "n": n,
+            "residual_type": d["residual_type"],
             "durbin_watson": _durbin_watson(resid, partner[0]),
-            "breusch_godfrey_stat": bg, "breusch_godfrey_p_value": float(stats.chi2.sf(bg, lags)),
+            "breusch_godfrey_stat": bg,
+            "breusch_godfrey_p_value": float(stats.chi2.sf(bg, lags)),
             "breusch_godfrey_lags": lags,
-            "ljung_box_stat": q_stat, "ljung_box_p_value": float(stats.chi2.sf(q_stat, lags)),
+            "ljung_box_stat": q_stat,
+            "ljung_box_p_value": float(stats.chi2.sf(q_stat, lags)),
             "ljung_box_lags": lags,
-            "dispersion": d["dispersion"], "residual_variance": d["residual_variance"],
-            "aic": d["aic"], "log_likelihood": d["llf"],
+            "dispersion": d["dispersion"],
+            "residual_variance": d["residual_variance"],
+            "aic": d["aic"],
+            "log_likelihood": d["llf"],
             "negbin_alpha": self.specification.get("negbin_alpha"),
             "arma_params": self.specification.get("arma_params"),
             "messages": list(self.messages),
@@ -322,10 +368,8 @@ class ItsResult:
     def _default_lags(self, n: int) -> int:
         """10 lags, or 2 seasonal periods with seasonality, at most n/5 (``LJUNG_BOX_*``)."""
         seasonality = self.specification["seasonality"]
-        base = (LJUNG_BOX_SEASONAL_MULTIPLE * seasonality["period"] if seasonality
-                else LJUNG_BOX_LAGS_NONSEASONAL)
+        base = LJUNG_BOX_SEASONAL_MULTIPLE * seasonality["period"] if seasonality else LJUNG_BOX_LAGS_NONSEASONAL
         return max(1, min(base, int(math.floor(LJUNG_BOX_MAX_FRACTION * n))))
-
 
 
 def _lag_partners(group: np.ndarray, t: np.ndarray, lags: int) -> list[np.ndarray]:
@@ -336,6 +380,7 @@ def _lag_partners(group: np.ndarray, t: np.ndarray, lags: int) -> list[np.ndarra
         out.append(np.array([lookup.get((g, tt - lag), -1) for g, tt in zip(group.tolist(), t.tolist(), strict=True)]))
     return out
 
+
 def _impact_horizons(at: Sequence[int] | int, h_max: int) -> list[int]:
     """The requested post-interruption periods, each a whole number from 1 to ``h_max``."""
     requested = (int(at),) if isinstance(at, (int, np.integer)) and not isinstance(at, bool) else at
@@ -343,7 +388,8 @@ def _impact_horizons(at: Sequence[int] | int, h_max: int) -> list[int]:
     for h in cast(Sequence[Any], requested):
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 or h > h_max:
             raise ParameterError(
-                "post-interruption period out of range", key="at",
+                "post-interruption period out of range",
+                key="at",
                 expected=f"whole numbers from 1 to {h_max} (the last period in the data)",
                 found=h,
             )
@@ -351,11 +397,31 @@ def _impact_horizons(at: Sequence[int] | int, h_max: int) -> list[int]:
     return hs
 
 
-_IMPACT_COLUMNS = ["horizon", "cumulative", "time", "t", "n_periods", "observed", "fitted", "counterfactual",
-                   "absolute_effect", "absolute_effect_lower", "absolute_effect_upper",
-                   "relative_effect", "relative_effect_lower", "relative_effect_upper", "units"]
-_IMPACT_OFFSET_COLUMNS = ["offset", "fitted_rate", "counterfactual_rate", "rate_difference",
-                          "rate_difference_lower", "rate_difference_upper"]
+_IMPACT_COLUMNS = [
+    "horizon",
+    "cumulative",
+    "time",
+    "t",
+    "n_periods",
+    "observed",
+    "fitted",
+    "counterfactual",
+    "absolute_effect",
+    "absolute_effect_lower",
+    "absolute_effect_upper",
+    "relative_effect",
+    "relative_effect_lower",
+    "relative_effect_upper",
+    "units",
+]
+_IMPACT_OFFSET_COLUMNS = [
+    "offset",
+    "fitted_rate",
+    "counterfactual_rate",
+    "rate_difference",
+    "rate_difference_lower",
+    "rate_difference_upper",
+]
 
 
 def _impact_frame(records: list[dict[str, Any]], *, with_offset: bool) -> pd.DataFrame:
@@ -406,10 +472,6 @@ def _breusch_godfrey(resid: np.ndarray, xdiag: np.ndarray, partner: list[np.ndar
     return float(n * np.sum(fitted**2) / np.sum(resid**2))
 
 
-
-
-
-
 def compare_nested(smaller: ItsResult, larger: ItsResult) -> dict[str, float]:
     """F test of a model against a larger one fitted to the same data (R's ``anova(m1, m2, test = "F")``).
 
@@ -421,25 +483,37 @@ def compare_nested(smaller: ItsResult, larger: ItsResult) -> dict[str, float]:
     """
     for result in (smaller, larger):
         if result.specification.get("autocorrelation") is not None:
-            raise ParameterError("the nested F test needs models without an autocorrelation structure",
-                                 key="autocorrelation", found=result.specification["autocorrelation"])
-    if smaller.specification["family"] != larger.specification["family"] or \
-            smaller.specification["n"] != larger.specification["n"]:
-        raise ParameterError("the two models must use the same family and the same points", key="family",
-                             expected=larger.specification["family"], found=smaller.specification["family"])
+            raise ParameterError(
+                "the nested F test needs models without an autocorrelation structure",
+                key="autocorrelation",
+                found=result.specification["autocorrelation"],
+            )
+    if (
+        smaller.specification["family"] != larger.specification["family"]
+        or smaller.specification["n"] != larger.specification["n"]
+    ):
+        raise ParameterError(
+            "the two models must use the same family and the same points",
+            key="family",
+            expected=larger.specification["family"],
+            found=smaller.specification["family"],
+        )
     df_small, df_large = smaller.specification["df_resid"], larger.specification["df_resid"]
     if df_small <= df_large:
-        raise ParameterError("the first model must be the smaller one (fewer terms)", key="smaller",
-                             found=f"{df_small:g} vs {df_large:g} residual df")
+        raise ParameterError(
+            "the first model must be the smaller one (fewer terms)",
+            key="smaller",
+            found=f"{df_small:g} vs {df_large:g} residual df",
+        )
 
     def deviance(result: ItsResult) -> float:
         model = result.model
         return float(model.deviance if hasattr(model, "deviance") else model.ssr)
 
     diagnostics = larger.diagnostics()
-    dispersion = float(diagnostics["residual_variance"] if larger.specification["family"] == "gaussian"
-                       else diagnostics["dispersion"])
+    dispersion = float(
+        diagnostics["residual_variance"] if larger.specification["family"] == "gaussian" else diagnostics["dispersion"]
+    )
     df_num = df_small - df_large
     f = (deviance(smaller) - deviance(larger)) / df_num / dispersion
-    return {"f": f, "df_num": df_num, "df_den": df_large,
-            "p_value": float(stats.f.sf(f, df_num, df_large))}
+    return {"f": f, "df_num": df_num, "df_den": df_large, "p_value": float(stats.f.sf(f, df_num, df_large))}

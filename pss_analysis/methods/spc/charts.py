@@ -403,21 +403,34 @@ CHARTS: dict[str, ChartSpec] = {
         ChartSpec("xmr", chart_xmr, "XmR chart, mean +/- 2.66 mean moving range (NHS Making Data Count)", "optional"),
         ChartSpec("i", chart_i, "I chart, mean +/- 3 mean moving range / 1.128 (qicharts2)", "optional"),
         ChartSpec("mr", chart_mr, "moving-range chart, CL mean MR, UCL 3.267 mean MR (qicharts2)", "optional"),
-        ChartSpec("run", chart_run, "run chart, median centre line, no limits (qicharts2)", "optional",
-                  has_limits=False),
-        ChartSpec("p", chart_p, "P chart of proportions (qicharts2; Montgomery 7.8)", "required", counts=True,
-                  proportion=True),
+        ChartSpec(
+            "run", chart_run, "run chart, median centre line, no limits (qicharts2)", "optional", has_limits=False
+        ),
+        ChartSpec(
+            "p", chart_p, "P chart of proportions (qicharts2; Montgomery 7.8)", "required", counts=True, proportion=True
+        ),
         ChartSpec("pp", chart_pp, "Laney p' chart (qicharts2; Laney 2002)", "required", counts=True, proportion=True),
         ChartSpec("u", chart_u, "U chart of rates (qicharts2; Montgomery 7.19)", "required", counts=True),
         ChartSpec("up", chart_up, "Laney u' chart (qicharts2; Laney 2002)", "required", counts=True),
         ChartSpec("c", chart_c, "C chart of counts (qicharts2; Montgomery 7.17)", "forbidden", counts=True),
-        ChartSpec("g", chart_g, "G chart of opportunities between events (qicharts2; Benneyan 2001)", "forbidden",
-                  counts=True),
+        ChartSpec(
+            "g", chart_g, "G chart of opportunities between events (qicharts2; Benneyan 2001)", "forbidden", counts=True
+        ),
         ChartSpec("t", chart_t, "T chart of time between events (qicharts2; Nelson 1994)", "forbidden", positive=True),
-        ChartSpec("xbar", chart_xbar, "X-bar chart of subgroup means (qicharts2; Montgomery 6.29-6.31)", "forbidden",
-                  subgrouped=True),
-        ChartSpec("s", chart_s, "S chart of subgroup standard deviations (qicharts2; Montgomery 6.27-6.31)",
-                  "forbidden", subgrouped=True),
+        ChartSpec(
+            "xbar",
+            chart_xbar,
+            "X-bar chart of subgroup means (qicharts2; Montgomery 6.29-6.31)",
+            "forbidden",
+            subgrouped=True,
+        ),
+        ChartSpec(
+            "s",
+            chart_s,
+            "S chart of subgroup standard deviations (qicharts2; Montgomery 6.27-6.31)",
+            "forbidden",
+            subgrouped=True,
+        ),
     )
 }
 """Chart types by name."""

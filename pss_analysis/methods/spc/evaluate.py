@@ -124,8 +124,12 @@ def evaluate_spc(
     options = {name: value for name, value in locals().items() if name in _option_defaults()}
     ev = _evaluate(data, y, n, x, (), options)
     if ev.phases.empty:
-        raise InsufficientDataError("no points to evaluate", column=y, expected="at least one non-missing value",
-                                    found=len(data) if isinstance(data, pd.DataFrame) else None)
+        raise InsufficientDataError(
+            "no points to evaluate",
+            column=y,
+            expected="at least one non-missing value",
+            found=len(data) if isinstance(data, pd.DataFrame) else None,
+        )
     return SpcResult(ev.points, ev.phases, ev.specification, tuple(ev.messages[0]))
 
 
@@ -154,7 +158,9 @@ def evaluate_spc_many(
     unknown = set(options) - set(defaults)
     if unknown:
         raise ParameterError(
-            "unknown option", key=sorted(unknown)[0], expected="one of " + ", ".join(sorted(defaults)),
+            "unknown option",
+            key=sorted(unknown)[0],
+            expected="one of " + ", ".join(sorted(defaults)),
             found=sorted(unknown)[0],
         )
     ev = _evaluate(data, y, n, x, by_cols, {**defaults, **options})
@@ -166,7 +172,8 @@ def evaluate_spc_many(
 def _option_defaults() -> dict[str, Any]:
     """The analysis options and their defaults, in order: read from :func:`evaluate_spc`'s signature."""
     return {
-        name: p.default for name, p in inspect.signature(evaluate_spc).parameters.items()
+        name: p.default
+        for name, p in inspect.signature(evaluate_spc).parameters.items()
         if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("n", "x")
     }
 
@@ -183,8 +190,9 @@ class _Evaluation:
     specification: dict[str, Any]
 
 
-def _evaluate(data: Any, y: str, n: str | None, x: str | None, by: tuple[str, ...],
-              options: dict[str, Any]) -> _Evaluation:
+def _evaluate(
+    data: Any, y: str, n: str | None, x: str | None, by: tuple[str, ...], options: dict[str, Any]
+) -> _Evaluation:
     """The recipe: every step is a function named for what it does."""
     settings = resolve_options(options, per_series=bool(by))
     prep = prepare(data, y, n, x, by, settings.chart)

@@ -38,16 +38,31 @@ class Lines:
 
     def keep(self, mask: np.ndarray) -> Lines:
         """The lines of the points in ``mask`` only (per-phase arrays unchanged)."""
-        return Lines(self.value[mask], self.centre[mask], {k: v[mask] for k, v in self.lower.items()},
-                     {k: v[mask] for k, v in self.upper.items()}, self.screened, self.n_base, self.suppressed)
+        return Lines(
+            self.value[mask],
+            self.centre[mask],
+            {k: v[mask] for k, v in self.lower.items()},
+            {k: v[mask] for k, v in self.upper.items()},
+            self.screened,
+            self.n_base,
+            self.suppressed,
+        )
 
 
 def calculate_limits(prep: Prepared, phases: Phases, rows: LimitRows, settings: Settings) -> Lines:
     """Run the chart over every phase, scale by ``multiply`` and apply the MDC ``min_points``."""
     options, chart = settings.options, settings.chart
     inp = ChartInput(
-        prep.value, prep.y, prep.n, prep.sd, phases.index, phases.count, rows.base, rows.calc,
-        bool(options["screen_outliers"]), bool(options["mr_across_gaps"]),
+        prep.value,
+        prep.y,
+        prep.n,
+        prep.sd,
+        phases.index,
+        phases.count,
+        rows.base,
+        rows.calc,
+        bool(options["screen_outliers"]),
+        bool(options["mr_across_gaps"]),
     )
     with np.errstate(invalid="ignore", divide="ignore"):  # e.g. Laney z-scores when every proportion is 0
         lines = chart.function(inp)
@@ -76,11 +91,13 @@ def note_limits(prep: Prepared, phases: Phases, rows: LimitRows, lines: Lines, s
     for p in np.flatnonzero(lines.suppressed | (lines.screened > 0)):
         notes = prep.messages[phases.series[p]]
         if lines.suppressed[p]:
-            notes.append(sentence(
-                f"{label(p)}only {lines.n_base[p]} point{plural_s(lines.n_base[p])} available for the limits; at "
-                f"least {settings.options['min_points']} are needed (min_points), so no process limits are shown "
-                f"and every point is treated as common cause."
-            ))
+            notes.append(
+                sentence(
+                    f"{label(p)}only {lines.n_base[p]} point{plural_s(lines.n_base[p])} available for the limits; at "
+                    f"least {settings.options['min_points']} are needed (min_points), so no process limits are shown "
+                    f"and every point is treated as common cause."
+                )
+            )
         if lines.screened[p]:
             k = int(lines.screened[p])
             notes.append(

@@ -83,16 +83,18 @@ def as_list(value: Any) -> list[Any]:
 
 def _lookup(registry: Mapping[str, Any], name: Any, what: str) -> Any:
     if not isinstance(name, str) or name not in registry:
-        raise ParameterError(
-            f"unknown {what}", key=what, expected="one of " + ", ".join(sorted(registry)), found=name
-        )
+        raise ParameterError(f"unknown {what}", key=what, expected="one of " + ", ".join(sorted(registry)), found=name)
     return registry[name]
 
 
 def _check_int(value: Any, name: str, minimum: int) -> None:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{name} must be a whole number of at least {minimum}", key=name,
-                             expected=f"an integer >= {minimum}", found=value)
+        raise ParameterError(
+            f"{name} must be a whole number of at least {minimum}",
+            key=name,
+            expected=f"an integer >= {minimum}",
+            found=value,
+        )
 
 
 def _is_finite_number(value: Any) -> bool:
@@ -101,8 +103,9 @@ def _is_finite_number(value: Any) -> bool:
 
 def _check_multiply(multiply: Any) -> None:
     if not _is_finite_number(multiply) or multiply <= 0:
-        raise ParameterError("multiply must be a positive number", key="multiply", expected="a number > 0",
-                             found=multiply)
+        raise ParameterError(
+            "multiply must be a positive number", key="multiply", expected="a number > 0", found=multiply
+        )
 
 
 def _check_flag(value: Any, flag: str) -> None:
@@ -114,8 +117,10 @@ def _check_per_series(options: Mapping[str, Any], per_series: bool) -> None:
     for name in _PER_SERIES:
         if isinstance(options[name], Mapping) and not per_series:
             raise ParameterError(
-                f"{name} may be a mapping of series keys only in evaluate_spc_many", key=name,
-                expected="a single value", found=type(options[name]).__name__,
+                f"{name} may be a mapping of series keys only in evaluate_spc_many",
+                key=name,
+                expected="a single value",
+                found=type(options[name]).__name__,
             )
 
 

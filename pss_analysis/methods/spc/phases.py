@@ -143,8 +143,10 @@ def _coerce_x(value: Any, xs: pd.Series, option: str) -> Any:
             return float(value)
     except (TypeError, ValueError):
         raise ParameterError(
-            f"{option} value cannot be compared with the x values", key=option,
-            expected=f"a value like the x column ({dtype})", found=value,
+            f"{option} value cannot be compared with the x values",
+            key=option,
+            expected=f"a value like the x column ({dtype})",
+            found=value,
         ) from None
     return value
 
@@ -175,9 +177,13 @@ def _at_or_after(prep: Prepared, raw: Any, rows: np.ndarray, position: np.ndarra
         cond = ((xs >= r) if prep.sortable else (xs == r)).to_numpy(dtype=bool)
     if not cond.any():
         raise ParameterError(
-            "recalculate_at value is after the last x value" if prep.sortable
+            "recalculate_at value is after the last x value"
+            if prep.sortable
             else "recalculate_at value is not one of the x values",
-            key="recalculate_at", column=prep.x_name, expected="an x value within the series", found=raw,
+            key="recalculate_at",
+            column=prep.x_name,
+            expected="an x value within the series",
+            found=raw,
         )
     return cond
 
@@ -212,8 +218,11 @@ def _excluded(prep: Prepared, exclude: Any) -> np.ndarray:
                 hit = prep.x.iloc[rows].isin([_coerce_x(raw, prep.x, "exclude")]).to_numpy(dtype=bool)
             if not hit.any():
                 raise ParameterError(
-                    "exclude value is not one of the x values", key="exclude", column=prep.x_name,
-                    expected="x values (or 1-based positions) of the series", found=raw,
+                    "exclude value is not one of the x values",
+                    key="exclude",
+                    column=prep.x_name,
+                    expected="x values (or 1-based positions) of the series",
+                    found=raw,
                 )
             mask[rows[hit]] = True
     return mask

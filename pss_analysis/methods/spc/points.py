@@ -40,8 +40,9 @@ class Flags:
     signal: np.ndarray  # +1 high, -1 low, 0
 
 
-def apply_rules(gid: np.ndarray, phase: np.ndarray, included: np.ndarray, lines: Lines, settings: Settings,
-                n_phases: int) -> Flags:
+def apply_rules(
+    gid: np.ndarray, phase: np.ndarray, included: np.ndarray, lines: Lines, settings: Settings, n_phases: int
+) -> Flags:
     """Test the points with a value against every rule of the rule set, then classify them.
 
     ``gid`` (series), ``phase``, ``included`` and ``lines`` cover the points with
@@ -51,8 +52,20 @@ def apply_rules(gid: np.ndarray, phase: np.ndarray, included: np.ndarray, lines:
     lower, upper = lines.lower, lines.upper
     segment = gid if options["rules_across_phases"] else phase
     rinp = RuleInput(
-        lines.value, lines.centre, lower[3], upper[3], lower[1], upper[1], lower[2], upper[2], segment, phase,
-        n_phases, included, int(options["shift_length"]), int(options["trend_length"]),
+        lines.value,
+        lines.centre,
+        lower[3],
+        upper[3],
+        lower[1],
+        upper[1],
+        lower[2],
+        upper[2],
+        segment,
+        phase,
+        n_phases,
+        included,
+        int(options["shift_length"]),
+        int(options["trend_length"]),
     )
     quiet = lines.suppressed[phase]
     bits = {}
@@ -102,8 +115,9 @@ def classify(
     return special, code, signal.astype(np.int8)
 
 
-def _by_precedence(bits: dict[str, np.ndarray], rule_set: RuleSet, conflict: str, value: np.ndarray,
-                   high: np.ndarray, low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _by_precedence(
+    bits: dict[str, np.ndarray], rule_set: RuleSet, conflict: str, value: np.ndarray, high: np.ndarray, low: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Directions decided by the first rule (in precedence order) that flags the point with a direction."""
     use_nhsr = conflict == "nhsrplotthedots" and set(NHSR_PRECEDENCE) <= set(bits)
     order = NHSR_PRECEDENCE if use_nhsr else rule_set.precedence
@@ -126,8 +140,16 @@ def _by_precedence(bits: dict[str, np.ndarray], rule_set: RuleSet, conflict: str
     return np.where(has, c_high, high), np.where(has, c_low, low)
 
 
-def points_table(prep: Prepared, keep: np.ndarray, phases: Phases, rows: LimitRows, lines: Lines, flags: Flags,
-                 by: tuple[str, ...], uses_1sigma: bool) -> pd.DataFrame:
+def points_table(
+    prep: Prepared,
+    keep: np.ndarray,
+    phases: Phases,
+    rows: LimitRows,
+    lines: Lines,
+    flags: Flags,
+    by: tuple[str, ...],
+    uses_1sigma: bool,
+) -> pd.DataFrame:
     """One row per point with a value (``lines`` and ``flags`` cover those points; the rest all points)."""
     columns: dict[str, Any] = {b: prep.keys[b].iloc[prep.gid[keep]].reset_index(drop=True) for b in by}
     columns["x"] = prep.x.iloc[np.flatnonzero(keep)].reset_index(drop=True)
@@ -150,4 +172,3 @@ def points_table(prep: Prepared, keep: np.ndarray, phases: Phases, rows: LimitRo
     columns["special_cause"] = flags.special
     columns["point_type"] = np.asarray(POINT_TYPES, dtype=object)[flags.code]
     return pd.DataFrame(columns)
-

@@ -78,29 +78,34 @@ def prepare(data: Any, y: str, n: str | None, x: str | None, by: tuple[str, ...]
 
 def _check_columns(data: Any, y: str, n: str | None, x: str | None, by: tuple[str, ...]) -> None:
     if not isinstance(data, pd.DataFrame):
-        raise ParameterError("data must be a pandas DataFrame", key="data", expected="DataFrame",
-                             found=type(data).__name__)
+        raise ParameterError(
+            "data must be a pandas DataFrame", key="data", expected="DataFrame", found=type(data).__name__
+        )
     for role, col in (("y", y), ("n", n), ("x", x)) + tuple(("by", b) for b in by):
         if col is not None and (not isinstance(col, str) or col not in data.columns):
             raise ParameterError(
-                f"{role} column not found in data", key=role, column=str(col),
-                expected="one of " + ", ".join(map(str, data.columns)), found=col,
+                f"{role} column not found in data",
+                key=role,
+                column=str(col),
+                expected="one of " + ", ".join(map(str, data.columns)),
+                found=col,
             )
 
 
 def _check_chart_columns(chart: ChartSpec, n: str | None, x: str | None) -> None:
     if chart.subgrouped and x is None:
         raise ParameterError(
-            f"the {chart.name} chart needs an x column identifying the subgroups", key="x",
-            expected="a column name", found=None,
+            f"the {chart.name} chart needs an x column identifying the subgroups",
+            key="x",
+            expected="a column name",
+            found=None,
         )
     if chart.denominator == "required" and n is None:
-        raise ParameterError(f"the {chart.name} chart needs a denominator column n", key="n",
-                             expected="a column name", found=None)
-    if chart.denominator == "forbidden" and n is not None:
         raise ParameterError(
-            f"the {chart.name} chart takes no denominator column n", key="n", expected=None, found=n
+            f"the {chart.name} chart needs a denominator column n", key="n", expected="a column name", found=None
         )
+    if chart.denominator == "forbidden" and n is not None:
+        raise ParameterError(f"the {chart.name} chart takes no denominator column n", key="n", expected=None, found=n)
 
 
 # --- reading the rows ------------------------------------------------------------------------------------
@@ -135,8 +140,13 @@ def _number_series(
     for b in by:
         if frame[b].isna().any():
             pos = int(np.flatnonzero(frame[b].isna().to_numpy())[0])
-            raise DataValidationError("series key is missing", column=b, row=row_label(labels[pos]),
-                                      expected="a value in every row", found=None)
+            raise DataValidationError(
+                "series key is missing",
+                column=b,
+                row=row_label(labels[pos]),
+                expected="a value in every row",
+                found=None,
+            )
     gid = frame.groupby(list(by), sort=True).ngroup().to_numpy()
     first = np.unique(gid, return_index=True)[1]
     keys = frame.loc[first, list(by)].reset_index(drop=True)
@@ -177,15 +187,21 @@ def _numeric_column(data: pd.DataFrame, column: str, x_values: pd.Series | None)
         pos = int(np.flatnonzero(bad)[0])
         where = f" at x={x_text(x_values.iloc[pos])}" if x_values is not None else ""
         raise DataValidationError(
-            f"value is not a number{where}", column=column, row=row_label(data.index[pos]),
-            expected="numbers", found=raw.iloc[pos],
+            f"value is not a number{where}",
+            column=column,
+            row=row_label(data.index[pos]),
+            expected="numbers",
+            found=raw.iloc[pos],
         )
     out = values.to_numpy(dtype=float, na_value=np.nan)
     inf = np.isinf(out)
     if inf.any():
         pos = int(np.flatnonzero(inf)[0])
         raise DataValidationError(
-            "value is infinite", column=column, row=row_label(data.index[pos]), expected="finite numbers",
+            "value is infinite",
+            column=column,
+            row=row_label(data.index[pos]),
+            expected="finite numbers",
             found=out[pos],
         )
     return out
@@ -244,8 +260,10 @@ def _check_one_row_per_x(rows: _Rows, by: tuple[str, ...]) -> None:
         count = int(np.sum((gid == gid[pos]) & (codes == codes[pos])))
         raise DataValidationError(
             f"x value {x_text(xs.iloc[pos])} appears {count} times{in_series(rows.key_list, gid[pos], by)}",
-            column=rows.x_name, row=row_label(rows.labels[pos]),
-            expected="one row per x value (aggregate the data first)", found=xs.iloc[pos],
+            column=rows.x_name,
+            row=row_label(rows.labels[pos]),
+            expected="one row per x value (aggregate the data first)",
+            found=xs.iloc[pos],
         )
 
 
@@ -266,12 +284,26 @@ def _points(rows: _Rows, chart: ChartSpec, y: str, n: str | None, by: tuple[str,
                 f"{idx.size} missing value{plural_s(idx.size)} in {cols} skipped "
                 f"({rows.x_name} = {list_x(rows.x.iloc[idx])})."
             )
-    return Prepared(rows.gid, rows.x, ys, ns, np.full(ys.size, np.nan), value, missing, rows.labels, rows.keys,
-                    rows.key_list, rows.sortable, rows.x_name, rows.messages)
+    return Prepared(
+        rows.gid,
+        rows.x,
+        ys,
+        ns,
+        np.full(ys.size, np.nan),
+        value,
+        missing,
+        rows.labels,
+        rows.keys,
+        rows.key_list,
+        rows.sortable,
+        rows.x_name,
+        rows.messages,
+    )
 
 
-def _check_values(rows: _Rows, chart: ChartSpec, y: str, n: str | None, missing: np.ndarray,
-                  by: tuple[str, ...]) -> None:
+def _check_values(
+    rows: _Rows, chart: ChartSpec, y: str, n: str | None, missing: np.ndarray, by: tuple[str, ...]
+) -> None:
     """Values the chart cannot take: negative or zero denominators, negative counts, ..."""
     ys, ns, ok = rows.y, rows.n, ~missing
 
@@ -281,7 +313,10 @@ def _check_values(rows: _Rows, chart: ChartSpec, y: str, n: str | None, missing:
             pos = int(np.flatnonzero(bad)[0])
             raise DataValidationError(
                 f"{message} at {rows.x_name}={x_text(rows.x.iloc[pos])}{in_series(rows.key_list, rows.gid[pos], by)}",
-                column=column, row=row_label(rows.labels[pos]), expected=expected, found=plain_value(values[pos]),
+                column=column,
+                row=row_label(rows.labels[pos]),
+                expected=expected,
+                found=plain_value(values[pos]),
             )
 
     if n is not None:
@@ -313,8 +348,21 @@ def _aggregate_subgroups(rows: _Rows, y: str) -> Prepared:
     missing = count == 0
     if (~obs).any():
         _note_missing_observations(rows, y, obs, missing, first)
-    return Prepared(gid[first], rows.x.iloc[first].reset_index(drop=True), mean, count, sd, mean.copy(), missing,
-                    rows.labels[first], rows.keys, rows.key_list, rows.sortable, rows.x_name, rows.messages)
+    return Prepared(
+        gid[first],
+        rows.x.iloc[first].reset_index(drop=True),
+        mean,
+        count,
+        sd,
+        mean.copy(),
+        missing,
+        rows.labels[first],
+        rows.keys,
+        rows.key_list,
+        rows.sortable,
+        rows.x_name,
+        rows.messages,
+    )
 
 
 def _subgroup_moments(
@@ -331,14 +379,17 @@ def _subgroup_moments(
     return count, mean, np.sqrt(sd)
 
 
-def _note_missing_observations(rows: _Rows, y: str, obs: np.ndarray, empty_subgroup: np.ndarray,
-                               first: np.ndarray) -> None:
+def _note_missing_observations(
+    rows: _Rows, y: str, obs: np.ndarray, empty_subgroup: np.ndarray, first: np.ndarray
+) -> None:
     empties = by_series(empty_subgroup, rows.gid[first])
     for g, idx in by_series(~obs, rows.gid).items():
         k = idx.size
         empty = empties.get(g, np.zeros(0, dtype=int))
         text = f"{k} missing observation{plural_s(k)} in '{y}' skipped"
         if empty.size:
-            text += (f"; {empty.size} subgroup{plural_s(empty.size)} with no observations "
-                     f"({rows.x_name} = {list_x(rows.x.iloc[first[empty]])}) skipped")
+            text += (
+                f"; {empty.size} subgroup{plural_s(empty.size)} with no observations "
+                f"({rows.x_name} = {list_x(rows.x.iloc[first[empty]])}) skipped"
+            )
         rows.messages[g].append(text + ".")

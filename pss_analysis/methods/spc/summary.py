@@ -23,8 +23,17 @@ from pss_analysis.methods.spc.rules import AnhoejStatistics, anhoej_statistics, 
 __all__ = ["summarise"]
 
 
-def summarise(prep: Prepared, keep: np.ndarray, phases: Phases, rows: LimitRows, lines: Lines, flags: Flags,
-              target_option: Any, direction: int, by: tuple[str, ...]) -> pd.DataFrame:
+def summarise(
+    prep: Prepared,
+    keep: np.ndarray,
+    phases: Phases,
+    rows: LimitRows,
+    lines: Lines,
+    flags: Flags,
+    target_option: Any,
+    direction: int,
+    by: tuple[str, ...],
+) -> pd.DataFrame:
     """One row per phase with at least one point (``lines`` and ``flags`` cover the points in ``keep``)."""
     n_phases = phases.count
     phase_k = phases.index[keep]

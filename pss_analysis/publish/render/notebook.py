@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TEMPLATES", "REFERENCE_DOCX", "TitlePage", "report_metadata", "title_of", "figure_files", "cell_text",
-           "fence"]
+__all__ = [
+    "TEMPLATES",
+    "REFERENCE_DOCX",
+    "TitlePage",
+    "report_metadata",
+    "title_of",
+    "figure_files",
+    "cell_text",
+    "fence",
+]
 
 #: The package's render templates (``publish/templates``).
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

@@ -37,8 +37,16 @@ from pss_analysis.publish.render.pdf import typst_pdf
 from pss_analysis.publish.render.word import Picture, finish_docx
 from pss_analysis.reporting.document import escape_text
 
-__all__ = ["PANDOC_MARKDOWN", "HEADING_SHIFT", "TOC_DEPTH", "PANDOC_TIMEOUT_S", "TYPST_TEMPLATE",
-           "LUA_FILTER", "pandoc_markdown", "render_pandoc"]
+__all__ = [
+    "PANDOC_MARKDOWN",
+    "HEADING_SHIFT",
+    "TOC_DEPTH",
+    "PANDOC_TIMEOUT_S",
+    "TYPST_TEMPLATE",
+    "LUA_FILTER",
+    "pandoc_markdown",
+    "render_pandoc",
+]
 
 TYPST_TEMPLATE = TEMPLATES / "typst" / "pss_report.typ"
 LUA_FILTER = TEMPLATES / "pandoc" / "pss.lua"
@@ -116,7 +124,8 @@ class _MarkdownWriter:
             return fence(cell_text(data["text/html"]), "{=html}")
         if "image/png" in data:
             alt = (output.get("metadata", {}).get("image/png") or {}).get("alt") or cell_text(
-                data.get("text/plain", "Figure"))
+                data.get("text/plain", "Figure")
+            )
             return self.figure(base64.b64decode(cell_text(data["image/png"])), None, alt, "")
         if "text/markdown" in data:
             return cell_text(data["text/markdown"])
@@ -135,8 +144,11 @@ class _MarkdownWriter:
             target.write_bytes(source)
         self.pictures.append(Picture(target, svg))
         caption = f"<figcaption>{html.escape(label)}</figcaption>" if label else ""
-        return fence(f'<figure><img src="{self.media.name}/{target.name}" alt="{html.escape(alt, quote=True)}"/>'
-                     f"{caption}</figure>", "{=html}")
+        return fence(
+            f'<figure><img src="{self.media.name}/{target.name}" alt="{html.escape(alt, quote=True)}"/>'
+            f"{caption}</figure>",
+            "{=html}",
+        )
 
 
 def render_pandoc(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, footer: str) -> Path:
@@ -172,8 +184,10 @@ def _run_pandoc(args: list[str], cwd: Path, notebook: Path) -> None:
 
         command = [pypandoc.get_pandoc_path(), *args]
     except (ImportError, OSError) as exc:
-        raise RenderError(f"pandoc is needed for Word and PDF but was not found ({exc}); install the "
-                          "pypandoc-binary package", file=str(notebook)) from None
+        raise RenderError(
+            f"pandoc is needed for Word and PDF but was not found ({exc}); install the pypandoc-binary package",
+            file=str(notebook),
+        ) from None
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=PANDOC_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -184,14 +198,40 @@ def _run_pandoc(args: list[str], cwd: Path, notebook: Path) -> None:
 
 def _pandoc_args(fmt: str) -> list[str]:
     """pandoc's arguments shared by Word and PDF (input ``report.md`` in the render folder)."""
-    args = ["report.md", "--from", PANDOC_MARKDOWN, "--lua-filter", str(LUA_FILTER),
-            f"--shift-heading-level-by={HEADING_SHIFT}", "--metadata-file", "metadata.json"]
+    args = [
+        "report.md",
+        "--from",
+        PANDOC_MARKDOWN,
+        "--lua-filter",
+        str(LUA_FILTER),
+        f"--shift-heading-level-by={HEADING_SHIFT}",
+        "--metadata-file",
+        "metadata.json",
+    ]
     if fmt == "docx":
-        args += ["--to", "docx", "--reference-doc", str(REFERENCE_DOCX), "--toc", f"--toc-depth={TOC_DEPTH}",
-                 "--number-sections", "--output", "report.docx"]
+        args += [
+            "--to",
+            "docx",
+            "--reference-doc",
+            str(REFERENCE_DOCX),
+            "--toc",
+            f"--toc-depth={TOC_DEPTH}",
+            "--number-sections",
+            "--output",
+            "report.docx",
+        ]
     else:
-        args += ["--to", "typst", "--template", str(TYPST_TEMPLATE), "--standalone",
-                 "--variable", f"toc-depth={TOC_DEPTH}", "--output", "report.typ"]
+        args += [
+            "--to",
+            "typst",
+            "--template",
+            str(TYPST_TEMPLATE),
+            "--standalone",
+            "--variable",
+            f"toc-depth={TOC_DEPTH}",
+            "--output",
+            "report.typ",
+        ]
     return args
 
 

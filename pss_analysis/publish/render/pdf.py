@@ -36,12 +36,19 @@ def typst_pdf(source: Path, target: Path, notebook: Path) -> None:
     try:
         import typst
     except ImportError:
-        raise RenderError("the typst package is needed for PDF; install it (pip install typst)",
-                          file=str(notebook)) from None
+        raise RenderError(
+            "the typst package is needed for PDF; install it (pip install typst)", file=str(notebook)
+        ) from None
     output, root, fonts = str(target), str(source.parent), _font_paths()
     try:
-        typst.compile(str(source), output=output, root=root, font_paths=fonts, ignore_system_fonts=True,
-                      pdf_standards=[*PDF_STANDARDS])
+        typst.compile(
+            str(source),
+            output=output,
+            root=root,
+            font_paths=fonts,
+            ignore_system_fonts=True,
+            pdf_standards=[*PDF_STANDARDS],
+        )
         return
     except typst.TypstError as exc:
         shortfall = getattr(exc, "message", "") or str(exc)

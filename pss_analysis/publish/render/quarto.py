@@ -37,8 +37,16 @@ from pss_analysis.publish.render.notebook import (
 )
 from pss_analysis.reporting.document import escape_text
 
-__all__ = ["QUARTO_FORMATS", "QUARTO_TEMPLATE", "QUARTO_TIMEOUT_S", "check_format", "quarto_executable",
-           "quarto_command", "quarto_notebook", "render_quarto"]
+__all__ = [
+    "QUARTO_FORMATS",
+    "QUARTO_TEMPLATE",
+    "QUARTO_TIMEOUT_S",
+    "check_format",
+    "quarto_executable",
+    "quarto_command",
+    "quarto_notebook",
+    "render_quarto",
+]
 
 QUARTO_TEMPLATE = TEMPLATES / "quarto" / "_quarto.yml"
 QUARTO_TIMEOUT_S = 600  # a render taking longer than 10 minutes is treated as hung
@@ -54,20 +62,34 @@ def quarto_executable() -> str | None:
 def check_format(fmt: str) -> None:
     """Raise :class:`~pss_analysis.errors.ParameterError` (listing the formats) for an unknown format."""
     if fmt not in FORMATS:
-        raise ParameterError("unknown output format", key="report.to",
-                             expected="one of " + ", ".join(FORMATS), found=fmt)
+        raise ParameterError(
+            "unknown output format", key="report.to", expected="one of " + ", ".join(FORMATS), found=fmt
+        )
 
 
-def quarto_command(notebook: Path, fmt: str, output_name: str, title: str,
-                   metadata: Mapping[str, str] | None = None) -> list[str]:
+def quarto_command(
+    notebook: Path, fmt: str, output_name: str, title: str, metadata: Mapping[str, str] | None = None
+) -> list[str]:
     """The argument list for rendering an executed notebook with the Quarto CLI.
 
     ``fmt`` is ours (``html``, ``docx``, ``pdf``); Quarto's ``--to`` is
     :data:`QUARTO_FORMATS` (``pdf`` -> ``typst``). ``metadata`` adds ``-M key:value``.
     """
     check_format(fmt)
-    command = [quarto_executable() or "quarto", "render", notebook.name, "--no-execute",
-               "--to", QUARTO_FORMATS[fmt], "--output", output_name, "-M", "echo:false", "-M", "warning:false"]
+    command = [
+        quarto_executable() or "quarto",
+        "render",
+        notebook.name,
+        "--no-execute",
+        "--to",
+        QUARTO_FORMATS[fmt],
+        "--output",
+        output_name,
+        "-M",
+        "echo:false",
+        "-M",
+        "warning:false",
+    ]
     if fmt == "html":
         command += ["-M", "embed-resources:true"]
     if title:
@@ -100,8 +122,11 @@ def quarto_notebook(notebook: Path, fmt: str, work: Path, footer: str) -> tuple[
     title = title_of(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [_for_quarto(output, fmt, run_dir, work) for output in cell.get("outputs", [])
-                            if report_metadata(output).get("kind") != "title"]
+            cell.outputs = [
+                _for_quarto(output, fmt, run_dir, work)
+                for output in cell.get("outputs", [])
+                if report_metadata(output).get("kind") != "title"
+            ]
     if footer:
         nb.cells.append(nbformat.v4.new_markdown_cell(f"---\n\n*{escape_text(footer)}*"))
     return nb, title
@@ -121,10 +146,10 @@ def _for_quarto(output: Any, fmt: str, run_dir: Path, work: Path) -> Any:
     rel = source.relative_to(run_dir)
     (work / rel).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, work / rel)
-    text = (f"![{escape_text(pss.get('label', ''))}]({rel.as_posix()})"
-            f"{{fig-alt={_attribute(str(pss.get('alt', '')))}}}")
-    return nbformat.from_dict({"output_type": "display_data", "metadata": {},
-                               "data": {"text/markdown": text, "text/plain": text}})
+    text = f"![{escape_text(pss.get('label', ''))}]({rel.as_posix()}){{fig-alt={_attribute(str(pss.get('alt', '')))}}}"
+    return nbformat.from_dict(
+        {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text, "text/plain": text}}
+    )
 
 
 def render_quarto(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, footer: str) -> Path:

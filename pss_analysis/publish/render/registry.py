@@ -38,8 +38,12 @@ BUILTIN_FORMATS: dict[str, Renderer] = {"html": render_html, "docx": render_pand
 
 def _render_builtin(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, footer: str) -> Path:
     if fmt not in BUILTIN_FORMATS:
-        raise ParameterError("the built-in renderer cannot produce this format", key="report.to",
-                             expected="one of " + ", ".join(BUILTIN_FORMATS), found=fmt)
+        raise ParameterError(
+            "the built-in renderer cannot produce this format",
+            key="report.to",
+            expected="one of " + ", ".join(BUILTIN_FORMATS),
+            found=fmt,
+        )
     return BUILTIN_FORMATS[fmt](notebook, fmt, out_dir, stem, title, footer)
 
 
@@ -50,8 +54,9 @@ RENDERERS: dict[str, Renderer] = {"quarto": quarto.render_quarto, "builtin": _re
 def renderer_named(name: str) -> Renderer:
     """The renderer called ``name``; an unknown name is a ParameterError listing the known ones."""
     if name not in RENDERERS:
-        raise ParameterError("unknown renderer", key="renderer",
-                             expected="one of auto, " + ", ".join(RENDERERS), found=name)
+        raise ParameterError(
+            "unknown renderer", key="renderer", expected="one of auto, " + ", ".join(RENDERERS), found=name
+        )
     return RENDERERS[name]
 
 
@@ -64,12 +69,15 @@ def choose_renderer(requested: str) -> str:
         raise ParameterError(
             "the Quarto renderer was asked for but no 'quarto' executable is on PATH "
             "(install Quarto from quarto.org or conda-forge, or use --renderer builtin)",
-            key="renderer", found="quarto")
+            key="renderer",
+            found="quarto",
+        )
     return requested
 
 
-def render(notebook: Path, *, renderer: str, fmt: str, out_dir: Path, stem: str,
-           title: str = "", footer: str = "") -> RenderInfo:
+def render(
+    notebook: Path, *, renderer: str, fmt: str, out_dir: Path, stem: str, title: str = "", footer: str = ""
+) -> RenderInfo:
     """Render one executed notebook to ``out_dir/<stem>.<fmt>`` with the named renderer."""
     name = choose_renderer(renderer)
     quarto.check_format(fmt)

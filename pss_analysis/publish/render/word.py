@@ -16,9 +16,11 @@ DOCX_FOOTER_PLACEHOLDER = "PSS-FOOTER"
 _RELS = "word/_rels/document.xml.rels"
 _DOCUMENT = "word/document.xml"
 _CONTENT_TYPES = "[Content_Types].xml"
-_SVG_EXTENSION = ('<a:extLst><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}">'
-                  '<asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" '
-                  'r:embed="{rid}"/></a:ext></a:extLst>')
+_SVG_EXTENSION = (
+    '<a:extLst><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}">'
+    '<asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" '
+    'r:embed="{rid}"/></a:ext></a:extLst>'
+)
 _RELATIONSHIP = '<Relationship Type="{type}" Id="{rid}" Target="{target}"/>'
 _IMAGE_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
@@ -68,12 +70,15 @@ def _add_svgs(parts: dict[str, bytes], pictures: list[Picture]) -> dict[str, byt
         svg_rid, svg_target = f"pssSvg{len(added) + 1}", f"media/pss-figure-{len(added) + 1}.svg"
         added[f"word/{svg_target}"] = svg.read_bytes()
         document = document.replace(blip, f'<a:blip r:embed="{rid}">{_SVG_EXTENSION.format(rid=svg_rid)}</a:blip>')
-        rels = rels.replace("</Relationships>", _RELATIONSHIP.format(type=_IMAGE_RELATIONSHIP, rid=svg_rid,
-                                                                     target=svg_target) + "</Relationships>")
+        rels = rels.replace(
+            "</Relationships>",
+            _RELATIONSHIP.format(type=_IMAGE_RELATIONSHIP, rid=svg_rid, target=svg_target) + "</Relationships>",
+        )
     parts[_RELS], parts[_DOCUMENT] = rels.encode("utf-8"), document.encode("utf-8")
     if added and b'Extension="svg"' not in parts[_CONTENT_TYPES]:
         parts[_CONTENT_TYPES] = parts[_CONTENT_TYPES].replace(
-            b"</Types>", b'<Default Extension="svg" ContentType="image/svg+xml"/></Types>')
+            b"</Types>", b'<Default Extension="svg" ContentType="image/svg+xml"/></Types>'
+        )
     return added
 
 

@@ -39,9 +39,14 @@ _WIDTH_IN = 13.0  # width of the overview figure (inches)
 def _columns(alpha: float) -> list[tuple[str, float, str]]:
     """(header, x position as a fraction of the width, alignment) of each overview column."""
     return [
-        ("Measure", 0.005, "left"), ("Before", 0.43, "right"), ("Since", 0.5, "right"),
-        ("Change", 0.565, "right"), (f"Effect vs expected ({confidence_label(alpha)} CI)", 0.585, "left"),
-        ("Variation", 0.785, "center"), ("Assurance", 0.845, "center"), ("Verdict", 0.88, "left"),
+        ("Measure", 0.005, "left"),
+        ("Before", 0.43, "right"),
+        ("Since", 0.5, "right"),
+        ("Change", 0.565, "right"),
+        (f"Effect vs expected ({confidence_label(alpha)} CI)", 0.585, "left"),
+        ("Variation", 0.785, "center"),
+        ("Assurance", 0.845, "center"),
+        ("Verdict", 0.88, "left"),
     ]
 
 
@@ -53,8 +58,9 @@ def _truncate(text: str, width: int = 58) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def overview_figure(overview: pd.DataFrame, *, title: str = "Overview: before and since the programme started",
-                    alpha: float = 0.05) -> Figure:
+def overview_figure(
+    overview: pd.DataFrame, *, title: str = "Overview: before and since the programme started", alpha: float = 0.05
+) -> Figure:
     """The overview dashboard as a figure: one row per measure, grouped by perspective.
 
     ``alpha`` is the analysis alpha: the effect column is headed with its confidence level (0.05: "95% CI").
@@ -76,8 +82,9 @@ def overview_figure(overview: pd.DataFrame, *, title: str = "Overview: before an
     row_h = 1 / (n_rows + 1.5)
     for _, group in groups:
         y += 1
-        ax.text(0.005, y, group["perspective_name"].iloc[0], fontsize=9, fontweight="bold", va="center",
-                color="#1f3b57")
+        ax.text(
+            0.005, y, group["perspective_name"].iloc[0], fontsize=9, fontweight="bold", va="center", color="#1f3b57"
+        )
         for r in group.to_dict("records"):
             y += 1
             _draw_row(ax, r, y)
@@ -93,8 +100,14 @@ def _draw_row(ax: Axes, r: Mapping[str, Any], y: float) -> None:
     ax.text(0.5, y, number(r["mean_after"], style="chart"), fontsize=8, va="center", ha="right")
     ax.text(0.565, y, _percent(r["relative_change"]), fontsize=8, va="center", ha="right")
     if not pd.isna(r["cumulative_relative"]):
-        ax.text(0.585, y, f"{_percent(r['cumulative_relative'])} ({_percent(r['cumulative_relative_lower'])}"
-                          f" to {_percent(r['cumulative_relative_upper'])})", fontsize=8, va="center")
+        ax.text(
+            0.585,
+            y,
+            f"{_percent(r['cumulative_relative'])} ({_percent(r['cumulative_relative_lower'])}"
+            f" to {_percent(r['cumulative_relative_upper'])})",
+            fontsize=8,
+            va="center",
+        )
     colour, label = VERDICT_STYLE.get(r["verdict"], ("#555555", str(r["verdict"])))
     ax.text(0.88, y, label, fontsize=8, va="center", color=colour, fontweight="bold")
 
@@ -103,8 +116,9 @@ def _draw_row_icons(fig: Figure, r: Mapping[str, Any], *, bottom: float, height:
     """The variation and assurance icons of one measure's row, each on its own small square axes."""
     icon = _ROW_IN * 0.8
     w, h = icon / _WIDTH_IN, icon / height
-    draw_variation_icon(icon_axes(fig, (0.785 - w / 2, bottom, w, h)), r["variation_type"], r["variation_direction"],
-                        fontsize=6)
+    draw_variation_icon(
+        icon_axes(fig, (0.785 - w / 2, bottom, w, h)), r["variation_type"], r["variation_direction"], fontsize=6
+    )
     draw_assurance_icon(icon_axes(fig, (0.845 - w / 2, bottom, w, h)), r["assurance_type"], fontsize=6)
 
 

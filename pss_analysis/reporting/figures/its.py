@@ -79,14 +79,18 @@ def _annotation_items(annotations: Any) -> list[tuple[Any, str]]:
         for item in annotations:
             if not (isinstance(item, Sequence) and len(item) == 2):
                 raise ParameterError(
-                    "each annotation must be a (time, text) pair", key="annotations",
-                    expected="a dict {time: text} or a list of (time, text) pairs", found=item,
+                    "each annotation must be a (time, text) pair",
+                    key="annotations",
+                    expected="a dict {time: text} or a list of (time, text) pairs",
+                    found=item,
                 )
             items.append((item[0], str(item[1])))
         return items
     raise ParameterError(
-        "annotations must be a dict or a list of pairs", key="annotations",
-        expected="a dict {time: text} or a list of (time, text) pairs", found=annotations,
+        "annotations must be a dict or a list of pairs",
+        key="annotations",
+        expected="a dict {time: text} or a list of (time, text) pairs",
+        found=annotations,
     )
 
 
@@ -146,21 +150,42 @@ def its_figure(
 def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
     """Observed points (hollow) and the dotted model fit of the comparison group."""
     xc = _x_values(ctrl["time"])
-    ax.scatter(xc, ctrl["observed"], s=14, facecolors="none", edgecolors=_COLOURS["control"],
-               label="Observed (comparison group)", zorder=2)
-    ax.plot(xc, ctrl["fitted"], color=_COLOURS["control"], linestyle=":", linewidth=1.5,
-            label="Model fit (comparison group)", zorder=2)
+    ax.scatter(
+        xc,
+        ctrl["observed"],
+        s=14,
+        facecolors="none",
+        edgecolors=_COLOURS["control"],
+        label="Observed (comparison group)",
+        zorder=2,
+    )
+    ax.plot(
+        xc,
+        ctrl["fitted"],
+        color=_COLOURS["control"],
+        linestyle=":",
+        linewidth=1.5,
+        label="Model fit (comparison group)",
+        zorder=2,
+    )
 
 
 def _draw_observed(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
     """Observed points: filled when used in the fit, hollow in a phase-in period left out of it."""
     in_fit = treated["in_fit"].to_numpy(dtype=bool)
-    ax.scatter(x[in_fit], treated["observed"].to_numpy()[in_fit], s=16, color=_COLOURS["observed"],
-               label="Observed", zorder=3)
+    ax.scatter(
+        x[in_fit], treated["observed"].to_numpy()[in_fit], s=16, color=_COLOURS["observed"], label="Observed", zorder=3
+    )
     if (~in_fit).any():
-        ax.scatter(x[~in_fit], treated["observed"].to_numpy()[~in_fit], s=16, facecolors="none",
-                   edgecolors=_COLOURS["observed"], label="Observed, phase-in (not used in the fit)",
-                   zorder=3)
+        ax.scatter(
+            x[~in_fit],
+            treated["observed"].to_numpy()[~in_fit],
+            s=16,
+            facecolors="none",
+            edgecolors=_COLOURS["observed"],
+            label="Observed, phase-in (not used in the fit)",
+            zorder=3,
+        )
 
 
 def _draw_fit(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
@@ -168,8 +193,14 @@ def _draw_fit(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
     segments = treated["segment"].to_numpy()
     for k, seg in enumerate(np.unique(segments)):
         mask = segments == seg
-        ax.plot(x[mask], treated["fitted"].to_numpy()[mask], color=_COLOURS["fit"], linewidth=2,
-                label="Model fit" if k == 0 else None, zorder=4)
+        ax.plot(
+            x[mask],
+            treated["fitted"].to_numpy()[mask],
+            color=_COLOURS["fit"],
+            linewidth=2,
+            label="Model fit" if k == 0 else None,
+            zorder=4,
+        )
 
 
 def _draw_counterfactual(ax: Axes, x: np.ndarray, treated: pd.DataFrame, band_label: str) -> None:
@@ -178,32 +209,58 @@ def _draw_counterfactual(ax: Axes, x: np.ndarray, treated: pd.DataFrame, band_la
     if not post_idx.size:
         return
     sel = slice(max(post_idx[0] - 1, 0), len(treated))
-    ax.fill_between(x[sel], treated["counterfactual_lower"].to_numpy()[sel],
-                    treated["counterfactual_upper"].to_numpy()[sel],
-                    color=_COLOURS["counterfactual"], alpha=0.15, linewidth=0,
-                    label=band_label, zorder=1)
-    ax.plot(x[sel], treated["counterfactual"].to_numpy()[sel], color=_COLOURS["counterfactual"],
-            linestyle="--", linewidth=2, label="Expected without the programme", zorder=4)
+    ax.fill_between(
+        x[sel],
+        treated["counterfactual_lower"].to_numpy()[sel],
+        treated["counterfactual_upper"].to_numpy()[sel],
+        color=_COLOURS["counterfactual"],
+        alpha=0.15,
+        linewidth=0,
+        label=band_label,
+        zorder=1,
+    )
+    ax.plot(
+        x[sel],
+        treated["counterfactual"].to_numpy()[sel],
+        color=_COLOURS["counterfactual"],
+        linestyle="--",
+        linewidth=2,
+        label="Expected without the programme",
+        zorder=4,
+    )
 
 
 def _draw_deseasonalised(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
     if "deseasonalised" not in treated:
         raise ParameterError(
             "the model has no seasonal terms, so there is no de-seasonalised line",
-            key="show_deseasonalised", expected="False for a model without seasonality",
+            key="show_deseasonalised",
+            expected="False for a model without seasonality",
             found=True,
         )
-    ax.plot(x, treated["deseasonalised"], color=_COLOURS["deseasonalised"], linewidth=1.2,
-            label="Model fit without seasonal variation", zorder=3)
+    ax.plot(
+        x,
+        treated["deseasonalised"],
+        color=_COLOURS["deseasonalised"],
+        linewidth=1.2,
+        label="Model fit without seasonal variation",
+        zorder=3,
+    )
 
 
 def _draw_interruptions(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
     """A vertical line at each interruption (between the last period before and the first after)."""
     boundaries = np.flatnonzero(np.diff(treated["segment"].to_numpy()) != 0) + 1
     for k, b in enumerate(boundaries):
-        ax.axvline(_midpoint(x[b - 1], x[b]), color=_COLOURS["interruption"], linestyle="-",
-                   linewidth=1, alpha=0.7, label="Programme start or change" if k == 0 else None,
-                   zorder=0)
+        ax.axvline(
+            _midpoint(x[b - 1], x[b]),
+            color=_COLOURS["interruption"],
+            linestyle="-",
+            linewidth=1,
+            alpha=0.7,
+            label="Programme start or change" if k == 0 else None,
+            zorder=0,
+        )
 
 
 def _draw_annotations(ax: Axes, x: np.ndarray, treated: pd.DataFrame, annotations: Any) -> None:
@@ -213,24 +270,32 @@ def _draw_annotations(ax: Axes, x: np.ndarray, treated: pd.DataFrame, annotation
         matches = _match_time(times, when)
         if not matches:
             raise ParameterError(
-                "annotation time is not in the data", key="annotations",
-                expected=f"a time between {times[0]} and {times[-1]}", found=when,
+                "annotation time is not in the data",
+                key="annotations",
+                expected=f"a time between {times[0]} and {times[-1]}",
+                found=when,
             )
         i = matches[0]
-        ax.annotate(text, xy=(x[i], 0.98), xycoords=("data", "axes fraction"), xytext=(3, 0),
-                    textcoords="offset points", ha="left", va="top", fontsize=8,
-                    color=_COLOURS["interruption"])
+        ax.annotate(
+            text,
+            xy=(x[i], 0.98),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color=_COLOURS["interruption"],
+        )
 
 
-def _finish_axes(ax: Axes, x: np.ndarray, *, title: str | None, ylabel: str | None,
-                 rate_per: float | None) -> None:
+def _finish_axes(ax: Axes, x: np.ndarray, *, title: str | None, ylabel: str | None, rate_per: float | None) -> None:
     """Date ticks, labels, grid and the legend below the axes."""
     if np.issubdtype(np.asarray(x).dtype, np.datetime64):
         locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_ylabel(ylabel if ylabel is not None else
-                  (f"Rate per {rate_per:,g}" if rate_per is not None else "Outcome"))
+    ax.set_ylabel(ylabel if ylabel is not None else (f"Rate per {rate_per:,g}" if rate_per is not None else "Outcome"))
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)

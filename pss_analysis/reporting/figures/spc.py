@@ -42,7 +42,10 @@ TARGET_COLOUR = "#C00000"  # target line (dash-dot, so not by colour alone)
 POINT_STYLES: dict[str, dict[str, Any]] = {
     "common_cause": {"color": LINE_GREY, "marker": "o", "size": 28, "label": "Common cause"},
     "special_cause_improvement": {
-        "color": IMPROVEMENT_BLUE, "marker": "s", "size": 40, "label": "Special cause: improvement",
+        "color": IMPROVEMENT_BLUE,
+        "marker": "s",
+        "size": 40,
+        "label": "Special cause: improvement",
     },
     "special_cause_concern": {"color": CONCERN_ORANGE, "marker": "X", "size": 52, "label": "Special cause: concern"},
     "special_cause_neither": {"color": NEITHER_PURPLE, "marker": "D", "size": 36, "label": "Special cause: neither"},
@@ -69,10 +72,7 @@ _ASSURANCE_LETTER = {"pass": "P", "fail": "F", "hit_or_miss": "?"}
 def _x_positions(points: pd.DataFrame) -> tuple[Any, list[str] | None]:
     """x values matplotlib can place; for text x, positions and their labels."""
     x = points["x"]
-    if (
-        pd.api.types.is_numeric_dtype(x.dtype)
-        or pd.api.types.is_datetime64_any_dtype(x.dtype)
-    ):
+    if pd.api.types.is_numeric_dtype(x.dtype) or pd.api.types.is_datetime64_any_dtype(x.dtype):
         return x.to_numpy(), None
     if isinstance(x.dtype, pd.PeriodDtype):
         return x.dt.to_timestamp().to_numpy(), None
@@ -125,17 +125,25 @@ def _draw_phase_lines(ax: Any, points: pd.DataFrame, px: np.ndarray, idx: np.nda
     for column in ("lower_2sigma", "upper_2sigma"):
         line = points[column].to_numpy(dtype=float)[idx]
         if np.isfinite(line).any():
-            ax.plot(px, line, linestyle=":", color=LIMIT_COLOUR, linewidth=0.7, alpha=0.6, zorder=1,
-                    drawstyle="steps-mid")
+            ax.plot(
+                px, line, linestyle=":", color=LIMIT_COLOUR, linewidth=0.7, alpha=0.6, zorder=1, drawstyle="steps-mid"
+            )
 
 
 def _draw_phase_break(ax: Any, points: pd.DataFrame, boundary: Any, idx: np.ndarray, *, compact: bool) -> None:
     """A dotted vertical line where a new phase starts, labelled with the phase on full-size charts."""
     ax.axvline(boundary, color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, zorder=1)
     if not compact:
-        ax.annotate(f"Phase {points['phase'].iloc[idx[0]]}", xy=(boundary, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points",
-                    fontsize=8, va="top", color=LIMIT_COLOUR)
+        ax.annotate(
+            f"Phase {points['phase'].iloc[idx[0]]}",
+            xy=(boundary, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            fontsize=8,
+            va="top",
+            color=LIMIT_COLOUR,
+        )
 
 
 def _draw_points(ax: Any, points: pd.DataFrame, xs: np.ndarray, value: np.ndarray, *, compact: bool) -> None:
@@ -148,9 +156,14 @@ def _draw_points(ax: Any, points: pd.DataFrame, xs: np.ndarray, value: np.ndarra
             if not sel.any():
                 continue
             ax.scatter(
-                xs[sel], value[sel], marker=style["marker"], s=float(style["size"]) * (0.45 if compact else 1.0),
-                facecolors="white" if hollow else style["color"], edgecolors=style["color"],
-                linewidths=1.0, zorder=3,
+                xs[sel],
+                value[sel],
+                marker=style["marker"],
+                s=float(style["size"]) * (0.45 if compact else 1.0),
+                facecolors="white" if hollow else style["color"],
+                edgecolors=style["color"],
+                linewidths=1.0,
+                zorder=3,
             )
 
 
@@ -211,8 +224,12 @@ def draw_variation_icon(ax: Any, variation_type: str | None, direction: str | No
     ax.text(0, -0.05, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
     if letter:
         dy = 0.55 if letter == "H" else -0.55
-        ax.annotate("", xy=(0.62, dy), xytext=(0.62, -dy * 0.3),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.2})
+        ax.annotate(
+            "",
+            xy=(0.62, dy),
+            xytext=(0.62, -dy * 0.3),
+            arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.2},
+        )
     return True
 
 
@@ -222,8 +239,16 @@ def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float 
         return False
     colour = ICON_COLOURS[assurance_type]
     ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=2.2))
-    ax.text(0, -0.05, _ASSURANCE_LETTER[assurance_type], ha="center", va="center", fontsize=fontsize,
-            fontweight="bold", color=colour)
+    ax.text(
+        0,
+        -0.05,
+        _ASSURANCE_LETTER[assurance_type],
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        fontweight="bold",
+        color=colour,
+    )
     return True
 
 
@@ -278,13 +303,28 @@ def spc_figure(
             hit = np.flatnonzero((points["x"] == key).to_numpy())
             if hit.size:
                 i = hit[0]
-                ax.annotate(text, xy=(xs[i], points["value"].iloc[i]), xytext=(0, 18), textcoords="offset points",
-                            fontsize=8, ha="center",
-                            arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8})
+                ax.annotate(
+                    text,
+                    xy=(xs[i], points["value"].iloc[i]),
+                    xytext=(0, 18),
+                    textcoords="offset points",
+                    fontsize=8,
+                    ha="center",
+                    arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8},
+                )
     handles = [
-        Line2D([], [], linestyle="none", marker=s["marker"], markersize=7, markerfacecolor=s["color"],
-               markeredgecolor=s["color"], label=s["label"])
-        for k, s in POINT_STYLES.items() if (points["point_type"] == k).any()
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=s["marker"],
+            markersize=7,
+            markerfacecolor=s["color"],
+            markeredgecolor=s["color"],
+            label=s["label"],
+        )
+        for k, s in POINT_STYLES.items()
+        if (points["point_type"] == k).any()
     ]
     handles += [
         Line2D([], [], color=CENTRE_COLOUR, linestyle="-", label="Centre line"),

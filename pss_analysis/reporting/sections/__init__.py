@@ -28,6 +28,16 @@ from pss_analysis.reporting.sections.strategy_map import strategy_map_section
 from pss_analysis.reporting.sections.summary import executive_summary
 from pss_analysis.reporting.sections.tables import publish_evaluation_tables
 
-__all__ = ["data_quality_section", "measure_section", "publish_evaluation_tables", "methods_section",
-           "executive_summary", "strategy_map_section", "overview_section", "within_year_section",
-           "perspective_sections", "balance_section", "appendix"]
+__all__ = [
+    "data_quality_section",
+    "measure_section",
+    "publish_evaluation_tables",
+    "methods_section",
+    "executive_summary",
+    "strategy_map_section",
+    "overview_section",
+    "within_year_section",
+    "perspective_sections",
+    "balance_section",
+    "appendix",
+]

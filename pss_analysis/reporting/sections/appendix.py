@@ -14,5 +14,7 @@ def appendix(rep: Report) -> None:
     rep.table(inputs, "inputs", caption="Input files and their SHA-256 checksums")
     rep.table(software, "software", caption="Software and versions")
     rep.write_workbook()
-    rep.markdown("Every table of this report is in the run folder as a CSV file (`tables/`) and, for analysts, "
-                 "in one Excel workbook, `tables/results.xlsx`, whose first sheet describes every column.")
+    rep.markdown(
+        "Every table of this report is in the run folder as a CSV file (`tables/`) and, for analysts, "
+        "in one Excel workbook, `tables/results.xlsx`, whose first sheet describes every column."
+    )

@@ -19,16 +19,29 @@ def balance_section(rep: Report, study: Study) -> None:
     links = study.links
     rep.save_table(links, "balance_links")
     per_link = links.drop_duplicates(["driver", "outcome"])
-    rep.table(per_link[["outcome_name", "driver_name", "expected_sign", "driver_status", "contribution",
-                        "link_status"]], "balance_contributions",
-              caption="Drivers of each outcome: their evidence and contribution",
-              columns={"outcome_name": "outcome", "driver_name": "driver", "expected_sign": "expected sign",
-                       "driver_status": "driver evidence", "link_status": "lead-lag association"})
+    rep.table(
+        per_link[["outcome_name", "driver_name", "expected_sign", "driver_status", "contribution", "link_status"]],
+        "balance_contributions",
+        caption="Drivers of each outcome: their evidence and contribution",
+        columns={
+            "outcome_name": "outcome",
+            "driver_name": "driver",
+            "expected_sign": "expected sign",
+            "driver_status": "driver evidence",
+            "link_status": "lead-lag association",
+        },
+    )
     found = links[links["lead_lag_status"] != UNKNOWN]
-    lines = ["Lead-lag association between driver and outcome measures (pre-whitened cross-correlation at "
-             f"lags 0 to {LEAD_LAG_MONTHS} months; association, not proof of cause):"]
+    lines = [
+        "Lead-lag association between driver and outcome measures (pre-whitened cross-correlation at "
+        f"lags 0 to {LEAD_LAG_MONTHS} months; association, not proof of cause):"
+    ]
     lines += [f"- {escape_text(str(s))}" for s in found["lead_lag_summary"]] or ["- none found at the chosen level."]
     rep.markdown("\n".join(lines))
     risks = risk_table(sc.risks, sc.links, sc.objectives, sc.measures)
-    rep.table(risks.drop(columns=["outcome"]), "balance_risks", caption="Risks attached to each outcome",
-              columns={"outcome_name": "outcome", "risk_id": "risk", "touches_via": "through"})
+    rep.table(
+        risks.drop(columns=["outcome"]),
+        "balance_risks",
+        caption="Risks attached to each outcome",
+        columns={"outcome_name": "outcome", "risk_id": "risk", "touches_via": "through"},
+    )

@@ -14,8 +14,13 @@ import pandas as pd
 __all__ = ["COUNT_PARTS", "COUNT_CHARTS", "month_counts", "protected"]
 
 #: Which parts of a measure are counts of people or events, by kind (what suppression protects).
-COUNT_PARTS = {"rate": ("numerator", "denominator"), "count": ("numerator",),
-               "proportion": ("numerator", "denominator"), "mean": ("denominator",), "amount": ()}
+COUNT_PARTS = {
+    "rate": ("numerator", "denominator"),
+    "count": ("numerator",),
+    "proportion": ("numerator", "denominator"),
+    "mean": ("denominator",),
+    "amount": (),
+}
 #: Control charts whose y and n are counts.
 COUNT_CHARTS = ("p", "pp", "u", "up", "c")
 #: Columns added to a table only to decide suppression (never published).
@@ -32,13 +37,16 @@ def month_counts(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def protected(frame: pd.DataFrame, counts: pd.DataFrame, month_column: str,
-               derived: tuple[str, ...]) -> dict[str, Any]:
+def protected(frame: pd.DataFrame, counts: pd.DataFrame, month_column: str, derived: tuple[str, ...]) -> dict[str, Any]:
     """Keyword arguments for Report.table/save_table that suppress the months' small counts and the
     ``derived`` columns shown from them; ``frame`` gains the helper columns (returned as ``frame``)."""
     keys = frame[month_column].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     merged = frame.assign(_month=keys).merge(counts, on=["measure_id", "_month"], how="left").drop(columns="_month")
     merged.index = frame.index
     present = [c for c in derived if c in merged.columns]
-    return {"frame": merged, "counts": list(_HELPERS), "derived": {c: list(_HELPERS) for c in present},
-            "helpers": list(_HELPERS)}
+    return {
+        "frame": merged,
+        "counts": list(_HELPERS),
+        "derived": {c: list(_HELPERS) for c in present},
+        "helpers": list(_HELPERS),
+    }

@@ -14,38 +14,72 @@ __all__ = ["overview_section", "within_year_section"]
 def overview_section(rep: Report, study: Study) -> None:
     """The overview dashboard: before and since the programme started."""
     table = overview_table(study.evidence, study.summary, study.perspectives)
-    rep.figure(overview_figure(table, alpha=rep.params.analysis.alpha), "dashboard_overview",
-               caption="Overview dashboard: each measure before and since the programme started",
-               alt="Table of every measure grouped by perspective with its mean before and since the programme, "
-                   "the change, the effect against expected with its interval, the SPC variation and assurance "
-                   "icons and the verdict.")
-    rep.table(table.drop(columns=["perspective", "variation_direction"]), "dashboard_overview",
-              caption="Overview dashboard (table)",
-              columns={"perspective_name": "perspective", "measure_id": "id", "cumulative_relative": "effect",
-                       "cumulative_relative_lower": "lower", "cumulative_relative_upper": "upper",
-                       "relative_change": "change"},
-              formats={"relative_change": "+.0%", "cumulative_relative": "+.0%", "cumulative_relative_lower": "+.0%",
-                       "cumulative_relative_upper": "+.0%"})
+    rep.figure(
+        overview_figure(table, alpha=rep.params.analysis.alpha),
+        "dashboard_overview",
+        caption="Overview dashboard: each measure before and since the programme started",
+        alt="Table of every measure grouped by perspective with its mean before and since the programme, "
+        "the change, the effect against expected with its interval, the SPC variation and assurance "
+        "icons and the verdict.",
+    )
+    rep.table(
+        table.drop(columns=["perspective", "variation_direction"]),
+        "dashboard_overview",
+        caption="Overview dashboard (table)",
+        columns={
+            "perspective_name": "perspective",
+            "measure_id": "id",
+            "cumulative_relative": "effect",
+            "cumulative_relative_lower": "lower",
+            "cumulative_relative_upper": "upper",
+            "relative_change": "change",
+        },
+        formats={
+            "relative_change": "+.0%",
+            "cumulative_relative": "+.0%",
+            "cumulative_relative_lower": "+.0%",
+            "cumulative_relative_upper": "+.0%",
+        },
+    )
 
 
 def within_year_section(rep: Report, study: Study) -> None:
     """The within-year monitoring dashboard: the latest months against target, with SPC icons."""
     table = within_year_table(study.measures, study.evaluations)
     counts = month_counts(study.indicators, study.measures)
-    rep.save_table(name="dashboard_within_year", description="Latest months of every measure against target",
-                   **protected(table, counts, "period", ("value",)))
+    rep.save_table(
+        name="dashboard_within_year",
+        description="Latest months of every measure against target",
+        **protected(table, counts, "period", ("value",)),
+    )
     names = dict(zip(study.measures["measure_id"], study.measures["name"], strict=True))
-    rep.figure(within_year_figure(within_year_results(study.evaluations), names), "dashboard_within_year",
-               caption=f"Within-year monitoring: the latest {MONITORING_MONTHS} months of each measure",
-               alt=f"Small control charts of the latest {MONITORING_MONTHS} months of every measure with centre "
-                   "line, process limits, target and the variation and assurance icons.")
+    rep.figure(
+        within_year_figure(within_year_results(study.evaluations), names),
+        "dashboard_within_year",
+        caption=f"Within-year monitoring: the latest {MONITORING_MONTHS} months of each measure",
+        alt=f"Small control charts of the latest {MONITORING_MONTHS} months of every measure with centre "
+        "line, process limits, target and the variation and assurance icons.",
+    )
     if table.empty:
         return
-    met = (table.dropna(subset=["target"]).groupby("measure_id", sort=False)
-           .agg(name=("name", "first"), months=("period", "size"), target=("target", "first"),
-                months_meeting_target=("target_met", "sum"), latest=("value", "last"),
-                latest_month=("period", "last")).reset_index())
+    met = (
+        table.dropna(subset=["target"])
+        .groupby("measure_id", sort=False)
+        .agg(
+            name=("name", "first"),
+            months=("period", "size"),
+            target=("target", "first"),
+            months_meeting_target=("target_met", "sum"),
+            latest=("value", "last"),
+            latest_month=("period", "last"),
+        )
+        .reset_index()
+    )
     protect = protected(met, counts, "latest_month", ("latest",))
-    rep.table(protect.pop("frame").drop(columns="latest_month"), "dashboard_within_year_targets",
-              caption=f"Months meeting the target in the latest {MONITORING_MONTHS} months",
-              columns={"months_meeting_target": "months meeting target", "latest": "latest value"}, **protect)
+    rep.table(
+        protect.pop("frame").drop(columns="latest_month"),
+        "dashboard_within_year_targets",
+        caption=f"Months meeting the target in the latest {MONITORING_MONTHS} months",
+        columns={"months_meeting_target": "months meeting target", "latest": "latest value"},
+        **protect,
+    )

@@ -17,5 +17,8 @@ def data_quality_section(rep: Report, study: Study) -> None:
         rep.markdown("No data-quality problems were found in the inputs.")
         return
     shown = quality.assign(file=quality["file"].map(lambda f: Path(str(f)).name if f else ""))
-    rep.table(shown[["severity", "check", "file", "row", "column", "message"]], "data_quality",
-              caption="Data-quality warnings (the run went ahead; errors would have stopped it)")
+    rep.table(
+        shown[["severity", "check", "file", "row", "column", "message"]],
+        "data_quality",
+        caption="Data-quality warnings (the run went ahead; errors would have stopped it)",
+    )

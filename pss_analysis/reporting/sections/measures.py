@@ -30,23 +30,39 @@ def _effects_display(effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
-    columns = ["observed", "fitted", "counterfactual", "absolute_effect", "absolute_effect_lower",
-               "absolute_effect_upper", "relative_effect", "relative_effect_lower", "relative_effect_upper"]
-    period = ["whole period" if cumulative else f"month {h}"
-              for h, cumulative in zip(impact["horizon"], impact["cumulative"], strict=True)]
+    columns = [
+        "observed",
+        "fitted",
+        "counterfactual",
+        "absolute_effect",
+        "absolute_effect_lower",
+        "absolute_effect_upper",
+        "relative_effect",
+        "relative_effect_lower",
+        "relative_effect_upper",
+    ]
+    period = [
+        "whole period" if cumulative else f"month {h}"
+        for h, cumulative in zip(impact["horizon"], impact["cumulative"], strict=True)
+    ]
     return impact[columns].copy().assign(period=period)[["period", *columns]]
 
 
-def _findings(measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact: pd.DataFrame | None,
-              alpha: float) -> str:
+def _findings(
+    measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact: pd.DataFrame | None, alpha: float
+) -> str:
     """The measure's heading, description and findings in words (Markdown)."""
-    lines = [f"#### {escape_text(measure['name'])}",
-             f"*{escape_text(measure['unit'])}.* {escape_text(str(measure.get('description', '')))}"]
+    lines = [
+        f"#### {escape_text(measure['name'])}",
+        f"*{escape_text(measure['unit'])}.* {escape_text(str(measure.get('description', '')))}",
+    ]
     if impact is not None:
         lines.append("**What changed:** " + escape_text(its_sentence(measure, impact, alpha=alpha)))
     else:
-        lines.append(f"**What changed:** no interrupted time series could be fitted: "
-                     f"{escape_text(evaluation.its_problem or 'unknown reason')}.")
+        lines.append(
+            f"**What changed:** no interrupted time series could be fitted: "
+            f"{escape_text(evaluation.its_problem or 'unknown reason')}."
+        )
     if evaluation.spc is not None:
         lines.append("**Process behaviour:** " + escape_text(spc_sentence(measure, evaluation.spc.summary())))
     else:
@@ -55,9 +71,15 @@ def _findings(measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact:
     return "\n\n".join(lines)
 
 
-def _its_outputs(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, its: ItsResult,
-                 options: Mapping[str, Any], tables: tuple[pd.DataFrame, pd.DataFrame],
-                 annotations: list[tuple[Any, str]] | None) -> None:
+def _its_outputs(
+    rep: Report,
+    measure: Mapping[str, Any],
+    series: pd.DataFrame,
+    its: ItsResult,
+    options: Mapping[str, Any],
+    tables: tuple[pd.DataFrame, pd.DataFrame],
+    annotations: list[tuple[Any, str]] | None,
+) -> None:
     """The ITS chart, the table of segmented-regression estimates and the impact table."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     effects, impact = tables
@@ -65,24 +87,43 @@ def _its_outputs(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, 
     scaled = options.get("offset") or options.get("denominator")
     per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
     fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None)
-    rep.figure(fig, f"its_{mid}", caption=f"{name}: observed, model fit and expected without the programme",
-               alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
-                   f"programme start in {rep.params.programme.start}, the line expected had the pre-programme "
-                   f"trend continued with its {level} confidence band.")
-    rep.table(_effects_display(effects), f"its_effects_{mid}",
-              caption=f"{name}: segmented regression estimates ({level} CI)",
-              columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value"},
-              formats={"p_value": ".3g"})
-    protect = protected(_impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
-                        month_counts(series, pd.DataFrame([measure])), "time", ("observed",))
+    rep.figure(
+        fig,
+        f"its_{mid}",
+        caption=f"{name}: observed, model fit and expected without the programme",
+        alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
+        f"programme start in {rep.params.programme.start}, the line expected had the pre-programme "
+        f"trend continued with its {level} confidence band.",
+    )
+    rep.table(
+        _effects_display(effects),
+        f"its_effects_{mid}",
+        caption=f"{name}: segmented regression estimates ({level} CI)",
+        columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value"},
+        formats={"p_value": ".3g"},
+    )
+    protect = protected(
+        _impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
+        month_counts(series, pd.DataFrame([measure])),
+        "time",
+        ("observed",),
+    )
     shown = protect.pop("frame").drop(columns=["measure_id", "time"])
-    rep.table(shown, f"its_impact_{mid}", **protect,
-              caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI)",
-              columns={"absolute_effect": "difference", "absolute_effect_lower": "lower",
-                       "absolute_effect_upper": "upper", "relative_effect": "relative difference",
-                       "relative_effect_lower": "rel. lower", "relative_effect_upper": "rel. upper"},
-              formats={"relative_effect": "+.1%", "relative_effect_lower": "+.1%",
-                       "relative_effect_upper": "+.1%"})
+    rep.table(
+        shown,
+        f"its_impact_{mid}",
+        **protect,
+        caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI)",
+        columns={
+            "absolute_effect": "difference",
+            "absolute_effect_lower": "lower",
+            "absolute_effect_upper": "upper",
+            "relative_effect": "relative difference",
+            "relative_effect_lower": "rel. lower",
+            "relative_effect_upper": "rel. upper",
+        },
+        formats={"relative_effect": "+.1%", "relative_effect_lower": "+.1%", "relative_effect_upper": "+.1%"},
+    )
 
 
 def _timeseries_output(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame) -> None:
@@ -90,25 +131,37 @@ def _timeseries_output(rep: Report, measure: Mapping[str, Any], series: pd.DataF
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     start = rep.params.programme.start
     fig = timeseries_figure(series, start=start, title=name, ylabel=unit, target=measure.get("target"))
-    rep.figure(fig, f"timeseries_{mid}", caption=f"{name} by month",
-               alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.")
+    rep.figure(
+        fig,
+        f"timeseries_{mid}",
+        caption=f"{name} by month",
+        alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.",
+    )
 
 
-def _spc_output(rep: Report, measure: Mapping[str, Any], spc: SpcResult, chart: str,
-                annotations: list[tuple[Any, str]] | None) -> None:
+def _spc_output(
+    rep: Report, measure: Mapping[str, Any], spc: SpcResult, chart: str, annotations: list[tuple[Any, str]] | None
+) -> None:
     """The control chart, limits recalculated at the programme start."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
-    fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit,
-                     annotations=annotations or None)
-    rep.figure(fig, f"spc_{mid}", caption=f"{name}: statistical process control chart, limits recalculated "
-                                          f"at the programme start",
-               alt=f"{chart.upper()} control chart of {name} by month, with centre line and process limits "
-                   f"before and since {rep.params.programme.start}; points are coloured and shaped by type of "
-                   f"variation (grey circle common cause, blue improvement, orange concern).")
+    fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit, annotations=annotations or None)
+    rep.figure(
+        fig,
+        f"spc_{mid}",
+        caption=f"{name}: statistical process control chart, limits recalculated at the programme start",
+        alt=f"{chart.upper()} control chart of {name} by month, with centre line and process limits "
+        f"before and since {rep.params.programme.start}; points are coloured and shaped by type of "
+        f"variation (grey circle common cause, blue improvement, orange concern).",
+    )
 
 
-def measure_section(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame,
-                    evaluation: MeasureEvaluation, annotations: list[tuple[Any, str]] | None = None) -> None:
+def measure_section(
+    rep: Report,
+    measure: Mapping[str, Any],
+    series: pd.DataFrame,
+    evaluation: MeasureEvaluation,
+    annotations: list[tuple[Any, str]] | None = None,
+) -> None:
     """One measure: what it is, the plain-English findings, the ITS and SPC charts and tables."""
     its, spc = evaluation.its, evaluation.spc
     tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
@@ -129,5 +182,10 @@ def perspective_sections(rep: Report, study: Study) -> None:
     for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
         rep.markdown(f"### {escape_text(str(names.get(perspective, perspective)))}")
         for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
-            measure_section(rep, m, study.indicators[study.indicators["measure_id"] == m["measure_id"]],
-                            study.evaluations[m["measure_id"]], study.annotations)
+            measure_section(
+                rep,
+                m,
+                study.indicators[study.indicators["measure_id"] == m["measure_id"]],
+                study.evaluations[m["measure_id"]],
+                study.annotations,
+            )

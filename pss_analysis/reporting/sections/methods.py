@@ -16,26 +16,50 @@ __all__ = ["methods_section"]
 def methods_section(rep: Report, study: Study) -> None:
     """The verdict rules, indicator definitions, the model and chart used for each measure, and the
     small-number suppression rule."""
-    rep.markdown("**Small numbers.** " + escape_text(rep.suppression_rule) + " Computations use the true values; "
-                 "only what is published is suppressed.")
+    rep.markdown(
+        "**Small numbers.** " + escape_text(rep.suppression_rule) + " Computations use the true values; "
+        "only what is published is suppressed."
+    )
     if not study.definitions.empty:
-        rep.table(study.definitions, "methods_indicator_definitions",
-                  caption="Indicators computed from record-level data: definitions a reader can check")
-    rep.table(pd.DataFrame({"rule": list(VERDICT_RULES)}), "methods_verdict_rules",
-              caption="How each measure's verdict is decided")
+        rep.table(
+            study.definitions,
+            "methods_indicator_definitions",
+            caption="Indicators computed from record-level data: definitions a reader can check",
+        )
+    rep.table(
+        pd.DataFrame({"rule": list(VERDICT_RULES)}),
+        "methods_verdict_rules",
+        caption="How each measure's verdict is decided",
+    )
     rows = []
     for measure in study.measures.to_dict("records"):
         ev = study.evaluations[measure["measure_id"]]
         model = describe_its_options(ev.its_options)
-        rows.append({
-            "measure_id": measure["measure_id"], "name": measure["name"], "kind": measure["kind"],
-            "its_family": model["family"],
-            "its_offset": "log(denominator)" if ev.its_options.get("offset") else "",
-            "its_seasonality": model["seasonality"], "its_autocorrelation": model["autocorrelation"],
-            "its_extra_interruptions": ", ".join(str(i) for i in ev.its_options.get("interruptions", [])),
-            "spc_chart": ev.spc_options.get("chart"), "spc_rules": ev.spc_options.get("rules"),
-        })
-    rep.table(pd.DataFrame(rows), "methods_models", caption="Model and chart used for each measure",
-              columns={"its_family": "ITS family", "its_offset": "offset", "its_seasonality": "seasonality",
-                       "its_autocorrelation": "autocorrelation", "its_extra_interruptions": "extra interruptions",
-                       "spc_chart": "SPC chart", "spc_rules": "SPC rules"})
+        rows.append(
+            {
+                "measure_id": measure["measure_id"],
+                "name": measure["name"],
+                "kind": measure["kind"],
+                "its_family": model["family"],
+                "its_offset": "log(denominator)" if ev.its_options.get("offset") else "",
+                "its_seasonality": model["seasonality"],
+                "its_autocorrelation": model["autocorrelation"],
+                "its_extra_interruptions": ", ".join(str(i) for i in ev.its_options.get("interruptions", [])),
+                "spc_chart": ev.spc_options.get("chart"),
+                "spc_rules": ev.spc_options.get("rules"),
+            }
+        )
+    rep.table(
+        pd.DataFrame(rows),
+        "methods_models",
+        caption="Model and chart used for each measure",
+        columns={
+            "its_family": "ITS family",
+            "its_offset": "offset",
+            "its_seasonality": "seasonality",
+            "its_autocorrelation": "autocorrelation",
+            "its_extra_interruptions": "extra interruptions",
+            "spc_chart": "SPC chart",
+            "spc_rules": "SPC rules",
+        },
+    )

@@ -19,17 +19,34 @@ def strategy_map_section(rep: Report, study: Study) -> None:
         rep.markdown("*No scorecard was given (`data.scorecard`), so there is no strategy map.*")
         return
     status = objective_statuses(sc.objectives, sc.measures, study.evidence)
-    link_status = ({(r["driver"], r["outcome"]): r["link_status"] for r in study.links.to_dict("records")}
-                   if not study.links.empty else {})
-    fig = strategy_map_figure(sc.objectives, sc.perspectives, sc.links, node_status=status, link_status=link_status,
-                              title="Strategy map, coloured by the evidence of each objective's measures")
+    link_status = (
+        {(r["driver"], r["outcome"]): r["link_status"] for r in study.links.to_dict("records")}
+        if not study.links.empty
+        else {}
+    )
+    fig = strategy_map_figure(
+        sc.objectives,
+        sc.perspectives,
+        sc.links,
+        node_status=status,
+        link_status=link_status,
+        title="Strategy map, coloured by the evidence of each objective's measures",
+    )
     fig.savefig(rep.output_dir / "figures" / "strategy_map.svg", format="svg", metadata={"Date": None})
     counts = pd.Series(status).value_counts()
-    rep.figure(fig, "strategy_map", caption="Strategy map: objectives by perspective, coloured by evidence",
-               alt="Strategy map with capability objectives at the bottom, processes in the middle and outcomes on "
-                   "top, arrows from drivers to outcomes; " + ", ".join(f"{n} {k.replace('_', ' ')}"
-                                                                        for k, n in counts.items()) + ".")
+    rep.figure(
+        fig,
+        "strategy_map",
+        caption="Strategy map: objectives by perspective, coloured by evidence",
+        alt="Strategy map with capability objectives at the bottom, processes in the middle and outcomes on "
+        "top, arrows from drivers to outcomes; "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        + ".",
+    )
     if not sc.changes.empty:
-        rep.table(sc.changes[["change_id", "month", "where", "what", "use_as_interruption"]], "change_log",
-                  caption="Change log: what the programme changed, where and when (marked on every chart by its id)",
-                  columns={"change_id": "id", "use_as_interruption": "tested as an interruption"})
+        rep.table(
+            sc.changes[["change_id", "month", "where", "what", "use_as_interruption"]],
+            "change_log",
+            caption="Change log: what the programme changed, where and when (marked on every chart by its id)",
+            columns={"change_id": "id", "use_as_interruption": "tested as an interruption"},
+        )

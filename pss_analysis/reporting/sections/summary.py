@@ -14,8 +14,12 @@ def executive_summary(rep: Report, study: Study) -> None:
     """The verdict per perspective, and the measures that improved or deteriorated."""
     rep.save_table(study.evidence, "evidence")
     summary = perspective_summary(study.evidence, study.perspectives)
-    rep.table(summary.drop(columns=["reading"]), "executive_summary", caption="Verdicts by perspective",
-              columns={"perspective_id": "id", **{v.replace(" ", "_"): v for v in (NO_EVIDENCE, NOT_ENOUGH_DATA)}})
+    rep.table(
+        summary.drop(columns=["reading"]),
+        "executive_summary",
+        caption="Verdicts by perspective",
+        columns={"perspective_id": "id", **{v.replace(" ", "_"): v for v in (NO_EVIDENCE, NOT_ENOUGH_DATA)}},
+    )
     lines = [f"- {escape_text(r)}" for r in summary["reading"]]
     for verdict, heading in ((IMPROVED, "Improved"), (DETERIORATED, "Deteriorated")):
         names = study.evidence.loc[study.evidence["verdict"] == verdict, "name"]
@@ -25,7 +29,9 @@ def executive_summary(rep: Report, study: Study) -> None:
     costed = study.evidence.dropna(subset=["money"])
     for r in costed[costed["money_unit"] == "£"].to_dict("records"):
         low, high = sorted((abs(r["money_lower"]), abs(r["money_upper"])))
-        lines.append(f"\n*Value for money:* {escape_text(r['name'])}: about {money(r['money'])} "
-                     f"{'saved' if r['money'] < 0 else 'extra cost'} over {int(r['cumulative_months'])} months "
-                     f"({level} CI {money(low)} to {money(high)}), at the measure's unit cost.")
+        lines.append(
+            f"\n*Value for money:* {escape_text(r['name'])}: about {money(r['money'])} "
+            f"{'saved' if r['money'] < 0 else 'extra cost'} over {int(r['cumulative_months'])} months "
+            f"({level} CI {money(low)} to {money(high)}), at the measure's unit cost."
+        )
     rep.markdown("\n".join(lines))

@@ -20,11 +20,17 @@ def publish_evaluation_tables(rep: Report, study: Study) -> None:
     counts = month_counts(study.indicators, study.measures)
     rep.save_table(effects, "its_effects", description="Segmented-regression estimates of every measure")
     if not impact.empty:
-        rep.save_table(description="Programme impact of every measure, fitted against expected",
-                       name="its_impact", **protected(impact, counts, "time", ("observed",)))
+        rep.save_table(
+            description="Programme impact of every measure, fitted against expected",
+            name="its_impact",
+            **protected(impact, counts, "time", ("observed",)),
+        )
     if not points.empty:
         # y and n are published only where they are counts (charts of counts); else the value says it all
         points.loc[~points["chart"].isin(COUNT_CHARTS), ["y", "n"]] = float("nan")
-        rep.save_table(description="Every point of every control chart", name="spc_points",
-                       **protected(points, counts, "x", ("y", "value")))
+        rep.save_table(
+            description="Every point of every control chart",
+            name="spc_points",
+            **protected(points, counts, "x", ("y", "value")),
+        )
     rep.save_table(summary, "spc_summary", description="Control-chart summary per measure and phase")

@@ -40,25 +40,29 @@ HEADER_FILL = "E8EEF1"
 
 def _field(paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) shown as 1 until Word updates it."""
-    for xml in (f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>',
-                f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
-                f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>',
-                f'<w:r {nsdecls("w")}><w:t>1</w:t></w:r>',
-                f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'):
+    for xml in (
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r {nsdecls('w')}><w:t>1</w:t></w:r>",
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>',
+    ):
         paragraph._p.append(parse_xml(xml))
 
 
 def _table_style(doc) -> None:
     style = doc.styles["Table"]
     tbl_pr = style.element.find(qn("w:tblPr"))
-    borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{GREY}"/>'
-                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    tbl_pr.append(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'))
+    borders = "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{GREY}"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    tbl_pr.append(parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"))
     style.font.size = Pt(8.5)
     style.paragraph_format.space_before = Pt(1)
     style.paragraph_format.space_after = Pt(1)
     first_row = style.element.find(qn("w:tblStylePr"))
-    first_row.append(parse_xml(f'<w:rPr {nsdecls("w")}><w:b/></w:rPr>'))
+    first_row.append(parse_xml(f"<w:rPr {nsdecls('w')}><w:b/></w:rPr>"))
     tc_pr = first_row.find(qn("w:tcPr"))
     tc_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{HEADER_FILL}"/>'))
 
@@ -66,8 +70,9 @@ def _table_style(doc) -> None:
 def main() -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "pandoc-reference.docx"
-        subprocess.run([pypandoc.get_pandoc_path(), "-o", str(base), "--print-default-data-file",
-                        "reference.docx"], check=True)
+        subprocess.run(
+            [pypandoc.get_pandoc_path(), "-o", str(base), "--print-default-data-file", "reference.docx"], check=True
+        )
         doc = Document(str(base))
 
     section = doc.sections[0]
@@ -85,8 +90,9 @@ def main() -> Path:
     footer = section.footer
     footer.is_linked_to_previous = False
     paragraph = footer.paragraphs[0]
-    paragraph.paragraph_format.tab_stops.add_tab_stop(section.page_width - section.left_margin
-                                                      - section.right_margin, WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(
+        section.page_width - section.left_margin - section.right_margin, WD_TAB_ALIGNMENT.RIGHT
+    )
     paragraph.add_run(FOOTER_PLACEHOLDER)
     paragraph.add_run("\tPage ")
     _field(paragraph, "PAGE")

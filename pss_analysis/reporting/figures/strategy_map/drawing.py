@@ -58,14 +58,18 @@ def _check_statuses(statuses: Mapping[Any, str] | None, known: dict, what: str, 
         k = (str(key[0]), str(key[1])) if isinstance(key, tuple) and len(key) == 2 else str(key)
         if k not in valid_keys:
             shown = f"{k[0]} -> {k[1]}" if isinstance(k, tuple) else k
-            raise ParameterError(f"{what} names '{shown}', which is not on the map", key=what,
-                                 expected="an objective id" if what == "node_status" else "a (driver, outcome) link",
-                                 found=shown)
+            raise ParameterError(
+                f"{what} names '{shown}', which is not on the map",
+                key=what,
+                expected="an objective id" if what == "node_status" else "a (driver, outcome) link",
+                found=shown,
+            )
         if value is None:
             continue
         if value not in known:
-            raise ParameterError(f"unknown {what} value for '{k}'", key=what,
-                                 expected=f"one of {', '.join(known)}", found=value)
+            raise ParameterError(
+                f"unknown {what} value for '{k}'", key=what, expected=f"one of {', '.join(known)}", found=value
+            )
         out[k] = value
     return out
 
@@ -118,28 +122,53 @@ def _draw_arrows(ax: Any, layout: _Layout, link_statuses: Mapping[tuple[str, str
     for d, t, sign in layout.links:
         style = LINK_STATUSES[link_statuses.get((d, t), UNKNOWN)]
         route = _route(layout.nodes, layout.slot, d, t)
-        ax.add_patch(FancyArrowPatch(
-            path=route, arrowstyle="-|>,head_length=0.45,head_width=0.22", mutation_scale=14,
-            color=style["colour"], linewidth=style["width"], linestyle=SIGN_STYLES[sign], zorder=3,
-            gid=f"link:{d}->{t}", capstyle="butt", joinstyle="round",
-        ))
+        ax.add_patch(
+            FancyArrowPatch(
+                path=route,
+                arrowstyle="-|>,head_length=0.45,head_width=0.22",
+                mutation_scale=14,
+                color=style["colour"],
+                linewidth=style["width"],
+                linestyle=SIGN_STYLES[sign],
+                zorder=3,
+                gid=f"link:{d}->{t}",
+                capstyle="butt",
+                joinstyle="round",
+            )
+        )
 
 
-def _fit_figure(fig: Figure, ax: Any, layout: _Layout, placed: list[tuple[Any, float, float]], legend_h: float,
-                title: str | None) -> None:
+def _fit_figure(
+    fig: Figure, ax: Any, layout: _Layout, placed: list[tuple[Any, float, float]], legend_h: float, title: str | None
+) -> None:
     """The final figure size (title, map, legend under it), the map's axes and legends placed, the title."""
     fig_w = fig.get_size_inches()[0]
     top_in = TITLE_IN if title else MARGIN_IN
     fig_h = top_in + layout.height + LEGEND_GAP_IN + legend_h + MARGIN_IN
     fig.set_size_inches(fig_w, fig_h)
-    ax.set_position((MARGIN_IN / fig_w, (fig_h - top_in - layout.height) / fig_h,
-                     (LABEL_COLUMN_IN + layout.width) / fig_w, layout.height / fig_h))
+    ax.set_position(
+        (
+            MARGIN_IN / fig_w,
+            (fig_h - top_in - layout.height) / fig_h,
+            (LABEL_COLUMN_IN + layout.width) / fig_w,
+            layout.height / fig_h,
+        )
+    )
     legend_top = MARGIN_IN + legend_h
     for legend, x_in, dy_in in placed:
         legend.set_bbox_to_anchor((x_in, legend_top - dy_in), transform=fig.dpi_scale_trans)
     if title:
-        fig.text(MARGIN_IN, fig_h - 0.12, title, ha="left", va="top", fontsize=13, fontweight="bold",
-                 color=TEXT_COLOUR, transform=fig.dpi_scale_trans)
+        fig.text(
+            MARGIN_IN,
+            fig_h - 0.12,
+            title,
+            ha="left",
+            va="top",
+            fontsize=13,
+            fontweight="bold",
+            color=TEXT_COLOUR,
+            transform=fig.dpi_scale_trans,
+        )
 
 
 def _text_lines(ax: Any, x: float, y: float, lines: list[str], size: float, **kwargs: Any) -> None:
@@ -158,22 +187,57 @@ def _draw_bands(ax: Any, layout: _Layout) -> None:
     """Tier strips with their names, and shaded perspective bands labelled on the left."""
     for tier in layout.tiers.itertuples():
         strip = TIER_COLOURS[tier.tier][0]
-        ax.add_patch(Rectangle((-LABEL_COLUMN_IN, tier.bottom), TIER_STRIP_IN, tier.top - tier.bottom,
-                               facecolor=strip, edgecolor="none", zorder=0))
-        ax.text(-LABEL_COLUMN_IN + TIER_STRIP_IN / 2, (tier.bottom + tier.top) / 2, TIER_LABELS[tier.tier].upper(),
-                rotation=90, ha="center", va="center", color="white", fontsize=9, fontweight="bold", zorder=1)
+        ax.add_patch(
+            Rectangle(
+                (-LABEL_COLUMN_IN, tier.bottom),
+                TIER_STRIP_IN,
+                tier.top - tier.bottom,
+                facecolor=strip,
+                edgecolor="none",
+                zorder=0,
+            )
+        )
+        ax.text(
+            -LABEL_COLUMN_IN + TIER_STRIP_IN / 2,
+            (tier.bottom + tier.top) / 2,
+            TIER_LABELS[tier.tier].upper(),
+            rotation=90,
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+            zorder=1,
+        )
     label_width_pt = (PERSPECTIVE_LABEL_IN - 0.16) * 72
     for band in layout.bands.itertuples():
         tint = TIER_COLOURS[band.tier][1 + band.shade]
-        ax.add_patch(Rectangle((-PERSPECTIVE_LABEL_IN, band.band_bottom), PERSPECTIVE_LABEL_IN + layout.width,
-                               band.band_top - band.band_bottom, facecolor=tint, edgecolor="none", zorder=0))
+        ax.add_patch(
+            Rectangle(
+                (-PERSPECTIVE_LABEL_IN, band.band_bottom),
+                PERSPECTIVE_LABEL_IN + layout.width,
+                band.band_top - band.band_bottom,
+                facecolor=tint,
+                edgecolor="none",
+                zorder=0,
+            )
+        )
         size = PERSPECTIVE_FONT_PT
         lines = _wrap(band.name, size, label_width_pt)
         while len(lines) * size * LINE_SPACING > (band.band_top - band.band_bottom) * 72 and size > FONT_MIN_PT:
             size -= FONT_STEP_PT
             lines = _wrap(band.name, size, label_width_pt)
-        _text_lines(ax, -PERSPECTIVE_LABEL_IN + 0.08, (band.band_bottom + band.band_top) / 2, lines, size,
-                    ha="left", fontweight="bold", color=TIER_COLOURS[band.tier][0], zorder=1)
+        _text_lines(
+            ax,
+            -PERSPECTIVE_LABEL_IN + 0.08,
+            (band.band_bottom + band.band_top) / 2,
+            lines,
+            size,
+            ha="left",
+            fontweight="bold",
+            color=TIER_COLOURS[band.tier][0],
+            zorder=1,
+        )
 
 
 def _draw_boxes(ax: Any, layout: _Layout, statuses: Mapping[str, str]) -> dict[str, FancyBboxPatch]:
@@ -183,30 +247,57 @@ def _draw_boxes(ax: Any, layout: _Layout, statuses: Mapping[str, str]) -> dict[s
         status = statuses.get(node.objective_id)
         style = NODE_STATUSES[status] if status else NO_STATUS
         left, bottom = node.x - node.width / 2, node.y - node.height / 2
-        box = FancyBboxPatch((left, bottom), node.width, node.height,
-                             boxstyle=f"round,pad=0,rounding_size={BOX_ROUNDING_IN}",
-                             facecolor=style["colour"], edgecolor=EDGE_COLOUR, linewidth=0.9,
-                             linestyle="--" if status == NOT_ENOUGH_DATA else "-", zorder=4,
-                             gid=f"node:{node.objective_id}")
+        box = FancyBboxPatch(
+            (left, bottom),
+            node.width,
+            node.height,
+            boxstyle=f"round,pad=0,rounding_size={BOX_ROUNDING_IN}",
+            facecolor=style["colour"],
+            edgecolor=EDGE_COLOUR,
+            linewidth=0.9,
+            linestyle="--" if status == NOT_ENOUGH_DATA else "-",
+            zorder=4,
+            gid=f"node:{node.objective_id}",
+        )
         ax.add_patch(box)
         boxes[node.objective_id] = box
         if style["glyph"]:
-            ax.text(left + BOX_TEXT_PAD_IN + GLYPH_COLUMN_IN / 2 - 0.02, node.y, style["glyph"], ha="center",
-                    va="center", fontsize=layout.font_size + 1.5, fontweight="bold", color=TEXT_COLOUR, zorder=5)
-        _text_lines(ax, left + GLYPH_COLUMN_IN + (node.width - GLYPH_COLUMN_IN) / 2, node.y,
-                    node.label.split("\n"), layout.font_size, ha="center", color=TEXT_COLOUR, zorder=5)
+            ax.text(
+                left + BOX_TEXT_PAD_IN + GLYPH_COLUMN_IN / 2 - 0.02,
+                node.y,
+                style["glyph"],
+                ha="center",
+                va="center",
+                fontsize=layout.font_size + 1.5,
+                fontweight="bold",
+                color=TEXT_COLOUR,
+                zorder=5,
+            )
+        _text_lines(
+            ax,
+            left + GLYPH_COLUMN_IN + (node.width - GLYPH_COLUMN_IN) / 2,
+            node.y,
+            node.label.split("\n"),
+            layout.font_size,
+            ha="center",
+            color=TEXT_COLOUR,
+            zorder=5,
+        )
     return boxes
 
 
-def _legends(fig: Figure, renderer: RendererAgg,
-             available_in: float) -> tuple[list[tuple[Any, float, float]], float]:
+def _legends(fig: Figure, renderer: RendererAgg, available_in: float) -> tuple[list[tuple[Any, float, float]], float]:
     """Three legend blocks (boxes, arrow colour, arrow style), side by side while they fit, else wrapped.
 
     Returns each legend with its left edge and its top's distance below the legend area's top (inches),
     and the height of the legend area.
     """
-    node_handles = [Patch(facecolor=s["colour"], edgecolor=EDGE_COLOUR, linewidth=0.8,
-                          linestyle="--" if k == NOT_ENOUGH_DATA else "-") for k, s in NODE_STATUSES.items()]
+    node_handles = [
+        Patch(
+            facecolor=s["colour"], edgecolor=EDGE_COLOUR, linewidth=0.8, linestyle="--" if k == NOT_ENOUGH_DATA else "-"
+        )
+        for k, s in NODE_STATUSES.items()
+    ]
     node_labels = [f"{s['glyph']}  {s['label']}" for s in NODE_STATUSES.values()]
     node_handles.append(Patch(facecolor=NO_STATUS["colour"], edgecolor=EDGE_COLOUR, linewidth=0.8))
     node_labels.append(f"     {NO_STATUS['label']}")
@@ -222,9 +313,21 @@ def _legends(fig: Figure, renderer: RendererAgg,
     placed: list[tuple[Any, float, float]] = []
     x = row_top = row_height = 0.0
     for heading, handles, labels, ncol in blocks:
-        legend = fig.legend(handles, labels, title=heading, loc="upper left", ncol=ncol, fontsize=8,
-                            title_fontsize=8.5, frameon=False, alignment="left", handlelength=2.0,
-                            columnspacing=1.0, borderaxespad=0, borderpad=0.2)
+        legend = fig.legend(
+            handles,
+            labels,
+            title=heading,
+            loc="upper left",
+            ncol=ncol,
+            fontsize=8,
+            title_fontsize=8.5,
+            frameon=False,
+            alignment="left",
+            handlelength=2.0,
+            columnspacing=1.0,
+            borderaxespad=0,
+            borderpad=0.2,
+        )
         legend.get_title().set_fontweight("bold")
         extent = legend.get_window_extent(renderer)
         w, h = extent.width / fig.dpi, extent.height / fig.dpi
@@ -235,4 +338,3 @@ def _legends(fig: Figure, renderer: RendererAgg,
         x += w + LEGEND_GAP_IN
         row_height = max(row_height, h)
     return placed, row_top + row_height
-

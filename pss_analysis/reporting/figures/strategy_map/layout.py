@@ -59,9 +59,11 @@ def _positions(orders: list[list[str]], per_row: list[int], slot: float, width: 
 
 def _segments_cross(p1, p2, p3, p4) -> bool:
     """Proper intersection of segments p1p2 and p3p4 (touching or collinear overlap not counted)."""
+
     def orient(a, b, c):
         v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
         return 0 if abs(v) < 1e-12 else (1 if v > 0 else -1)
+
     d1, d2 = orient(p3, p4, p1), orient(p3, p4, p2)
     d3, d4 = orient(p1, p2, p3), orient(p1, p2, p4)
     return d1 * d2 < 0 and d3 * d4 < 0
@@ -72,7 +74,7 @@ def _crossings(xy: Mapping[str, tuple[float, float]], links: list[tuple[str, str
     count = 0
     for i in range(len(segs)):
         a, b = segs[i]
-        for c, d in segs[i + 1:]:
+        for c, d in segs[i + 1 :]:
             if {a, b} & {c, d}:
                 continue
             count += _segments_cross(xy[a], xy[b], xy[c], xy[d])
@@ -87,15 +89,21 @@ def count_crossings(layout: pd.DataFrame, links: pd.DataFrame) -> int:
     """
     _require_columns(layout, "layout", ("objective_id", "x", "y"))
     _require_columns(links, "links", ("driver", "outcome"))
-    xy = {str(o): (float(x), float(y))
-          for o, x, y in zip(layout["objective_id"], layout["x"], layout["y"], strict=True)}
+    xy = {
+        str(o): (float(x), float(y)) for o, x, y in zip(layout["objective_id"], layout["x"], layout["y"], strict=True)
+    }
     edges = []
     for i, (d, t) in enumerate(zip(links["driver"], links["outcome"], strict=True)):
         for column, v in (("driver", str(d)), ("outcome", str(t))):
             if v not in xy:
-                raise DataValidationError(f"the link {d} -> {t} names '{v}', which is not in the layout",
-                                          key="links", row=i, column=column, expected="an objective in the layout",
-                                          found=v)
+                raise DataValidationError(
+                    f"the link {d} -> {t} names '{v}', which is not in the layout",
+                    key="links",
+                    row=i,
+                    column=column,
+                    expected="an objective in the layout",
+                    found=v,
+                )
         edges.append((str(d), str(t), "+"))
     return _crossings(xy, edges)
 
@@ -131,16 +139,24 @@ def _stack_bands(persp: pd.DataFrame, counts: list[int], rows: list[int]) -> tup
     previous_tier = None
     tier_start = 0.0
     shade = 0
-    for pid, name, tier, n, r in zip(persp["perspective_id"], persp["name"], persp["tier"], counts, rows,
-                                     strict=True):
+    for pid, name, tier, n, r in zip(persp["perspective_id"], persp["name"], persp["tier"], counts, rows, strict=True):
         if tier != previous_tier:
             if previous_tier is not None:
                 tier_rows.append({"tier": previous_tier, "bottom": tier_start, "top": y})
                 y += TIER_GAP_IN
             tier_start, previous_tier, shade = y, tier, 0
         height = r * ROW_IN + 2 * BAND_PAD_IN if n else EMPTY_BAND_IN
-        band_rows.append({"perspective_id": pid, "name": name, "tier": tier, "band_bottom": y,
-                          "band_top": y + height, "rows": r, "shade": shade % 2})
+        band_rows.append(
+            {
+                "perspective_id": pid,
+                "name": name,
+                "tier": tier,
+                "band_bottom": y,
+                "band_top": y + height,
+                "rows": r,
+                "shade": shade % 2,
+            }
+        )
         shade += 1
         y += height
     tier_rows.append({"tier": previous_tier, "bottom": tier_start, "top": y})
@@ -158,8 +174,12 @@ class _Grid:
 
     def coordinates(self, orders: list[list[str]]) -> dict[str, tuple[float, float]]:
         pos = _positions(orders, self.per_row, self.slot, self.width)
-        return {node: (x, self.band_tops[k] - BAND_PAD_IN - (row + 0.5) * ROW_IN) for k, order in enumerate(orders)
-                for node in order for x, row in [pos[node]]}
+        return {
+            node: (x, self.band_tops[k] - BAND_PAD_IN - (row + 0.5) * ROW_IN)
+            for k, order in enumerate(orders)
+            for node in order
+            for x, row in [pos[node]]
+        }
 
 
 def _reduce_crossings(inputs: _Inputs, members: list[list[str]], grid: _Grid, sweeps: int) -> list[list[str]]:
@@ -191,8 +211,14 @@ def _reduce_crossings(inputs: _Inputs, members: list[list[str]], grid: _Grid, sw
     return best_orders
 
 
-def _barycentre_order(order: list[str], k: int, direction: int, xy: Mapping[str, tuple[float, float]],
-                      neighbours: Mapping[str, list[str]], node_band: Mapping[str, int]) -> list[str]:
+def _barycentre_order(
+    order: list[str],
+    k: int,
+    direction: int,
+    xy: Mapping[str, tuple[float, float]],
+    neighbours: Mapping[str, list[str]],
+    node_band: Mapping[str, int],
+) -> list[str]:
     """Band ``k`` sorted by the mean x of each box's neighbours below it (direction +1) or above it (-1).
 
     A box without such neighbours keeps its own x; ties keep the current order.
@@ -204,8 +230,9 @@ def _barycentre_order(order: list[str], k: int, direction: int, xy: Mapping[str,
     return [order[i] for *_, i in sorted(keys)]
 
 
-def _place_nodes(inputs: _Inputs, orders: list[list[str]], grid: _Grid,
-                 bands: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+def _place_nodes(
+    inputs: _Inputs, orders: list[list[str]], grid: _Grid, bands: pd.DataFrame
+) -> tuple[pd.DataFrame, float]:
     """One row per objective (input order) with its box centre, size and wrapped label; and the font size."""
     obj = inputs.objectives
     xy = grid.coordinates(orders)
@@ -224,18 +251,29 @@ def _place_nodes(inputs: _Inputs, orders: list[list[str]], grid: _Grid,
     for oid in obj["objective_id"]:  # input order
         k = band_of[pid_of[oid]]
         x, y = xy[oid]
-        records.append({
-            "objective_id": oid, "perspective_id": pid_of[oid], "tier": bands["tier"].iloc[k],
-            "x": x, "y": y, "band_bottom": float(bands["band_bottom"].iloc[k]),
-            "band_top": float(bands["band_top"].iloc[k]), "name": names[oid], "width": box_width,
-            "height": BOX_HEIGHT_IN,
-            "row": position[oid] // grid.per_row[k], "position": position[oid], "label": labels[oid],
-        })
+        records.append(
+            {
+                "objective_id": oid,
+                "perspective_id": pid_of[oid],
+                "tier": bands["tier"].iloc[k],
+                "x": x,
+                "y": y,
+                "band_bottom": float(bands["band_bottom"].iloc[k]),
+                "band_top": float(bands["band_top"].iloc[k]),
+                "name": names[oid],
+                "width": box_width,
+                "height": BOX_HEIGHT_IN,
+                "row": position[oid] // grid.per_row[k],
+                "position": position[oid],
+                "label": labels[oid],
+            }
+        )
     return pd.DataFrame(records), font
 
 
-def strategy_map_layout(objectives: pd.DataFrame, perspectives: pd.DataFrame, links: pd.DataFrame, *,
-                        sweeps: int = SWEEPS) -> pd.DataFrame:
+def strategy_map_layout(
+    objectives: pd.DataFrame, perspectives: pd.DataFrame, links: pd.DataFrame, *, sweeps: int = SWEEPS
+) -> pd.DataFrame:
     """Where every objective's box goes on the strategy map: one row per objective, in input order.
 
     Columns: ``objective_id, perspective_id, tier, x, y, band_bottom, band_top`` (the brief's
@@ -250,11 +288,19 @@ def strategy_map_layout(objectives: pd.DataFrame, perspectives: pd.DataFrame, li
     reorder each band to reduce crossing arrows (``sweeps=0`` keeps the input order).
     """
     if isinstance(sweeps, bool) or not isinstance(sweeps, (int, np.integer)) or sweeps < 0:
-        raise ParameterError("sweeps must be a whole number of at least 0", key="sweeps",
-                             expected="an integer >= 0", found=sweeps)
+        raise ParameterError(
+            "sweeps must be a whole number of at least 0", key="sweeps", expected="an integer >= 0", found=sweeps
+        )
     layout = _build_layout(_validate(objectives, perspectives, links), int(sweeps))
     nodes = layout.nodes.copy()
     xy = {o: (x, y) for o, x, y in zip(nodes["objective_id"], nodes["x"], nodes["y"], strict=True)}
-    nodes.attrs.update({"width": layout.width, "height": layout.height, "font_size": layout.font_size,
-                        "slot": layout.slot, "crossings": _crossings(xy, layout.links)})
+    nodes.attrs.update(
+        {
+            "width": layout.width,
+            "height": layout.height,
+            "font_size": layout.font_size,
+            "slot": layout.slot,
+            "crossings": _crossings(xy, layout.links),
+        }
+    )
     return nodes

@@ -58,8 +58,7 @@ def _route(nodes: pd.DataFrame, slot: float, driver: str, outcome: str) -> Path:
     return _rounded_path(points)
 
 
-def _same_row_arc(others: pd.DataFrame, start: tuple[float, float], end: tuple[float, float],
-                  h: float) -> Path | None:
+def _same_row_arc(others: pd.DataFrame, start: tuple[float, float], end: tuple[float, float], h: float) -> Path | None:
     """An arc just below the row between two boxes of one row with boxes between them; None for neighbours."""
     row = others[np.isclose(others["y"], start[1])]
     lo, hi = sorted((start[0], end[0]))
@@ -67,12 +66,15 @@ def _same_row_arc(others: pd.DataFrame, start: tuple[float, float], end: tuple[f
         return None
     bottom = start[1] - h / 2 - ARROW_SHRINK_IN
     control = bottom - SAME_ROW_DIP_IN / 0.75  # a cubic Bézier reaches 3/4 of its controls' depth
-    return Path([(start[0], bottom), (start[0], control), (end[0], control), (end[0], bottom)],
-                [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+    return Path(
+        [(start[0], bottom), (start[0], control), (end[0], control), (end[0], bottom)],
+        [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4],
+    )
 
 
-def _through_rows(others: pd.DataFrame, slot: float, start: tuple[float, float], end: tuple[float, float],
-                  w: float, h: float) -> list[tuple[float, float]]:
+def _through_rows(
+    others: pd.DataFrame, slot: float, start: tuple[float, float], end: tuple[float, float], w: float, h: float
+) -> list[tuple[float, float]]:
     """Corner points from ``start`` to ``end`` (box centres in different rows), passing boxes in between."""
     c = ROUTE_CLEARANCE_IN
     points = [start]
@@ -134,4 +136,3 @@ def _rounded_path(points: list[tuple[float, float]]) -> Path:
     vertices.append(p[-1])
     codes.append(Path.LINETO)
     return Path(np.asarray(vertices), codes)
-
