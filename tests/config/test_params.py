@@ -132,3 +132,16 @@ def test_report_measures_subset_is_checked(tmp_path):
     assert list(select_measures(measures, params.report.measures)["measure_id"]) == ["acs_bed_nights", "staff_turnover"]
     with pytest.raises(ParameterError, match="report.measures.*did you mean 'acs_bed_nights'"):
         select_measures(measures, ["acs_bed_night"])
+
+
+def test_the_schema_knows_every_registered_method_by_name():
+    # config sits below methods, so the parameter schema spells the names out: they must match the registries
+    from pss_analysis.config.params import FORMATS, ITS_FAMILIES, SPC_CHARTS, SPC_RULES
+    from pss_analysis.methods.its import FAMILIES
+    from pss_analysis.methods.spc import CHARTS, RULE_SETS
+    from pss_analysis.publish.render.registry import BUILTIN_FORMATS
+
+    assert set(ITS_FAMILIES) == set(FAMILIES)
+    assert set(SPC_CHARTS) == set(CHARTS)
+    assert set(SPC_RULES) == set(RULE_SETS)
+    assert set(FORMATS) == set(BUILTIN_FORMATS)
