@@ -16,6 +16,8 @@ from pss_analysis.inputs.validation import (
     ValidationReport,
 )
 
+__all__: list[str] = []  # the names here are used only inside the package
+
 
 def _finish_values(units: np.ndarray, stat: Statistic) -> np.ndarray:
     """Units added by an engine -> the statistic's value (decimals, divide_by, round, in that order)."""
@@ -162,11 +164,27 @@ def _standardise(
     report: ValidationReport,
     den_path: Path | None,
 ) -> None:
+    """Directly standardised rates (with confidence limits) added to ``out`` for every month and
+    group: events and population by stratum, checked, then weighted and summed."""
     st = d.standardise
     assert st is not None
-    group_cols = [b.name for b in d.breakdowns]
-    keys = ["__month", *group_cols]
+    keys = ["__month", *(b.name for b in d.breakdowns)]
     strata = ["__band", *(f"__by_{k}" for k in range(len(st.by)))]
+    merged = _drop_unbanded(d, _strata_counts(agg, pop, out, keys, strata), report)
+    if not _population_complete(d, merged, keys, strata, report, den_path):
+        return
+    sums = _standardised_sums(d, merged, keys)
+    located = out[keys].merge(sums, on=keys, how="left")
+    for c in ("standardised_rate", "standardised_ci_lower", "standardised_ci_upper"):
+        out[c] = located[c].to_numpy()
+    _warn_few_events(d, sums, report)
+
+
+def _strata_counts(
+    agg: pd.DataFrame, pop: pd.DataFrame, out: pd.DataFrame, keys: list[str], strata: list[str]
+) -> pd.DataFrame:
+    """Events (``__num``, zero where none) and population (``__pop``) per month, group and stratum,
+    for the months and groups of the output."""
     events = (
         agg.groupby(keys + strata, dropna=False, sort=False)["__num"].sum().reset_index()
         if len(agg)
@@ -176,6 +194,13 @@ def _standardise(
     merged = people.merge(events, on=keys + strata, how="outer")
     merged = merged.merge(out[keys], on=keys, how="inner")
     merged["__num"] = merged["__num"].fillna(0).astype(float)
+    return merged
+
+
+def _drop_unbanded(d: IndicatorDefinition, merged: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    """Drop the strata with no age band, reporting an error if counted records fall there."""
+    st = d.standardise
+    assert st is not None
     no_band = merged["__band"].isna() & (merged["__num"] > 0)
     if no_band.any():
         k = int(merged.loc[no_band, "__num"].sum())
@@ -187,7 +212,21 @@ def _standardise(
             expected=f"ages of {st.labels[0]} and over",
             found=f"{k} records",
         )
-    merged = merged[merged["__band"].notna()]
+    return merged[merged["__band"].notna()]
+
+
+def _population_complete(
+    d: IndicatorDefinition,
+    merged: pd.DataFrame,
+    keys: list[str],
+    strata: list[str],
+    report: ValidationReport,
+    den_path: Path | None,
+) -> bool:
+    """Whether every stratum with events has a population and every group has every band (for
+    every 'by' value) in the population table; reports an error if not."""
+    st = d.standardise
+    assert st is not None
     lacking = merged["__pop"].isna() | ((merged["__pop"] <= 0) & (merged["__num"] > 0))
     if lacking.any():
         row = merged[lacking].iloc[0]
@@ -200,8 +239,7 @@ def _standardise(
             expected="a population above zero for every stratum",
             found="none",
         )
-        return
-    # Every group must have every band (for every 'by' value) in the population table.
+        return False
     per_group = merged.groupby(keys + strata[1:], dropna=False, sort=False)["__band"].nunique()
     if (per_group < len(st.labels)).any():
         report.error(
@@ -213,7 +251,14 @@ def _standardise(
             expected="every band: " + ", ".join(st.labels),
             found="fewer bands",
         )
-        return
+        return False
+    return True
+
+
+def _standardised_sums(d: IndicatorDefinition, merged: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Weighted stratum rates summed per month and group, with the standardised rate and its limits."""
+    st = d.standardise
+    assert st is not None
     weight = merged["__band"].map(st.weight_of()).astype(float).to_numpy()
     dd = merged["__num"].to_numpy(dtype=float)
     nn = merged["__pop"].to_numpy(dtype=float)
@@ -232,9 +277,11 @@ def _standardise(
         st.limits,
     )
     sums["standardised_rate"], sums["standardised_ci_lower"], sums["standardised_ci_upper"] = rate, lower, upper
-    located = out[keys].merge(sums, on=keys, how="left")
-    for c in ("standardised_rate", "standardised_ci_lower", "standardised_ci_upper"):
-        out[c] = located[c].to_numpy()
+    return sums
+
+
+def _warn_few_events(d: IndicatorDefinition, sums: pd.DataFrame, report: ValidationReport) -> None:
+    """Warn when standardised rates rest on fewer than ``DSR_MIN_EVENTS`` events."""
     few = int((sums["__num"] < DSR_MIN_EVENTS).sum())
     if few:
         report.warning(

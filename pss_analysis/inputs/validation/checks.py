@@ -17,6 +17,20 @@ from pss_analysis.inputs import periods as _periods
 from pss_analysis.inputs.validation.reading import _cell_text
 from pss_analysis.inputs.validation.report import ValidationReport
 
+__all__ = [
+    "require_columns",
+    "check_required_text",
+    "parse_numbers",
+    "parse_period_column",
+    "check_duplicates",
+    "check_gaps",
+    "check_counts",
+    "check_denominators",
+    "check_not_above",
+    "check_catalogue",
+    "check_known_values",
+]
+
 
 def require_columns(
     frame: pd.DataFrame, required: Sequence[str], file: str | Path | None, report: ValidationReport
@@ -99,6 +113,23 @@ def parse_period_column(
     parsed = _periods._parse_each(series)
     target = _periods._check_freq(freq)
     expected = _periods._EXPECTED.get(target or "", _periods._ANY_EXPECTED)
+    _report_unread_periods(series, parsed, column, file, report, expected=expected, required=required)
+    ordinals, out_freq = _period_ordinals(series, parsed, target, column, file, report, expected=expected)
+    index = pd.PeriodIndex.from_ordinals(ordinals, freq=_periods.PANDAS_FREQ[out_freq or "M"])
+    return pd.Series(index, index=frame.index, name=column)
+
+
+def _report_unread_periods(
+    series: pd.Series,
+    parsed: _periods._Parsed,
+    column: str,
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    expected: str,
+    required: bool,
+) -> None:
+    """One error per unparseable value and, if the column is required, per blank value."""
     for i in np.flatnonzero(parsed.bad):
         value = series.iloc[i]
         why = parsed.reason.get(value) if isinstance(value, (str, int, float)) else None
@@ -122,43 +153,71 @@ def parse_period_column(
                 expected=expected,
                 found="",
             )
-    ok = ~parsed.missing & ~parsed.bad
-    out_freq = target
+
+
+def _period_ordinals(
+    series: pd.Series,
+    parsed: _periods._Parsed,
+    target: str | None,
+    column: str,
+    file: str | Path | None,
+    report: ValidationReport,
+    *,
+    expected: str,
+) -> tuple[np.ndarray, str | None]:
+    """Period numbers in the output frequency (the int64 minimum, read as ``NaT``, where unusable)
+    and that frequency: ``target``, or else that of the first readable row. Rows of another
+    frequency than the first are unusable; a frequency coarser than ``target`` is one error and
+    leaves every row unusable."""
     result = np.full(len(series), np.iinfo(np.int64).min, dtype=np.int64)
-    if ok.any():
-        first = int(np.argmax(ok))
-        source = parsed.freq[first]
-        differs = ok & (parsed.freq != source)
-        if differs.any():
-            at = int(np.argmax(differs))
-            report.error(
-                "mixed_period_frequency",
-                "mixed period frequencies in one column",
-                file=file,
-                row=series.index[at],
-                column=column,
-                expected=f"a {_periods.FREQUENCIES[source]} like row {series.index[first]} "
-                f"({_cell_text(series.iloc[first])!r})",
-                found=series.iloc[at],
-            )
-            ok = ok & ~differs
-        out_freq = target or source
-        if _periods._ORDER.index(out_freq) < _periods._ORDER.index(source):
-            report.error(
-                "period_frequency",
-                f"periods are {_periods.FREQUENCIES[source]}s; expected {_periods.FREQUENCIES[out_freq]}s",
-                file=file,
-                row=series.index[first],
-                column=column,
-                expected=expected,
-                found=series.iloc[first],
-            )
-            ok[:] = False
-        else:
-            converted = _periods._convert(np.where(ok, parsed.ordinals, 0), source, out_freq)
-            result = np.where(ok, converted, result)
-    index = pd.PeriodIndex.from_ordinals(result, freq=_periods.PANDAS_FREQ[out_freq or "M"])
-    return pd.Series(index, index=frame.index, name=column)
+    ok = ~parsed.missing & ~parsed.bad
+    if not ok.any():
+        return result, target
+    first = int(np.argmax(ok))
+    source = parsed.freq[first]
+    ok = ok & ~_mixed_frequencies(series, parsed, ok, first, column, file, report)
+    out_freq = target or source
+    if _periods._ORDER.index(out_freq) < _periods._ORDER.index(source):
+        report.error(
+            "period_frequency",
+            f"periods are {_periods.FREQUENCIES[source]}s; expected {_periods.FREQUENCIES[out_freq]}s",
+            file=file,
+            row=series.index[first],
+            column=column,
+            expected=expected,
+            found=series.iloc[first],
+        )
+        return result, out_freq
+    converted = _periods._convert(np.where(ok, parsed.ordinals, 0), source, out_freq)
+    return np.where(ok, converted, result), out_freq
+
+
+def _mixed_frequencies(
+    series: pd.Series,
+    parsed: _periods._Parsed,
+    ok: np.ndarray,
+    first: int,
+    column: str,
+    file: str | Path | None,
+    report: ValidationReport,
+) -> np.ndarray:
+    """The readable rows whose frequency differs from the first readable row's; one error naming
+    the first of them."""
+    source = parsed.freq[first]
+    differs = ok & (parsed.freq != source)
+    if differs.any():
+        at = int(np.argmax(differs))
+        report.error(
+            "mixed_period_frequency",
+            "mixed period frequencies in one column",
+            file=file,
+            row=series.index[at],
+            column=column,
+            expected=f"a {_periods.FREQUENCIES[source]} like row {series.index[first]} "
+            f"({_cell_text(series.iloc[first])!r})",
+            found=series.iloc[at],
+        )
+    return differs
 
 
 def check_duplicates(

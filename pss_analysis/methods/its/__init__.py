@@ -57,8 +57,9 @@ Fitted values, counterfactuals and impacts are always the regression mean ``g^-1
 
 Analysis code never plots and never rounds; see :mod:`pss_analysis.reporting.figures.its` for the figure.
 
-Modules: :mod:`.options` (defaults, the family table and option parsing), :mod:`.design`
-(series validation, the rows of the fit, design matrix and contrasts), :mod:`.estimators` (the
+Modules: :mod:`.options` (defaults, the family table and option parsing), :mod:`.series`
+(checking and preparing the treated and control series), :mod:`.design` (the interruptions,
+the rows of the fit, design matrix and contrasts), :mod:`.estimators` (the
 fitting of each family and error structure), :mod:`.results` (:class:`ItsResult`,
 :func:`compare_nested`) and :mod:`.fit` (:func:`fit_its`, the recipe that joins them).
 """

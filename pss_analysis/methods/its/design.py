@@ -1,6 +1,7 @@
-"""The design of an interrupted time series: validated series, time ordinals, the rows of the
-fit, the design matrix (with its counterfactual and deseasonalised versions) and the
-contrasts that define the reported effects."""
+"""The design of an interrupted time series: the interruptions read as periods of the treated
+series, the rows of the fit, the design matrix (with its counterfactual and deseasonalised
+versions) and the contrasts that define the reported effects. The series themselves are
+checked and prepared in :mod:`.series`."""
 
 from __future__ import annotations
 
@@ -12,96 +13,14 @@ import numpy as np
 import pandas as pd
 
 from pss_analysis.errors import DataValidationError, ParameterError
-from pss_analysis.methods.its.options import _TIME_SINCE_SHIFT, SEASONALITY_KINDS, _Family, _Options
+from pss_analysis.methods.its.options import _TIME_SINCE_SHIFT, SEASONALITY_KINDS, _Options
+from pss_analysis.methods.its.series import _Series, _TimeKind
+
+__all__: list[str] = []  # the names here are used only inside the package
 
 # --------------------------------------------------------------------------------------------
-# Data validation and the time index
+# Interruptions and the rows of the fit
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Series:
-    """One validated series, sorted by time."""
-
-    time: pd.Series  # original time values, sorted, index reset
-    ordinal: np.ndarray  # integer period number
-    y: np.ndarray
-    trials: np.ndarray | None
-    exposure: np.ndarray | None
-    season_column: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class _TimeKind:
-    kind: str  # "integer" | "period" | "datetime"
-    freq: Any = None
-
-
-def _require_column(data: pd.DataFrame, column: Any, role: str, label: str) -> pd.Series:
-    if not isinstance(column, str) or column not in data.columns:
-        shown = ", ".join(map(str, list(data.columns)[:20]))
-        raise ParameterError(
-            f"the {role} column is not in the {label} data",
-            key=role,
-            expected=f"one of the columns [{shown}]",
-            found=column,
-        )
-    return data[column]
-
-
-def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _TimeKind]:
-    """Integer period numbers for the time column, and how to read interruption values."""
-    n_missing = int(col.isna().sum())
-    if n_missing:
-        rows = list(np.flatnonzero(col.isna().to_numpy())[:5])
-        raise DataValidationError(
-            f"{n_missing} missing value(s) in the time column of the {label} series (at data rows {rows})",
-            column=name,
-            expected="a value on every row",
-            found=f"{n_missing} missing",
-        )
-    dtype = col.dtype
-    if isinstance(dtype, pd.PeriodDtype):
-        return np.asarray(col.array.asi8, dtype=np.int64), _TimeKind("period", dtype.freq)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        periods = col.dt.to_period("M")
-        return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
-    if pd.api.types.is_bool_dtype(dtype):
-        raise DataValidationError(
-            f"the time column of the {label} series holds true/false values",
-            column=name,
-            expected="integers, dates or periods",
-            found=str(dtype),
-        )
-    if pd.api.types.is_integer_dtype(dtype):
-        return col.to_numpy(dtype=np.int64), _TimeKind("integer")
-    if pd.api.types.is_float_dtype(dtype):
-        values = col.to_numpy(dtype=float)
-        bad = ~np.isfinite(values) | (values != np.round(values))
-        if bad.any():
-            raise DataValidationError(
-                f"the time column of the {label} series holds non-whole numbers",
-                column=name,
-                expected="integers, dates or periods",
-                found=values[bad][0],
-            )
-        return values.astype(np.int64), _TimeKind("integer")
-    if pd.api.types.is_object_dtype(dtype):
-        values = list(col)
-        if all(isinstance(v, pd.Period) for v in values):
-            index = pd.PeriodIndex(values)
-            return np.asarray(index.asi8, dtype=np.int64), _TimeKind("period", index.freq)
-        if all(
-            isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month")) for v in values
-        ):
-            periods = pd.Series(pd.to_datetime(values)).dt.to_period("M")
-            return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
-    raise DataValidationError(
-        f"the time column of the {label} series has an unsupported type",
-        column=name,
-        expected="integers, dates or periods",
-        found=str(dtype),
-    )
 
 
 def _interruption_ordinal(value: Any, kind: _TimeKind, key: str, time_name: str, first: Any, last: Any) -> int:
@@ -129,224 +48,6 @@ def _interruption_ordinal(value: Any, kind: _TimeKind, key: str, time_name: str,
             expected=f"a value between {first} and {last}",
             found=value,
         ) from exc
-
-
-def _check_outcome(series: pd.Series, name: str, times: pd.Series, label: str) -> np.ndarray:
-    if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
-        raise DataValidationError(
-            f"the outcome of the {label} series is not numeric",
-            column=name,
-            expected="numbers",
-            found=str(series.dtype),
-        )
-    values = series.to_numpy(dtype=float, na_value=np.nan)
-    missing = ~np.isfinite(values)
-    if missing.any():
-        where = [str(v) for v in times[missing].head(5)]
-        more = " and more" if missing.sum() > 5 else ""
-        raise DataValidationError(
-            f"{int(missing.sum())} missing or non-finite value(s) in the {label} series at time "
-            f"{', '.join(where)}{more}",
-            column=name,
-            expected="a value in every period",
-            found=f"{int(missing.sum())} missing",
-        )
-    return values
-
-
-def _first_bad(mask: np.ndarray, values: np.ndarray, times: pd.Series) -> tuple[Any, str]:
-    i = int(np.flatnonzero(mask)[0])
-    return values[i], str(times.iloc[i])
-
-
-def _require_frame(data: Any, label: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterError(
-            f"the {label} data must be a pandas DataFrame",
-            key="data" if label == "treated" else "control",
-            expected="a DataFrame",
-            found=type(data).__name__,
-        )
-
-
-def _check_consecutive(ordinal: np.ndarray, times: pd.Series, time: str, label: str) -> None:
-    """Sorted period numbers must have no duplicate and no gap."""
-    dup = np.flatnonzero(np.diff(ordinal) == 0)
-    if dup.size:
-        raise DataValidationError(
-            f"duplicate period in the time column of the {label} series",
-            column=time,
-            expected="each period once",
-            found=times.iloc[dup[0] + 1],
-        )
-    gap = np.flatnonzero(np.diff(ordinal) > 1)
-    if gap.size:
-        i = gap[0]
-        raise DataValidationError(
-            f"gap in the time column of the {label} series: {times.iloc[i]} is followed by {times.iloc[i + 1]}",
-            column=time,
-            expected="consecutive periods",
-            found=times.iloc[i + 1],
-        )
-
-
-def _check_counts(yv: np.ndarray, family: _Family, times: pd.Series, y: str, label: str) -> None:
-    """Count and binomial families need non-negative whole numbers."""
-    if family.counts or family.binomial:
-        bad = (yv < 0) | (yv != np.round(yv))
-        if bad.any():
-            value, when = _first_bad(bad, yv, times)
-            raise DataValidationError(
-                f"the {family.name} family needs whole-number counts, but the {label} series has "
-                f"{value:g} at time {when}",
-                column=y,
-                expected="non-negative whole numbers",
-                found=value,
-            )
-
-
-def _read_exposure(
-    column: Callable[[str, str], pd.Series], offset: str | None, family: _Family, times: pd.Series, label: str
-) -> np.ndarray | None:
-    """The offset column (population or exposure), count families only, all positive."""
-    if offset is None:
-        return None
-    if not family.counts:
-        raise ParameterError(
-            f"an offset is only used by the count families; the {family.name} family "
-            + ("takes trials in 'denominator'" if family.binomial else "models y directly"),
-            key="offset",
-            expected="offset=None",
-            found=offset,
-        )
-    exposure = _check_outcome(column(offset, "offset"), offset, times, label)
-    bad = exposure <= 0
-    if bad.any():
-        value, when = _first_bad(bad, exposure, times)
-        raise DataValidationError(
-            f"the offset (population or exposure) must be positive, but the {label} series "
-            f"has {value:g} at time {when}",
-            column=offset,
-            expected="values > 0",
-            found=value,
-        )
-    return exposure
-
-
-def _read_trials(
-    column: Callable[[str, str], pd.Series],
-    denominator: str | None,
-    family: _Family,
-    yv: np.ndarray,
-    times: pd.Series,
-    y: str,
-    label: str,
-) -> np.ndarray | None:
-    """The trials column, binomial families only: positive whole numbers, at least ``y``."""
-    if not family.binomial:
-        if denominator is not None:
-            raise ParameterError(
-                f"a denominator is only used by the binomial families, not {family.name}",
-                key="denominator",
-                expected="denominator=None",
-                found=denominator,
-            )
-        return None
-    if denominator is None:
-        raise ParameterError(
-            f"the {family.name} family needs the number of trials",
-            key="denominator",
-            expected="the name of the trials column",
-            found=None,
-        )
-    trials = _check_outcome(column(denominator, "denominator"), denominator, times, label)
-    bad = (trials <= 0) | (trials != np.round(trials))
-    if bad.any():
-        value, when = _first_bad(bad, trials, times)
-        raise DataValidationError(
-            f"the denominator must be a positive whole number, but the {label} series has {value:g} at time {when}",
-            column=denominator,
-            expected="whole numbers > 0",
-            found=value,
-        )
-    bad = yv > trials
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"more successes than trials in the {label} series at time {times.iloc[i]} ({yv[i]:g} > {trials[i]:g})",
-            column=y,
-            expected=f"at most the value of '{denominator}'",
-            found=yv[i],
-        )
-    return trials
-
-
-def _prepare_series(
-    data: pd.DataFrame,
-    *,
-    y: str,
-    time: str,
-    offset: str | None,
-    denominator: str | None,
-    family: _Family,
-    season_column: str | None,
-    label: str,
-) -> tuple[_Series, _TimeKind]:
-    """Validate one series and return it sorted by time, with how its time values read."""
-    _require_frame(data, label)
-    time_col = _require_column(data, time, "time", label)
-    y_col = _require_column(data, y, "y", label)
-    ordinal, kind = _time_ordinals(time_col, time, label)
-    order = np.argsort(ordinal, kind="stable")
-    ordinal = ordinal[order]
-    times = time_col.iloc[order].reset_index(drop=True)
-    _check_consecutive(ordinal, times, time, label)
-
-    def column(name: str, role: str) -> pd.Series:
-        return _require_column(data, name, role, label).iloc[order].reset_index(drop=True)
-
-    yv = _check_outcome(y_col.iloc[order].reset_index(drop=True), y, times, label)
-    _check_counts(yv, family, times, y, label)
-    exposure = _read_exposure(column, offset, family, times, label)
-    trials = _read_trials(column, denominator, family, yv, times, y, label)
-    season = None
-    if season_column is not None:
-        season = _check_outcome(column(season_column, "seasonality.column"), season_column, times, label)
-    return _Series(times, ordinal, yv, trials, exposure, season), kind
-
-
-def _prepare_all_series(
-    data: pd.DataFrame,
-    control: pd.DataFrame | None,
-    *,
-    y: str,
-    time: str,
-    offset: str | None,
-    denominator: str | None,
-    options: _Options,
-) -> tuple[list[tuple[str, _Series]], _TimeKind]:
-    """The treated series and, if given, the control series (which must cover the same periods)."""
-    kwargs: dict[str, Any] = {
-        "y": y,
-        "time": time,
-        "offset": offset,
-        "denominator": denominator,
-        "family": options.family,
-        "season_column": options.season_column,
-    }
-    treated, kind = _prepare_series(data, label="treated", **kwargs)
-    series = [("treated", treated)]
-    if control is not None:
-        ctrl, ckind = _prepare_series(control, label="control", **kwargs)
-        if ckind.kind != kind.kind or not np.array_equal(ctrl.ordinal, treated.ordinal):
-            raise DataValidationError(
-                "the control series must cover exactly the periods of the treated series",
-                column=time,
-                expected=f"{treated.time.iloc[0]} to {treated.time.iloc[-1]}",
-                found=f"{ctrl.time.iloc[0]} to {ctrl.time.iloc[-1]}",
-            )
-        series.append(("control", ctrl))
-    return series, kind
 
 
 @dataclass(frozen=True)
@@ -527,7 +228,7 @@ def _build_design(
         x_deseason[:, season_idx] = season_mean
     # Wagner (R, t starting at 1): the baseline level is the intercept, at t = 0. itsa (Stata, _t
     # starting at 0 at the first point): the baseline level is _cons, the level at the first point.
-    contrasts = _contrasts(names, inter_t, inter_labels, slope_change, controlled, baseline_at_first=shift == 0)
+    contrasts = _contrasts(names, inter_labels, slope_change, controlled, baseline_at_first=shift == 0)
     return _Design(x, names, x_cf, x_deseason, contrasts)
 
 
@@ -539,83 +240,78 @@ def _inter_index(name: str) -> int | None:
 
 def _contrasts(
     names: list[str],
-    inter_t: list[int],
     labels: list[Any],
     slope_change: bool,
     controlled: bool,
     baseline_at_first: bool = False,
 ) -> list[dict[str, Any]]:
+    """The reported effects as contrast vectors over the design columns ``names``: one block per
+    group (the treated series alone or, controlled, the difference, treated and control)."""
+    vec = _term_vector(names)
+
+    def block(prefix: Callable[[str], list[str]], group: str) -> list[dict[str, Any]]:
+        return _group_contrasts(vec, prefix, group, labels, slope_change, baseline_at_first)
+
+    if not controlled:
+        return block(_own_terms, "treated")
+    return block(_difference_terms, "difference") + block(_treated_terms, "treated") + block(_own_terms, "control")
+
+
+def _own_terms(term: str) -> list[str]:
+    """A group's own column for ``term`` (the single series, or the control series)."""
+    return [term]
+
+
+def _difference_terms(term: str) -> list[str]:
+    """The column for the treated-minus-control difference in ``term``."""
+    return ["group"] if term == "baseline_level" else [f"group_x_{term}"]
+
+
+def _treated_terms(term: str) -> list[str]:
+    """The treated series in a controlled design: the control's column plus the difference."""
+    return _own_terms(term) + _difference_terms(term)
+
+
+def _term_vector(names: list[str]) -> Callable[..., np.ndarray]:
+    """A function giving the contrast vector that sums the named design columns."""
     pos = {name: i for i, name in enumerate(names)}
-    p = len(names)
 
     def vec(*terms: str) -> np.ndarray:
-        v = np.zeros(p)
+        v = np.zeros(len(names))
         for term in terms:
             v[pos[term]] += 1.0
         return v
 
-    def block(prefix: Callable[[str], list[str]], group: str) -> list[dict[str, Any]]:
-        baseline = vec(*prefix("baseline_level")) + (vec(*prefix("pre_trend")) if baseline_at_first else 0.0)
-        out = [
-            {
-                "group": group,
-                "term": "baseline_level",
-                "interruption": None,
-                "vector": baseline,
-                "is_level": group != "difference",
-            },
-            {
-                "group": group,
-                "term": "pre_trend",
-                "interruption": None,
-                "vector": vec(*prefix("pre_trend")),
-                "is_level": False,
-            },
-        ]
-        trend_terms = list(prefix("pre_trend"))
-        for k, label in enumerate(labels):
-            out.append(
-                {
-                    "group": group,
-                    "term": "level_change",
-                    "interruption": label,
-                    "vector": vec(*prefix(f"level_change[{k}]")),
-                    "is_level": False,
-                }
-            )
-            if slope_change:
-                out.append(
-                    {
-                        "group": group,
-                        "term": "slope_change",
-                        "interruption": label,
-                        "vector": vec(*prefix(f"slope_change[{k}]")),
-                        "is_level": False,
-                    }
-                )
-                trend_terms += prefix(f"slope_change[{k}]")
-            out.append(
-                {
-                    "group": group,
-                    "term": "post_trend",
-                    "interruption": label,
-                    "vector": vec(*trend_terms),
-                    "is_level": False,
-                }
-            )
-        return out
+    return vec
 
-    if not controlled:
-        return block(lambda term: [term], "treated")
 
-    def diff(term: str) -> list[str]:
-        return ["group"] if term == "baseline_level" else [f"group_x_{term}"]
+def _contrast(group: str, term: str, interruption: Any, vector: np.ndarray, is_level: bool = False) -> dict[str, Any]:
+    return {"group": group, "term": term, "interruption": interruption, "vector": vector, "is_level": is_level}
 
-    return (
-        block(diff, "difference")
-        + block(lambda term: [term] + diff(term), "treated")
-        + block(lambda term: [term], "control")
-    )
+
+def _group_contrasts(
+    vec: Callable[..., np.ndarray],
+    prefix: Callable[[str], list[str]],
+    group: str,
+    labels: list[Any],
+    slope_change: bool,
+    baseline_at_first: bool,
+) -> list[dict[str, Any]]:
+    """One group's contrasts: baseline level, pre-interruption trend, then for each interruption
+    the level change, slope change (if modelled) and the trend after it."""
+    baseline = vec(*prefix("baseline_level")) + (vec(*prefix("pre_trend")) if baseline_at_first else 0.0)
+    out = [
+        _contrast(group, "baseline_level", None, baseline, is_level=group != "difference"),
+        _contrast(group, "pre_trend", None, vec(*prefix("pre_trend"))),
+    ]
+    trend_terms = list(prefix("pre_trend"))
+    for k, label in enumerate(labels):
+        out.append(_contrast(group, "level_change", label, vec(*prefix(f"level_change[{k}]"))))
+        if slope_change:
+            out.append(_contrast(group, "slope_change", label, vec(*prefix(f"slope_change[{k}]"))))
+            trend_terms += prefix(f"slope_change[{k}]")
+        out.append(_contrast(group, "post_trend", label, vec(*trend_terms)))
+    return out
 
 
 def _check_seasons_observed(design: _Design, in_fit: np.ndarray, season_spec: Mapping[str, Any] | None) -> None:

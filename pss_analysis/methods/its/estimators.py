@@ -23,6 +23,17 @@ from statsmodels.tsa.statespace.tools import (
 from pss_analysis.errors import PssWarning
 from pss_analysis.methods.its.options import _Family
 
+__all__ = [
+    "NEWEY_WEST_DEFAULT_LAGS_FACTOR",
+    "NEWEY_WEST_DEFAULT_LAGS_EXPONENT",
+    "IRLS_PARAMS_TOL",
+    "IRLS_MAX_ITER",
+    "NEGBIN_LOG_ALPHA_BOUNDS",
+    "NEGBIN_LOG_ALPHA_XTOL",
+    "NEGBIN_NEGLIGIBLE_OVERDISPERSION",
+    "ARMA_OPTIMIZER_GTOL",
+]
+
 NEWEY_WEST_DEFAULT_LAGS_FACTOR = 4.0
 NEWEY_WEST_DEFAULT_LAGS_EXPONENT = 2.0 / 9.0
 """Without explicit ``lags``, Newey-West uses floor(4 (n/100)^(2/9)) lags: Newey & West (1994),

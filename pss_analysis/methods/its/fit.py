@@ -18,12 +18,14 @@ from pss_analysis.methods.its.design import (
     _Interruptions,
     _log_offset,
     _make_design,
-    _prepare_all_series,
     _resolve_interruptions,
 )
 from pss_analysis.methods.its.estimators import _estimate, _Fit
 from pss_analysis.methods.its.options import DEFAULT_ALPHA, TIME_SINCE_CONVENTIONS, _Options, _validate_options
 from pss_analysis.methods.its.results import ItsResult
+from pss_analysis.methods.its.series import _prepare_all_series
+
+__all__ = ["fit_its", "MIN_POINTS_PER_SIDE", "RECOMMENDED_POINTS_PER_SIDE"]
 
 MIN_POINTS_PER_SIDE = 3
 """Fewest fitted points allowed before and after each interruption (else

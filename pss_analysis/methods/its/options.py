@@ -13,6 +13,16 @@ from scipy import special
 
 from pss_analysis.errors import ParameterError
 
+__all__ = [
+    "FAMILIES",
+    "SEASONALITY_KINDS",
+    "AUTOCORRELATION_METHODS",
+    "TIME_SINCE_CONVENTIONS",
+    "DEFAULT_ALPHA",
+    "DEFAULT_SEASONAL_PERIOD",
+    "DEFAULT_FOURIER_HARMONICS",
+]
+
 DEFAULT_ALPHA = 0.05
 """Default 1 - confidence level (95% intervals), as in the reference tutorial."""
 

@@ -15,6 +15,14 @@ from scipy import stats
 from pss_analysis.errors import ParameterError
 from pss_analysis.methods.its.options import FAMILIES, _link_functions, _positive_int
 
+__all__ = [
+    "ItsResult",
+    "compare_nested",
+    "LJUNG_BOX_LAGS_NONSEASONAL",
+    "LJUNG_BOX_SEASONAL_MULTIPLE",
+    "LJUNG_BOX_MAX_FRACTION",
+]
+
 LJUNG_BOX_LAGS_NONSEASONAL = 10
 """Default residual-autocorrelation test lags without seasonality. Source: Hyndman &
 Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed., section 5.4): use 10 lags for

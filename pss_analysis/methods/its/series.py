@@ -1,0 +1,322 @@
+"""The series of an interrupted time series, checked and prepared: each series (treated and, if
+given, control) must be a DataFrame with the named columns, consecutive periods with no
+duplicate or gap, a finite numeric outcome (whole counts for the count and binomial families),
+a positive offset and positive whole trials where the family uses them; it is returned sorted
+by time with its periods as integer ordinals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.methods.its.options import _Family, _Options
+
+__all__: list[str] = []  # the names here are used only inside the package
+
+
+@dataclass
+class _Series:
+    """One validated series, sorted by time."""
+
+    time: pd.Series  # original time values, sorted, index reset
+    ordinal: np.ndarray  # integer period number
+    y: np.ndarray
+    trials: np.ndarray | None
+    exposure: np.ndarray | None
+    season_column: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _TimeKind:
+    kind: str  # "integer" | "period" | "datetime"
+    freq: Any = None
+
+
+def _require_column(data: pd.DataFrame, column: Any, role: str, label: str) -> pd.Series:
+    if not isinstance(column, str) or column not in data.columns:
+        shown = ", ".join(map(str, list(data.columns)[:20]))
+        raise ParameterError(
+            f"the {role} column is not in the {label} data",
+            key=role,
+            expected=f"one of the columns [{shown}]",
+            found=column,
+        )
+    return data[column]
+
+
+def _time_ordinals(col: pd.Series, name: str, label: str) -> tuple[np.ndarray, _TimeKind]:
+    """Integer period numbers for the time column, and how to read interruption values."""
+    n_missing = int(col.isna().sum())
+    if n_missing:
+        rows = list(np.flatnonzero(col.isna().to_numpy())[:5])
+        raise DataValidationError(
+            f"{n_missing} missing value(s) in the time column of the {label} series (at data rows {rows})",
+            column=name,
+            expected="a value on every row",
+            found=f"{n_missing} missing",
+        )
+    dtype = col.dtype
+    if isinstance(dtype, pd.PeriodDtype):
+        return np.asarray(col.array.asi8, dtype=np.int64), _TimeKind("period", dtype.freq)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        periods = col.dt.to_period("M")
+        return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
+    if pd.api.types.is_bool_dtype(dtype):
+        raise DataValidationError(
+            f"the time column of the {label} series holds true/false values",
+            column=name,
+            expected="integers, dates or periods",
+            found=str(dtype),
+        )
+    if pd.api.types.is_integer_dtype(dtype):
+        return col.to_numpy(dtype=np.int64), _TimeKind("integer")
+    if pd.api.types.is_float_dtype(dtype):
+        values = col.to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            raise DataValidationError(
+                f"the time column of the {label} series holds non-whole numbers",
+                column=name,
+                expected="integers, dates or periods",
+                found=values[bad][0],
+            )
+        return values.astype(np.int64), _TimeKind("integer")
+    if pd.api.types.is_object_dtype(dtype):
+        values = list(col)
+        if all(isinstance(v, pd.Period) for v in values):
+            index = pd.PeriodIndex(values)
+            return np.asarray(index.asi8, dtype=np.int64), _TimeKind("period", index.freq)
+        if all(
+            isinstance(v, (pd.Timestamp, np.datetime64)) or (hasattr(v, "year") and hasattr(v, "month")) for v in values
+        ):
+            periods = pd.Series(pd.to_datetime(values)).dt.to_period("M")
+            return np.asarray(periods.array.asi8, dtype=np.int64), _TimeKind("datetime", periods.dtype.freq)
+    raise DataValidationError(
+        f"the time column of the {label} series has an unsupported type",
+        column=name,
+        expected="integers, dates or periods",
+        found=str(dtype),
+    )
+
+
+def _check_outcome(series: pd.Series, name: str, times: pd.Series, label: str) -> np.ndarray:
+    if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+        raise DataValidationError(
+            f"the outcome of the {label} series is not numeric",
+            column=name,
+            expected="numbers",
+            found=str(series.dtype),
+        )
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    missing = ~np.isfinite(values)
+    if missing.any():
+        where = [str(v) for v in times[missing].head(5)]
+        more = " and more" if missing.sum() > 5 else ""
+        raise DataValidationError(
+            f"{int(missing.sum())} missing or non-finite value(s) in the {label} series at time "
+            f"{', '.join(where)}{more}",
+            column=name,
+            expected="a value in every period",
+            found=f"{int(missing.sum())} missing",
+        )
+    return values
+
+
+def _first_bad(mask: np.ndarray, values: np.ndarray, times: pd.Series) -> tuple[Any, str]:
+    i = int(np.flatnonzero(mask)[0])
+    return values[i], str(times.iloc[i])
+
+
+def _require_frame(data: Any, label: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(
+            f"the {label} data must be a pandas DataFrame",
+            key="data" if label == "treated" else "control",
+            expected="a DataFrame",
+            found=type(data).__name__,
+        )
+
+
+def _check_consecutive(ordinal: np.ndarray, times: pd.Series, time: str, label: str) -> None:
+    """Sorted period numbers must have no duplicate and no gap."""
+    dup = np.flatnonzero(np.diff(ordinal) == 0)
+    if dup.size:
+        raise DataValidationError(
+            f"duplicate period in the time column of the {label} series",
+            column=time,
+            expected="each period once",
+            found=times.iloc[dup[0] + 1],
+        )
+    gap = np.flatnonzero(np.diff(ordinal) > 1)
+    if gap.size:
+        i = gap[0]
+        raise DataValidationError(
+            f"gap in the time column of the {label} series: {times.iloc[i]} is followed by {times.iloc[i + 1]}",
+            column=time,
+            expected="consecutive periods",
+            found=times.iloc[i + 1],
+        )
+
+
+def _check_counts(yv: np.ndarray, family: _Family, times: pd.Series, y: str, label: str) -> None:
+    """Count and binomial families need non-negative whole numbers."""
+    if family.counts or family.binomial:
+        bad = (yv < 0) | (yv != np.round(yv))
+        if bad.any():
+            value, when = _first_bad(bad, yv, times)
+            raise DataValidationError(
+                f"the {family.name} family needs whole-number counts, but the {label} series has "
+                f"{value:g} at time {when}",
+                column=y,
+                expected="non-negative whole numbers",
+                found=value,
+            )
+
+
+def _read_exposure(
+    column: Callable[[str, str], pd.Series], offset: str | None, family: _Family, times: pd.Series, label: str
+) -> np.ndarray | None:
+    """The offset column (population or exposure), count families only, all positive."""
+    if offset is None:
+        return None
+    if not family.counts:
+        raise ParameterError(
+            f"an offset is only used by the count families; the {family.name} family "
+            + ("takes trials in 'denominator'" if family.binomial else "models y directly"),
+            key="offset",
+            expected="offset=None",
+            found=offset,
+        )
+    exposure = _check_outcome(column(offset, "offset"), offset, times, label)
+    bad = exposure <= 0
+    if bad.any():
+        value, when = _first_bad(bad, exposure, times)
+        raise DataValidationError(
+            f"the offset (population or exposure) must be positive, but the {label} series "
+            f"has {value:g} at time {when}",
+            column=offset,
+            expected="values > 0",
+            found=value,
+        )
+    return exposure
+
+
+def _read_trials(
+    column: Callable[[str, str], pd.Series],
+    denominator: str | None,
+    family: _Family,
+    yv: np.ndarray,
+    times: pd.Series,
+    y: str,
+    label: str,
+) -> np.ndarray | None:
+    """The trials column, binomial families only: positive whole numbers, at least ``y``."""
+    if not family.binomial:
+        if denominator is not None:
+            raise ParameterError(
+                f"a denominator is only used by the binomial families, not {family.name}",
+                key="denominator",
+                expected="denominator=None",
+                found=denominator,
+            )
+        return None
+    if denominator is None:
+        raise ParameterError(
+            f"the {family.name} family needs the number of trials",
+            key="denominator",
+            expected="the name of the trials column",
+            found=None,
+        )
+    trials = _check_outcome(column(denominator, "denominator"), denominator, times, label)
+    bad = (trials <= 0) | (trials != np.round(trials))
+    if bad.any():
+        value, when = _first_bad(bad, trials, times)
+        raise DataValidationError(
+            f"the denominator must be a positive whole number, but the {label} series has {value:g} at time {when}",
+            column=denominator,
+            expected="whole numbers > 0",
+            found=value,
+        )
+    bad = yv > trials
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            f"more successes than trials in the {label} series at time {times.iloc[i]} ({yv[i]:g} > {trials[i]:g})",
+            column=y,
+            expected=f"at most the value of '{denominator}'",
+            found=yv[i],
+        )
+    return trials
+
+
+def _prepare_series(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    offset: str | None,
+    denominator: str | None,
+    family: _Family,
+    season_column: str | None,
+    label: str,
+) -> tuple[_Series, _TimeKind]:
+    """Validate one series and return it sorted by time, with how its time values read."""
+    _require_frame(data, label)
+    time_col = _require_column(data, time, "time", label)
+    y_col = _require_column(data, y, "y", label)
+    ordinal, kind = _time_ordinals(time_col, time, label)
+    order = np.argsort(ordinal, kind="stable")
+    ordinal = ordinal[order]
+    times = time_col.iloc[order].reset_index(drop=True)
+    _check_consecutive(ordinal, times, time, label)
+
+    def column(name: str, role: str) -> pd.Series:
+        return _require_column(data, name, role, label).iloc[order].reset_index(drop=True)
+
+    yv = _check_outcome(y_col.iloc[order].reset_index(drop=True), y, times, label)
+    _check_counts(yv, family, times, y, label)
+    exposure = _read_exposure(column, offset, family, times, label)
+    trials = _read_trials(column, denominator, family, yv, times, y, label)
+    season = None
+    if season_column is not None:
+        season = _check_outcome(column(season_column, "seasonality.column"), season_column, times, label)
+    return _Series(times, ordinal, yv, trials, exposure, season), kind
+
+
+def _prepare_all_series(
+    data: pd.DataFrame,
+    control: pd.DataFrame | None,
+    *,
+    y: str,
+    time: str,
+    offset: str | None,
+    denominator: str | None,
+    options: _Options,
+) -> tuple[list[tuple[str, _Series]], _TimeKind]:
+    """The treated series and, if given, the control series (which must cover the same periods)."""
+    kwargs: dict[str, Any] = {
+        "y": y,
+        "time": time,
+        "offset": offset,
+        "denominator": denominator,
+        "family": options.family,
+        "season_column": options.season_column,
+    }
+    treated, kind = _prepare_series(data, label="treated", **kwargs)
+    series = [("treated", treated)]
+    if control is not None:
+        ctrl, ckind = _prepare_series(control, label="control", **kwargs)
+        if ckind.kind != kind.kind or not np.array_equal(ctrl.ordinal, treated.ordinal):
+            raise DataValidationError(
+                "the control series must cover exactly the periods of the treated series",
+                column=time,
+                expected=f"{treated.time.iloc[0]} to {treated.time.iloc[-1]}",
+                found=f"{ctrl.time.iloc[0]} to {ctrl.time.iloc[-1]}",
+            )
+        series.append(("control", ctrl))
+    return series, kind
