@@ -21,6 +21,8 @@ from pss_analysis.demo.settings import (
 )
 from pss_analysis.demo.strategy_map import _scorecard_text
 
+__all__ = ["generate"]
+
 
 def _fmt_number(x: Any) -> str:
     """Plain, platform-stable text for a catalogue number ('' if missing)."""

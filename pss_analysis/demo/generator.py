@@ -25,6 +25,8 @@ from pss_analysis.demo.settings import (
     TRUE_EFFECT_COLUMNS,
 )
 
+__all__ = ["build"]
+
 
 @dataclass(frozen=True)
 class _Effect:

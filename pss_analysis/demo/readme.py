@@ -15,6 +15,8 @@ from pss_analysis.demo.settings import (
 )
 from pss_analysis.demo.strategy_map import _CHANGES, _LINKS, _OBJECTIVES, _RISKS
 
+__all__: list[str] = []
+
 
 def _readme_text(tables: dict[str, pd.DataFrame], seed: int) -> str:
     """The README of the demo data: the story, then one section per file."""

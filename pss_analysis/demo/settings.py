@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "PROGRAMME_START",
+    "FIRST_PERIOD",
+    "N_PERIODS",
+    "DEFAULT_SEED",
+    "PERSPECTIVES",
+    "KINDS",
+    "CITY",
+    "PROGRAMME",
+    "MEASURES_FILE",
+    "INDICATORS_FILE",
+    "TRUE_EFFECTS_FILE",
+    "SCORECARD_FILE",
+    "README_FILE",
+    "MEASURE_COLUMNS",
+    "INDICATOR_COLUMNS",
+    "TRUE_EFFECT_COLUMNS",
+    "START_INDEX",
+]
+
 PROGRAMME_START = "2018-04"
 
 

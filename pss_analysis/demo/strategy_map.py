@@ -16,6 +16,8 @@ import yaml
 from pss_analysis.demo.catalogue import _CATALOGUE
 from pss_analysis.demo.settings import CITY, PROGRAMME, PROGRAMME_START
 
+__all__ = ["scorecard_definition"]
+
 #: (objective_id, perspective, name, description)
 _OBJECTIVES: tuple[tuple[str, str, str, str], ...] = (
     (

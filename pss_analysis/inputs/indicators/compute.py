@@ -43,6 +43,8 @@ from pss_analysis.inputs.validation import (
     require_columns,
 )
 
+__all__ = ["ENGINES", "compute_indicators_checked", "compute_indicators"]
+
 #: Engines of :func:`compute_indicators`.
 ENGINES = ("duckdb", "pandas")
 

@@ -19,6 +19,18 @@ from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.inputs import periods as _periods
 from pss_analysis.inputs.indicators.standardisation import ESP2013, band_labels, standard_weights
 
+__all__ = [
+    "RESULT_COLUMNS",
+    "Condition",
+    "Statistic",
+    "TableDenominator",
+    "Breakdown",
+    "Standardisation",
+    "IndicatorDefinition",
+    "parse_definition",
+    "parse_definitions",
+]
+
 #: Columns of the result before breakdown columns are inserted after ``period``.
 RESULT_COLUMNS = (
     "measure_id",

@@ -20,6 +20,8 @@ from pss_analysis.inputs.validation import (
     require_columns,
 )
 
+__all__: list[str] = []
+
 
 class _Tables:
     """Population tables read once (text), by name."""

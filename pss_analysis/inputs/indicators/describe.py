@@ -10,6 +10,8 @@ import pandas as pd
 from pss_analysis.inputs.indicators.definitions import Condition, IndicatorDefinition, Statistic, TableDenominator
 from pss_analysis.inputs.indicators.standardisation import ESP2013_SOURCE, _num_text
 
+__all__ = ["definitions_table"]
+
 
 def _fmt_value(v: Any) -> str:
     if isinstance(v, float):

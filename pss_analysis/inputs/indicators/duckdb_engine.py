@@ -19,6 +19,8 @@ from pss_analysis.inputs.validation import (
     ValidationReport,
 )
 
+__all__: list[str] = []
+
 
 def _quote(identifier: str) -> str:
     """A quoted SQL identifier: any text is safe as a column name."""

@@ -25,6 +25,8 @@ from pss_analysis.inputs.validation import (
     read_table,
 )
 
+__all__: list[str] = []
+
 
 def _normalise_codes(values: pd.Series) -> pd.Series:
     """Codes compared after upper-casing and removing dots and spaces (``i24.0`` -> ``I240``)."""

@@ -15,6 +15,8 @@ from pss_analysis.inputs.validation import (
     ValidationReport,
 )
 
+__all__: list[str] = []
+
 
 def _arrow_kind(t: Any) -> str:
     import pyarrow as pa

@@ -17,6 +17,16 @@ import numpy as np
 
 from pss_analysis.errors import ParameterError
 
+__all__ = [
+    "ESP2013",
+    "ESP2013_SOURCE",
+    "DSR_MIN_EVENTS",
+    "band_labels",
+    "standard_weights",
+    "poisson_limits",
+    "dsr_dobson",
+]
+
 #: 2013 European Standard Population: persons per 100,000 in each 5-year age band, the bands
 #: 90-94 (800) and 95+ (200) combined as 90+ (1,000) as ONS and PHE use it. Source: Eurostat
 #: (2013) "Revision of the European Standard Population - Report of Eurostat's task force",

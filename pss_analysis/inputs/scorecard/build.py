@@ -53,6 +53,8 @@ from pss_analysis.inputs.scorecard.values import (
 from pss_analysis.inputs.tables import KINDS, PERSPECTIVES
 from pss_analysis.vocabulary import IMPROVEMENT_DIRECTIONS
 
+__all__ = ["load_scorecard", "scorecard_from_dict"]
+
 
 def load_scorecard(path: str | Path) -> Scorecard:
     """Read and validate a scorecard from YAML (``.yaml``/``.yml``) or a workbook (``.xlsx``)."""

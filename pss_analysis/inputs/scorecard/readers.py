@@ -29,6 +29,8 @@ from pss_analysis.inputs.scorecard.schema import (
 )
 from pss_analysis.inputs.scorecard.values import _blank
 
+__all__: list[str] = []
+
 
 def _read_yaml(path: Path) -> tuple[Any, dict[str, list[int]]]:
     """The YAML document and, for each top-level list, the line of each entry."""

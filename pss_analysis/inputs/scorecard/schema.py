@@ -21,6 +21,20 @@ from pss_analysis.config.params import ItsOptions, SpcOptions
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.inputs.tables import KINDS, MEASURE_COLUMNS, PERSPECTIVES
 
+__all__ = [
+    "TIERS",
+    "SECTIONS",
+    "REQUIRED_SECTIONS",
+    "README_SHEET",
+    "SUGGEST_CUTOFF",
+    "SIGNS",
+    "TEMPLATE",
+    "FIELDS",
+    "COLUMNS",
+    "Scorecard",
+    "default_perspectives",
+]
+
 #: The three tiers of the Public Sector Scorecard, from results to enablers (Moullin 2017).
 TIERS = ("outcomes", "processes", "capability")
 #: The sections of a scorecard file (YAML top-level keys, workbook sheets), in order.

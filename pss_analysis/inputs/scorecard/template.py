@@ -19,6 +19,8 @@ from pss_analysis.inputs.scorecard.build import scorecard_from_dict
 from pss_analysis.inputs.scorecard.schema import FIELDS, README_SHEET, SECTIONS, Scorecard
 from pss_analysis.inputs.tables import PERSPECTIVES
 
+__all__ = ["write_workbook", "write_template_workbook"]
+
 
 def _cell(value: Any) -> Any:
     """A DataFrame value as a workbook cell (None = blank)."""

@@ -21,6 +21,8 @@ from pss_analysis.config.params import ItsOptions, SpcOptions
 from pss_analysis.config.yamlfile import YamlLoader as _Loader
 from pss_analysis.inputs.scorecard.schema import _FALSE, _TRUE, SIGNS, _did_you_mean, _Loc, _one_of
 
+__all__: list[str] = []
+
 _OPTION_MODELS: dict[str, type[BaseModel]] = {"its": ItsOptions, "spc": SpcOptions}
 
 

@@ -23,6 +23,17 @@ import pandas as pd
 from pss_analysis.inputs import periods as _periods
 from pss_analysis.inputs.validation.report import ValidationReport
 
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "CSV_SUFFIXES",
+    "EXCEL_SUFFIXES",
+    "PARQUET_SUFFIXES",
+    "EncodingGuess",
+    "sniff_encoding",
+    "file_kind",
+    "read_table",
+]
+
 #: How many rows at the top of a sheet or CSV are searched for the header row (titles and notes
 #: above a table rarely take more than a few rows in published NHS and ONS workbooks).
 HEADER_SEARCH_ROWS = 20

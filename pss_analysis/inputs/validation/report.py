@@ -19,6 +19,8 @@ import pandas as pd
 from pss_analysis.errors import DataValidationError
 from pss_analysis.inputs import periods as _periods
 
+__all__ = ["SEVERITIES", "MAX_LISTED_ERRORS", "Severity", "Problem", "ValidationReport"]
+
 #: Problem severities: an ``error`` stops the run, a ``warning`` is reported and the run goes on.
 SEVERITIES = ("error", "warning")
 

@@ -11,6 +11,8 @@ import pandas as pd
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.reporting.figures.strategy_map.style import SIGN_STYLES, TIERS
 
+__all__: list[str] = []
+
 _PERSPECTIVE_COLUMNS = ("perspective_id", "name", "tier", "order")
 _OBJECTIVE_COLUMNS = ("objective_id", "name", "perspective_id")
 _LINK_COLUMNS = ("driver", "outcome", "expected_sign")

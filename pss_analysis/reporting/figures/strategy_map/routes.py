@@ -15,6 +15,8 @@ from pss_analysis.reporting.figures.strategy_map.style import (
     SAME_ROW_DIP_IN,
 )
 
+__all__: list[str] = []
+
 
 def _boundary_point(cx: float, cy: float, w: float, h: float, px: float, py: float) -> tuple[float, float]:
     """Where the ray from a box centre towards (px, py) leaves the box, a little outside it."""

@@ -7,6 +7,51 @@ from typing import Any
 from pss_analysis.evaluation.balance import AGREES, DISAGREES, UNKNOWN
 from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, MIXED, NO_CHANGE, NOT_ENOUGH_DATA
 
+__all__ = [
+    "TIERS",
+    "TIER_LABELS",
+    "NODE_STATUSES",
+    "NO_STATUS",
+    "LINK_STATUSES",
+    "SIGN_STYLES",
+    "SLOT_MAX_IN",
+    "SLOT_MIN_IN",
+    "MAP_WIDTH_TARGET_IN",
+    "MAP_WIDTH_MIN_IN",
+    "MAX_PER_ROW",
+    "ROW_IN",
+    "BOX_HEIGHT_IN",
+    "BOX_WIDTH_FRACTION",
+    "BOX_ROUNDING_IN",
+    "GLYPH_COLUMN_IN",
+    "BOX_TEXT_PAD_IN",
+    "BAND_PAD_IN",
+    "EMPTY_BAND_IN",
+    "TIER_GAP_IN",
+    "TIER_STRIP_IN",
+    "PERSPECTIVE_LABEL_IN",
+    "LABEL_COLUMN_IN",
+    "FONT_MAX_PT",
+    "FONT_MIN_PT",
+    "FONT_STEP_PT",
+    "TEXT_WIDTH_MARGIN",
+    "LINE_SPACING",
+    "CAP_CENTRE_EM",
+    "MAX_LINES",
+    "SWEEPS",
+    "SAME_ROW_DIP_IN",
+    "ROUTE_CLEARANCE_IN",
+    "CORNER_IN",
+    "ARROW_SHRINK_IN",
+    "MARGIN_IN",
+    "TITLE_IN",
+    "LEGEND_GAP_IN",
+    "PERSPECTIVE_FONT_PT",
+    "TIER_COLOURS",
+    "EDGE_COLOUR",
+    "TEXT_COLOUR",
+]
+
 TIERS = ("capability", "processes", "outcomes")
 """The three PSS tiers, bottom to top (Moullin 2017: capability supports processes, which deliver outcomes)."""
 TIER_LABELS = {"capability": "Capability", "processes": "Processes", "outcomes": "Outcomes"}

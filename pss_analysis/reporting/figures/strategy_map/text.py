@@ -16,6 +16,8 @@ from pss_analysis.reporting.figures.strategy_map.style import (
     TEXT_WIDTH_MARGIN,
 )
 
+__all__: list[str] = []
+
 _TEXT_TO_PATH = TextToPath()
 
 
