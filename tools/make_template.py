@@ -204,7 +204,7 @@ as in the authors' code (`Epi::ci.lin`).""",
 rep.table(effects[["model", "term", "coef", "std_error", "estimate", "estimate_lower", "estimate_upper", "p_value",
                    "scale"]],
           "effects_by_model", caption="Every segmented-regression term of the four models",
-          columns={"estimate_lower": "ci_lower", "estimate_upper": "ci_upper"},
+          columns={"estimate_lower": "lower", "estimate_upper": "upper"},
           formats={"coef": ".6g", "std_error": ".6g", "estimate": ".6g", "estimate_lower": ".6g",
                    "estimate_upper": ".6g", "p_value": ".3g"})
 f_test = model_4_vs_3(results)

@@ -358,8 +358,8 @@ def _ccf(
         {
             "lag": np.arange(max_lag + 1),
             "ccf": r,
-            "ci_lower": np.full(max_lag + 1, -limit),
-            "ci_upper": np.full(max_lag + 1, limit),
+            "ccf_lower": np.full(max_lag + 1, -limit),
+            "ccf_upper": np.full(max_lag + 1, limit),
             "significant": np.abs(r) > limit,
         }
     )
@@ -389,7 +389,7 @@ def cross_correlation(
     either off is for demonstration and diagnostics.
 
     Columns (stable): ``lag`` (months the driver leads), ``ccf`` (sample cross-correlation of the
-    filtered series, divisor n), ``ci_lower`` and ``ci_upper`` (approximate limits of ``ccf`` under
+    filtered series, divisor n), ``ccf_lower`` and ``ccf_upper`` (approximate limits of ``ccf`` under
     no association, ``±z/√n`` with ``z = 1.96`` at ``alpha = 0.05`` and n the number of filtered
     pairs; Box, Jenkins & Reinsel — the band a CCF plot draws, not an interval around ``ccf``), and
     ``significant`` (``ccf`` outside them). ``adjust="bonferroni"`` widens the limits to

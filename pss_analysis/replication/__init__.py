@@ -78,7 +78,7 @@ PUBLISHED = pd.DataFrame(
         ("4 = 3 + slope change", "level_change", -0.1318592, 0.0297913, 0.876464, 0.826753, 0.929165, 2.274563),
         ("4 = 3 + slope change", "slope_change", 0.0014822, 0.0018546, 1.001483, 0.997850, 1.005130, 2.274563),
     ],
-    columns=["model", "term", "coef", "std_error", "rate_ratio", "ci_lower", "ci_upper", "dispersion"],
+    columns=["model", "term", "coef", "std_error", "rate_ratio", "rate_ratio_lower", "rate_ratio_upper", "dispersion"],
 )
 
 
@@ -116,16 +116,16 @@ def comparison_table(results: dict[str, ItsResult]) -> pd.DataFrame:
             "std_error": float(ours["std_error"]),
             "published_rate_ratio": rec["rate_ratio"],
             "rate_ratio": float(ours["estimate"]),
-            "published_ci_lower": rec["ci_lower"],
-            "ci_lower": float(ours["estimate_lower"]),
-            "published_ci_upper": rec["ci_upper"],
-            "ci_upper": float(ours["estimate_upper"]),
+            "published_rate_ratio_lower": rec["rate_ratio_lower"],
+            "rate_ratio_lower": float(ours["estimate_lower"]),
+            "published_rate_ratio_upper": rec["rate_ratio_upper"],
+            "rate_ratio_upper": float(ours["estimate_upper"]),
             "published_dispersion": rec["dispersion"],
             "dispersion": dispersion,
         }
         row["agree_4sf"] = all(
             _same_4sf(row[f"published_{k}"], row[k])
-            for k in ("coef", "std_error", "rate_ratio", "ci_lower", "ci_upper")
+            for k in ("coef", "std_error", "rate_ratio", "rate_ratio_lower", "rate_ratio_upper")
             if row[f"published_{k}"] is not None and not pd.isna(row[f"published_{k}"])
         )
         rows.append(row)

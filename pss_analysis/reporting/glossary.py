@@ -49,8 +49,6 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "coef": "Coefficient on the model's scale (log or logit for count and proportion models).",
     "estimate": "Estimate: on the measure's scale, or a rate/odds ratio for log and logit models.",
     "std_error": "Standard error of the coefficient (model scale).",
-    "ci_lower": f"Lower limit of the {_CI}.",
-    "ci_upper": f"Upper limit of the {_CI}.",
     "estimate_lower": f"Lower limit of the {_CI} of the estimate.",
     "estimate_upper": f"Upper limit of the {_CI} of the estimate.",
     "p_value": "p-value of the test that the term is zero (ratio one).",

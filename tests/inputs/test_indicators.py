@@ -240,8 +240,8 @@ def test_standardised_rate_through_the_engine_matches_the_hand_worked_example(tm
         row = out.iloc[0]
         assert (row["numerator"], row["denominator"]) == (45.0, 3500.0)
         assert row["standardised_rate"] == pytest.approx(13.2051282, abs=1e-7)
-        assert row["standardised_ci_lower"] == pytest.approx(9.60515, abs=1e-5)
-        assert row["standardised_ci_upper"] == pytest.approx(17.70293, abs=1e-5)
+        assert row["standardised_rate_lower"] == pytest.approx(9.60515, abs=1e-5)
+        assert row["standardised_rate_upper"] == pytest.approx(17.70293, abs=1e-5)
         assert len(report) == 0
 
 
@@ -268,8 +268,8 @@ def test_record_level_demo_reproduces_the_aggregates_exactly(engine, demo_files)
         assert np.array_equal(b["denominator"].to_numpy(), den, equal_nan=True), mid
     acs = computed[computed["measure_id"] == "acs_admissions"]
     assert acs["standardised_rate"].notna().all()
-    assert (acs["standardised_ci_lower"] < acs["standardised_rate"]).all()
-    assert (acs["standardised_rate"] < acs["standardised_ci_upper"]).all()
+    assert (acs["standardised_rate_lower"] < acs["standardised_rate"]).all()
+    assert (acs["standardised_rate"] < acs["standardised_rate_upper"]).all()
 
 
 def test_record_level_demo_matches_the_committed_indicator_file(demo_files):

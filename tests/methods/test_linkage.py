@@ -58,10 +58,10 @@ def test_ccf_by_hand_on_a_tiny_vector():
     assert table["ccf"].iloc[1] == pytest.approx((50 - 4) / (25 * 2))
     # lag 0 pairs x_t with x_{t-1}: (-2)(2) + (-1)(-2) + (0)(-1) + (1)(0) + (2)(1) = 0 per cycle.
     assert table["ccf"].iloc[0] == pytest.approx(0.0, abs=1e-12)
-    assert list(table.columns) == ["lag", "ccf", "ci_lower", "ci_upper", "significant"]
+    assert list(table.columns) == ["lag", "ccf", "ccf_lower", "ccf_upper", "significant"]
     assert list(table["lag"]) == [0, 1, 2]
-    assert np.allclose(table["ci_upper"], 1.959964 / np.sqrt(25), atol=1e-6)
-    assert np.allclose(table["ci_lower"], -table["ci_upper"])
+    assert np.allclose(table["ccf_upper"], 1.959964 / np.sqrt(25), atol=1e-6)
+    assert np.allclose(table["ccf_lower"], -table["ccf_upper"])
 
 
 def test_ccf_at_lag_zero_of_identical_white_noise_is_one():

@@ -24,12 +24,12 @@ def sicily_path():
 def test_every_published_number_is_reproduced_to_4_significant_figures(sicily_path):
     table = comparison_table(fit_models(pd.read_csv(sicily_path)))
     assert len(table) == 7 and table["agree_4sf"].all()
-    published = table.dropna(subset=["published_ci_lower"])
-    for column in ("rate_ratio", "ci_lower", "ci_upper"):
+    published = table.dropna(subset=["published_rate_ratio_lower"])
+    for column in ("rate_ratio", "rate_ratio_lower", "rate_ratio_upper"):
         for mine, theirs in zip(published[column], published[f"published_{column}"], strict=True):
             assert abs(mine - theirs) <= 0.5 * 10 ** (math.floor(math.log10(abs(theirs))) - 3), column
     rr = table.set_index(["model", "term"]).loc[("3 quasi-Poisson + seasonality", "level_change")]
-    assert (round(rr["rate_ratio"], 6), round(rr["ci_lower"], 6), round(rr["ci_upper"], 6)) == (
+    assert (round(rr["rate_ratio"], 6), round(rr["rate_ratio_lower"], 6), round(rr["rate_ratio_upper"], 6)) == (
         0.885072,
         0.839401,
         0.933227,

@@ -273,3 +273,19 @@ def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
     html = result.report_files[0].read_text(encoding="utf-8")
     assert "volunteers" in html and "Staff turnover" in html
     assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()
+
+
+def test_every_confidence_label_follows_alpha(tmp_path):
+    """No hidden 95%: with analysis.alpha 0.1 every table caption, column and sentence says 90%."""
+    result = run(
+        DEMO_PARAMS,
+        overrides=["analysis.alpha=0.1", "report.measures=[acs_admissions, su_satisfaction]"],
+        reports_root=tmp_path / "reports",
+        **QUIET,
+    )
+    html = result.report_files[0].read_text(encoding="utf-8")
+    text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "90%" in text
+    # the one 95% left is an indicator definition's own level (its standardise.confidence), stated as such
+    text = text.replace("95% confidence interval by Dobson's method", "")
+    assert "95%" not in text, text[max(0, text.find("95%") - 200) : text.find("95%") + 50]

@@ -89,7 +89,7 @@ def compute_indicators_checked(
     ``measure_id, period`` (monthly Period), the breakdown columns (text; NA
     where a measure has no such breakdown), ``numerator, denominator``
     (floats; denominator NaN when the definition has none),
-    ``standardised_rate, standardised_ci_lower, standardised_ci_upper``
+    ``standardised_rate, standardised_rate_lower, standardised_rate_upper``
     (per ``multiplier``; NaN unless standardised), sorted by definition
     order, breakdowns and month. Raises
     :class:`~pss_analysis.errors.DataValidationError` listing every error.

@@ -38,8 +38,8 @@ RESULT_COLUMNS = (
     "numerator",
     "denominator",
     "standardised_rate",
-    "standardised_ci_lower",
-    "standardised_ci_upper",
+    "standardised_rate_lower",
+    "standardised_rate_upper",
 )
 
 

@@ -89,8 +89,8 @@ def _finish(
     else:
         out["denominator"] = np.nan
     out["standardised_rate"] = np.nan
-    out["standardised_ci_lower"] = np.nan
-    out["standardised_ci_upper"] = np.nan
+    out["standardised_rate_lower"] = np.nan
+    out["standardised_rate_upper"] = np.nan
     if d.standardise is not None and pop is not None:
         _standardise(d, agg, pop, out, report, den_path)
     return out
@@ -175,7 +175,7 @@ def _standardise(
         return
     sums = _standardised_sums(d, merged, keys)
     located = out[keys].merge(sums, on=keys, how="left")
-    for c in ("standardised_rate", "standardised_ci_lower", "standardised_ci_upper"):
+    for c in ("standardised_rate", "standardised_rate_lower", "standardised_rate_upper"):
         out[c] = located[c].to_numpy()
     _warn_few_events(d, sums, report)
 
@@ -276,7 +276,7 @@ def _standardised_sums(d: IndicatorDefinition, merged: pd.DataFrame, keys: list[
         st.confidence,
         st.limits,
     )
-    sums["standardised_rate"], sums["standardised_ci_lower"], sums["standardised_ci_upper"] = rate, lower, upper
+    sums["standardised_rate"], sums["standardised_rate_lower"], sums["standardised_rate_upper"] = rate, lower, upper
     return sums
 
 
