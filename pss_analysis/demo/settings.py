@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pss_analysis.inputs.tables import MEASURE_COLUMNS as CATALOGUE_COLUMNS
+
 __all__ = [
     "PROGRAMME_START",
     "FIRST_PERIOD",
@@ -70,18 +72,8 @@ SCORECARD_FILE = "scorecard.yaml"
 README_FILE = "README.md"
 
 
-MEASURE_COLUMNS = [
-    "measure_id",
-    "name",
-    "perspective",
-    "unit",
-    "kind",
-    "multiplier",
-    "improvement_direction",
-    "target",
-    "unit_cost",
-    "description",
-]
+#: The catalogue's columns, as the measure catalogue reader defines them.
+MEASURE_COLUMNS = list(CATALOGUE_COLUMNS)
 
 
 INDICATOR_COLUMNS = ["measure_id", "period", "numerator", "denominator"]
