@@ -177,7 +177,7 @@ def test_one_wrong_number_format_in_every_row_is_one_error(tmp_path, measures):
     assert len(number_errors) == 1
     assert str(number_errors[0]) == (
         f"{tmp_path / 'indicators.csv'}, row 2, column 'numerator': 12 rows (the first on row 2, the last on "
-        "row 13) have numbers written as '#,#' (# stands for digits, A for a word), a format that cannot be "
+        "row 13) have numbers written as '#,#' (# stands for digits), a format that cannot be "
         f"read; expected a number: {validation.NUMBER_FORMATS}, found '10,5'"
     )
 

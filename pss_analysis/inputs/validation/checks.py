@@ -169,6 +169,12 @@ def _format_of(text: str) -> str:
     return _DIGITS.sub("#", _WORD.sub("A", text))
 
 
+def _legend(shape: str) -> str:
+    """What the symbols of a :func:`_format_of` shape stand for."""
+    parts = [("#", "# stands for digits"), ("A", "A for a word" if "#" in shape else "A stands for a word")]
+    return ", ".join(text for symbol, text in parts if symbol in shape) or "no digits or words"
+
+
 def _report_unreadable(
     report: ValidationReport,
     check: str,
@@ -190,7 +196,7 @@ def _report_unreadable(
         report.error(
             check,
             f"{len(rows)} rows (the first on row {rows[0]}, the last on row {rows[-1]}) have {what} written "
-            f"as {shape!r} (# stands for digits, A for a word), a format that cannot be read",
+            f"as {shape!r} ({_legend(shape)}), a format that cannot be read",
             file=file,
             row=rows[0],
             column=column,
