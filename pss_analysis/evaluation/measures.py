@@ -156,15 +156,24 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> d
 
 
 def _run(
-    analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[str, Any]
+    analysis: Callable[..., Any], series: pd.DataFrame, options: Mapping[str, Any], *, measure_id: str, what: str
 ) -> tuple[Any, str | None, list[str]]:
-    """(result, problem, warnings) of ``analysis(series, **options)``: a PssError becomes the problem, not a crash."""
+    """(result, problem, warnings) of ``analysis(series, **options)``; a failure becomes the problem, not a crash.
+
+    A :class:`~pss_analysis.errors.PssError` (too few points, no variation) says why in its own
+    words. Any other exception is a model that could not be fitted to this measure's data (e.g.
+    statsmodels' "first guess on the deviance function returned a nan"): the problem names the
+    measure and the error, and the other measures go on.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PssWarning)
         try:
             result = analysis(series, **options)
         except PssError as exc:
             return None, str(exc), []
+        except Exception as exc:  # noqa: BLE001 - one measure's failed fit must not stop the others
+            problem = f"the {what} failed on the data of {measure_id} ({type(exc).__name__}: {exc})"
+            return None, problem, []
     return result, None, [str(w.message) for w in caught if issubclass(w.category, PssWarning)]
 
 
@@ -173,9 +182,9 @@ def evaluate_measures(
 ) -> dict[str, MeasureEvaluation]:
     """ITS and SPC for every measure, keyed by measure id (in catalogue order).
 
-    A measure whose data cannot support an analysis (too few points, a model
-    that cannot be fitted) gets ``None`` with the reason in ``its_problem`` /
-    ``spc_problem`` rather than stopping the report.
+    A measure whose data cannot support an analysis (too few points, the same
+    value in every month, a model that cannot be fitted) gets ``None`` with the
+    reason in ``its_problem`` / ``spc_problem`` rather than stopping the report.
     """
     results: dict[str, MeasureEvaluation] = {}
     by_measure = dict(tuple(indicators.groupby("measure_id", sort=False)))
@@ -184,8 +193,8 @@ def evaluate_measures(
         series = by_measure[mid].reset_index(drop=True)
         its_kw = its_options(measure, analysis, len(series), start)
         spc_kw = spc_options(measure, analysis, start)
-        its, its_problem, its_warn = _run(fit_its, series, its_kw)
-        spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw)
+        its, its_problem, its_warn = _run(fit_its, series, its_kw, measure_id=mid, what="model")
+        spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
         results[mid] = MeasureEvaluation(
             mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn)
         )

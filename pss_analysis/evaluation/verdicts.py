@@ -90,10 +90,13 @@ VERDICT_RULES = (
 )
 
 
-def verdict(cumulative: Mapping[str, Any] | None, *, direction: str, n_before: int, n_after: int) -> tuple[str, str]:
-    """(verdict, reason) for one measure from the cumulative row of its ITS impact table."""
+def verdict(
+    cumulative: Mapping[str, Any] | None, *, direction: str, n_before: int, n_after: int, problem: str | None = None
+) -> tuple[str, str]:
+    """(verdict, reason) for one measure from the cumulative row of its ITS impact table; without one,
+    ``problem`` (why no model could be fitted) ends the reason."""
     if cumulative is None:
-        return NOT_ENOUGH_DATA, "no interrupted time series could be fitted"
+        return NOT_ENOUGH_DATA, "no interrupted time series could be fitted" + (f": {problem}" if problem else "")
     if min(n_before, n_after) < MIN_POINTS_FOR_VERDICT:
         return NOT_ENOUGH_DATA, (
             f"{n_before} months before and {n_after} since the start; at least "
@@ -253,7 +256,11 @@ def _evidence_row(
         )
     row.update(points_before=n_before, points_after=n_after, missing=missing, **_spc_columns(evaluation))
     row["verdict"], row["verdict_reason"] = verdict(
-        cumulative, direction=measure["improvement_direction"], n_before=n_before, n_after=n_after
+        cumulative,
+        direction=measure["improvement_direction"],
+        n_before=n_before,
+        n_after=n_after,
+        problem=evaluation.its_problem,
     )
     return row
 

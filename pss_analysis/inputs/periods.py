@@ -9,9 +9,14 @@ frequency  accepted text (leading/trailing spaces ignored)     example -> Period
 ``D``      ISO date ``YYYY-MM-DD`` (optionally with a time)    ``2016-04-17``
 ``D``      UK date ``DD/MM/YYYY``, **day first** (optionally   ``17/04/2016``,
            with a time); ``04/05/2016`` is 4 May 2016          ``7/4/2016``
+``D``      day, month name, year ``17 Apr 2016``,              ``17-Apr-2016``
+           ``17 April 2016``, ``17-Apr-16`` (Excel's
+           ``dd-mmm-yy``; two-digit years as for months)
 ``M``      ISO month ``YYYY-MM``                               ``2016-04``
-``M``      month name and year ``Apr 2016``, ``April 2016``,   ``Apr 2016``
-           ``Apr-2016`` (any letter case)
+``M``      month name and year ``Apr 2016``, ``April 2016``,   ``Apr 2016``,
+           ````Apr-2016``, ``Apr-16`` (any letter case; a two-     ``Jan-19``
+           digit year 00-29 is 2000-2029 and 30-99 is
+           1930-1999, as Excel reads them)
 ``Q``      calendar quarter ``2016Q2``, ``2016 Q2``,           ``2016Q2`` = Apr-Jun
            ``2016-Q2``, ``Q2 2016``
 ``FY``     UK financial year ``2016/17`` or ``2016/2017``      April 2016 - March 2017
@@ -62,6 +67,7 @@ __all__ = [
     "find_gaps",
     "format_period",
     "frequency_of",
+    "TWO_DIGIT_YEAR_CUTOFF",
 ]
 
 #: Our frequency codes and what they mean.
@@ -79,7 +85,7 @@ _ORDER = ("D", "M", "Q", "FY")
 #: What a value of each frequency looks like, for error messages.
 _EXPECTED = {
     "D": "a date (YYYY-MM-DD, or DD/MM/YYYY day first)",
-    "M": "a month (YYYY-MM or Apr 2016) or a date",
+    "M": "a month (YYYY-MM, Apr 2016 or Apr-16) or a date",
     "Q": "a quarter (2016Q2), a month or a date",
     "FY": "a financial year (2016/17), a quarter, a month or a date",
 }
@@ -118,7 +124,22 @@ _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME)
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
 _ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-_NAMED_MONTH = re.compile(r"([A-Za-z]{3,9})\.?[\s\-]*(\d{4})")
+_NAMED_MONTH = re.compile(r"([A-Za-z]{3,9})\.?[\s\-]*(\d{4}|\d{2})")
+_NAMED_DATE = re.compile(r"(\d{1,2})[\s\-]+([A-Za-z]{3,9})\.?[\s\-]+(\d{4}|\d{2})")
+#: A two-digit year (``Jan-19``, as Excel's ``mmm-yy`` shows a month) is read as Excel reads one:
+#: 00-29 are 2000-2029, 30-99 are 1930-1999 (Microsoft, "How Excel works with two-digit year
+#: numbers"; the cutoff of Windows' default "two-digit year" setting).
+TWO_DIGIT_YEAR_CUTOFF = 30
+
+
+def _full_year(digits: str) -> int:
+    """The year of ``2016`` or of ``16`` (2016) and ``95`` (1995), as Excel reads two digits."""
+    year = int(digits)
+    if len(digits) > 2:
+        return year
+    return year + (2000 if year < TWO_DIGIT_YEAR_CUTOFF else 1900)
+
+
 _QUARTER = re.compile(r"(\d{4})\s*-?\s*[Qq]([1-4])")
 _QUARTER_FIRST = re.compile(r"[Qq]([1-4])\s*-?\s*(\d{4})")
 _FIN_YEAR = re.compile(r"(?:FY\s*)?(\d{4})/(\d{2}|\d{4})", re.IGNORECASE)
@@ -145,8 +166,13 @@ def _period_of_text(text: str) -> tuple[str, pd.Period] | str:
 
 
 def _day_of_text(text: str) -> tuple[str, pd.Period] | str | None:
-    """A date (YYYY-MM-DD, or DD/MM/YYYY read day first); None if the text is not shaped like one."""
+    """A date (YYYY-MM-DD, DD/MM/YYYY read day first, or 17 Apr 2016); None if the text is not shaped like one."""
     try:
+        if m := _NAMED_DATE.fullmatch(text):
+            named = _MONTHS.get(m[2].lower())
+            if named is None:
+                return f"'{m[2]}' is not a month name"
+            return "D", pd.Period(_dt.date(_full_year(m[3]), named, int(m[1])), freq="D")
         if m := _ISO_DATE.fullmatch(text):
             return "D", pd.Period(_dt.date(int(m[1]), int(m[2]), int(m[3])), freq="D")
         if m := _UK_DATE.fullmatch(text):
@@ -170,7 +196,7 @@ def _month_of_text(text: str) -> tuple[str, pd.Period] | str | None:
         named = _MONTHS.get(m[1].lower())
         if named is None:
             return f"'{m[1]}' is not a month name"
-        return "M", pd.Period(year=int(m[2]), month=named, freq="M")
+        return "M", pd.Period(year=_full_year(m[2]), month=named, freq="M")
     return None
 
 

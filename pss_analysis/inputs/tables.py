@@ -182,7 +182,7 @@ def check_indicators(
     typed, known, num, den = _parse_indicators(frame, measures, file, measures_file, breakdowns, require_all, report)
     _check_series(typed[known & typed["period"].notna()], breakdowns, file, report)
     kind = typed["measure_id"].map(measures.set_index("measure_id")["kind"]).where(known)
-    _check_numbers(num, den, kind, file, report)
+    _check_numbers(num, den, kind, file, report, reported=_written_but_unusable(frame["denominator"], den))
     report.raise_if_errors()
     return _indicator_table(typed, num, den, kind, measures, breakdowns), report
 
@@ -221,9 +221,19 @@ def _check_series(keyed: pd.DataFrame, breakdowns: list[str], file: str, report:
     check_gaps(keyed, "period", ["measure_id", *breakdowns], file, report)
 
 
-def _check_numbers(num: pd.Series, den: pd.Series, kind: pd.Series, file: str, report: ValidationReport) -> None:
-    """Denominators where the kind needs one, whole counts, proportions no more than their denominator."""
-    check_denominators(den, kind.isin(RATIO_KINDS), "denominator", file, report)
+def _written_but_unusable(cells: pd.Series, values: pd.Series) -> pd.Series:
+    """Cells with something written that did not give a usable number (already reported: not a number,
+    not finite, implausible), so that the later checks do not report them again as missing."""
+    written = cells.map(lambda v: not (v is None or (isinstance(v, str) and not v.strip()) or pd.isna(v)))
+    return written.astype(bool) & values.isna()
+
+
+def _check_numbers(
+    num: pd.Series, den: pd.Series, kind: pd.Series, file: str, report: ValidationReport, *, reported: pd.Series
+) -> None:
+    """Denominators where the kind needs one (except those ``reported`` already as unreadable), whole counts,
+    proportions no more than their denominator."""
+    check_denominators(den, kind.isin(RATIO_KINDS) & ~reported, "denominator", file, report)
     check_counts(num, kind.isin(COUNT_KINDS) & num.notna(), "numerator", file, report)
     check_not_above(num, den, (kind == "proportion") & num.notna() & den.notna(), "numerator", file, report)
 

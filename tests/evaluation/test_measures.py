@@ -93,6 +93,31 @@ def test_demo_effects_agree_with_the_generators_truth(demo):
             assert better == (expected == "improves"), mid
 
 
+def test_a_measure_the_model_cannot_fit_gets_a_reason_and_the_others_go_on(demo):
+    """statsmodels fails on an absurd count ("NaN, inf or invalid value detected in weights"); the measure
+    says so, named, and the next measure is still evaluated."""
+    params, measures, indicators = demo
+    chosen = measures[measures["measure_id"].isin(["intermediate_care_new", "staff_trained"])].reset_index(drop=True)
+    data = indicators[indicators["measure_id"].isin(chosen["measure_id"])].copy()
+    data.loc[
+        (data["measure_id"] == "intermediate_care_new") & (data["period"] == pd.Period("2016-05", "M")), "numerator"
+    ] = 1e300
+    done = evaluate_measures(data, chosen, params.analysis, params.programme.start)
+    failed, other = done["intermediate_care_new"], done["staff_trained"]
+    assert failed.its is None
+    assert failed.its_problem.startswith("the model failed on the data of intermediate_care_new (ValueError: ")
+    assert other.its is not None and other.its_problem is None and other.spc is not None
+
+
+def test_a_measure_with_the_same_value_every_month_says_so(demo):
+    params, measures, indicators = demo
+    chosen = measures[measures["measure_id"] == "intermediate_care_new"].reset_index(drop=True)
+    data = indicators[indicators["measure_id"] == "intermediate_care_new"].assign(numerator=200.0, value=200.0)
+    done = evaluate_measures(data, chosen, params.analysis, params.programme.start)["intermediate_care_new"]
+    assert done.its is None and done.its_problem == "no variation to evaluate: 'numerator' was 200 in every month"
+    assert done.spc is not None  # the control chart of a flat line is still drawn
+
+
 def test_its_sentence_in_plain_english():
     measure = {
         "name": "Emergency bed-nights",

@@ -34,6 +34,14 @@ def test_public_names_are_documented():
         ("april 2016", pd.Period("2016-04", "M")),
         ("APR-2016", pd.Period("2016-04", "M")),
         ("Sept 2016", pd.Period("2016-09", "M")),
+        ("January 2019", pd.Period("2019-01", "M")),
+        ("Jan-19", pd.Period("2019-01", "M")),  # Excel's mmm-yy
+        ("jan 19", pd.Period("2019-01", "M")),
+        ("Dec-29", pd.Period("2029-12", "M")),  # two-digit years as Excel reads them: 00-29 are 20xx
+        ("Dec-30", pd.Period("1930-12", "M")),  # ... and 30-99 are 19xx
+        ("17 Apr 2016", pd.Period("2016-04-17", "D")),
+        ("17-Apr-16", pd.Period("2016-04-17", "D")),  # Excel's dd-mmm-yy
+        ("1 January 2019", pd.Period("2019-01-01", "D")),
         ("2016Q2", pd.Period("2016Q2", "Q-DEC")),
         ("2016 Q2", pd.Period("2016Q2", "Q-DEC")),
         ("2016-Q2", pd.Period("2016Q2", "Q-DEC")),
@@ -48,6 +56,13 @@ def test_each_format(text, expected):
     result = parse_periods(pd.Series([text]))
     assert result.iloc[0] == expected
     assert result.dtype == pd.PeriodDtype(expected.freq)
+
+
+def test_excel_month_columns_read_as_months():
+    """A column exported from Excel with the mmm-yy format, beside one written out in full."""
+    short = parse_periods(pd.Series(["Nov-18", "Dec-18", "Jan-19"]))
+    full = parse_periods(pd.Series(["November 2018", "December 2018", "January 2019"]))
+    assert list(short) == list(full) == list(pd.period_range("2018-11", periods=3, freq="M"))
 
 
 def test_financial_year_is_april_to_march():
@@ -99,6 +114,8 @@ def test_index_is_kept_and_other_inputs_give_a_period_index():
         (["31/02/2016"], 2, "31/02/2016", "not a real date"),
         (["2016/18"], 2, "2016/18", "two consecutive years"),
         (["Foo 2016"], 2, "Foo 2016", "not a month name"),
+        (["Foo-16"], 2, "Foo-16", "not a month name"),
+        (["31 Feb 2016"], 2, "31 Feb 2016", "not a real date"),
         (["2016-04", "soon"], 3, "soon", ""),
     ],
 )

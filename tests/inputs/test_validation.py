@@ -110,6 +110,104 @@ def test_unparseable_number(tmp_path, measures):
     assert any("found '1O'" in str(p) for p in report.errors)
 
 
+def test_thousands_separators_are_read_as_numbers(tmp_path, measures):
+    rows = _good_rows()
+    rows[0] = 'adm,2016-04,"1,234","1,000,000"'  # quoted, as Excel writes a number formatted with commas
+    rows[3] = 'los,2016-04,"12,345.5","1,000"'
+    rows[7] = "los,2016-05,1.5e3,10"
+    frame, report = _checked(_write(tmp_path, rows), measures)
+    assert report.ok, str(report)
+    first = frame[frame["period"] == pd.Period("2016-04", "M")].set_index("measure_id")
+    assert (first.at["adm", "numerator"], first.at["adm", "denominator"]) == (1234.0, 1_000_000.0)
+    assert (first.at["los", "numerator"], first.at["los", "denominator"]) == (12345.5, 1000.0)
+    assert frame.loc[frame["measure_id"] == "los", "numerator"].iloc[1] == 1500.0
+
+
+@pytest.mark.parametrize("text", ["1,23", "12,34,567", "1.234,5", ",123", "1,234,"])
+def test_commas_that_are_not_thousands_separators_are_not_numbers(tmp_path, measures, text):
+    rows = _good_rows()
+    rows[3] = f'los,2016-04,"{text}",10'
+    _, report = _checked(_write(tmp_path, rows), measures)
+    assert [(p.check, p.row, p.column, p.found) for p in report.errors] == [
+        ("unparseable_number", 5, "numerator", text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "check", "said"),
+    [
+        ("inf", "non_finite_number", "not a finite number; expected a number (not infinity or NaN), found 'inf'"),
+        ("-Infinity", "non_finite_number", "not a finite number"),
+        ("nan", "non_finite_number", "not a finite number"),
+        ("1e400", "non_finite_number", "not a finite number"),
+        ("1e300", "implausible_number", "implausibly large number; expected a size of at most 1,000,000,000,000,000"),
+        ("-2e15", "implausible_number", "implausibly large number"),
+    ],
+)
+def test_non_finite_and_implausible_numbers_are_errors(tmp_path, measures, text, check, said):
+    rows = _good_rows()
+    rows[3] = f"los,2016-04,{text},10"  # a mean: negative amounts are allowed, infinity is not
+    _, report = _checked(_write(tmp_path, rows), measures)
+    assert [(p.check, p.row, p.column) for p in report.errors] == [(check, 5, "numerator")]
+    assert said in str(report.errors[0])
+
+
+def test_the_bound_is_inclusive_and_below_exact_float_integers():
+    assert validation.MAX_ABS_NUMBER == 1e15 < 2**53  # whole numbers up to the bound are exact
+    report = ValidationReport()
+    frame = pd.DataFrame({"n": ["1000000000000000", "1000000000000001"]}, index=[2, 3])
+    values = validation.parse_numbers(frame, "n", "f.csv", report)
+    assert values[2] == 1e15 and pd.isna(values[3])
+    assert [(p.check, p.row) for p in report.errors] == [("implausible_number", 3)]
+
+
+def test_an_already_numeric_column_is_checked_too():
+    report = ValidationReport()
+    frame = pd.DataFrame({"n": [1.0, float("inf"), 1e300]}, index=[2, 3, 4])
+    values = validation.parse_numbers(frame, "n", "f.csv", report)
+    assert [(p.check, p.row) for p in report.errors] == [("non_finite_number", 3), ("implausible_number", 4)]
+    assert values.isna().tolist() == [False, True, True]
+
+
+def test_one_wrong_number_format_in_every_row_is_one_error(tmp_path, measures):
+    """A European export (decimal comma) writes every numerator one way: one message, not one per row."""
+    rows = [f'{mid},{period},"{num},5",{den}' for mid, period, num, den in (r.split(",") for r in _good_rows())]
+    _, report = _checked(_write(tmp_path, rows), measures)
+    number_errors = [p for p in report.errors if p.column == "numerator"]
+    assert len(number_errors) == 1
+    assert str(number_errors[0]) == (
+        f"{tmp_path / 'indicators.csv'}, row 2, column 'numerator': 12 rows (the first on row 2, the last on "
+        "row 13) have numbers written as '#,#' (# stands for digits), a format that cannot be "
+        f"read; expected a number: {validation.NUMBER_FORMATS}, found '10,5'"
+    )
+
+
+def test_a_wrong_format_on_a_few_rows_names_each_row(tmp_path, measures):
+    rows = _good_rows()
+    for i in (0, 4, 8, 10):
+        rows[i] = rows[i].replace(",10,", ",ten,", 1).replace(",7,", ",seven,", 1)
+    _, report = _checked(_write(tmp_path, rows), measures)
+    assert [(p.row, p.found) for p in report.errors] == [(2, "ten"), (6, "ten"), (10, "ten"), (12, "seven")]
+    assert validation.ONE_MESSAGE_FROM == 5
+
+
+def test_one_wrong_period_format_in_every_row_is_one_error(tmp_path, measures):
+    rows = [
+        r.replace("2016-04", "01.04.2016").replace("2016-05", "01.05.2016").replace("2016-06", "01.06.2016")
+        for r in _good_rows()
+    ]
+    rows[5] = "sat,2016-13,5,10"  # a known format with a wrong value is still named on its row
+    _, report = _checked(_write(tmp_path, rows), measures)
+    period_errors = [str(p) for p in report.errors if p.column == "period"]
+    assert len(period_errors) == 2
+    assert "row 7, column 'period': unparseable period (there is no month 13)" in period_errors[0]
+    assert (
+        "row 2, column 'period': 11 rows (the first on row 2, the last on row 13) have periods written as '#.#.#'"
+        in period_errors[1]
+    )
+    assert period_errors[1].endswith("found '01.04.2016'")
+
+
 def test_duplicated_measure_and_period(tmp_path, measures):
     rows = [*_good_rows(), "adm,2016-05,11,1000"]
     _, report = _checked(_write(tmp_path, rows), measures)

@@ -898,6 +898,45 @@ def test_short_series_warns_and_records():
     assert RECOMMENDED_POINTS_PER_SIDE == 8
 
 
+@pytest.mark.parametrize(
+    "family, kwargs, said",
+    [
+        ("quasipoisson", {}, "'y' was 200 in every month"),
+        ("gaussian", {}, "'y' was 200 in every month"),
+        ("quasipoisson", {"offset": "pop"}, "'y' was 200 in every month"),
+        ("quasibinomial", {"denominator": "pop"}, "'y' out of 'pop' was 0.002 in every month"),
+    ],
+)
+def test_a_series_with_no_variation_is_refused_before_fitting(family, kwargs, said):
+    """200 every month: statsmodels' GLM fails on it ("first guess on the deviance function returned a nan")."""
+    months = pd.period_range("2015-04", periods=48, freq="M")
+    data = pd.DataFrame({"month": months, "y": 200.0, "pop": 100_000.0})
+    with pytest.raises(InsufficientDataError, match="^no variation to evaluate: " + said + "$"):
+        fit_its(data, "y", "month", pd.Period("2018-04", freq="M"), family=family, **kwargs)
+
+
+def test_a_constant_count_is_refused_even_with_a_varying_population():
+    """The rate would vary only with the population; quasi-Poisson's first deviance would be 0/0."""
+    months = pd.period_range("2015-04", periods=48, freq="M")
+    data = pd.DataFrame({"month": months, "y": 200.0, "pop": np.linspace(90_000, 110_000, 48)})
+    with pytest.raises(InsufficientDataError, match="'y' was 200 in every month"):
+        fit_its(data, "y", "month", pd.Period("2018-04", freq="M"), family="quasipoisson", offset="pop")
+
+
+def test_a_constant_count_out_of_varying_trials_is_a_varying_proportion():
+    months = pd.period_range("2015-04", periods=48, freq="M")
+    data = pd.DataFrame({"month": months, "y": 200.0, "n": np.linspace(900, 1100, 48).round()})
+    res = fit_its(data, "y", "month", pd.Period("2018-04", freq="M"), family="quasibinomial", denominator="n")
+    assert res.specification["n"] == 48
+
+
+def test_a_constant_control_series_is_named():
+    treated = _line(n=40)
+    control = treated.assign(y=5.0)
+    with pytest.raises(InsufficientDataError, match=r"'y' was 5 in every period in the control series"):
+        fit_its(treated, "y", "time", 21, control=control)
+
+
 def test_non_positive_offset(sicily):
     data = sicily.copy()
     data.loc[data["time"] == 10, "stdpop"] = 0.0

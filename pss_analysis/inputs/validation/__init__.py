@@ -34,6 +34,9 @@ The package is split by job: :mod:`~pss_analysis.inputs.validation.report`
 """
 
 from pss_analysis.inputs.validation.checks import (
+    MAX_ABS_NUMBER,
+    NUMBER_FORMATS,
+    ONE_MESSAGE_FROM,
     check_catalogue,
     check_counts,
     check_denominators,
@@ -61,6 +64,9 @@ from pss_analysis.inputs.validation.report import (
 )
 
 __all__ = [
+    "MAX_ABS_NUMBER",
+    "NUMBER_FORMATS",
+    "ONE_MESSAGE_FROM",
     "SEVERITIES",
     "MAX_LISTED_ERRORS",
     "HEADER_SEARCH_ROWS",

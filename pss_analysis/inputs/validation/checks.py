@@ -6,6 +6,7 @@ and returns the parsed values (or a mask) so that the caller can go on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from pss_analysis.inputs.validation.reading import _cell_text
 from pss_analysis.inputs.validation.report import ValidationReport
 
 __all__ = [
+    "MAX_ABS_NUMBER",
+    "ONE_MESSAGE_FROM",
+    "NUMBER_FORMATS",
     "require_columns",
     "check_required_text",
     "parse_numbers",
@@ -30,6 +34,26 @@ __all__ = [
     "check_catalogue",
     "check_known_values",
 ]
+
+
+#: The largest magnitude a number in an input table may have. Above it a value is rejected as
+#: implausible (a unit error, an Excel overflow, a sentinel): 10^15 is far above any count, population
+#: or amount of public-sector data (the world's population is 8 x 10^9 people, UK public spending
+#: about 1.2 x 10^12 pounds a year) and below 2^53 (9.0 x 10^15), the largest range in which a
+#: float64 holds every whole number exactly, so counts below it are exact.
+MAX_ABS_NUMBER = 1e15
+#: A wrong format seen on this many rows of a column or more is one error naming the column, the
+#: format, an example and how many rows (first and last row), not one error per row: an export
+#: that writes every row one way (192 rows of "1.234,5") is one problem to fix.
+ONE_MESSAGE_FROM = 5
+#: How numbers may be written in a table (for messages and the README).
+NUMBER_FORMATS = (
+    "digits with an optional sign, decimal point and exponent (1234, -0.5, 1.2e3), "
+    "or with commas between thousands (1,234 or 1,234,567.5)"
+)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def require_columns(
@@ -69,29 +93,118 @@ def check_required_text(
 def parse_numbers(
     frame: pd.DataFrame, column: str, file: str | Path | None, report: ValidationReport, *, required: bool = False
 ) -> pd.Series:
-    """The column as floats (NaN where blank or unreadable); one problem per unreadable or missing cell."""
+    """The column as floats (NaN where blank or unusable); problems for unreadable, non-finite, implausible
+    or (if ``required``) missing cells.
+
+    Numbers are read as :data:`NUMBER_FORMATS` says: ``1,234`` (thousands separators, as Excel
+    exports them) is 1234. Unreadable cells are one error per row, or one per format seen on
+    :data:`ONE_MESSAGE_FROM` rows or more. ``inf``, ``-inf`` and ``nan`` written as text, and any
+    magnitude above :data:`MAX_ABS_NUMBER`, are errors naming the row.
+    """
     if pd.api.types.is_numeric_dtype(frame[column].dtype) and not pd.api.types.is_bool_dtype(frame[column].dtype):
         values = frame[column].astype(float)
         text = values.map(lambda v: "" if pd.isna(v) else str(v))
     else:
         text = _text(frame, column).str.strip()
-        values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
-        for row in text.index[values.isna() & (text != "")]:
-            report.error(
-                "unparseable_number",
-                "not a number",
-                file=file,
-                row=row,
-                column=column,
-                expected="a number (digits with an optional decimal point, no thousands separators)",
-                found=text[row],
-            )
+        plain = text.where(~text.str.fullmatch(_THOUSANDS.pattern), text.str.replace(",", "", regex=False))
+        values = pd.to_numeric(plain.where(plain != "", None), errors="coerce").astype(float)
+        unread = values.isna() & (text != "") & ~text.str.lower().isin(_NOT_A_NUMBER)
+        _report_unreadable(
+            report,
+            "unparseable_number",
+            text[unread],
+            file=file,
+            column=column,
+            message="not a number",
+            expected=f"a number: {NUMBER_FORMATS}",
+            what="numbers",
+        )
+    values = _check_finite(values, text, column, file, report)
     if required:
         for row in text.index[text == ""]:
             report.error(
                 "missing_value", "a value is required", file=file, row=row, column=column, expected="a number", found=""
             )
     return values
+
+
+#: Text that pandas reads as a number but is not one: an error of its own ("not a finite number").
+_NOT_A_NUMBER = ("nan", "-nan", "+nan")
+
+
+def _check_finite(
+    values: pd.Series, text: pd.Series, column: str, file: str | Path | None, report: ValidationReport
+) -> pd.Series:
+    """One error per cell that is infinite, NaN written as text, or above :data:`MAX_ABS_NUMBER`; those
+    cells become NaN."""
+    written_nan = values.isna() & text.str.lower().isin(_NOT_A_NUMBER)
+    infinite = np.isinf(values)
+    huge = np.isfinite(values) & (values.abs() > MAX_ABS_NUMBER)
+    for row in text.index[written_nan | infinite]:
+        report.error(
+            "non_finite_number",
+            "not a finite number",
+            file=file,
+            row=row,
+            column=column,
+            expected="a number (not infinity or NaN)",
+            found=text[row],
+        )
+    for row in text.index[huge]:
+        report.error(
+            "implausible_number",
+            "implausibly large number",
+            file=file,
+            row=row,
+            column=column,
+            expected=f"a size of at most {MAX_ABS_NUMBER:,.0f}",
+            found=text[row],
+        )
+    return values.mask(infinite | huge)
+
+
+def _format_of(text: str) -> str:
+    """The shape of a value: each run of digits written # and each word A (``17.04.2016`` -> ``#.#.#``,
+    ``1.234,5`` -> ``#.#,#``, ``2016 April`` -> ``# A``)."""
+    return _DIGITS.sub("#", _WORD.sub("A", text))
+
+
+def _legend(shape: str) -> str:
+    """What the symbols of a :func:`_format_of` shape stand for."""
+    parts = [("#", "# stands for digits"), ("A", "A for a word" if "#" in shape else "A stands for a word")]
+    return ", ".join(text for symbol, text in parts if symbol in shape) or "no digits or words"
+
+
+def _report_unreadable(
+    report: ValidationReport,
+    check: str,
+    texts: pd.Series,
+    *,
+    file: str | Path | None,
+    column: str,
+    message: str,
+    expected: str,
+    what: str,
+) -> None:
+    """One error per unreadable cell in ``texts`` (indexed by row), except that each format seen on
+    :data:`ONE_MESSAGE_FROM` rows or more is one error naming the format, an example and how many rows."""
+    formats = texts.map(_format_of)
+    counts = formats.value_counts(sort=False)
+    common = set(counts.index[counts >= ONE_MESSAGE_FROM])
+    for shape in dict.fromkeys(formats[formats.isin(common)]):
+        rows = texts.index[formats == shape]
+        report.error(
+            check,
+            f"{len(rows)} rows (the first on row {rows[0]}, the last on row {rows[-1]}) have {what} written "
+            f"as {shape!r} ({_legend(shape)}), a format that cannot be read",
+            file=file,
+            row=rows[0],
+            column=column,
+            expected=expected,
+            found=texts[rows[0]],
+        )
+    for row in texts.index[~formats.isin(common)]:
+        report.error(check, message, file=file, row=row, column=column, expected=expected, found=texts[row])
 
 
 def parse_period_column(
@@ -105,7 +218,8 @@ def parse_period_column(
 ) -> pd.Series:
     """The column as Periods of ``freq`` (``NaT`` where unusable); problems for bad, blank or mixed values.
 
-    Unreadable values are one error per row. A column of mixed frequencies
+    Unreadable values are one error per row, except that a format no period is written in, seen on
+    :data:`ONE_MESSAGE_FROM` rows or more, is one error. A column of mixed frequencies
     (e.g. months and quarters) or of a frequency coarser than ``freq`` is one
     error naming the first row that differs.
     """
@@ -129,19 +243,36 @@ def _report_unread_periods(
     expected: str,
     required: bool,
 ) -> None:
-    """One error per unparseable value and, if the column is required, per blank value."""
+    """One error per unparseable value (one per format seen on :data:`ONE_MESSAGE_FROM` rows or more,
+    among the values of no known format) and, if the column is required, per blank value."""
+    unknown_format = np.zeros(len(series), dtype=bool)
     for i in np.flatnonzero(parsed.bad):
         value = series.iloc[i]
         why = parsed.reason.get(value) if isinstance(value, (str, int, float)) else None
+        if not why:
+            unknown_format[i] = True
+            continue
         report.error(
             "unparseable_period",
-            "unparseable period" + (f" ({why})" if why else ""),
+            f"unparseable period ({why})",
             file=file,
             row=series.index[i],
             column=column,
             expected=expected,
             found=value,
         )
+    _report_unreadable(
+        report,
+        "unparseable_period",
+        pd.Series(
+            [_cell_text(v).strip() for v in series[unknown_format]], index=series.index[unknown_format], dtype=object
+        ),
+        file=file,
+        column=column,
+        message="unparseable period",
+        expected=expected,
+        what="periods",
+    )
     if required:
         for i in np.flatnonzero(parsed.missing):
             report.error(

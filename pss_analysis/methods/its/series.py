@@ -1,8 +1,9 @@
 """The series of an interrupted time series, checked and prepared: each series (treated and, if
 given, control) must be a DataFrame with the named columns, consecutive periods with no
 duplicate or gap, a finite numeric outcome (whole counts for the count and binomial families),
-a positive offset and positive whole trials where the family uses them; it is returned sorted
-by time with its periods as integer ordinals."""
+a positive offset and positive whole trials where the family uses them, and an outcome that
+varies (not the same value in every period); it is returned sorted by time with its periods as
+integer ordinals."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pss_analysis.errors import DataValidationError, ParameterError
+from pss_analysis.errors import DataValidationError, InsufficientDataError, ParameterError
 from pss_analysis.methods.its.options import _Family, _Options
 
 __all__: list[str] = []  # the names here are used only inside the package
@@ -254,6 +255,37 @@ def _read_trials(
     return trials
 
 
+#: What one period of a time column is called in messages, by the first letter of its pandas frequency.
+_PERIOD_WORDS = {"M": "month", "Q": "quarter", "D": "day", "Y": "year", "A": "year", "W": "week"}
+
+
+def _period_word(kind: _TimeKind) -> str:
+    """ "month", "quarter", ... for a period or date time column; "period" otherwise."""
+    freqstr = getattr(kind.freq, "freqstr", None) or ""
+    return _PERIOD_WORDS.get(freqstr[:1].upper(), "period")
+
+
+def _check_variation(s: _Series, kind: _TimeKind, *, y: str, denominator: str | None, label: str) -> None:
+    """The outcome (``y``, or ``y`` out of the trials for the binomial families) must vary.
+
+    A series with the same value in every period (200 admissions every month, 0 events every
+    month) has no variation for a model to explain: the fit is degenerate (a quasi family's
+    Pearson dispersion is 0, so statsmodels' first deviance is 0/0; OLS has no residual
+    variance). A count that never changes is refused even with a varying population: the rate
+    would then vary only with the population. The series is refused as
+    :class:`InsufficientDataError` saying which value never changed.
+    """
+    quantity, what = s.y, f"'{y}'"
+    if s.trials is not None:
+        quantity, what = s.y / s.trials, f"'{y}' out of '{denominator}'"
+    if len(quantity) < 2 or np.any(quantity != quantity[0]):
+        return
+    whose = "" if label == "treated" else f" in the {label} series"
+    raise InsufficientDataError(
+        f"no variation to evaluate: {what} was {quantity[0]:g} in every {_period_word(kind)}{whose}"
+    )
+
+
 def _prepare_series(
     data: pd.DataFrame,
     *,
@@ -285,7 +317,9 @@ def _prepare_series(
     season = None
     if season_column is not None:
         season = _check_outcome(column(season_column, "seasonality.column"), season_column, times, label)
-    return _Series(times, ordinal, yv, trials, exposure, season), kind
+    prepared = _Series(times, ordinal, yv, trials, exposure, season)
+    _check_variation(prepared, kind, y=y, denominator=denominator, label=label)
+    return prepared, kind
 
 
 def _prepare_all_series(
