@@ -26,7 +26,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt
 
 __all__ = [
     "Params",
@@ -77,7 +77,15 @@ def _format_list(value: Any) -> Any:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("text that is not blank")
+    return value
+
+
 Month = Annotated[str, BeforeValidator(_period)]
+#: Required text: blank is as good as missing.
+Text = Annotated[str, AfterValidator(_not_blank)]
 
 
 class _Model(BaseModel):
@@ -87,7 +95,7 @@ class _Model(BaseModel):
 class Programme(_Model):
     """The programme being evaluated."""
 
-    name: str = Field(description="Programme name, as the board knows it.")
+    name: Text = Field(description="Programme name, as the board knows it.")
     start: Month = Field(description="First month with the programme in effect (YYYY-MM).")
     description: str = Field(default="", description="One or two sentences on what the programme does.")
     organisation: str = Field(default="", description="Who runs the programme.")
@@ -199,8 +207,9 @@ class Analysis(_Model):
     """How every measure is analysed; ``measures`` overrides single measures by id."""
 
     alpha: float = Field(default=0.05, gt=0, lt=1, description="1 - confidence level of every interval.")
-    impact_at: list[int] = Field(
-        default_factory=lambda: [12, 24], description="Months after the start at which the impact is reported."
+    impact_at: list[PositiveInt] = Field(
+        default_factory=lambda: [12, 24],
+        description="Months after the start (1 or more) at which the impact is reported.",
     )
     time_since: Literal["wagner", "itsa"] = Field(
         default="wagner",
@@ -230,7 +239,7 @@ Analysis.model_rebuild()
 class Params(_Model):
     """All parameters of a report run (the root of a parameter file)."""
 
-    title: str = Field(description="Report title.")
+    title: Text = Field(description="Report title.")
     subtitle: str = Field(default="", description="Report subtitle.")
     author: str = Field(default="", description="Who produced the report.")
     programme: Programme

@@ -14,6 +14,7 @@ import pandas as pd
 from pss_analysis.config.params import Analysis, Params
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.evaluation.balance import link_table
+from pss_analysis.evaluation.checks import check_measure_options, check_measure_overrides, check_start_within_data
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures
 from pss_analysis.evaluation.options import analysis_with_scorecard
 from pss_analysis.evaluation.verdicts import evidence_table
@@ -201,13 +202,18 @@ def load_inputs(params: Params) -> Inputs:
     """Load and check every input named by ``params``.
 
     Errors stop here, each file's problems listed together in one message; warnings are
-    collected into ``Inputs.data_quality``.
+    collected into ``Inputs.data_quality``. The parameters that depend on the inputs are checked
+    here too (:mod:`pss_analysis.evaluation.checks`): ``report.measures`` and ``analysis.measures``
+    ids, ``programme.start`` against the months of the data, every measure's ITS and SPC options.
     """
     report = ValidationReport()
     catalogue = _load_catalogue(params, report)
-    indicators, definitions = _indicator_rows(params, catalogue, report)
     measures = select_measures(catalogue.measures, params.report.measures)
+    check_measure_overrides(params, catalogue.measures)
+    indicators, definitions = _indicator_rows(params, catalogue, report)
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
+    check_start_within_data(params.programme.start, indicators)
+    check_measure_options(params, catalogue.measures, catalogue.analysis, catalogue.scorecard, indicators)
     return Inputs(
         catalogue.scorecard,
         measures,

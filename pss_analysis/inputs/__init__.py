@@ -41,6 +41,7 @@ _EXPORTS = {
     "check_indicators": "tables",
     "summarise": "tables",
     "select_measures": "tables",
+    "check_measure_ids": "tables",
     "Scorecard": "scorecard",
     "load_scorecard": "scorecard",
     "scorecard_from_dict": "scorecard",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,7 @@ __all__ = [
     "check_indicators",
     "summarise",
     "select_measures",
+    "check_measure_ids",
 ]
 
 #: Measure kinds: how the value shown is computed from numerator and denominator.
@@ -274,6 +275,10 @@ def load_indicators_checked(
     path = Path(path)
     report = ValidationReport()
     frame = read_table(path, expected=[*INDICATOR_COLUMNS, *breakdowns], report=report, what="indicator table")
+    if frame.empty:  # a header and nothing else, or an empty file (already reported)
+        if report.ok:
+            report.error("no_rows", "no data rows (only a header)", file=str(path))
+        report.raise_if_errors()
     return check_indicators(
         frame,
         measures,
@@ -327,10 +332,16 @@ def select_measures(measures: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     """The catalogue rows of ``ids`` (``report.measures``), in catalogue order; all rows when empty."""
     if not ids:
         return measures
+    check_measure_ids(ids, measures, key="report.measures")
+    return measures[measures["measure_id"].isin(ids)].reset_index(drop=True)
+
+
+def check_measure_ids(ids: Iterable[str], measures: pd.DataFrame, *, key: str) -> None:
+    """Every id of ``ids`` (given under parameter ``key``) is a measure of the catalogue, else a
+    :class:`~pss_analysis.errors.ParameterError` naming ``key`` and the nearest known id."""
     known = list(measures["measure_id"])
     for mid in ids:
         if mid not in known:
             close = difflib.get_close_matches(mid, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ParameterError(f"unknown measure id{hint}", key="report.measures", found=mid)
-    return measures[measures["measure_id"].isin(ids)].reset_index(drop=True)
+            raise ParameterError(f"unknown measure id{hint}", key=key, found=mid)

@@ -17,16 +17,18 @@ here imports from the stages that prepare inputs or write reports.
 table.
 """
 
-from pss_analysis.methods.its import ItsResult, compare_nested, fit_its
+from pss_analysis.methods.its import ItsResult, check_its_options, compare_nested, fit_its
 from pss_analysis.methods.linkage import cross_correlation, link_evidence, prewhiten
-from pss_analysis.methods.spc import SpcResult, evaluate_spc, evaluate_spc_many
+from pss_analysis.methods.spc import SpcResult, check_spc_options, evaluate_spc, evaluate_spc_many
 
 __all__ = [
     "fit_its",
+    "check_its_options",
     "ItsResult",
     "compare_nested",
     "evaluate_spc",
     "evaluate_spc_many",
+    "check_spc_options",
     "SpcResult",
     "link_evidence",
     "cross_correlation",

@@ -84,8 +84,8 @@ class RunFolder:
 
     def fail(self) -> Path:
         """Keep the partial run under ``failed/``; ``latest`` is untouched."""
-        self.failed.parent.mkdir(parents=True, exist_ok=True)
-        if self.staging.exists():
+        if self.staging.exists():  # else nothing was written: nothing to keep
+            self.failed.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.staging, self.failed)
         _remove_if_empty(self.staging.parent)
         return self.failed

@@ -4,9 +4,11 @@
 
 1. **validate** — read the parameter file, apply ``--set`` overrides, check
    every key, type, date and data file (nothing runs if this fails);
-2. **prepare** — make the run folder under ``reports/<name>/.incomplete/``,
-   write the resolved ``params.yaml`` and a provisional ``manifest.json``,
-   check the data files load;
+2. **prepare** — check the data files load and the parameters that depend
+   on them (measure ids, the programme start within the data, every
+   measure's ITS and SPC options), then make the run folder under
+   ``reports/<name>/.incomplete/`` and write the resolved ``params.yaml`` and
+   a provisional ``manifest.json``;
 3. **execute** — run each template notebook with papermill in a kernel of
    the Python environment that runs ``pss`` (``notebooks/*.ipynb``; see
    :mod:`pss_analysis.run.kernel`);
@@ -189,10 +191,11 @@ def find_notebook(name: str, params_file: Path) -> Path:
 def _prepare(
     folder: RunFolder, params: Params, params_file: Path, templates: list[Path], renderer_name: str, command: list[str]
 ) -> dict[str, Any]:
-    """Make the run folder, check the inputs load, write ``params.yaml`` and the provisional manifest."""
-    run_dir = folder.create()
+    """Check the inputs (and the parameters that depend on them), then make the run folder and
+    write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind."""
     if params.data.scorecard is not None or params.data.measures is not None:
-        load_inputs(params)  # every input checked before any notebook runs
+        load_inputs(params)  # every input and every analysis option checked before any notebook runs
+    run_dir = folder.create()
     resolved = run_dir / "params.yaml"
     resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True), encoding="utf-8")
     manifest = provisional_manifest(

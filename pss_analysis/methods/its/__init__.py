@@ -64,7 +64,7 @@ fitting of each family and error structure), :mod:`.results` (:class:`ItsResult`
 :func:`compare_nested`) and :mod:`.fit` (:func:`fit_its`, the recipe that joins them).
 """
 
-from pss_analysis.methods.its.fit import MIN_POINTS_PER_SIDE, RECOMMENDED_POINTS_PER_SIDE, fit_its
+from pss_analysis.methods.its.fit import MIN_POINTS_PER_SIDE, RECOMMENDED_POINTS_PER_SIDE, check_its_options, fit_its
 from pss_analysis.methods.its.options import (
     AUTOCORRELATION_METHODS,
     DEFAULT_ALPHA,
@@ -78,6 +78,7 @@ from pss_analysis.methods.its.results import ItsResult, compare_nested
 
 __all__ = [
     "fit_its",
+    "check_its_options",
     "compare_nested",
     "ItsResult",
     "FAMILIES",

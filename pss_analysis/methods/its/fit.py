@@ -3,6 +3,7 @@ are enough points, build the design, estimate and wrap the result."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +26,7 @@ from pss_analysis.methods.its.options import DEFAULT_ALPHA, TIME_SINCE_CONVENTIO
 from pss_analysis.methods.its.results import ItsResult
 from pss_analysis.methods.its.series import _prepare_all_series
 
-__all__ = ["fit_its", "MIN_POINTS_PER_SIDE", "RECOMMENDED_POINTS_PER_SIDE"]
+__all__ = ["fit_its", "check_its_options", "MIN_POINTS_PER_SIDE", "RECOMMENDED_POINTS_PER_SIDE"]
 
 MIN_POINTS_PER_SIDE = 3
 """Fewest fitted points allowed before and after each interruption (else
@@ -158,6 +159,21 @@ def fit_its(
         controlled=control is not None,
     )
     return _make_result(spec, options, rows, design, fit, log_offset, messages + fit_messages)
+
+
+#: The model options of :func:`fit_its` (the rest name columns or data).
+_MODEL_OPTIONS = ("family", "seasonality", "autocorrelation", "slope_change", "phase_in", "alpha", "time_since")
+
+
+def check_its_options(**options: Any) -> None:
+    """Check the model options of :func:`fit_its` without any data, as :func:`fit_its` does first.
+
+    Takes :func:`fit_its`'s keyword arguments (those naming columns or data are ignored; an
+    option not given takes its default). Raises :class:`~pss_analysis.errors.ParameterError`
+    naming the option (``seasonality``, ``autocorrelation.order``, ...) and the known values.
+    """
+    defaults = {name: p.default for name, p in inspect.signature(fit_its).parameters.items() if name in _MODEL_OPTIONS}
+    _validate_options(**{**defaults, **{k: v for k, v in options.items() if k in _MODEL_OPTIONS}})
 
 
 def _check_sufficiency(rows: Mapping[str, np.ndarray], inter: _Interruptions, phase_in: int, time: str) -> list[str]:

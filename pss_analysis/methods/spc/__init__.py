@@ -22,7 +22,7 @@ Plotting lives in :mod:`pss_analysis.reporting.figures.spc`.
 """
 
 from pss_analysis.methods.spc.charts import CHARTS, ChartSpec
-from pss_analysis.methods.spc.evaluate import evaluate_spc, evaluate_spc_many
+from pss_analysis.methods.spc.evaluate import check_spc_options, evaluate_spc, evaluate_spc_many
 from pss_analysis.methods.spc.options import CONFLICT_POLICIES
 from pss_analysis.methods.spc.points import NHSR_PRECEDENCE
 from pss_analysis.methods.spc.result import ASSURANCE_TYPES, POINT_TYPES, VARIATION_TYPES, SpcManyResult, SpcResult
@@ -31,6 +31,7 @@ from pss_analysis.vocabulary import IMPROVEMENT_DIRECTIONS
 
 __all__ = [
     "evaluate_spc",
+    "check_spc_options",
     "evaluate_spc_many",
     "SpcResult",
     "SpcManyResult",

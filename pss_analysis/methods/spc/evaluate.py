@@ -30,7 +30,7 @@ from pss_analysis.methods.spc.prepare import prepare
 from pss_analysis.methods.spc.result import SpcManyResult, SpcResult
 from pss_analysis.methods.spc.summary import summarise
 
-__all__ = ["evaluate_spc", "evaluate_spc_many"]
+__all__ = ["evaluate_spc", "evaluate_spc_many", "check_spc_options"]
 
 
 def evaluate_spc(
@@ -167,6 +167,17 @@ def evaluate_spc_many(
     per_series = {k: tuple(m) for k, m in zip(ev.key_list, ev.messages, strict=True)}
     flat = tuple(f"[{k}] {msg}" for k, msgs in per_series.items() for msg in msgs)
     return SpcManyResult(by_cols, ev.points, ev.phases, ev.specification, flat, per_series)
+
+
+def check_spc_options(**options: Any) -> None:
+    """Check the options of :func:`evaluate_spc` without any data, as :func:`evaluate_spc` does first.
+
+    Takes :func:`evaluate_spc`'s keyword arguments (``y``, ``n`` and ``x`` are ignored; an option
+    not given takes its default). Raises :class:`~pss_analysis.errors.ParameterError` naming the
+    option (``chart``, ``baseline``, ...) and the known values.
+    """
+    defaults = _option_defaults()
+    resolve_options({**defaults, **{k: v for k, v in options.items() if k in defaults}}, per_series=False)
 
 
 def _option_defaults() -> dict[str, Any]:
