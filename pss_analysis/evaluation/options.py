@@ -1,9 +1,10 @@
 """Which options each measure's analyses use: one merge of the layers of options.
 
 Lowest first: the defaults by measure kind (applied in :mod:`pss_analysis.evaluation.measures`),
-the scorecard's per-measure ``its``/``spc`` options, the parameter file's ``analysis.its`` /
-``analysis.spc``, and its per-measure ``analysis.measures.<id>`` overrides. Only options that are
-set (not ``None``) in a layer override the layers beneath it.
+the parameter file's ``analysis.its`` / ``analysis.spc`` (for every measure), the scorecard's
+per-measure ``its``/``spc`` options, and the parameter file's per-measure
+``analysis.measures.<id>`` overrides: the more particular setting wins. Only options that are set
+(not ``None``) in a layer override the layers beneath it.
 """
 
 from __future__ import annotations
