@@ -272,6 +272,9 @@ def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
     )
     html = result.report_files[0].read_text(encoding="utf-8")
     assert "volunteers" in html and "Staff turnover" in html
+    summary = pd.read_csv(result.run_dir / "tables" / "executive_summary.csv").set_index("perspective_id")
+    assert summary.loc["volunteers", "no_evidence_of_change"] == 1  # counted in the summary, too
+    assert summary.drop(columns=["perspective", "tier"]).to_numpy().sum() == 2
     assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()
 
 
