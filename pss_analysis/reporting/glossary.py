@@ -114,6 +114,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "money_lower": f"Lower limit of the {_CI} of the money impact (negative = saved).",
     "money_upper": f"Upper limit of the {_CI} of the money impact (negative = saved).",
     "money_unit": "Unit of the money columns (£).",
+    "interval": f"The {_CI} of the money impact in words (saved, extra cost, or between the two).",
     "value_for_money": "The money impact in words: saved or extra cost, or no reliable change when the verdict "
     "is neither improved nor deteriorated.",
     "special_cause_since_start": "True when the chart shows special-cause variation since the start.",
