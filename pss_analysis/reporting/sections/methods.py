@@ -21,13 +21,15 @@ def methods_section(rep: Report, study: Study) -> None:
         "only what is published is suppressed."
     )
     if not study.definitions.empty:
-        names = study.measures.set_index("measure_id")["name"]
+        catalogue = study.scorecard.measures if study.scorecard is not None else study.measures
+        names = pd.concat([catalogue, study.measures]).drop_duplicates("measure_id").set_index("measure_id")["name"]
         definitions = study.definitions.copy()
         definitions.insert(1, "name", definitions["measure_id"].map(names))
         rep.table(
             definitions,
             "methods_indicator_definitions",
             caption="Indicators computed from record-level data: definitions a reader can check",
+            columns={"name": "measure"},
         )
     rep.table(
         pd.DataFrame({"rule": list(VERDICT_RULES)}),
