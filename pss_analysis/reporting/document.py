@@ -58,11 +58,16 @@ IDENTIFIER_COLUMNS = ("measure_id", "perspective_id")
 
 def publishable_path(path: str | Path, base: str | Path) -> str:
     """A path as the report may publish it: relative to the folder ``base`` (that of the parameter file),
-    never absolute; a path on another drive becomes its file name."""
+    never absolute; a file that shares no folder with ``base`` but the root (or is on another drive)
+    is shown as '…/<name>'."""
+    path, base = Path(path), Path(base)
     try:
-        return Path(os.path.relpath(Path(path), Path(base))).as_posix()
-    except ValueError:
-        return Path(path).name
+        shared = Path(os.path.commonpath([path, base]))
+    except ValueError:  # another drive, or one path relative
+        shared = Path(path.anchor)
+    if shared == Path(path.anchor):
+        return f"…/{path.name}"
+    return Path(os.path.relpath(path, base)).as_posix()
 
 
 def _command_shown(command: Sequence[str]) -> str:

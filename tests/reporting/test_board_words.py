@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+from pss_analysis.reporting.document import publishable_path
 from pss_analysis.reporting.sections.summary import NO_RELIABLE_CHANGE, _value_for_money
 
 #: Where the technical appendix starts (the run's parameters, inputs and software, for analysts).
@@ -147,3 +148,10 @@ def test_money_is_claimed_only_for_a_verdict_of_change():
     assert table.loc["spend", "interval"] == "between £1.18 million saved and £536,000 extra cost"
     assert table.loc["visits", "value_for_money"] == "£50,000 saved"
     assert table.loc["visits", "interval"] == "£20,000 to £80,000 saved"
+
+
+def test_a_published_path_is_relative_to_the_parameter_file():
+    assert publishable_path("/srv/eval/data/indicators.csv", "/srv/eval/params") == "../data/indicators.csv"
+    assert publishable_path("/srv/eval/params/measures.csv", "/srv/eval/params") == "measures.csv"
+    # sharing nothing but the root: the file name only, never a path through the root
+    assert publishable_path("/tmp/extract/admissions.csv", "/srv/eval/params") == "…/admissions.csv"
