@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,8 +113,8 @@ def _tampered_copy(tmp_path: Path) -> tuple[Path, str, str]:
     golden_dir = tmp_path / "tests" / "golden"
     golden_dir.mkdir(parents=True)
     (golden_dir / "params.yaml").write_bytes((GOLDEN_DIR / "params.yaml").read_bytes())
-    (tmp_path / "data").mkdir()
-    os.symlink(ROOT / "data" / "demo", tmp_path / "data" / "demo", target_is_directory=True)
+    # a copy, not a link: the report shows input paths relative to the parameter file
+    shutil.copytree(ROOT / "data" / "demo", tmp_path / "data" / "demo")
     nb = nbformat.read(GOLDEN, as_version=4)
     for cell in nb.cells:
         for output in cell.get("outputs", []):

@@ -47,6 +47,8 @@ __all__ = [
     "CONTRIBUTIONS",
     "VERDICT_RULES",
     "MIN_POINTS_FOR_VERDICT",
+    "MONEY_UNITS",
+    "money_scale",
     "verdict",
     "evidence_table",
     "evidence_columns",
@@ -203,19 +205,43 @@ def _cumulative_columns(cumulative: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Units that are money, with what one unit is in pounds (spaces, case and a trailing "s" ignored).
+MONEY_UNITS = {
+    "£": 1.0,
+    "£thousand": 1e3,
+    "£000": 1e3,
+    "£'000": 1e3,
+    "£k": 1e3,
+    "£m": 1e6,
+    "£mn": 1e6,
+    "£million": 1e6,
+}
+
+
+def money_scale(unit: Any) -> float | None:
+    """Pounds per unit when ``unit`` is money ('£' 1, '£ thousand' / '£000s' 1,000, '£m' / '£ million'
+    1,000,000), else None."""
+    if not isinstance(unit, str):
+        return None
+    key = "".join(unit.split()).lower()
+    return MONEY_UNITS.get(key, MONEY_UNITS.get(key.removesuffix("s")))
+
+
 def _money_columns(measure: Mapping[str, Any], cumulative: Mapping[str, Any]) -> dict[str, Any]:
-    """The cumulative impact in money: counts times the unit cost (in £), amounts as they are."""
+    """The cumulative impact in pounds: a measure in money (£, £ thousand, £m) scaled to pounds,
+    counts times the unit cost (in £); none for other measures."""
     impact = {
         "money": cumulative["absolute_effect"],
         "money_lower": cumulative["absolute_effect_lower"],
         "money_upper": cumulative["absolute_effect_upper"],
     }
+    scale = money_scale(measure.get("unit")) if measure["kind"] in ("amount", "count") else None
     cost = measure.get("unit_cost")
-    if measure["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
-        return {**{k: v * cost for k, v in impact.items()}, "money_unit": "£"}
-    if measure["kind"] == "amount":
-        return {**impact, "money_unit": measure["unit"]}
-    return {}
+    if scale is None and measure["kind"] in ("rate", "count") and cost is not None and not pd.isna(cost):
+        scale = float(cost)
+    if scale is None:
+        return {}
+    return {**{k: v * scale for k, v in impact.items()}, "money_unit": "£"}
 
 
 def _spc_columns(evaluation: MeasureEvaluation) -> dict[str, Any]:
@@ -283,8 +309,8 @@ def evidence_table(
     special_cause_since_start, variation_type, variation_direction, assurance_type, verdict, verdict_reason``,
     where ``<h>`` is ``impact_at`` (months after the start; the first of ``analysis.impact_at`` in a report;
     without it, no ``relative_impact`` columns).
-    ``money`` is the cumulative impact times the measure's unit cost (for counts) or the impact
-    itself for money amounts; negative = saved.
+    ``money`` is the cumulative impact in pounds: times the measure's unit cost for counts and rates,
+    or for a measure in money (:func:`money_scale`: £, £ thousand, £m) scaled to pounds; negative = saved.
     """
     missing = indicators.assign(_na=indicators["value"].isna()).groupby("measure_id")["_na"].sum()
     rows = [
@@ -337,16 +363,25 @@ def contributions(links: pd.DataFrame, status: Mapping[str, str]) -> pd.DataFram
 
 
 def perspective_summary(evidence: pd.DataFrame, perspectives: pd.DataFrame) -> pd.DataFrame:
-    """Verdict counts per perspective, in perspective order, with a one-line reading."""
+    """Verdict counts per perspective, with a one-line reading: the known perspectives in their order,
+    then any other perspective the measures name (its id, underscores as spaces, for its name), so
+    that every measure is counted."""
     counts = (
-        evidence.groupby(["perspective", "verdict"])
+        evidence.groupby(["perspective", "verdict"], sort=False)
         .size()
         .unstack(fill_value=0)
         .reindex(columns=list(VERDICTS), fill_value=0)
     )
     order = perspectives.sort_values("order") if "order" in perspectives else perspectives
+    known = order.to_dict("records")
+    ids = {p["perspective_id"] for p in known}
+    others = [
+        {"perspective_id": pid, "name": str(pid).replace("_", " "), "tier": ""}
+        for pid in dict.fromkeys(evidence["perspective"])
+        if pid not in ids
+    ]
     rows = []
-    for p in order.to_dict("records"):
+    for p in known + others:
         pid = p["perspective_id"]
         if pid not in counts.index:
             continue

@@ -26,7 +26,8 @@ import datetime as _dt
 import html
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from pss_analysis.reporting.suppression import suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
 
 #: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
-__all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS"]
+__all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS", "IDENTIFIER_COLUMNS", "publishable_path"]
 
 FIGURE_DPI = 100  # screen resolution for the HTML report
 PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for ~10% larger files
@@ -51,6 +52,34 @@ PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for
 #: of the time of the 100 dpi PNG (39 figures: ~4 s against ~6.5 s), a 200 dpi PNG twice as
 #: long as the SVG, and Typst writes a PDF of SVGs in ~0.5 s against ~4 s with 200 dpi PNGs.
 PRINT_FORMATS = ("pdf", "docx")
+#: Identifier columns kept in the CSV files and the workbook but not shown in the report's tables.
+IDENTIFIER_COLUMNS = ("measure_id", "perspective_id")
+
+
+def publishable_path(path: str | Path, base: str | Path) -> str:
+    """A path as the report may publish it: relative to the folder ``base`` (that of the parameter file),
+    never absolute; a file that shares no folder with ``base`` but the root (or is on another drive)
+    is shown as '…/<name>'."""
+    path, base = Path(path), Path(base)
+    try:
+        shared = Path(os.path.commonpath([path, base]))
+    except ValueError:  # another drive, or one path relative
+        shared = Path(path.anchor)
+    if shared == Path(path.anchor):
+        return f"…/{path.name}"
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _command_shown(command: Sequence[str]) -> str:
+    """The command line with every absolute path shortened to '…/<name>' (no local path is published)."""
+
+    def shown(arg: str) -> str:
+        option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if Path(value).is_absolute():
+            value = f"…/{Path(value).name}"
+        return f"{option}{eq}{value}"
+
+    return " ".join(shown(str(a)) for a in command)
 
 
 class _SavedPath(type(Path())):  # type: ignore[misc]
@@ -188,22 +217,26 @@ class Report:
         name: str,
         *,
         caption: str,
-        formats: Mapping[str, str] | None = None,
+        formats: Mapping[str, str | Callable[[Any], str]] | None = None,
         columns: Mapping[str, str] | None = None,
+        hide: Sequence[str] = IDENTIFIER_COLUMNS,
         counts: Sequence[str] = (),
         derived: Mapping[str, Sequence[str]] | None = None,
         helpers: Sequence[str] = (),
     ) -> Path:
         """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
 
-        ``columns`` renames columns for display only (plain-English headers); ``counts``,
-        ``derived`` and ``helpers`` as in :meth:`save_table` (the shown table is suppressed too).
+        ``columns`` renames columns for display only (plain-English headers); ``formats`` gives a
+        column's format spec, or a function that words its values for the board (``yes_no``); ``hide``
+        names columns written to the CSV but not shown (by default the identifiers
+        :data:`IDENTIFIER_COLUMNS`: the board reads names). ``counts``, ``derived`` and ``helpers`` as
+        in :meth:`save_table` (the shown table is suppressed too).
         """
         frame = self._disclosure_safe(frame, counts, derived, helpers)
         path = self.save_table(frame, name, description=caption)
         self._tables += 1
         label = f"Table {self._tables}: {caption}"
-        shown = format_table(frame, formats)
+        shown = format_table(frame.drop(columns=[c for c in hide if c in frame.columns]), formats)
         if columns:
             shown = shown.rename(columns=dict(columns))
         body = shown.to_html(index=False, escape=True, border=0, classes="pss-table", na_rep="")
@@ -294,6 +327,14 @@ class Report:
             lines.append(escape_text(p.programme.description))
         self.markdown("\n\n".join(lines))
 
+    @property
+    def _params_folder(self) -> Path:
+        """The folder of the run's parameter file as given (published paths are relative to it)."""
+        for item in self.manifest.get("inputs", []):
+            if item.get("role") == "parameters" and item.get("path"):
+                return Path(str(item["path"])).parent
+        return self.output_dir
+
     def parameters_table(self) -> pd.DataFrame:
         """The run's parameters, one row per key (dotted), as a table."""
         flat: list[tuple[str, str]] = []
@@ -303,7 +344,10 @@ class Report:
                 for k, v in value.items():
                     walk(f"{prefix}.{k}" if prefix else k, v)
             else:
-                flat.append((prefix, json.dumps(value) if isinstance(value, list) else str(value)))
+                text = json.dumps(value) if isinstance(value, list) else str(value)
+                if isinstance(value, str) and Path(value).is_absolute():
+                    text = publishable_path(value, self._params_folder)
+                flat.append((prefix, text))
 
         walk("", params_to_dict(self.params))
         return pd.DataFrame(flat, columns=["parameter", "value"])
@@ -311,6 +355,8 @@ class Report:
     def manifest_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(inputs with checksums, software versions) from the manifest."""
         inputs = pd.DataFrame(self.manifest.get("inputs", []), columns=["role", "path", "bytes", "sha256"])
+        inputs.insert(1, "file", inputs["path"].map(lambda p: Path(str(p)).name))
+        inputs["path"] = inputs["path"].map(lambda p: publishable_path(str(p), self._params_folder))
         env = self.manifest.get("environment", {})
         rows = [("python", env.get("python")), ("platform", env.get("platform"))]
         rows += sorted((k, v) for k, v in env.get("packages", {}).items())
@@ -322,5 +368,5 @@ class Report:
                     git.get("commit", "") + (" (with uncommitted changes)" if git.get("uncommitted_changes") else ""),
                 )
             )
-        rows.append(("command", " ".join(self.manifest.get("command", []))))
+        rows.append(("command", _command_shown(self.manifest.get("command", []))))
         return inputs, pd.DataFrame(rows, columns=["item", "value"])

@@ -2,7 +2,9 @@
 
 - :func:`number` — a number to about three significant figures, in one of three documented
   styles (tables, sentences, charts);
-- :func:`percent`, :func:`money` — shares and pounds in sentences;
+- :func:`percent`, :func:`money` — shares and pounds in sentences; :func:`money_change` and
+  :func:`money_range` — pounds saved or extra cost, signs kept, an interval across zero said as such;
+- :func:`yes_no`, :func:`plain_words` — flags and code words of the tidy tables in words for a table cell;
 - :func:`confidence_label` — the confidence level of every interval (``alpha`` 0.05 -> "95%");
 - :func:`format_table` — the display copy of a table (the CSV keeps full precision);
 - :func:`escape_text` — user text made safe to put into Markdown.
@@ -15,12 +17,24 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["number", "percent", "money", "confidence_label", "format_table", "escape_text", "NumberStyle"]
+__all__ = [
+    "number",
+    "percent",
+    "money",
+    "money_change",
+    "money_range",
+    "yes_no",
+    "plain_words",
+    "confidence_label",
+    "format_table",
+    "escape_text",
+    "NumberStyle",
+]
 
 #: The styles of :func:`number`.
 NumberStyle = Literal["table", "sentence", "chart"]
@@ -74,11 +88,52 @@ def percent(value: float, *, signed: bool = False) -> str:
 
 
 def money(value: float) -> str:
-    """Pounds to three significant figures: 2115662 -> '£2.12 million', 845123 -> '£845,000'."""
+    """Pounds to three significant figures, sign kept: 2115662 -> '£2.12 million', -845123 -> '−£845,000'."""
     magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"£{_three_figures(magnitude / 1e6)} million"
-    return f"£{_three_figures(magnitude)}"
+    text = f"£{_three_figures(magnitude / 1e6)} million" if magnitude >= 1e6 else f"£{_three_figures(magnitude)}"
+    return f"−{text}" if value < 0 else text
+
+
+def money_change(value: float) -> str:
+    """A change in money in words (negative = saved): -323000 -> '£323,000 saved', 536000 -> '£536,000 extra cost'."""
+    if value == 0:
+        return "no change in cost"
+    return f"{money(abs(value))} {'saved' if value < 0 else 'extra cost'}"
+
+
+def money_range(lower: float, upper: float) -> str:
+    """An interval of a change in money in words (negative = saved), the estimate between its ends.
+
+    Both ends saved: '£1.29 million to £2.94 million saved'; both extra cost: '£468,000 to
+    £856,000 extra cost'; across zero: 'between £1.18 million saved and £536,000 extra cost'.
+    """
+    lower, upper = min(lower, upper), max(lower, upper)
+    if upper <= 0:
+        return f"{money(-upper)} to {money(-lower)} saved"
+    if lower >= 0:
+        return f"{money(lower)} to {money(upper)} extra cost"
+    return f"between {money(-lower)} saved and {money(upper)} extra cost"
+
+
+def yes_no(value: Any) -> str:
+    """A flag for a table cell: True -> 'yes', False -> 'no', missing -> blank."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, str):
+        return {"true": "yes", "false": "no"}.get(value.strip().lower(), value)
+    return "yes" if bool(value) else "no"
+
+
+def plain_words(value: Any, words: Mapping[Any, str] | None = None) -> str:
+    """A code word of a tidy table for a table cell: from ``words`` when it is there, else with its
+    underscores as spaces ('hit_or_miss' -> 'hit or miss'); flags as yes/no; missing blank."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if words and value in words:
+        return words[value]
+    return str(value).replace("_", " ")
 
 
 def confidence_label(alpha: float) -> str:
@@ -86,15 +141,18 @@ def confidence_label(alpha: float) -> str:
     return f"{round((1 - alpha) * 100):d}%"
 
 
-def format_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec),
-    other floats to 3 significant figures (whole numbers from 1,000 up), missing values blank."""
+def format_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[Any], str]] | None = None) -> pd.DataFrame:
+    """A display copy of ``frame``: numbers formatted (``formats`` maps column -> format spec, or a
+    function that words each value, such as :func:`yes_no`), other floats to 3 significant figures
+    (whole numbers from 1,000 up), missing values blank."""
     formats = dict(formats or {})
     shown = frame.copy()
     for column in shown.columns:
         series = shown[column]
         spec = formats.get(column)
-        if spec is not None:
+        if callable(spec):
+            shown[column] = series.map(spec).astype(object)
+        elif spec is not None:
             shown[column] = series.map(
                 lambda v, s=spec: v if isinstance(v, str) else "" if pd.isna(v) else format(v, s)
             )

@@ -92,9 +92,11 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "rule_shift": "Point in a run of points on one side of the centre line.",
     "rule_trend": "Point in a run of points rising or falling.",
     "rule_two_of_three": "Two of three points beyond the two-sigma line.",
-    "variation_type": "Variation icon: the type of the latest point.",
+    "variation_type": "Variation icon: the type of the latest point (common_cause, special_cause_improvement, "
+    "special_cause_concern or special_cause_neither; the report says them in words).",
     "variation_direction": "High or low, for special-cause variation.",
-    "assurance_type": "Assurance icon: pass, fail or hit_or_miss against the target, from the latest limits.",
+    "assurance_type": "Assurance icon: pass, fail or hit_or_miss (hit or miss) against the target, from the "
+    "latest limits.",
     "target": "Target for the measure.",
     "target_met": "True when the month's value meets the target.",
     "longest_run": "Longest run of points on one side of the centre line.",
@@ -107,8 +109,14 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "verdict_reason": "Why the verdict was reached.",
     "cumulative_relative": "Overall relative change since the start against expected without the programme.",
     "cumulative_impact": "Total difference since the start (measure's own units; negative = fewer).",
-    "money": "Cumulative impact in money (negative = saved).",
-    "money_unit": "Unit of the money columns.",
+    "money": "Cumulative impact in money, in pounds (negative = saved): counts times the unit cost, or an "
+    "amount in £, £ thousand or £ million scaled to pounds.",
+    "money_lower": f"Lower limit of the {_CI} of the money impact (negative = saved).",
+    "money_upper": f"Upper limit of the {_CI} of the money impact (negative = saved).",
+    "money_unit": "Unit of the money columns (£).",
+    "interval": f"The {_CI} of the money impact in words (saved, extra cost, or between the two).",
+    "value_for_money": "The money impact in words: saved or extra cost, or no reliable change when the verdict "
+    "is neither improved nor deteriorated.",
     "special_cause_since_start": "True when the chart shows special-cause variation since the start.",
     # scorecard and balance
     "driver": "Driver objective (id).",
@@ -117,7 +125,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "driver_status": "Evidence of the driver's measures.",
     "outcome_status": "Evidence of the outcome's measures.",
     "contribution": f"Driver's contribution to the outcome: {', '.join(CONTRIBUTIONS[:-1])} or {CONTRIBUTIONS[-1]}.",
-    "link_status": "Whether driver and outcome measures move together as expected.",
+    "link_status": "Whether driver and outcome measures move together as expected: agrees, disagrees, or "
+    "unknown (no association found at the chosen level).",
     "lead_lag_summary": "Result of the lead-lag analysis, in words.",
     "risk_id": "Risk id.",
     "likelihood": "Likelihood of the risk (1 low to 5 high).",
@@ -130,7 +139,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "where": "Where it was changed.",
     # appendix
     "role": "What the input file is.",
-    "path": "Path of the input file.",
+    "path": "Path of the input file, relative to the folder of the parameter file.",
+    "file": "Name of the input file.",
     "bytes": "Size of the file in bytes.",
     "sha256": "SHA-256 checksum of the file.",
     "parameter": "Parameter (dotted key).",

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from pss_analysis.reporting.formatting import confidence_label, number, percent
+from pss_analysis.evaluation.verdicts import money_scale
+from pss_analysis.reporting.formatting import confidence_label, money_change, money_range, number, percent
 
 __all__ = [
     "its_sentence",
@@ -21,6 +22,10 @@ __all__ = [
     "TERM_LABELS",
     "VARIATION_WORDS",
     "ASSURANCE_WORDS",
+    "VARIATION_LABELS",
+    "ASSURANCE_LABELS",
+    "LINK_LABELS",
+    "perspective_label",
 ]
 
 #: Plain-English names of the ITS terms.
@@ -46,6 +51,26 @@ ASSURANCE_WORDS = {
     "hit_or_miss": "the target will be met in some months and missed in others",
 }
 
+#: The MDC variation and assurance types, and the lead-lag status of a link, in a table cell.
+VARIATION_LABELS = {
+    "common_cause": "common cause",
+    "special_cause_improvement": "special cause: improvement",
+    "special_cause_concern": "special cause: concern",
+    "special_cause_neither": "special cause: neither better nor worse",
+}
+ASSURANCE_LABELS = {"pass": "pass", "fail": "fail", "hit_or_miss": "hit or miss"}
+LINK_LABELS = {
+    "agrees": "moves as expected",
+    "disagrees": "moves against expectation",
+    "unknown": "no association found",
+}
+
+
+def perspective_label(perspective_id: Any, names: Mapping[Any, Any]) -> str:
+    """A perspective's name, or for a perspective outside the known ones its id with spaces for underscores."""
+    name = names.get(perspective_id)
+    return str(name) if name is not None and not pd.isna(name) else str(perspective_id).replace("_", " ")
+
 
 def quantity(value: float) -> str:
     """A number in a sentence: three significant figures with thousands separators (2563.4 -> '2,560')."""
@@ -70,7 +95,6 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     row = rows.iloc[0]
     level = confidence_label(alpha)
     rel, lo, hi = row["relative_effect"], row["relative_effect_lower"], row["relative_effect_upper"]
-    months = int(row["n_periods"])
     name = measure["name"]
     if lo <= 0 <= hi:
         text = (
@@ -85,28 +109,37 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
             f"{name} {verb} by {percent(rel)} ({level} CI {percent(low)} to {percent(high)}) relative to "
             f"what the pre-programme trend predicted"
         )
-    kind = measure.get("kind")
-    if kind in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
-        diff = row["absolute_effect"]
-        noun = measure["unit"] if kind == "amount" else count_noun(measure["unit"])
-        span = f"over {months} months"
-        a, b = sorted((abs(row["absolute_effect_lower"]), abs(row["absolute_effect_upper"])))
-        if lo <= 0 <= hi:
-            text += f"; the estimated difference is {quantity(diff)} {noun} {span}"
-        else:
-            improving = (diff < 0) == (measure.get("improvement_direction") == "decrease")
-            if kind == "amount":
-                word = "less" if diff < 0 else "more"
-                text += f"; about {quantity(abs(diff))} {noun} {word} than expected {span}"
-            else:
-                word = "averted" if diff < 0 and improving else ("fewer" if diff < 0 else "more")
-                text += (
-                    f"; about {quantity(abs(diff))} {noun} {word} {span}"
-                    if word == "averted"
-                    else f"; about {quantity(abs(diff))} {word} {noun} than expected {span}"
-                )
-            text += f" ({level} CI {quantity(a)} to {quantity(b)})"
+    if measure.get("kind") in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
+        text += _difference(measure, row, level=level, changed=not lo <= 0 <= hi)
     return text + "."
+
+
+def _difference(measure: Mapping[str, Any], row: Mapping[str, Any], *, level: str, changed: bool) -> str:
+    """The overall difference in the measure's own units (in pounds, saved or extra cost, for a measure
+    in money), with its interval; every figure keeps its sign and lies inside its interval."""
+    diff, low, high = row["absolute_effect"], row["absolute_effect_lower"], row["absolute_effect_upper"]
+    span = f"over {int(row['n_periods'])} months"
+    scale = money_scale(measure.get("unit")) if measure.get("kind") in ("amount", "count") else None
+    if scale is not None:
+        lead = "about" if changed else "the estimated difference is"
+        return f"; {lead} {money_change(diff * scale)} {span} ({level} CI {money_range(low * scale, high * scale)})"
+    noun = measure["unit"] if measure.get("kind") == "amount" else count_noun(measure["unit"])
+    if not changed:
+        return f"; the estimated difference is {quantity(diff)} {noun} {span}"
+    if measure.get("kind") == "amount":
+        text = f"; about {quantity(abs(diff))} {noun} {'less' if diff < 0 else 'more'} than expected {span}"
+    else:
+        improving = (diff < 0) == (measure.get("improvement_direction") == "decrease")
+        word = "averted" if diff < 0 and improving else ("fewer" if diff < 0 else "more")
+        text = (
+            f"; about {quantity(abs(diff))} {noun} {word} {span}"
+            if word == "averted"
+            else f"; about {quantity(abs(diff))} {word} {noun} than expected {span}"
+        )
+    if low <= 0 <= high:  # the interval crosses no change: signed ends, the estimate between them
+        return text + f" ({level} CI {quantity(low)} to {quantity(high)})"
+    a, b = sorted((abs(low), abs(high)))
+    return text + f" ({level} CI {quantity(a)} to {quantity(b)})"
 
 
 def spc_sentence(measure: Mapping[str, Any], summary: pd.DataFrame) -> str:

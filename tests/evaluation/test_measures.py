@@ -152,7 +152,7 @@ def test_its_sentence_in_plain_english():
 def test_number_wording():
     assert percent(0.113) == "11%" and percent(0.061) == "6.1%" and percent(-0.02, signed=True) == "−2.0%"
     assert quantity(2563.4) == "2,560" and quantity(0.01234) == "0.0123" and quantity(12.345) == "12.3"
-    assert money(2115662) == "£2.12 million" and money(-845123) == "£845,000"
+    assert money(2115662) == "£2.12 million" and money(-845123) == "−£845,000"
     assert confidence_label(0.05) == "95%" and confidence_label(0.1) == "90%"
 
 

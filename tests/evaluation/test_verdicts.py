@@ -15,6 +15,7 @@ from pss_analysis.evaluation.verdicts import (
     MIN_POINTS_FOR_VERDICT,
     contributions,
     evidence_table,
+    money_scale,
     objective_status,
     perspective_summary,
     verdict,
@@ -226,3 +227,62 @@ def test_evidence_reports_the_impact_at_the_month_asked(synthetic):
     assert not any(
         c.startswith("relative_impact") for c in evidence_table(catalogue, data, evaluations, impact_at=None)
     )
+
+
+def _amount_evidence(unit):
+    """The evidence row of one amount measure (a 20% fall in spend) in ``unit``."""
+    catalogue = pd.DataFrame(
+        {
+            "measure_id": ["spend"],
+            "name": ["Spend"],
+            "perspective": "financial",
+            "unit": unit,
+            "kind": "amount",
+            "multiplier": 1.0,
+            "improvement_direction": "decrease",
+            "target": np.nan,
+            "unit_cost": np.nan,
+            "description": "",
+        }
+    )
+    data = _series("spend", 4.0, -0.20, seed=5).assign(denominator=np.nan)
+    data["value"] = data["numerator"]
+    evaluations = evaluate_measures(data, catalogue, load_params(DEMO_PARAMS).analysis, START)
+    return evaluation_table(catalogue, data, evaluations).loc["spend"]
+
+
+@pytest.mark.parametrize(
+    "unit, pounds", [("£", 1), ("£ thousand", 1e3), ("£000s", 1e3), ("£m", 1e6), ("£ million", 1e6)]
+)
+def test_a_measure_in_money_is_money_in_pounds(unit, pounds):
+    """An amount in £, £ thousand or £ million is money in its own right, scaled to pounds, sign kept."""
+    assert money_scale(unit) == pounds
+    row = _amount_evidence(unit)
+    assert row["money_unit"] == "£"
+    assert row["money"] == pytest.approx(row["cumulative_impact"] * pounds)
+    assert row["money_lower"] == pytest.approx(row["cumulative_impact_lower"] * pounds)
+    assert row["money_lower"] <= row["money"] <= row["money_upper"] < 0  # a fall: saved
+
+
+def test_an_amount_not_in_money_has_no_money():
+    assert money_scale("bed-days") is None and money_scale("£ per admission") is None
+    assert pd.isna(_amount_evidence("bed-days")["money"])
+
+
+def test_a_perspective_outside_the_defaults_is_counted():
+    """Every measure is counted in the summary, whatever perspective its catalogue gives it."""
+    evidence = pd.DataFrame(
+        {
+            "measure_id": ["a", "b", "c"],
+            "perspective": ["strategic", "volunteer_network", "strategic"],
+            "verdict": ["improved", "no evidence of change", "deteriorated"],
+        }
+    )
+    perspectives = pd.DataFrame(
+        [{"perspective_id": k, "name": v[1], "tier": v[0], "order": i} for i, (k, v) in enumerate(PERSPECTIVES.items())]
+    )
+    summary = perspective_summary(evidence, perspectives).set_index("perspective_id")
+    assert summary[["improved", "deteriorated", "no_evidence_of_change"]].to_numpy().sum() == 3
+    assert summary.loc["volunteer_network", "perspective"] == "volunteer network"
+    assert summary.loc["volunteer_network", "reading"] == "volunteer network: 1 no evidence of change."
+    assert list(summary.index) == ["strategic", "volunteer_network"]

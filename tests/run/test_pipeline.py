@@ -116,14 +116,24 @@ def test_manifest_checksums_match_the_inputs(demo_run):
 
 
 def test_resolved_parameters_rerun_identically(demo_run, tmp_path):
-    """The params.yaml of a run is itself a valid parameter file giving the same tables."""
+    """The params.yaml of a run is itself a valid parameter file giving the same tables.
+
+    Published paths are relative to the parameter file, which here sits in the run folder: the same
+    data files (same names and checksums) are at other relative paths."""
     again = run(demo_run.run_dir / "params.yaml", reports_root=tmp_path, **QUIET)
-    for name in ("data_summary.csv", "parameters.csv", "inputs.csv"):
-        first = (demo_run.run_dir / "tables" / name).read_bytes()
-        second = (again.run_dir / "tables" / name).read_bytes()
-        if name == "inputs.csv":  # the parameter file itself differs (resolved copy); the data do not
-            first, second = (b"\n".join(line for line in t.splitlines() if b"data." in line) for t in (first, second))
-        assert first == second, name
+    first, second = (r.run_dir / "tables" for r in (demo_run, again))
+    assert (first / "data_summary.csv").read_bytes() == (second / "data_summary.csv").read_bytes()
+    data = [pd.read_csv(t / "inputs.csv").query("role.str.startswith('data.')") for t in (first, second)]
+    key = ["role", "file", "bytes", "sha256"]
+    assert data[0][key].reset_index(drop=True).equals(data[1][key].reset_index(drop=True))
+    params = [
+        pd.read_csv(t / "parameters.csv", keep_default_na=False).set_index("parameter")["value"]
+        for t in (first, second)
+    ]
+    is_path = params[0].index.str.startswith("data.")
+    assert params[0][~is_path].equals(params[1][~is_path])
+    names = [p[is_path].map(lambda v: Path(v).name if v else v) for p in params]
+    assert names[0].equals(names[1])
 
 
 def test_failing_notebook_keeps_failed_run_and_leaves_latest(tmp_path):
@@ -272,6 +282,9 @@ def test_measure_in_a_perspective_of_its_own_is_still_reported(tmp_path):
     )
     html = result.report_files[0].read_text(encoding="utf-8")
     assert "volunteers" in html and "Staff turnover" in html
+    summary = pd.read_csv(result.run_dir / "tables" / "executive_summary.csv").set_index("perspective_id")
+    assert summary.loc["volunteers", "no_evidence_of_change"] == 1  # counted in the summary, too
+    assert summary.drop(columns=["perspective", "tier"]).to_numpy().sum() == 2
     assert (result.run_dir / "figures" / "its_staff_turnover.png").is_file()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pss_analysis.evaluation.balance import LEAD_LAG_MONTHS, UNKNOWN, risk_table
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
-from pss_analysis.reporting.formatting import escape_text
+from pss_analysis.reporting.formatting import escape_text, plain_words
+from pss_analysis.reporting.narrative import LINK_LABELS
 
 __all__ = ["balance_section"]
 
@@ -29,6 +30,11 @@ def balance_section(rep: Report, study: Study) -> None:
             "expected_sign": "expected sign",
             "driver_status": "driver evidence",
             "link_status": "lead-lag association",
+        },
+        formats={
+            "driver_status": plain_words,
+            "contribution": plain_words,
+            "link_status": lambda v: plain_words(v, LINK_LABELS),
         },
     )
     found = links[links["lead_lag_status"] != UNKNOWN]

@@ -6,6 +6,8 @@ from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.dashboards import overview_figure, within_year_figure
+from pss_analysis.reporting.formatting import plain_words
+from pss_analysis.reporting.narrative import ASSURANCE_LABELS, VARIATION_LABELS
 from pss_analysis.reporting.sections.counts import month_counts, protected
 
 __all__ = ["overview_section", "within_year_section"]
@@ -28,13 +30,19 @@ def overview_section(rep: Report, study: Study) -> None:
         caption="Overview dashboard (table)",
         columns={
             "perspective_name": "perspective",
-            "measure_id": "id",
-            "cumulative_relative": "effect",
+            "name": "measure",
+            "mean_before": "mean before",
+            "mean_after": "mean since",
+            "relative_change": "relative change",
+            "cumulative_relative": "effect against expected",
             "cumulative_relative_lower": "lower",
             "cumulative_relative_upper": "upper",
-            "relative_change": "change",
+            "variation_type": "variation",
+            "assurance_type": "assurance",
         },
         formats={
+            "variation_type": lambda v: plain_words(v, VARIATION_LABELS),
+            "assurance_type": lambda v: plain_words(v, ASSURANCE_LABELS),
             "relative_change": "+.0%",
             "cumulative_relative": "+.0%",
             "cumulative_relative_lower": "+.0%",
@@ -80,6 +88,6 @@ def within_year_section(rep: Report, study: Study) -> None:
         protect.pop("frame").drop(columns="latest_month"),
         "dashboard_within_year_targets",
         caption=f"Months meeting the target in the latest {MONITORING_MONTHS} months",
-        columns={"months_meeting_target": "months meeting target", "latest": "latest value"},
+        columns={"name": "measure", "months_meeting_target": "months meeting target", "latest": "latest value"},
         **protect,
     )

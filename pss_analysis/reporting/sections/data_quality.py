@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.formatting import plain_words
 
 __all__ = ["data_quality_section"]
 
@@ -21,4 +22,5 @@ def data_quality_section(rep: Report, study: Study) -> None:
         shown[["severity", "check", "file", "row", "column", "message"]],
         "data_quality",
         caption="Data-quality warnings (the run went ahead; errors would have stopped it)",
+        formats={"check": plain_words},
     )

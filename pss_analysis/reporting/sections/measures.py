@@ -16,7 +16,7 @@ from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
 from pss_analysis.reporting.formatting import confidence_label, escape_text
-from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, spc_sentence
+from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, perspective_label, spc_sentence
 from pss_analysis.reporting.sections.counts import month_counts, protected
 
 __all__ = ["measure_section", "perspective_sections"]
@@ -180,7 +180,7 @@ def perspective_sections(rep: Report, study: Study) -> None:
     used = list(dict.fromkeys(study.measures["perspective"]))
     known = [p for p in study.perspectives.sort_values("order")["perspective_id"] if p in used]
     for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
-        rep.markdown(f"### {escape_text(str(names.get(perspective, perspective)))}")
+        rep.markdown(f"### {escape_text(perspective_label(perspective, names))}")
         for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
             measure_section(
                 rep,

@@ -8,7 +8,7 @@ from pss_analysis.evaluation.measures import describe_its_options
 from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.verdicts import VERDICT_RULES
 from pss_analysis.reporting.document import Report
-from pss_analysis.reporting.formatting import escape_text
+from pss_analysis.reporting.formatting import escape_text, plain_words
 
 __all__ = ["methods_section"]
 
@@ -21,10 +21,15 @@ def methods_section(rep: Report, study: Study) -> None:
         "only what is published is suppressed."
     )
     if not study.definitions.empty:
+        catalogue = study.scorecard.measures if study.scorecard is not None else study.measures
+        names = pd.concat([catalogue, study.measures]).drop_duplicates("measure_id").set_index("measure_id")["name"]
+        definitions = study.definitions.copy()
+        definitions.insert(1, "name", definitions["measure_id"].map(names))
         rep.table(
-            study.definitions,
+            definitions,
             "methods_indicator_definitions",
             caption="Indicators computed from record-level data: definitions a reader can check",
+            columns={"name": "measure"},
         )
     rep.table(
         pd.DataFrame({"rule": list(VERDICT_RULES)}),
@@ -53,7 +58,14 @@ def methods_section(rep: Report, study: Study) -> None:
         pd.DataFrame(rows),
         "methods_models",
         caption="Model and chart used for each measure",
+        formats={
+            "its_family": plain_words,
+            "its_autocorrelation": lambda v: str(v).replace("newey_west", "Newey-West").replace("_", " "),
+            "its_seasonality": plain_words,
+            "spc_rules": lambda v: plain_words(v, {"mdc": "Making Data Count"}),
+        },
         columns={
+            "name": "measure",
             "its_family": "ITS family",
             "its_offset": "offset",
             "its_seasonality": "seasonality",

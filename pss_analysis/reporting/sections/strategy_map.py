@@ -8,6 +8,7 @@ from pss_analysis.evaluation.balance import objective_statuses
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.strategy_map import strategy_map_figure
+from pss_analysis.reporting.formatting import yes_no
 
 __all__ = ["strategy_map_section"]
 
@@ -49,4 +50,5 @@ def strategy_map_section(rep: Report, study: Study) -> None:
             "change_log",
             caption="Change log: what the programme changed, where and when (marked on every chart by its id)",
             columns={"change_id": "id", "use_as_interruption": "tested as an interruption"},
+            formats={"use_as_interruption": yes_no},
         )
