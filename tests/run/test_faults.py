@@ -264,8 +264,25 @@ def test_small_denominators_and_period_totals_are_suppressed_and_rates_stay(smal
     per_measure = pd.read_csv(tables / "its_impact_rare_events.csv", dtype=str, keep_default_na=False)
     assert (per_measure[per_measure["period"] == "whole period"][["observed", "fitted"]] == "*").all().all()
 
+    evidence = pd.read_csv(tables / "evidence.csv", dtype=str, keep_default_na=False).set_index("measure_id")
+    assert (evidence.loc["rare_events", ["cumulative_impact", "cumulative_impact_upper"]] == "*").all()
+
+    # six events in 24 months: the mean since the start (and the centre line, 0.25 = 6 / 24) gives them back
+    overview = pd.read_csv(tables / "dashboard_overview.csv", dtype=str, keep_default_na=False)
+    rare = overview[overview["measure_id"] == "rare_events"].iloc[0]
+    assert rare["mean_after"] == "*" and rare["change"] == "*" and rare["mean_before"] != "*"
+    data_summary = pd.read_csv(tables / "data_summary.csv", dtype=str, keep_default_na=False)
+    assert data_summary[data_summary["measure_id"] == "rare_events"]["mean_after"].tolist() == ["*"]
+    summary = pd.read_csv(tables / "spc_summary.csv", dtype=str, keep_default_na=False)
+    since = summary[(summary["measure_id"] == "rare_events") & (summary["phase"] == "2")].iloc[0]
+    assert (since[["centre_line", "lcl", "ucl"]] == "*").all()
+    within = pd.read_csv(tables / "dashboard_within_year.csv", dtype=str, keep_default_na=False)
+    assert (within[within["measure_id"] == "rare_events"]["centre_line"] == "*").all()
+
     # rates with large denominators are published in full
     admissions = points[points["measure_id"] == "admissions"]
     assert (admissions[["y", "n", "value", "lcl", "ucl"]] != "*").all().all()
     whole = impact[(impact["measure_id"] == "admissions") & (impact["cumulative"] == "True")].iloc[0]
     assert float(whole["observed"]) > 7 and whole["fitted"] != "*"
+    assert evidence.loc["admissions", "cumulative_impact"] != "*"
+    assert (summary[summary["measure_id"] == "admissions"]["centre_line"] != "*").all()

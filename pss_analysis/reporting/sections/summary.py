@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from pss_analysis.evaluation.measures import its_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NO_EVIDENCE, NOT_ENOUGH_DATA, perspective_summary
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import confidence_label, escape_text, money
+from pss_analysis.reporting.sections.counts import evidence_protected
 
 __all__ = ["executive_summary"]
 
 
+def _save_evidence(rep: Report, study: Study) -> set[str]:
+    """Write ``evidence``, its whole-period impact hidden where the total since the start is a small
+    count; the measures so hidden (their value for money is not stated either)."""
+    impact = its_tables(study.evaluations, [])[1]
+    if impact.empty:
+        rep.save_table(study.evidence, "evidence")
+        return set()
+    protect = evidence_protected(study.evidence, impact, study.measures)
+    options = rep.params.report.suppression
+    totals = protect["frame"].set_index("measure_id")[protect["counts"][0]]
+    rep.save_table(name="evidence", **protect)
+    return set(totals[(totals > 0) & (totals <= options.threshold)].index) if options.enabled else set()
+
+
 def executive_summary(rep: Report, study: Study) -> None:
     """The verdict per perspective, and the measures that improved or deteriorated."""
-    rep.save_table(study.evidence, "evidence")
+    hidden = _save_evidence(rep, study)
     summary = perspective_summary(study.evidence, study.perspectives)
     rep.table(
         summary.drop(columns=["reading"]),
@@ -27,6 +43,7 @@ def executive_summary(rep: Report, study: Study) -> None:
             lines.append(f"\n**{heading}:** " + "; ".join(escape_text(n) for n in names) + ".")
     level = confidence_label(study.analysis.alpha)
     costed = study.evidence.dropna(subset=["money"])
+    costed = costed[~costed["measure_id"].isin(hidden)]
     for r in costed[costed["money_unit"] == "£"].to_dict("records"):
         low, high = sorted((abs(r["money_lower"]), abs(r["money_upper"])))
         lines.append(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pss_analysis.evaluation.measures import its_tables, spc_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
-from pss_analysis.reporting.sections.counts import COUNT_CHARTS, impact_protected, month_counts, protected
+from pss_analysis.reporting.sections.counts import (
+    COUNT_CHARTS,
+    impact_protected,
+    month_counts,
+    phase_totals,
+    protected,
+    with_phase_totals,
+)
 
 __all__ = ["publish_evaluation_tables"]
 
@@ -30,12 +37,19 @@ def publish_evaluation_tables(rep: Report, study: Study) -> None:
             name="its_impact",
             **impact_protected(impact, counts, study.measures),
         )
-    if not points.empty:
-        # y and n are published only where they are counts (charts of counts); else the value says it all
-        points.loc[~points["chart"].isin(COUNT_CHARTS), ["y", "n"]] = float("nan")
-        rep.save_table(
-            description="Every point of every control chart",
-            name="spc_points",
-            **protected(points, counts, "x", ("y", "value"), from_denominator=_FROM_N),
-        )
-    rep.save_table(summary, "spc_summary", description="Control-chart summary per measure and phase")
+    if points.empty:
+        rep.save_table(summary, "spc_summary", description="Control-chart summary per measure and phase")
+        return
+    # y and n are published only where they are counts (charts of counts); else the value says it all
+    points.loc[~points["chart"].isin(COUNT_CHARTS), ["y", "n"]] = float("nan")
+    totals = phase_totals(points, counts)  # a phase's centre line gives its total back
+    rep.save_table(
+        description="Every point of every control chart",
+        name="spc_points",
+        **with_phase_totals(protected(points, counts, "x", ("y", "value"), from_denominator=_FROM_N), totals),
+    )
+    rep.save_table(
+        name="spc_summary",
+        description="Control-chart summary per measure and phase",
+        **with_phase_totals({"frame": summary}, totals),
+    )
