@@ -103,13 +103,7 @@ sources) are listed here.""",
     ),
     (
         "code",
-        """rep.table(study.summary[["measure_id", "name", "unit", "points_before", "points_after", "mean_before",
-                         "mean_after", "relative_change"]], "data_summary",
-          caption="Each measure before and since the programme start",
-          columns={"measure_id": "id", "name": "measure", "points_before": "months before",
-                   "points_after": "months since", "mean_before": "mean before", "mean_after": "mean since",
-                   "relative_change": "relative change"},
-          formats={"relative_change": "+.1%"})
+        """sections.data_summary_table(rep, study)
 sections.data_quality_section(rep, study)""",
         [],
     ),

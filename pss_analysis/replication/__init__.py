@@ -145,17 +145,17 @@ def model_4_vs_3(results: dict[str, ItsResult]) -> dict[str, float]:
 def fetch_sicily(destination: str | Path, *, url: str = SICILY_URL, source: str | Path | None = None) -> Path:
     """Download ``sicily.csv`` (or copy it from ``source``) and check its sha256.
 
-    Nothing is written at ``destination`` unless the checksum matches.
+    Nothing is written at ``destination`` unless the checksum matches. When the download fails
+    (offline, blocked) the :class:`DataValidationError` names the URL, the expected sha256 and how
+    to get the file by hand.
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "sicily.csv"
         if source is not None:
-            shutil.copyfile(source, staged)
+            _copy(source, staged)
         else:
-            with urllib.request.urlopen(url, timeout=60) as response, open(staged, "wb") as out:  # noqa: S310
-                shutil.copyfileobj(response, out)
+            _download(url, staged)
         digest = sha256_file(staged)
         if digest != SICILY_SHA256:
             raise DataValidationError(
@@ -164,12 +164,43 @@ def fetch_sicily(destination: str | Path, *, url: str = SICILY_URL, source: str 
                 expected=SICILY_SHA256,
                 found=digest,
             )
+        destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(staged), destination)
     return destination
 
 
+#: What to do when the download fails, with the URL, the checksum and the manual route.
+_MANUAL_ROUTE = (
+    "download {url} on a machine that can reach it, check that its sha256 is {sha256}, then copy it "
+    "here with `python -m pss_analysis.replication fetch DEST --from FILE`, or give it to the report "
+    "with `pss run params/replication_bernal2017.yaml --set data.files.sicily=PATH`"
+)
+
+
+def _download(url: str, staged: Path) -> None:
+    """Download ``url`` to ``staged``, or say which URL failed, why, and how to get the file by hand."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(staged, "wb") as out:  # noqa: S310
+            shutil.copyfileobj(response, out)
+    except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors; a bad URL a ValueError
+        reason = getattr(exc, "reason", None) or exc
+        raise DataValidationError(
+            f"could not download the data ({reason}): " + _MANUAL_ROUTE.format(url=url, sha256=SICILY_SHA256),
+            file=url,
+        ) from None
+
+
+def _copy(source: str | Path, staged: Path) -> None:
+    try:
+        shutil.copyfile(source, staged)
+    except OSError as exc:
+        raise DataValidationError(
+            f"cannot read the file ({exc.strerror or exc})", file=str(source), expected="the authors' sicily.csv"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pss_analysis.replication fetch DEST [--from FILE]``."""
+    """``python -m pss_analysis.replication fetch DEST [--from FILE | --url URL]``."""
     parser = argparse.ArgumentParser(
         prog="python -m pss_analysis.replication",
         description="Get the Lopez Bernal et al. (2017) data, checked by sha256.",
@@ -178,9 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     fetch = sub.add_parser("fetch", help="download sicily.csv from the authors' repository")
     fetch.add_argument("destination")
     fetch.add_argument("--from", dest="source", help="copy a local file instead of downloading")
+    fetch.add_argument("--url", default=SICILY_URL, help="download from this URL (a mirror) instead")
     args = parser.parse_args(argv)
     try:
-        path = fetch_sicily(args.destination, source=args.source)
+        path = fetch_sicily(args.destination, url=args.url, source=args.source)
     except (OSError, DataValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

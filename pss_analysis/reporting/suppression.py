@@ -179,6 +179,7 @@ def suppress_table(
     secondary = _complement(values, hidden, equations)
     by_column: dict[str, np.ndarray] = {name: hidden[:, j] for j, name in enumerate(counts)}
     derived_hidden = _derived_mask(by_column, derived_map, len(frame))
+    derived_hidden = {name: rows & frame[name].notna().to_numpy() for name, rows in derived_hidden.items()}
     mask = _cell_mask(frame, by_column | derived_hidden)
 
     return SuppressionResult(

@@ -5,18 +5,34 @@ nbclient) as a kernel manager class; nothing is written to disk and the
 process environment (``JUPYTER_PATH``) is left alone::
 
     papermill.execute_notebook(template, output, **papermill_kernel())
+
+The kernel's traffic is encrypted (CurveZMQ keys made by the kernel manager) when pyzmq supports
+it, so ipykernel has no reason to warn that it runs "over TCP without encryption"; its start-up
+messages below ERROR are hidden either way. :func:`stop_kernels_on_interrupt` makes Ctrl-C stop
+the kernels at once instead of asking them to shut down while a cell is running (which made
+ipykernel print a traceback about a closed socket).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import subprocess
 import sys
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
+import zmq
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-__all__ = ["KERNEL_NAME", "kernel_spec", "ThisPythonKernelManager", "papermill_kernel"]
+__all__ = ["KERNEL_NAME", "kernel_spec", "ThisPythonKernelManager", "papermill_kernel", "stop_kernels_on_interrupt"]
 
 #: Name of the kernelspec of the running interpreter.
 KERNEL_NAME = "pss-analysis-python"
@@ -36,6 +52,7 @@ def kernel_spec() -> KernelSpec:
         display_name=f"pss-analysis (Python {sys.version.split()[0]})",
         language="python",
         env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+        metadata={"supported_encryption": ["curve"]},  # ipykernel >= 7.2 takes CurveZMQ keys
     )
 
 
@@ -48,12 +65,68 @@ class _ThisPythonKernelSpecs(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
 
+#: Kernels started by :class:`ThisPythonKernelManager` and not yet stopped.
+_RUNNING: weakref.WeakSet[ThisPythonKernelManager] = weakref.WeakSet()
+
+
 class ThisPythonKernelManager(AsyncKernelManager):
-    """nbclient's kernel manager, able to start :data:`KERNEL_NAME`."""
+    """nbclient's kernel manager, able to start :data:`KERNEL_NAME`, over an encrypted transport."""
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return _ThisPythonKernelSpecs(data_dir=self.data_dir)
+
+    @default("transport_encryption")
+    def _transport_encryption_default(self) -> str:
+        return "auto" if zmq.has("curve") else "disabled"
+
+    async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+        await super().start_kernel(**kw)
+        _RUNNING.add(self)
+
+    def kill_now(self) -> None:
+        """Kill the kernel's process group (the kernel and what its cells started) without asking it first."""
+        process = getattr(self.provisioner, "process", None)
+        if process is None or process.poll() is not None:
+            return
+        pgid = getattr(self.provisioner, "pgid", None)
+        try:
+            if pgid and hasattr(os, "killpg"):
+                os.killpg(pgid, signal.SIGKILL)
+            else:  # pragma: no cover - Windows
+                process.kill()
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):  # already gone, or the system will reap it
+            pass
+
+
+@contextmanager
+def stop_kernels_on_interrupt() -> Iterator[None]:
+    """While inside, Ctrl-C (SIGINT) first kills the running kernels, then raises KeyboardInterrupt.
+
+    Without this, nbclient asks the busy kernel to shut down, and ipykernel prints a traceback
+    when it replies on the socket it has just closed. Once interrupted, papermill's complaints
+    about the kernel it has lost (logged while it cleans up) are not shown: the run is over and
+    the command line says so in one line. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    executor_log = logging.getLogger("papermill")  # nbclient logs through papermill's logger
+    was_disabled = executor_log.disabled
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        executor_log.disabled = True
+        for manager in list(_RUNNING):
+            manager.kill_now()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        executor_log.disabled = was_disabled
 
 
 def papermill_kernel() -> dict[str, Any]:

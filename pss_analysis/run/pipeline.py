@@ -48,7 +48,7 @@ from pss_analysis.errors import ExecutionError, ParameterError, PssError
 from pss_analysis.evaluation.study import load_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
-from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel
+from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
 
 __all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME", "CELL_TIMEOUT_S"]
 
@@ -212,7 +212,8 @@ def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: boo
     with stages.stage(f"execute {template.name}", f"[3/5] Executing {template.name}"):
         output = run_dir / template.name
         parameters = {"params_file": str(run_dir / "params.yaml"), "output_dir": str(run_dir)}
-        _execute(template, output, parameters, progress)
+        with stop_kernels_on_interrupt():  # Ctrl-C kills the kernel at once, then stops the run
+            _execute(template, output, parameters, progress)
     return output
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -68,3 +70,27 @@ def test_replication_report_end_to_end(sicily_path, tmp_path):
     table = pd.read_csv(result.run_dir / "tables" / "comparison.csv")
     assert table["agree_4sf"].all()
     assert (result.run_dir / "figures" / "model4.png").is_file()
+
+
+def test_fetch_offline_names_the_url_the_checksum_and_the_manual_route(tmp_path):
+    """Nothing listens on port 9 of this machine: the download fails as it does offline."""
+    url = "http://127.0.0.1:9/sicily.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "pss_analysis.replication", "fetch", str(tmp_path / "out" / "sicily.csv"), "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {url}: could not download the data (")
+    assert SICILY_SHA256 in lines[0]
+    assert "--set data.files.sicily=PATH" in lines[0] and "--from FILE" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_fetch_from_a_missing_file_names_it(tmp_path):
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(DataValidationError, match=f"{missing}: cannot read the file"):
+        fetch_sicily(tmp_path / "sicily.csv", source=missing)

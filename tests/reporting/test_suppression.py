@@ -172,6 +172,16 @@ def test_derived_follows_a_small_denominator_and_chains():
     assert result.mask.iloc[0].all() and not result.mask.iloc[1].any()
 
 
+def test_a_missing_derived_value_stays_blank_but_its_chain_is_followed():
+    """A blank is not a value to hide: it shows no marker, and what is derived from its row still hides."""
+    frame = pd.DataFrame({"total": [6, 40], "rate": [np.nan, np.nan], "difference": [1.5, 3.0]})
+    result = suppress_table(frame, count_columns=["total"], derived={"rate": ["total"], "difference": ["rate"]})
+    assert result.table["total"].tolist() == ["*", 40]
+    assert pd.isna(result.table["rate"]).all() and not result.mask["rate"].any()
+    assert result.table["difference"].tolist() == ["*", 3.0]
+    assert result.n_derived == 1
+
+
 def test_derived_needs_known_sources():
     frame = pd.DataFrame({"numerator": [2], "value": [1.0], "note": ["x"]})
     with pytest.raises(ParameterError, match="computed from"):

@@ -11,6 +11,7 @@ every figure in ``figures/``). Notebooks stay thin: they call these, in this ord
     sections.within_year_section(rep, study)         # dashboards
     sections.perspective_sections(rep, study)        # measures (measure_section for one measure)
     sections.balance_section(rep, study)             # balance
+    sections.data_summary_table(rep, study)          # data_quality
     sections.data_quality_section(rep, study)        # data_quality
     sections.methods_section(rep, study)             # methods
     sections.appendix(rep)                           # appendix
@@ -21,7 +22,7 @@ from __future__ import annotations
 from pss_analysis.reporting.sections.appendix import appendix
 from pss_analysis.reporting.sections.balance import balance_section
 from pss_analysis.reporting.sections.dashboards import overview_section, within_year_section
-from pss_analysis.reporting.sections.data_quality import data_quality_section
+from pss_analysis.reporting.sections.data_quality import data_quality_section, data_summary_table
 from pss_analysis.reporting.sections.measures import measure_section, perspective_sections
 from pss_analysis.reporting.sections.methods import methods_section
 from pss_analysis.reporting.sections.strategy_map import strategy_map_section
@@ -29,6 +30,7 @@ from pss_analysis.reporting.sections.summary import executive_summary
 from pss_analysis.reporting.sections.tables import publish_evaluation_tables
 
 __all__ = [
+    "data_summary_table",
     "data_quality_section",
     "measure_section",
     "publish_evaluation_tables",

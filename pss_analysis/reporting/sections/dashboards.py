@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
+from pss_analysis.evaluation.measures import spc_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.dashboards import overview_figure, within_year_figure
 from pss_analysis.reporting.formatting import plain_words
 from pss_analysis.reporting.narrative import ASSURANCE_LABELS, VARIATION_LABELS
-from pss_analysis.reporting.sections.counts import month_counts, protected
+from pss_analysis.reporting.sections.counts import (
+    month_counts,
+    overview_protected,
+    phase_totals,
+    protected,
+    with_phase_totals,
+)
 
 __all__ = ["overview_section", "within_year_section"]
 
@@ -25,8 +32,13 @@ def overview_section(rep: Report, study: Study) -> None:
         "icons and the verdict.",
     )
     rep.table(
-        table.drop(columns=["perspective", "variation_direction"]),
-        "dashboard_overview",
+        name="dashboard_overview",
+        **overview_protected(
+            table.drop(columns=["perspective", "variation_direction"]),
+            study.indicators,
+            study.measures,
+            rep.params.programme.start,
+        ),
         caption="Overview dashboard (table)",
         columns={
             "perspective_name": "perspective",
@@ -55,11 +67,11 @@ def within_year_section(rep: Report, study: Study) -> None:
     """The within-year monitoring dashboard: the latest months against target, with SPC icons."""
     table = within_year_table(study.measures, study.evaluations)
     counts = month_counts(study.indicators, study.measures)
-    rep.save_table(
-        name="dashboard_within_year",
-        description="Latest months of every measure against target",
-        **protected(table, counts, "period", ("value",)),
-    )
+    protect = protected(table, counts, "period", ("value",))
+    points = spc_tables(study.evaluations)[0]
+    if not table.empty and not points.empty:  # the centre line of a phase gives its total back
+        protect = with_phase_totals(protect, phase_totals(points, counts), points)
+    rep.save_table(name="dashboard_within_year", description="Latest months of every measure against target", **protect)
     names = dict(zip(study.measures["measure_id"], study.measures["name"], strict=True))
     rep.figure(
         within_year_figure(within_year_results(study.evaluations), names),

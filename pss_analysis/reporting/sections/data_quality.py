@@ -1,4 +1,5 @@
-"""The data-quality section: the warnings found while loading the inputs."""
+"""The data-quality section: each measure before and since the start, and the warnings found while loading
+the inputs."""
 
 from __future__ import annotations
 
@@ -7,8 +8,35 @@ from pathlib import Path
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import plain_words
+from pss_analysis.reporting.sections.counts import overview_protected
 
-__all__ = ["data_quality_section"]
+__all__ = ["data_summary_table", "data_quality_section"]
+
+#: The columns of the summary shown, with their plain-English headers.
+_SUMMARY_COLUMNS = {
+    "measure_id": "id",
+    "name": "measure",
+    "unit": "unit",
+    "points_before": "months before",
+    "points_after": "months since",
+    "mean_before": "mean before",
+    "mean_after": "mean since",
+    "relative_change": "relative change",
+}
+
+
+def data_summary_table(rep: Report, study: Study) -> None:
+    """Each measure's months before and since the start and its mean in each (a count measure's mean
+    is hidden when that period's total is small: the mean times the months gives it back)."""
+    rep.table(
+        name="data_summary",
+        caption="Each measure before and since the programme start",
+        columns={k: v for k, v in _SUMMARY_COLUMNS.items() if k != v},
+        formats={"relative_change": "+.1%"},
+        **overview_protected(
+            study.summary[list(_SUMMARY_COLUMNS)], study.indicators, study.measures, rep.params.programme.start
+        ),
+    )
 
 
 def data_quality_section(rep: Report, study: Study) -> None:

@@ -17,7 +17,7 @@ from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
 from pss_analysis.reporting.formatting import confidence_label, escape_text
 from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, perspective_label, spc_sentence
-from pss_analysis.reporting.sections.counts import month_counts, protected
+from pss_analysis.reporting.sections.counts import impact_protected, month_counts
 
 __all__ = ["measure_section", "perspective_sections"]
 
@@ -102,13 +102,13 @@ def _its_outputs(
         columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value"},
         formats={"p_value": ".3g"},
     )
-    protect = protected(
-        _impact_display(impact).assign(measure_id=mid, time=impact["time"].to_numpy()),
+    keys = {c: impact[c].to_numpy() for c in ("time", "cumulative", "units")}
+    protect = impact_protected(
+        _impact_display(impact).assign(measure_id=mid, **keys),
         month_counts(series, pd.DataFrame([measure])),
-        "time",
-        ("observed",),
+        pd.DataFrame([measure]),
     )
-    shown = protect.pop("frame").drop(columns=["measure_id", "time"])
+    shown = protect.pop("frame").drop(columns=["measure_id", *keys])
     rep.table(
         shown,
         f"its_impact_{mid}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pss_analysis.evaluation.measures import its_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.verdicts import (
     DETERIORATED,
@@ -15,6 +16,7 @@ from pss_analysis.evaluation.verdicts import (
 )
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import confidence_label, escape_text, money_change, money_range
+from pss_analysis.reporting.sections.counts import evidence_protected
 
 __all__ = ["executive_summary", "NO_RELIABLE_CHANGE"]
 
@@ -51,9 +53,23 @@ def _money_lines(table: pd.DataFrame, level: str) -> list[str]:
     return lines
 
 
+def _save_evidence(rep: Report, study: Study) -> set[str]:
+    """Write ``evidence``, its whole-period impact hidden where the total since the start is a small
+    count; the measures so hidden (their value for money is not stated either)."""
+    impact = its_tables(study.evaluations, [])[1]
+    if impact.empty:
+        rep.save_table(study.evidence, "evidence")
+        return set()
+    protect = evidence_protected(study.evidence, impact, study.measures)
+    options = rep.params.report.suppression
+    totals = protect["frame"].set_index("measure_id")[protect["counts"][0]]
+    rep.save_table(name="evidence", **protect)
+    return set(totals[(totals > 0) & (totals <= options.threshold)].index) if options.enabled else set()
+
+
 def executive_summary(rep: Report, study: Study) -> None:
     """The verdict per perspective, the measures that improved or deteriorated, and value for money."""
-    rep.save_table(study.evidence, "evidence")
+    hidden = _save_evidence(rep, study)
     summary = perspective_summary(study.evidence, study.perspectives)
     rep.table(
         summary.drop(columns=["reading"]),
@@ -67,7 +83,7 @@ def executive_summary(rep: Report, study: Study) -> None:
         if len(names):
             lines.append(f"\n**{heading}:** " + "; ".join(escape_text(n) for n in names) + ".")
     level = confidence_label(study.analysis.alpha)
-    table = _value_for_money(study.evidence)
+    table = _value_for_money(study.evidence[~study.evidence["measure_id"].isin(hidden)])
     lines += _money_lines(table, level)
     rep.markdown("\n".join(lines))
     if table.empty:
