@@ -41,6 +41,9 @@ def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
         dotted = prefix + name
         keys.append(dotted)
         ann = field.annotation
+        optional = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if get_origin(ann) is not dict and len(optional) == 1:  # Model | None, as programme.cost
+            ann = optional[0]
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             keys.extend(_all_keys(ann, dotted + "."))
         elif get_origin(ann) is dict:

@@ -23,6 +23,7 @@ Example (``params/demo.yaml``)::
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -31,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 __all__ = [
     "Params",
     "Programme",
+    "ProgrammeCost",
     "DataFiles",
     "SuppressionOptions",
     "ReportOptions",
@@ -92,6 +94,42 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+_COST_EXPECTED = "a positive amount in pounds (cost: 1200000) or per year (cost: {per_year: 400000})"
+
+
+def _positive_pounds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(_COST_EXPECTED)
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(_COST_EXPECTED)
+    return number
+
+
+def _cost(value: Any) -> Any:
+    """``cost: 1200000`` (a total) or ``cost: {per_year: 400000}``, checked: positive and finite."""
+    if value is None or isinstance(value, ProgrammeCost):
+        return value
+    if isinstance(value, dict):
+        given = {k: v for k, v in value.items() if v is not None}
+        if len(given) != 1 or next(iter(given)) not in ("total", "per_year"):
+            raise ValueError(_COST_EXPECTED)
+        key, amount = next(iter(given.items()))
+        return {key: _positive_pounds(amount)}
+    return {"total": _positive_pounds(value)}
+
+
+class ProgrammeCost(_Model):
+    """What the programme cost, in pounds: a total over the period evaluated, or per year."""
+
+    total: float | None = Field(default=None, description="Total cost in pounds over the period evaluated.")
+    per_year: float | None = Field(default=None, description="Cost per year in pounds.")
+
+    def over(self, months: int) -> float:
+        """The cost over ``months`` months since the start: the total, or per year times months / 12."""
+        return self.total if self.total is not None else float(self.per_year or 0.0) * months / 12
+
+
 class Programme(_Model):
     """The programme being evaluated."""
 
@@ -99,6 +137,11 @@ class Programme(_Model):
     start: Month = Field(description="First month with the programme in effect (YYYY-MM).")
     description: str = Field(default="", description="One or two sentences on what the programme does.")
     organisation: str = Field(default="", description="Who runs the programme.")
+    cost: Annotated[ProgrammeCost | None, BeforeValidator(_cost)] = Field(
+        default=None,
+        description="What the programme cost in pounds: a total (cost: 1200000) or per year "
+        "(cost: {per_year: 400000}); the report then gives the return per £1 spent.",
+    )
 
 
 class DataFiles(_Model):

@@ -27,6 +27,9 @@ class _Measure:
     denominator: str = ""
     data_source: str = ""
     owner: str = ""
+    # Measures that value the same activity share a value group (counted once in value for money).
+    value_group: str = ""
+    value_group_lead: bool = False
 
 
 _CATALOGUE: tuple[_Measure, ...] = (
@@ -108,6 +111,7 @@ _CATALOGUE: tuple[_Measure, ...] = (
         denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
         data_source="Northbrook General Hospital inpatient extract; ONS population estimates",
         owner="Urgent Care Commissioning Lead",
+        value_group="acs_emergency_care",
     ),
     _Measure(
         "acs_bed_nights",
@@ -127,6 +131,7 @@ _CATALOGUE: tuple[_Measure, ...] = (
         denominator="Resident population aged 65+ (mid-year estimate, interpolated monthly)",
         data_source="Northbrook General Hospital inpatient extract; ONS population estimates",
         owner="Urgent Care Commissioning Lead",
+        value_group="acs_emergency_care",
     ),
     _Measure(
         "readmissions_30d",
@@ -203,6 +208,8 @@ _CATALOGUE: tuple[_Measure, ...] = (
         numerator="Tariff spend on emergency ACS admissions of residents aged 65+ (£ thousand, 2017/18 prices)",
         data_source="Northbrook General Hospital inpatient extract priced at national tariff",
         owner="Director of Finance",
+        value_group="acs_emergency_care",
+        value_group_lead=True,
     ),
     _Measure(
         "acs_cost_per_admission",

@@ -189,7 +189,11 @@ Sheffield's "Right First Time" programme:
   users and carers, value for money.
 - **measures**: the {len(m)} measures of `measures.csv`, each on one objective (same ids
   and catalogue fields, plus text definitions of numerator and denominator, data
-  source and owner). The measure's perspective is its objective's.
+  source and owner). The measure's perspective is its objective's. ACS admissions,
+  ACS bed-nights and ACS spend value the same activity: they share the value group
+  `acs_emergency_care`, led by the spend, so value for money counts it once. The demo
+  parameters (`params/demo.yaml`) give Home First a fictional cost of £1.5 million a
+  year (`programme.cost`), so the report gives the return per £1 spent.
 - **links**: {len(_LINKS)} driver -> outcome links with an expected sign (`+` = progress on
   the driver helps the outcome, `-` = works against it, e.g. more people living at
   home -> more A&E attendances) and a rationale.

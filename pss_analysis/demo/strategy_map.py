@@ -285,6 +285,8 @@ def scorecard_definition() -> dict[str, list[dict[str, object]]]:
             "improvement_direction": m.improvement_direction,
             "target": m.target,
             "unit_cost": m.unit_cost,
+            "value_group": m.value_group,
+            "value_group_lead": m.value_group_lead or None,
             "data_source": m.data_source,
             "owner": m.owner,
             "description": m.description,
@@ -323,7 +325,8 @@ def scorecard_definition() -> dict[str, list[dict[str, object]]]:
 _SECTION_NOTES = {
     "objectives": "strategy-map nodes: objective_id, name, perspective_id, description\n"
     "# (perspectives are absent, so the seven PSS perspectives apply)",
-    "measures": "one per measure, each on one objective (same ids and catalogue fields as measures.csv)",
+    "measures": "one per measure, each on one objective (same ids and catalogue fields as measures.csv);\n"
+    "# value_group: measures that value the same activity, counted once in value for money",
     "links": "driver -> outcome; expected_sign '+' = progress on the driver helps the outcome,\n"
     "# '-' = it is expected to work against it",
     "risks": "likelihood and impact 1 (low) to 5 (high); touches = objective or measure ids",

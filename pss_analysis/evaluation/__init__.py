@@ -5,7 +5,8 @@ every report section reads: each measure's interrupted time series and SPC chart
 (:func:`evaluate_measures`, options merged by :mod:`~pss_analysis.evaluation.options`), the
 evidence table with each measure's verdict (:func:`evidence_table`, rules :data:`VERDICT_RULES`),
 and along the strategy map the objectives' statuses, the links' contributions and lead-lag
-association, and the risks (:mod:`~pss_analysis.evaluation.balance`); the dashboards' tables are in
+association, and the risks (:mod:`~pss_analysis.evaluation.balance`); value for money, one figure
+per value group and the return on the programme's cost (:func:`value_for_money`); the dashboards' tables are in
 :mod:`~pss_analysis.evaluation.dashboards`. Nothing here plots or formats.
 """
 
@@ -16,6 +17,7 @@ from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
 from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
 from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     CHANGED,
     DETERIORATED,
@@ -47,6 +49,8 @@ __all__ = [
     "measure_options",
     "analysis_with_scorecard",
     "evidence_table",
+    "value_for_money",
+    "ValueForMoney",
     "verdict",
     "VERDICT_RULES",
     "VERDICTS",

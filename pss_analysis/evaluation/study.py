@@ -17,6 +17,7 @@ from pss_analysis.evaluation.balance import link_table
 from pss_analysis.evaluation.checks import check_measure_options, check_measure_overrides, check_start_within_data
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures
 from pss_analysis.evaluation.options import analysis_with_scorecard
+from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import evidence_table
 from pss_analysis.inputs.indicators import compute_indicators_checked, definitions_table, parse_definitions
 from pss_analysis.inputs.scorecard import Scorecard, default_perspectives, load_scorecard
@@ -49,6 +50,8 @@ class Study:
     definitions: pd.DataFrame
     #: :func:`~pss_analysis.evaluation.balance.link_table` of the scorecard (empty without one).
     links: pd.DataFrame
+    #: :func:`~pss_analysis.evaluation.value.value_for_money`: one figure per value group, the return on the cost.
+    value: ValueForMoney | None = None
 
     @property
     def annotations(self) -> list[tuple[pd.Period, str]]:
@@ -255,4 +258,5 @@ def prepare_study(params: Params) -> Study:
         evidence=evidence,
         summary=summarise(i.indicators, i.measures, start),
         links=links,
+        value=value_for_money(evidence, None if sc is None else sc.measures, params.programme.cost),
     )

@@ -117,6 +117,14 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "interval": f"The {_CI} of the money impact in words (saved, extra cost, or between the two).",
     "value_for_money": "The money impact in words: saved or extra cost, or no reliable change when the verdict "
     "is neither improved nor deteriorated.",
+    "alternatives": "Other measures that value the same activity (the scorecard's value_group): alternative "
+    "views of the same money, not added to the figure or the total.",
+    "value_group": "Value group (scorecard value_group; a measure without one is its own group).",
+    "months": "Months since the start over which money and cost are counted.",
+    "cost": "Programme cost in pounds over those months (programme.cost; a cost per year times months / 12).",
+    "saved": "Money saved in pounds (the money impact with its sign turned: positive = saved).",
+    "net_benefit": "Money saved minus the programme's cost, in pounds.",
+    "return_per_pound": "Money saved per £1 of the programme's cost (the cost taken as known).",
     "special_cause_since_start": "True when the chart shows special-cause variation since the start.",
     # scorecard and balance
     "driver": "Driver objective (id).",

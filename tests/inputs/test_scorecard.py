@@ -550,6 +550,27 @@ ERROR_CASES: list[tuple[str, Mutation, str, int, str]] = [
         0,
         r"'tier'.*a value is required; expected one of outcomes, processes, capability",
     ),
+    (
+        "value_group_lead not true or false",
+        _set("measures", 1, value_group="g", value_group_lead="maybe"),
+        "measures",
+        1,
+        r"'value_group_lead'.*not true or false",
+    ),
+    (
+        "value group lead without a group",
+        _set("measures", 2, value_group_lead=True),
+        "measures",
+        2,
+        r"measure 'm_cap' is marked as a value group's lead but has no value_group",
+    ),
+    (
+        "value group with two leads",
+        lambda raw: [m.update(value_group="acs_care", value_group_lead=True) for m in raw["measures"][:2]],
+        "measures",
+        1,
+        r"'value_group_lead'.*value group 'acs_care' has two leads \(the first at row \d\)",
+    ),
 ]
 
 
@@ -574,6 +595,31 @@ def test_errors_name_file_section_and_row(
     assert err.file == str(path) and err.key == section
     assert err.row == (index + 1 if fmt == "yaml" else index + 2)
     assert isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_value_group_and_its_lead_load(tmp_path: Path, fmt: str) -> None:
+    raw = base()
+    raw["measures"][0].update(value_group="acs_care")
+    raw["measures"][1].update(value_group="acs_care", value_group_lead=True)
+    measures = load_quietly(write(tmp_path, raw, fmt)).measures.set_index("measure_id")
+    assert list(measures["value_group"]) == ["acs_care", "acs_care", ""]
+    assert list(measures["value_group_lead"]) == [False, True, False]
+    assert measures["value_group_lead"].dtype == bool
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_misspelt_value_group_lead_is_named_with_the_right_spelling(tmp_path: Path, fmt: str) -> None:
+    raw = base()
+    raw["measures"][1].update(value_group="acs_care", value_group_leed=True)
+    path = write(tmp_path, raw, fmt)
+    with pytest.raises(DataValidationError) as info:
+        load_quietly(path)
+    message = str(info.value)
+    # a YAML entry is named by its row; a workbook's columns by the header row
+    assert where(fmt, "measures", 1 if fmt == "yaml" else -1)[0] in message
+    assert ("row 2" if fmt == "yaml" else "row 1") in message, message
+    assert "'value_group_leed'" in message and "did you mean 'value_group_lead'?" in message, message
 
 
 def test_yaml_errors_give_the_line(tmp_path: Path) -> None:

@@ -193,3 +193,25 @@ def test_header_only_indicator_table_beside_a_scorecard_is_reported_as_empty(tmp
         )
     assert str(caught.value) == f"{header_only}: no data rows (only a header)"
     _nothing_published(tmp_path / "reports")
+
+
+# --- programme.cost ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "found"),
+    [
+        ("  cost: -1200000\n", "found -1200000"),
+        ("  cost: about a million\n", "found 'about a million'"),
+        ("  cost: {per_year: 0}\n", "found {'per_year': 0}"),
+        ("  cost: {per_yer: 400000}\n", "found {'per_yer': 400000}"),
+    ],
+)
+def test_a_bad_programme_cost_is_refused_naming_the_key(tmp_path, extra, found):
+    params = write_params(tmp_path)
+    text = params.read_text(encoding="utf-8").replace("  start: 2018-04\n", "  start: 2018-04\n" + extra)
+    params.write_text(text, encoding="utf-8")
+    line = _refused(tmp_path, params=params)
+    assert "key 'programme.cost': invalid value" in line
+    assert "expected a positive amount in pounds (cost: 1200000) or per year (cost: {per_year: 400000})" in line
+    assert found in line

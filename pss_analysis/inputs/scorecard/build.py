@@ -202,7 +202,32 @@ def _measures(records: list[_Record], objectives: list[_Row]) -> list[_Row]:
                 expected="ids unique across objectives and measures",
                 found=row["measure_id"],
             )
+    _check_value_groups(meas)
     return meas
+
+
+def _check_value_groups(measures: list[_Row]) -> None:
+    """A lead is in a group, and each group has at most one lead."""
+    leads: dict[str, _Loc] = {}
+    for loc, row in measures:
+        if not row["value_group_lead"]:
+            continue
+        group = row["value_group"]
+        if not group:
+            raise loc.error(
+                f"measure '{row['measure_id']}' is marked as a value group's lead but has no value_group",
+                "value_group_lead",
+                expected="a value_group on the same measure, or value_group_lead false",
+                found=row["value_group_lead"],
+            )
+        if group in leads:
+            raise loc.error(
+                f"value group '{group}' has two leads (the first at row {leads[group].row}): mark one",
+                "value_group_lead",
+                expected="at most one measure with value_group_lead true per group",
+                found=row["value_group_lead"],
+            )
+        leads[group] = loc
 
 
 def _measure(loc: _Loc, raw: dict[str, Any], perspective_of: dict[str, str]) -> dict[str, Any]:
@@ -224,6 +249,8 @@ def _measure(loc: _Loc, raw: dict[str, Any], perspective_of: dict[str, str]) -> 
         ),
         "target": _number(loc, "target", raw.get("target")),
         "unit_cost": _number(loc, "unit_cost", raw.get("unit_cost")),
+        "value_group": _id(loc, "value_group", raw.get("value_group"), required=False),
+        "value_group_lead": _bool(loc, "value_group_lead", raw.get("value_group_lead")),
         "data_source": _text(loc, "data_source", raw.get("data_source")),
         "owner": _text(loc, "owner", raw.get("owner")),
         "description": _text(loc, "description", raw.get("description")),

@@ -134,6 +134,22 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
         _Field("improvement_direction", "choice", True, "increase, decrease or neither.", "decrease"),
         _Field("target", "number", False, "Optional target, on the displayed scale.", "3.3"),
         _Field("unit_cost", "number", False, "Optional money per unit of the numerator.", "2450"),
+        _Field(
+            "value_group",
+            "id",
+            False,
+            "Optional: measures that value the same activity (e.g. ACS admissions, bed-nights and spend) "
+            "share a group id, so value for money counts the activity once.",
+            "acs_emergency_care",
+        ),
+        _Field(
+            "value_group_lead",
+            "bool",
+            False,
+            "true for the measure that stands for its value group in value for money (at most one per "
+            "group; a measure in money is preferred whatever this says; default: the group's first measure).",
+            "true",
+        ),
         _Field("data_source", "text", False, "Where the data come from.", "Hospital inpatient extract"),
         _Field("owner", "text", False, "Who is responsible for the measure.", "Urgent care lead"),
         _Field("description", "text", False, "Full definition.", ""),
@@ -226,6 +242,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "improvement_direction",
         "target",
         "unit_cost",
+        "value_group",
+        "value_group_lead",
         "data_source",
         "owner",
         "description",
@@ -245,6 +263,7 @@ _DTYPES = {
     "target": "float64",
     "unit_cost": "float64",
     "use_as_interruption": "bool",
+    "value_group_lead": "bool",
     "period": "period[M]",
     "its": object,
     "spc": object,
@@ -283,8 +302,9 @@ class Scorecard:
     ``perspectives``: ``perspective_id, name, tier, order`` (sorted by ``order``).
     ``objectives``: ``objective_id, name, perspective_id, description``.
     ``measures``: ``measure_id, name, objective_id, perspective, unit, kind, numerator,
-    denominator, multiplier, improvement_direction, target, unit_cost, data_source, owner,
-    description, its, spc, indicator`` (``its``/``spc`` dicts of the options set, ``{}`` when
+    denominator, multiplier, improvement_direction, target, unit_cost, value_group, value_group_lead,
+    data_source, owner, description, its, spc, indicator`` (``value_group`` blank when none,
+    ``value_group_lead`` a bool; ``its``/``spc`` dicts of the options set, ``{}`` when
     none; ``indicator`` a dict or None; ``multiplier``/``target``/``unit_cost`` floats).
     ``links``: ``driver, outcome, expected_sign ('+' or '-'), rationale``.
     ``risks``: ``risk_id, description, likelihood, impact (int 1-5), touches (list of ids),

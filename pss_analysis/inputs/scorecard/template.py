@@ -184,6 +184,7 @@ def _template_dict() -> dict[str, Any]:
                 "improvement_direction": "decrease",
                 "target": 3.3,
                 "unit_cost": 2450,
+                "value_group": "acs_emergency_care",
                 "data_source": "Hospital inpatient extract (monthly)",
                 "owner": "Urgent care commissioning lead",
                 "description": "Emergency admissions for conditions best managed in the community.",
