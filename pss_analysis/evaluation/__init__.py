@@ -32,6 +32,7 @@ from pss_analysis.evaluation.verdicts import (
     objective_status,
     perspective_summary,
     verdict,
+    verdict_qualifier,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "analysis_with_scorecard",
     "evidence_table",
     "verdict",
+    "verdict_qualifier",
     "VERDICT_RULES",
     "VERDICTS",
     "IMPROVED",
