@@ -34,6 +34,7 @@ from pss_analysis.evaluation.verdicts import (
     objective_status,
     perspective_summary,
     verdict,
+    verdict_qualifier,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "value_for_money",
     "ValueForMoney",
     "verdict",
+    "verdict_qualifier",
     "VERDICT_RULES",
     "VERDICTS",
     "IMPROVED",

@@ -10,16 +10,24 @@ Defaults by measure kind (see :mod:`pss_analysis.inputs.tables` for the kinds):
 =============  =========================================================  ===========
 kind           interrupted time series                                     SPC chart
 =============  =========================================================  ===========
-rate           quasi-Poisson on the count, log(population) offset,         u
-               2 Fourier harmonic pairs (period 12) for the seasons
+rate           quasi-Poisson on the count, log(population) offset,         u, or u' when
+               2 Fourier harmonic pairs (period 12) for the seasons        over-dispersed
 count          quasi-Poisson on the count, 2 Fourier pairs                 c
-proportion     quasi-binomial on successes of trials                       p
+proportion     quasi-binomial on successes of trials                       p, or p' when
+                                                                           over-dispersed
 mean, amount   OLS on the value, Newey-West standard errors                XmR
                (lags = floor(4 (n/100)^(2/9)), Newey & West 1994)
 =============  =========================================================  ===========
 
+Over-dispersed (:func:`choose_spc_chart`): Laney's sigma_z (Laney 2002) of the series, within the
+phases before and since the start, above ``LANEY_OVERDISPERSION_LIMIT`` (1.5): the months vary more
+than the counts alone explain, so the chart is Laney's u' or p', whose limits allow for it. A chart
+named in ``analysis.spc.chart``, the scorecard or ``analysis.measures.<id>.spc.chart`` always wins.
+
 SPC limits are recalculated at the programme start (one phase before, one
-since), so that the chart answers "did the process change?".
+since); :func:`~pss_analysis.methods.spc.compare_with_first_phase` reads the
+months since the start against the process before it, so that the chart
+answers "did the process change?".
 """
 
 from __future__ import annotations
@@ -36,13 +44,16 @@ from pss_analysis.config.params import Analysis
 from pss_analysis.errors import PssError, PssWarning
 from pss_analysis.evaluation.options import measure_options
 from pss_analysis.methods.its import ItsResult, fit_its
-from pss_analysis.methods.spc import SpcResult, evaluate_spc
+from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
+from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 
 __all__ = [
     "MeasureEvaluation",
     "evaluate_measures",
     "its_options",
     "spc_options",
+    "choose_spc_chart",
+    "ChartChoice",
     "newey_west_lags",
     "its_tables",
     "spc_tables",
@@ -52,6 +63,7 @@ __all__ = [
     "FOURIER_MONTHLY",
     "ITS_FAMILY_BY_KIND",
     "SPC_CHART_BY_KIND",
+    "LANEY_CHART_BY_KIND",
 ]
 
 #: Monthly seasonality as two Fourier harmonic pairs (Lopez Bernal et al. 2017 use harmonic(month, 2, 12)).
@@ -66,11 +78,23 @@ ITS_FAMILY_BY_KIND = {
 }
 #: SPC chart by measure kind.
 SPC_CHART_BY_KIND = {"rate": "u", "count": "c", "proportion": "p", "mean": "xmr", "amount": "xmr"}
+#: Laney's chart for an over-dispersed rate or proportion (Laney 2002; qicharts2 ``up`` / ``pp``).
+LANEY_CHART_BY_KIND = {"rate": "up", "proportion": "pp"}
 
 
 def newey_west_lags(n: int) -> int:
     """Newey & West (1994) rule of thumb for the HAC lag: floor(4 (n/100)^(2/9)), at least 1."""
     return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
+
+
+@dataclass(frozen=True)
+class ChartChoice:
+    """Which SPC chart a measure gets and why: ``reason`` is "kind" (the default for its kind),
+    "overdispersed" (Laney's chart, ``sigma_z`` above the limit) or "chosen" (named in the options)."""
+
+    chart: str
+    reason: str
+    sigma_z: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,8 @@ class MeasureEvaluation:
     its_problem: str | None = None
     spc_problem: str | None = None
     warnings: tuple[str, ...] = ()
+    chart_choice: ChartChoice | None = None
+    spc_comparison: PhaseComparison | None = None
 
 
 def _none_if(value: Any) -> Any:
@@ -127,11 +153,42 @@ def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, s
     return options
 
 
-def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str) -> dict[str, Any]:
-    """Keyword arguments for :func:`~pss_analysis.methods.spc.evaluate_spc` for one catalogue row."""
+def choose_spc_chart(
+    measure: Mapping[str, Any], analysis: Analysis, start: str, series: pd.DataFrame | None = None
+) -> ChartChoice:
+    """The SPC chart of one catalogue row: the chart named in the options; else, for a rate or a
+    proportion whose ``series`` is over-dispersed (Laney's sigma_z above
+    ``LANEY_OVERDISPERSION_LIMIT``, within the phases before and since ``start``), Laney's u' or p'
+    chart; else the default for its kind (``SPC_CHART_BY_KIND``)."""
     kind = measure["kind"]
     _, chosen = measure_options(analysis, measure["measure_id"])
-    chart = chosen.get("chart", SPC_CHART_BY_KIND[kind])
+    if "chart" in chosen:
+        return ChartChoice(str(chosen["chart"]), "chosen")
+    default = SPC_CHART_BY_KIND[kind]
+    if kind not in LANEY_CHART_BY_KIND or series is None or series.empty:
+        return ChartChoice(default, "kind")
+    phase = (
+        (pd.PeriodIndex(series["period"], freq="M") >= pd.Period(start, freq="M")).astype(int)
+        if chosen.get("recalculate_at_start", True)
+        else None
+    )
+    sigma_z = laney_sigma_z(
+        series["numerator"].to_numpy(dtype=float),
+        series["denominator"].to_numpy(dtype=float),
+        proportion=kind == "proportion",
+        phase=phase,
+    )
+    if sigma_z > LANEY_OVERDISPERSION_LIMIT:
+        return ChartChoice(LANEY_CHART_BY_KIND[kind], "overdispersed", sigma_z)
+    return ChartChoice(default, "kind", sigma_z)
+
+
+def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str, chart: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for :func:`~pss_analysis.methods.spc.evaluate_spc` for one catalogue row;
+    ``chart`` (from :func:`choose_spc_chart`) overrides the chart named in the options or by kind."""
+    kind = measure["kind"]
+    _, chosen = measure_options(analysis, measure["measure_id"])
+    chart = chart or chosen.get("chart", SPC_CHART_BY_KIND[kind])
     options: dict[str, Any] = {
         "chart": chart,
         "rules": chosen.get("rules", "mdc"),
@@ -192,11 +249,13 @@ def evaluate_measures(
         mid = measure["measure_id"]
         series = by_measure[mid].reset_index(drop=True)
         its_kw = its_options(measure, analysis, len(series), start)
-        spc_kw = spc_options(measure, analysis, start)
+        choice = choose_spc_chart(measure, analysis, start, series)
+        spc_kw = spc_options(measure, analysis, start, choice.chart)
         its, its_problem, its_warn = _run(fit_its, series, its_kw, measure_id=mid, what="model")
         spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
+        comparison = compare_with_first_phase(spc) if spc is not None else None
         results[mid] = MeasureEvaluation(
-            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn)
+            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, comparison
         )
     return results
 

@@ -15,7 +15,12 @@ stated in the report's methods section):
 4. **no evidence of change** — otherwise.
 
 The SPC reading (special cause since the start, variation and assurance types) is
-reported beside the verdict as corroboration; it does not change it.
+reported beside the verdict as corroboration; it does not change it. Where the two really
+disagree, the verdict carries a plain qualifier (:func:`verdict_qualifier`, the column
+``verdict_qualifier``): an improvement with a concern icon on the latest months (special cause
+in the worse direction, or an assurance fail) is "improved, but the latest months show a
+concern"; a deterioration with an improvement icon is "deteriorated, but the latest months show
+an improvement".
 
 Contributions along the map: for a link driver -> outcome with expected sign ``+``
 (achieving the driver helps the outcome) or ``-`` (it works against it), the
@@ -50,6 +55,7 @@ __all__ = [
     "MONEY_UNITS",
     "money_scale",
     "verdict",
+    "verdict_qualifier",
     "evidence_table",
     "evidence_columns",
     "objective_status",
@@ -88,8 +94,25 @@ VERDICT_RULES = (
     "no change, in the measure's direction of improvement (improved) or against it (deteriorated).",
     "Changed: the same, for a measure with no preferred direction.",
     "No evidence of change: otherwise.",
-    "The control chart is reported beside the verdict to corroborate it; it does not change it.",
+    "The control chart is reported beside the verdict to corroborate it; it does not change it. Where they "
+    "disagree (an improvement with special cause in the worse direction or a failing target on the latest "
+    "months, or the reverse), the verdict says so: e.g. improved, but the latest months show a concern.",
 )
+
+
+def verdict_qualifier(verdict_: str, variation_type: Any, assurance_type: Any) -> str | None:
+    """The plain qualifier of a verdict the control chart's latest months contradict, else None.
+
+    Improved with a concern icon (special cause in the worse direction, or assurance fail):
+    "improved, but the latest months show a concern"; deteriorated with an improvement icon
+    (special cause in the better direction, or assurance pass): "deteriorated, but the latest
+    months show an improvement".
+    """
+    if verdict_ == IMPROVED and (variation_type == "special_cause_concern" or assurance_type == "fail"):
+        return f"{IMPROVED}, but the latest months show a concern"
+    if verdict_ == DETERIORATED and (variation_type == "special_cause_improvement" or assurance_type == "pass"):
+        return f"{DETERIORATED}, but the latest months show an improvement"
+    return None
 
 
 def verdict(
@@ -158,6 +181,7 @@ def evidence_columns(impact_at: int | None) -> list[str]:
         "variation_direction",
         "assurance_type",
         "verdict",
+        "verdict_qualifier",
         "verdict_reason",
     ]
 
@@ -288,6 +312,7 @@ def _evidence_row(
         n_after=n_after,
         problem=evaluation.its_problem,
     )
+    row["verdict_qualifier"] = verdict_qualifier(row["verdict"], row.get("variation_type"), row.get("assurance_type"))
     return row
 
 
@@ -306,7 +331,8 @@ def evidence_table(
     relative_impact_<h>_lower, relative_impact_<h>_upper, cumulative_relative, cumulative_relative_lower,
     cumulative_relative_upper, cumulative_impact, cumulative_impact_lower, cumulative_impact_upper,
     cumulative_impact_units, cumulative_months, money, money_lower, money_upper, money_unit, spc_chart,
-    special_cause_since_start, variation_type, variation_direction, assurance_type, verdict, verdict_reason``,
+    special_cause_since_start, variation_type, variation_direction, assurance_type, verdict, verdict_qualifier,
+    verdict_reason``,
     where ``<h>`` is ``impact_at`` (months after the start; the first of ``analysis.impact_at`` in a report;
     without it, no ``relative_impact`` columns).
     ``money`` is the cumulative impact in pounds: times the measure's unit cost for counts and rates,

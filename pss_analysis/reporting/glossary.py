@@ -106,6 +106,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "runs_signal": "True when the runs analysis signals a shift.",
     # evidence
     "verdict": f"Verdict: {', '.join(VERDICTS[:-1])} or {VERDICTS[-1]}.",
+    "verdict_qualifier": "Where the control chart's latest months disagree with the verdict, the verdict "
+    "with a plain qualifier (e.g. improved, but the latest months show a concern); blank otherwise.",
     "verdict_reason": "Why the verdict was reached.",
     "cumulative_relative": "Overall relative change since the start against expected without the programme.",
     "cumulative_impact": "Total difference since the start (measure's own units; negative = fewer).",

@@ -12,11 +12,14 @@ from typing import Any
 import pandas as pd
 
 from pss_analysis.evaluation.verdicts import money_scale
+from pss_analysis.methods.spc import PhaseComparison
 from pss_analysis.reporting.formatting import confidence_label, money_change, money_range, number, percent
 
 __all__ = [
     "its_sentence",
     "spc_sentence",
+    "comparison_words",
+    "CHART_REASON_WORDS",
     "count_noun",
     "quantity",
     "TERM_LABELS",
@@ -39,7 +42,7 @@ TERM_LABELS = {
 
 #: What each MDC variation type means, in words.
 VARIATION_WORDS = {
-    "common_cause": "only common-cause variation (no sign of a change in the process)",
+    "common_cause": "only common-cause variation (a stable process)",
     "special_cause_improvement": "special-cause variation in the direction of improvement",
     "special_cause_concern": "special-cause variation in the direction of concern",
     "special_cause_neither": "special-cause variation (a change, in a direction that is neither better nor worse)",
@@ -142,8 +145,66 @@ def _difference(measure: Mapping[str, Any], row: Mapping[str, Any], *, level: st
     return text + f" ({level} CI {quantity(a)} to {quantity(b)})"
 
 
-def spc_sentence(measure: Mapping[str, Any], summary: pd.DataFrame) -> str:
-    """One line reading the SPC chart: the latest phase's variation and assurance."""
+#: Why a measure's chart was chosen, in words (a chart chosen by kind or by the options needs none).
+CHART_REASON_WORDS = {
+    "overdispersed": "The months vary more than the counts alone explain, so the limits allow for it "
+    "(Laney's {chart} chart).",
+}
+#: Laney's charts as a board reads their names.
+_CHART_NAMES = {"up": "u′", "pp": "p′"}
+
+
+def _side_words(side: str, direction: Any) -> str:
+    """'in the direction of improvement' / '... of concern' for a shift high or low, else ''."""
+    if direction not in ("increase", "decrease"):
+        return ""
+    good = (side == "high") == (direction == "increase")
+    return f" in the direction of {'improvement' if good else 'concern'}"
+
+
+def comparison_words(comparison: PhaseComparison, direction: Any = None) -> str:
+    """The months since the start against the pre-programme process, e.g. 'since the programme started,
+    20 of 24 months were below the pre-programme average and 6 below its lower limit: a shift'."""
+    c = comparison
+    side = c.shift or ("high" if c.n_above > c.n_below else "low")
+    count, beyond = (c.n_above, c.n_above_ucl) if side == "high" else (c.n_below, c.n_below_lcl)
+    where, limit = ("above", "upper") if side == "high" else ("below", "lower")
+    share = f"all {c.n_points}" if count == c.n_points else f"{count} of {c.n_points}"
+    text = (
+        f"since the programme started, {share} months were {where} the pre-programme "
+        f"average and {beyond or 'none'} {where} its {limit} limit"
+    )
+    if c.shift:
+        return text + (
+            f": a shift{_side_words(c.shift, direction)} ({c.shift_length} or more months in a row on one side)"
+        )
+    return text + ": no shift from the pre-programme process"
+
+
+def _latest_words(last: Mapping[str, Any], comparison: PhaseComparison | None) -> str:
+    """The latest phase's variation, read within its own (recalculated) limits."""
+    variation = last["variation_type"]
+    if comparison is None:
+        return f"over the whole period the chart shows {VARIATION_WORDS.get(variation, variation)}"
+    if variation == "common_cause":
+        return "within its recalculated limits the process is " + (
+            "stable at its new level" if comparison.shift else "stable"
+        )
+    return f"within its recalculated limits the latest months show {VARIATION_WORDS.get(variation, variation)}"
+
+
+def spc_sentence(
+    measure: Mapping[str, Any],
+    summary: pd.DataFrame,
+    comparison: PhaseComparison | None = None,
+    *,
+    chart: str | None = None,
+    chart_reason: str | None = None,
+    qualifier: str | None = None,
+) -> str:
+    """The control chart in words: with limits recalculated at the start, the months since it against the
+    pre-programme process (``comparison``), then the latest phase within its own limits; the assurance
+    against the target; why the chart was chosen (``chart_reason``); the verdict's qualifier, if any."""
     if summary.empty:
         return f"{measure['name']}: no control chart could be drawn."
     last = summary.iloc[-1]
@@ -152,9 +213,20 @@ def spc_sentence(measure: Mapping[str, Any], summary: pd.DataFrame) -> str:
             f"Since the programme started there are too few points ({int(last['n_points'])}) "
             f"for process limits; the chart shows the data only."
         )
-    phase = "Since the programme started" if len(summary) > 1 else "Over the whole period"
-    text = f"{phase} the chart shows {VARIATION_WORDS.get(last['variation_type'], last['variation_type'])}"
+    if len(summary) > 1 and comparison is None:
+        text = f"Since the programme started the chart shows {VARIATION_WORDS.get(last['variation_type'], '')}"
+    else:
+        text = _latest_words(last, comparison)
+        if comparison is not None:
+            text = comparison_words(comparison, measure.get("improvement_direction")) + "; " + text
+        text = text[0].upper() + text[1:]
     assurance = ASSURANCE_WORDS.get(last.get("assurance_type"))
     if assurance:
         text += f"; against the target of {quantity(float(last['target']))}, {assurance}"
-    return text + "."
+    text += "."
+    reason = CHART_REASON_WORDS.get(chart_reason or "")
+    if reason:
+        text += " " + reason.format(chart=_CHART_NAMES.get(chart or "", chart or ""))
+    if isinstance(qualifier, str) and qualifier:
+        text += f" Verdict: {qualifier}."
+    return text

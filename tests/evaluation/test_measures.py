@@ -8,7 +8,13 @@ import pytest
 from conftest import DEMO_DATA, DEMO_PARAMS
 
 from pss_analysis.config.loading import load_params
-from pss_analysis.evaluation.measures import evaluate_measures, its_options, newey_west_lags, spc_options
+from pss_analysis.evaluation.measures import (
+    choose_spc_chart,
+    evaluate_measures,
+    its_options,
+    newey_west_lags,
+    spc_options,
+)
 from pss_analysis.inputs.tables import load_indicators, load_measures
 from pss_analysis.reporting.formatting import confidence_label, money, number, percent
 from pss_analysis.reporting.narrative import its_sentence, quantity, spc_sentence
@@ -71,6 +77,22 @@ def test_parameter_file_overrides_one_measure(demo):
     assert rate["family"] == "negbin" and rate["seasonality"] == "month"
     assert other["family"] == "quasipoisson" and other["seasonality"] == "month"
     assert spc_options(_row(measures, "acs_bed_nights"), params.analysis, "2018-04")["chart"] == "up"
+
+
+def test_an_over_dispersed_rate_gets_laneys_chart_unless_a_chart_is_named(demo):
+    # The u/p defaults stand for a series the counts explain (test_defaults_by_kind asks without data);
+    # with the data, acs_bed_nights' months vary ~3.7 times more than its counts explain -> u'.
+    params, measures, indicators = demo
+    series = indicators[indicators["measure_id"] == "acs_bed_nights"]
+    choice = choose_spc_chart(_row(measures, "acs_bed_nights"), params.analysis, "2018-04", series)
+    assert choice.chart == "up" and choice.reason == "overdispersed" and choice.sigma_z > 3
+    calm = indicators[indicators["measure_id"] == "acs_admissions"]
+    choice = choose_spc_chart(_row(measures, "acs_admissions"), params.analysis, "2018-04", calm)
+    assert choice.chart == "u" and choice.reason == "kind" and choice.sigma_z < 1.5
+    for key in ("analysis.measures.acs_bed_nights.spc.chart=u", "analysis.spc.chart=u"):
+        named = load_params(DEMO_PARAMS, [key])
+        choice = choose_spc_chart(_row(measures, "acs_bed_nights"), named.analysis, "2018-04", series)
+        assert (choice.chart, choice.reason) == ("u", "chosen")
 
 
 def test_demo_effects_agree_with_the_generators_truth(demo):

@@ -16,12 +16,15 @@ Modules, in the order the evaluation runs them:
 - :mod:`~pss_analysis.methods.spc.points`: rules (:mod:`~pss_analysis.methods.spc.rules`) and point types;
 - :mod:`~pss_analysis.methods.spc.summary`: the per-phase summary;
 - :mod:`~pss_analysis.methods.spc.result`: :class:`SpcResult` and :class:`SpcManyResult`;
-- :mod:`~pss_analysis.methods.spc.evaluate`: the two public functions and the recipe joining the steps.
+- :mod:`~pss_analysis.methods.spc.evaluate`: the two public functions and the recipe joining the steps;
+- :mod:`~pss_analysis.methods.spc.compare`: the later phase against the first one carried forward,
+  and Laney's over-dispersion (sigma_z).
 
 Plotting lives in :mod:`pss_analysis.reporting.figures.spc`.
 """
 
 from pss_analysis.methods.spc.charts import CHARTS, ChartSpec
+from pss_analysis.methods.spc.compare import PhaseComparison, compare_with_first_phase, laney_sigma_z
 from pss_analysis.methods.spc.evaluate import check_spc_options, evaluate_spc, evaluate_spc_many
 from pss_analysis.methods.spc.options import CONFLICT_POLICIES
 from pss_analysis.methods.spc.points import NHSR_PRECEDENCE
@@ -47,4 +50,7 @@ __all__ = [
     "NHSR_PRECEDENCE",
     "anhoej_longest_run_limit",
     "anhoej_crossings_limit",
+    "PhaseComparison",
+    "compare_with_first_phase",
+    "laney_sigma_z",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "NELSON_STRATIFICATION_LENGTH",
     "NELSON_MIXTURE_LENGTH",
     "MDC_COLOURS",
+    "LANEY_OVERDISPERSION_LIMIT",
 ]
 
 # --- individuals (XmR / I) charts -------------------------------------------
@@ -74,6 +75,15 @@ NELSON_TREND_LENGTH = 6  # Nelson rule 3: six in a row steadily increasing or de
 NELSON_ALTERNATING_LENGTH = 14  # Nelson rule 4: fourteen in a row alternating up and down
 NELSON_STRATIFICATION_LENGTH = 15  # Nelson rule 7: fifteen in a row within 1 sigma
 NELSON_MIXTURE_LENGTH = 8  # Nelson rule 8: eight in a row beyond 1 sigma on both sides
+
+# --- Laney p' and u' charts ------------------------------------------------------------------
+# sigma_z (Laney 2002) above this -> the months vary more than the counts explain, and a p'/u' chart is
+# used by default. Laney (2002) and Mohammed & Laney (2006, Qual Saf Health Care 15:383) read sigma_z
+# against 1 (1 = the counts explain the variation); 1.5 (limits at least half as wide again) is this
+# project's margin for "clearly above 1": well beyond the sampling noise of sigma_z from 24 or more
+# months (under the binomial or Poisson model its standard error is about 0.15 at 36 points and its
+# 99.9th centile about 1.5: simulated, tests/methods/test_spc_compare.py).
+LANEY_OVERDISPERSION_LIMIT = 1.5
 
 # --- Colours of the MDC point types (MDC "SPC Charts XmR Testing", Special cause) ---
 MDC_COLOURS = {

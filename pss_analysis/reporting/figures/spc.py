@@ -326,15 +326,31 @@ def spc_figure(
         for k, s in POINT_STYLES.items()
         if (points["point_type"] == k).any()
     ]
-    handles += [
-        Line2D([], [], color=CENTRE_COLOUR, linestyle="-", label="Centre line"),
-        Line2D([], [], color=LIMIT_COLOUR, linestyle="--", label="Process limits"),
-    ]
-    if _target(summary) is not None:
-        handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="-.", label="Target"))
+    handles += _line_handles(points, summary)
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8)
     _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
     return fig
+
+
+def _line_handles(points: pd.DataFrame, summary: pd.DataFrame) -> list[Line2D]:
+    """A legend entry for every line the full-size chart draws: the data line, centre line, limits,
+    two-sigma lines, phase breaks and target."""
+    handles = [
+        Line2D([], [], color=LINE_GREY, linestyle="-", linewidth=1.4, label="Monthly values"),
+        Line2D([], [], color=CENTRE_COLOUR, linestyle="-", label="Centre line"),
+        Line2D([], [], color=LIMIT_COLOUR, linestyle="--", label="Process limits"),
+    ]
+    if any(c in points and points[c].notna().any() for c in ("lower_2sigma", "upper_2sigma")):
+        handles.append(
+            Line2D([], [], color=LIMIT_COLOUR, linestyle=":", linewidth=0.7, alpha=0.6, label="Two-sigma lines")
+        )
+    if points["phase"].nunique() > 1:
+        handles.append(
+            Line2D([], [], color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, label="Limits recalculated")
+        )
+    if _target(summary) is not None:
+        handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="-.", label="Target"))
+    return handles
 
 
 def spc_small_multiples(results: Any, *, ncols: int = 4) -> Figure:

@@ -49,7 +49,11 @@ def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
 
 
 def _findings(
-    measure: Mapping[str, Any], evaluation: MeasureEvaluation, impact: pd.DataFrame | None, alpha: float
+    measure: Mapping[str, Any],
+    evaluation: MeasureEvaluation,
+    impact: pd.DataFrame | None,
+    alpha: float,
+    qualifier: str | None = None,
 ) -> str:
     """The measure's heading, description and findings in words (Markdown)."""
     lines = [
@@ -64,7 +68,16 @@ def _findings(
             f"{escape_text(evaluation.its_problem or 'unknown reason')}."
         )
     if evaluation.spc is not None:
-        lines.append("**Process behaviour:** " + escape_text(spc_sentence(measure, evaluation.spc.summary())))
+        choice = evaluation.chart_choice
+        reading = spc_sentence(
+            measure,
+            evaluation.spc.summary(),
+            evaluation.spc_comparison,
+            chart=evaluation.spc_options.get("chart"),
+            chart_reason=choice.reason if choice else None,
+            qualifier=qualifier,
+        )
+        lines.append("**Process behaviour:** " + escape_text(reading))
     else:
         lines.append(f"**Process behaviour:** no control chart: {escape_text(evaluation.spc_problem or '')}.")
     lines += [f"*Note:* {escape_text(warning)}" for warning in evaluation.warnings]
@@ -161,11 +174,14 @@ def measure_section(
     series: pd.DataFrame,
     evaluation: MeasureEvaluation,
     annotations: list[tuple[Any, str]] | None = None,
+    qualifier: str | None = None,
 ) -> None:
-    """One measure: what it is, the plain-English findings, the ITS and SPC charts and tables."""
+    """One measure: what it is, the plain-English findings (``qualifier``: the verdict's, when the
+    control chart disagrees with it), the ITS and SPC charts and tables."""
     its, spc = evaluation.its, evaluation.spc
     tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
-    rep.markdown(_findings(measure, evaluation, tables[1] if tables else None, rep.params.analysis.alpha))
+    impact = tables[1] if tables else None
+    rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier))
     if its is not None and tables is not None:
         _its_outputs(rep, measure, series, its, evaluation.its_options, tables, annotations)
     else:
@@ -177,6 +193,7 @@ def measure_section(
 def perspective_sections(rep: Report, study: Study) -> None:
     """A section per perspective with each measure's findings, ITS and SPC."""
     names = study.perspectives.set_index("perspective_id")["name"]
+    qualifiers = study.evidence.set_index("measure_id")["verdict_qualifier"].dropna()
     used = list(dict.fromkeys(study.measures["perspective"]))
     known = [p for p in study.perspectives.sort_values("order")["perspective_id"] if p in used]
     for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
@@ -188,4 +205,5 @@ def perspective_sections(rep: Report, study: Study) -> None:
                 study.indicators[study.indicators["measure_id"] == m["measure_id"]],
                 study.evaluations[m["measure_id"]],
                 study.annotations,
+                qualifiers.get(m["measure_id"]),
             )

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pss_analysis.evaluation.measures import describe_its_options
+from pss_analysis.evaluation.measures import MeasureEvaluation, describe_its_options
 from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.verdicts import VERDICT_RULES
+from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import escape_text, plain_words
 
 __all__ = ["methods_section"]
+
+#: Why a measure got its control chart, in the methods table.
+CHART_WHY = {
+    "kind": "the default for its kind",
+    "chosen": "chosen in the parameters",
+    "overdispersed": "the months vary more than the counts alone explain (Laney's sigma-z {sigma_z:.2f}, "
+    "above {limit}), so Laney's chart, whose limits allow for it",
+}
+
+
+def _chart_why(ev: MeasureEvaluation) -> str:
+    """Why the measure's chart was chosen, in words."""
+    choice = ev.chart_choice
+    if choice is None:
+        return ""
+    return CHART_WHY[choice.reason].format(sigma_z=choice.sigma_z or 0.0, limit=LANEY_OVERDISPERSION_LIMIT)
 
 
 def methods_section(rep: Report, study: Study) -> None:
@@ -51,9 +68,18 @@ def methods_section(rep: Report, study: Study) -> None:
                 "its_autocorrelation": model["autocorrelation"],
                 "its_extra_interruptions": ", ".join(str(i) for i in ev.its_options.get("interruptions", [])),
                 "spc_chart": ev.spc_options.get("chart"),
+                "spc_chart_why": _chart_why(ev),
                 "spc_rules": ev.spc_options.get("rules"),
             }
         )
+    rep.markdown(
+        "**Control charts.** A rate gets a u chart and a proportion a p chart, unless the months vary more "
+        "than the counts alone explain: when Laney's sigma-z (the spread of the standardised months, 1 when "
+        f"the counts explain it; Laney 2002) is above {LANEY_OVERDISPERSION_LIMIT}, the chart is Laney's u′ "
+        "or p′, whose limits allow for the extra variation. Limits are recalculated at the programme start; "
+        "the months since the start are also read against the pre-programme centre line and limits carried "
+        "forward, where a run of months on one side of the pre-programme average is a shift."
+    )
     rep.table(
         pd.DataFrame(rows),
         "methods_models",
@@ -72,6 +98,7 @@ def methods_section(rep: Report, study: Study) -> None:
             "its_autocorrelation": "autocorrelation",
             "its_extra_interruptions": "extra interruptions",
             "spc_chart": "SPC chart",
+            "spc_chart_why": "why this chart",
             "spc_rules": "SPC rules",
         },
     )
