@@ -36,6 +36,16 @@ rep.title_block()""",
     ),
     (
         "markdown",
+        """## Board summary
+
+Every measure on one page: its latest month against its target, what its control chart shows
+(variation and assurance, as the Making Data Count icons), the verdict with the programme's effect
+against what the pre-programme trend predicted, and value for money where the measure has a cost.""",
+        [],
+    ),
+    ("code", "sections.board_section(rep, study)", []),
+    (
+        "markdown",
         """## Executive summary
 
 Each measure of the scorecard gets a verdict - improved, deteriorated, no evidence of change, or

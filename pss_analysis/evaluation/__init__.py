@@ -13,7 +13,14 @@ per value group and the return on the programme's cost (:func:`value_for_money`)
 from __future__ import annotations
 
 from pss_analysis.evaluation.balance import LINK_STATUSES, link_table, objective_statuses, risk_table
-from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
+from pss_analysis.evaluation.dashboards import (
+    MONITORING_MONTHS,
+    board_table,
+    display_impact,
+    overview_table,
+    within_year_results,
+    within_year_table,
+)
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
 from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
 from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
@@ -38,6 +45,8 @@ from pss_analysis.evaluation.verdicts import (
 )
 
 __all__ = [
+    "board_table",
+    "display_impact",
     "prepare_study",
     "load_inputs",
     "Study",

@@ -2,6 +2,7 @@
 
 - :func:`number` — a number to about three significant figures, in one of three documented
   styles (tables, sentences, charts);
+- :func:`p_value` — a p-value for a table or sentence ("< 0.001" below 0.001);
 - :func:`percent`, :func:`money` — shares and pounds in sentences; :func:`money_change` and
   :func:`money_range` — pounds saved or extra cost, signs kept, an interval across zero said as such;
 - :func:`yes_no`, :func:`plain_words` — flags and code words of the tidy tables in words for a table cell;
@@ -25,6 +26,7 @@ import pandas as pd
 __all__ = [
     "number",
     "percent",
+    "p_value",
     "money",
     "money_change",
     "money_range",
@@ -85,6 +87,14 @@ def percent(value: float, *, signed: bool = False) -> str:
     digits = 1 if magnitude < 10 else 0
     text = f"{value * 100:+.{digits}f}%" if signed else f"{magnitude:.{digits}f}%"
     return text.replace("-", "−") if signed else text
+
+
+def p_value(value: Any) -> str:
+    """A p-value: three decimals, and '< 0.001' below 0.001 (2.61e-26 -> '< 0.001', 0.0123 -> '0.012');
+    missing blank."""
+    if _is_missing(value):
+        return ""
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
 def money(value: float) -> str:

@@ -85,12 +85,20 @@ def count_noun(unit: str) -> str:
     return unit.split(" per ")[0].strip() or "events"
 
 
-def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: float = 0.05) -> str:
+def its_sentence(
+    measure: Mapping[str, Any],
+    impact: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    points: tuple[float, float, float] | None = None,
+) -> str:
     """One sentence on the programme's effect, from a measure's rows of the impact table.
 
     Uses the cumulative row: the relative change over the whole post period
     against what the pre-programme trend predicted, with its interval, and for
-    counts and amounts the total difference in the measure's own units.
+    counts and amounts the total difference in the measure's own units. For a percentage
+    measure, ``points`` (the average difference over the period in percentage points, with its
+    limits: :func:`~pss_analysis.evaluation.dashboards.display_impact`) leads, the relative change beside it.
     """
     rows = impact[impact["cumulative"]]
     if rows.empty:
@@ -99,6 +107,8 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     level = confidence_label(alpha)
     rel, lo, hi = row["relative_effect"], row["relative_effect_lower"], row["relative_effect_upper"]
     name = measure["name"]
+    if measure.get("kind") == "proportion" and points is not None:
+        return _points_sentence(name, points, (rel, lo, hi), level)
     if lo <= 0 <= hi:
         text = (
             f"{name} changed by {percent(rel, signed=True)} ({level} CI {percent(lo, signed=True)} to "
@@ -115,6 +125,31 @@ def its_sentence(measure: Mapping[str, Any], impact: pd.DataFrame, *, alpha: flo
     if measure.get("kind") in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
         text += _difference(measure, row, level=level, changed=not lo <= 0 <= hi)
     return text + "."
+
+
+def _points(value: float, *, signed: bool = False) -> str:
+    """A difference in percentage points: 9.35 -> '9.35', signed '+9.35' / '−1.61'."""
+    text = quantity(abs(value) if not signed else value)
+    return (("+" + text) if value >= 0 else text.replace("-", "−")) if signed else text
+
+
+def _points_sentence(
+    name: str, points: tuple[float, float, float], relative: tuple[float, float, float], level: str
+) -> str:
+    """A percentage measure's change in percentage points, the relative change beside it."""
+    diff, low, high = points
+    rel = relative[0]
+    if low <= 0 <= high or relative[1] <= 0 <= relative[2]:
+        return (
+            f"{name} changed by {_points(diff, signed=True)} percentage points ({percent(rel, signed=True)}; "
+            f"{level} CI {_points(low, signed=True)} to {_points(high, signed=True)} points) compared with "
+            f"what the pre-programme trend predicted, which is not clearly different from no change."
+        )
+    a, b = sorted((abs(low), abs(high)))
+    return (
+        f"{name} {'rose' if diff > 0 else 'fell'} by {_points(diff)} percentage points ({percent(rel)}; {level} CI "
+        f"{_points(a)} to {_points(b)} points) relative to what the pre-programme trend predicted."
+    )
 
 
 def _difference(measure: Mapping[str, Any], row: Mapping[str, Any], *, level: str, changed: bool) -> str:

@@ -5,6 +5,7 @@ Each function writes one part of the report through a
 every figure in ``figures/``). Notebooks stay thin: they call these, in this order::
 
     sections.publish_evaluation_tables(rep, study)   # tables: the tidy all-measure tables
+    sections.board_section(rep, study)               # board: the one-page board summary
     sections.executive_summary(rep, study)           # summary
     sections.strategy_map_section(rep, study)        # strategy_map
     sections.overview_section(rep, study)            # dashboards
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from pss_analysis.reporting.sections.appendix import appendix
 from pss_analysis.reporting.sections.balance import balance_section
+from pss_analysis.reporting.sections.board import board_section
 from pss_analysis.reporting.sections.dashboards import overview_section, within_year_section
 from pss_analysis.reporting.sections.data_quality import data_quality_section, data_summary_table
 from pss_analysis.reporting.sections.measures import measure_section, perspective_sections
@@ -31,6 +33,7 @@ from pss_analysis.reporting.sections.tables import publish_evaluation_tables
 
 __all__ = [
     "data_summary_table",
+    "board_section",
     "data_quality_section",
     "measure_section",
     "publish_evaluation_tables",

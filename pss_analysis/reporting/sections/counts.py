@@ -116,13 +116,18 @@ def _whole_period_counts(impact: pd.DataFrame, measures: pd.DataFrame) -> pd.Ser
     return pd.to_numeric(impact["observed"], errors="coerce").where(whole_period)
 
 
-def impact_protected(impact: pd.DataFrame, counts: pd.DataFrame, measures: pd.DataFrame) -> dict[str, Any]:
+def impact_protected(
+    impact: pd.DataFrame, counts: pd.DataFrame, measures: pd.DataFrame, model_units: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """:func:`protected` for an impact table (``measure_id``, ``time``, ``cumulative``, ``units``, ...).
 
     A month's small observed count is hidden, and on the whole-period row a small observed total
-    is hidden with every column of :data:`TOTAL_COLUMNS` that the table has.
+    is hidden with every column of :data:`TOTAL_COLUMNS` that the table has. When ``impact`` is shown
+    in the chart's units, ``model_units`` is the same rows in the model's own units (whose
+    whole-period ``observed`` is the total count).
     """
-    frame = impact.assign(**{_TOTAL: _whole_period_counts(impact, measures)})
+    source = impact if model_units is None else model_units
+    frame = impact.assign(**{_TOTAL: _whole_period_counts(source, measures).to_numpy()})
     out = protected(frame, counts, "time", ("observed",))
     out["counts"].append(_TOTAL)
     out["helpers"].append(_TOTAL)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pss_analysis.evaluation.dashboards import display_impact
 from pss_analysis.evaluation.measures import MeasureEvaluation, its_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.methods.its import ItsResult
@@ -15,21 +16,45 @@ from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
-from pss_analysis.reporting.formatting import confidence_label, escape_text
+from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value
 from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, perspective_label, spc_sentence
 from pss_analysis.reporting.sections.counts import impact_protected, month_counts
 
 __all__ = ["measure_section", "perspective_sections"]
 
 
-def _effects_display(effects: pd.DataFrame) -> pd.DataFrame:
+def _shown_as(measure: Mapping[str, Any], its: ItsResult) -> tuple[str, str]:
+    """What the baseline level and the other terms of the effects table are, in words."""
+    link = its.specification["link"]
+    percentage = measure.get("kind") == "proportion"
+    level = f"level ({'%' if percentage else measure['unit']})"
+    if link == "logit":
+        return level, "odds ratio"
+    if link == "log":
+        return level, "rate ratio"
+    return level, f"difference ({'percentage points' if percentage else measure['unit']})"
+
+
+def _effects_display(effects: pd.DataFrame, measure: Mapping[str, Any], its: ItsResult) -> pd.DataFrame:
+    """The treated series' effects, the baseline level in the chart's units (per 1,000, %), each row
+    saying what it holds (level, rate or odds ratio, difference)."""
     shown = effects[effects["group"] == "treated"] if "group" in effects else effects
-    shown = shown[["term", "estimate", "estimate_lower", "estimate_upper", "p_value", "scale"]].copy()
+    shown = shown[["term", "estimate", "estimate_lower", "estimate_upper", "p_value"]].copy()
+    level_words, change_words = _shown_as(measure, its)
+    baseline = (shown["term"] == "baseline_level").to_numpy()
+    bounds = ["estimate", "estimate_lower", "estimate_upper"]
+    per = float(measure.get("multiplier") or 1)
+    if its.specification["link"] == "logit":  # odds -> proportion -> percentage
+        shown.loc[baseline, bounds] = shown.loc[baseline, bounds].map(lambda o: o / (1 + o) * per)
+    elif its.specification.get("offset") is not None:  # rate per person -> per 1,000
+        shown.loc[baseline, bounds] = shown.loc[baseline, bounds] * per
+    shown["shown_as"] = [level_words if b else change_words for b in baseline]
     shown["term"] = shown["term"].map(lambda t: TERM_LABELS.get(t, t))
     return shown
 
 
-def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
+def _impact_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """The impact rows in the chart's units (:func:`display_impact`), relative differences in %."""
     columns = [
         "observed",
         "fitted",
@@ -42,10 +67,24 @@ def _impact_display(impact: pd.DataFrame) -> pd.DataFrame:
         "relative_effect_upper",
     ]
     period = [
-        "whole period" if cumulative else f"month {h}"
-        for h, cumulative in zip(impact["horizon"], impact["cumulative"], strict=True)
+        ("whole period, monthly average" if average else "whole period, total") if cumulative else f"month {h}"
+        for h, cumulative, average in zip(shown["horizon"], shown["cumulative"], shown["average"], strict=True)
     ]
-    return impact[columns].copy().assign(period=period)[["period", *columns]]
+    out = shown[columns].copy().assign(period=period)[["period", *columns]]
+    for column in columns[-3:]:
+        out[column] = out[column] * 100
+    return out
+
+
+def _points(measure: Mapping[str, Any], shown: pd.DataFrame | None) -> tuple[float, float, float] | None:
+    """A percentage measure's whole-period difference in percentage points, with its limits."""
+    if shown is None or measure.get("kind") != "proportion":
+        return None
+    row = shown[shown["cumulative"]]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return float(r["absolute_effect"]), float(r["absolute_effect_lower"]), float(r["absolute_effect_upper"])
 
 
 def _findings(
@@ -54,6 +93,7 @@ def _findings(
     impact: pd.DataFrame | None,
     alpha: float,
     qualifier: str | None = None,
+    shown: pd.DataFrame | None = None,
 ) -> str:
     """The measure's heading, description and findings in words (Markdown)."""
     lines = [
@@ -61,7 +101,10 @@ def _findings(
         f"*{escape_text(measure['unit'])}.* {escape_text(str(measure.get('description', '')))}",
     ]
     if impact is not None:
-        lines.append("**What changed:** " + escape_text(its_sentence(measure, impact, alpha=alpha)))
+        lines.append(
+            "**What changed:** "
+            + escape_text(its_sentence(measure, impact, alpha=alpha, points=_points(measure, shown)))
+        )
     else:
         lines.append(
             f"**What changed:** no interrupted time series could be fitted: "
@@ -90,12 +133,14 @@ def _its_outputs(
     series: pd.DataFrame,
     its: ItsResult,
     options: Mapping[str, Any],
-    tables: tuple[pd.DataFrame, pd.DataFrame],
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     annotations: list[tuple[Any, str]] | None,
 ) -> None:
-    """The ITS chart, the table of segmented-regression estimates and the impact table."""
+    """The ITS chart, the table of segmented-regression estimates and the impact table (in the
+    chart's units: ``tables`` holds the effects, the impact rows in the model's units and the same
+    rows as :func:`display_impact` shows them)."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
-    effects, impact = tables
+    effects, raw, impact = tables
     level = confidence_label(rep.params.analysis.alpha)
     scaled = options.get("offset") or options.get("denominator")
     per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
@@ -109,33 +154,37 @@ def _its_outputs(
         f"trend continued with its {level} confidence band.",
     )
     rep.table(
-        _effects_display(effects),
+        _effects_display(effects, measure, its),
         f"its_effects_{mid}",
         caption=f"{name}: segmented regression estimates ({level} CI)",
-        columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value"},
-        formats={"p_value": ".3g"},
+        columns={"estimate_lower": "lower", "estimate_upper": "upper", "p_value": "p-value", "shown_as": "shown as"},
+        formats={"p_value": p_value},
     )
-    keys = {c: impact[c].to_numpy() for c in ("time", "cumulative", "units")}
+    keys = {c: raw[c].to_numpy() for c in ("time", "cumulative", "units")}
     protect = impact_protected(
         _impact_display(impact).assign(measure_id=mid, **keys),
         month_counts(series, pd.DataFrame([measure])),
         pd.DataFrame([measure]),
+        model_units=raw.assign(measure_id=mid),
     )
     shown = protect.pop("frame").drop(columns=["measure_id", *keys])
+    percentage = measure.get("kind") == "proportion"
     rep.table(
         shown,
         f"its_impact_{mid}",
         **protect,
-        caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI)",
+        caption=f"{name}: programme impact, fitted against expected without the programme ({level} CI); "
+        f"values in {'%' if percentage else unit}, differences in {'percentage points' if percentage else unit}, "
+        "relative differences in %",
         columns={
+            "counterfactual": "expected without the programme",
             "absolute_effect": "difference",
             "absolute_effect_lower": "lower",
             "absolute_effect_upper": "upper",
-            "relative_effect": "relative difference",
-            "relative_effect_lower": "rel. lower",
-            "relative_effect_upper": "rel. upper",
+            "relative_effect": "relative difference (%)",
+            "relative_effect_lower": "rel. lower (%)",
+            "relative_effect_upper": "rel. upper (%)",
         },
-        formats={"relative_effect": "+.1%", "relative_effect_lower": "+.1%", "relative_effect_upper": "+.1%"},
     )
 
 
@@ -180,10 +229,11 @@ def measure_section(
     control chart disagrees with it), the ITS and SPC charts and tables."""
     its, spc = evaluation.its, evaluation.spc
     tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
+    shown = display_impact(measure, its, tables[1], series) if its is not None and tables is not None else None
     impact = tables[1] if tables else None
-    rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier))
-    if its is not None and tables is not None:
-        _its_outputs(rep, measure, series, its, evaluation.its_options, tables, annotations)
+    rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier, shown))
+    if its is not None and tables is not None and shown is not None:
+        _its_outputs(rep, measure, series, its, evaluation.its_options, (tables[0], tables[1], shown), annotations)
     else:
         _timeseries_output(rep, measure, series)
     if spc is not None:

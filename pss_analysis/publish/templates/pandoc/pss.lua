@@ -11,13 +11,18 @@
 --      narrow columns wrap instead of overflowing;
 --    - a table too wide for a portrait page is set on a landscape page: wide means that
 --      its columns' longest texts (each counted up to COLUMN_CAP characters) add up to
---      more than WIDE_TABLE characters (at 7.5 pt, about what fits across A4 portrait).
+--      more than WIDE_TABLE characters (at 7.5 pt, about what fits across A4 portrait);
+--      its columns then share the width by those texts (short ones on one line, long ones on two)
+--      and its lines are set closer, so a page holds 20 rows or more.
 -- 3. Word: a page break before the text (title page, contents, then the report).
 
 local WIDE_TABLE = 150  -- characters across
 local COLUMN_CAP = 30   -- characters a column counts for at most (longer text wraps)
 local LONG_RUN = 20    -- characters without a break opportunity before one is added
 local CHUNK = 10
+local ONE_LINE = 18     -- a landscape table's column with texts up to this long is set on one line,
+                        -- a longer one as wide as half its longest text (two lines)
+local PADDING = 2       -- characters of a column's width taken by its cell padding
 local ZWSP = "\u{200B}"
 
 local function read_html(el)
@@ -55,13 +60,14 @@ local function breakable(str)
   end
 end
 
-local function width(tbl)
+-- Each column's longest text, and the sum of those counted up to COLUMN_CAP characters.
+local function widths(tbl)
   local longest = {}
   local function measure(rows)
     for _, row in ipairs(rows) do
       for i, cell in ipairs(row.cells) do
         local n = utf8.len(pandoc.utils.stringify(cell.contents)) or 0
-        longest[i] = math.max(longest[i] or 0, math.min(n, COLUMN_CAP))
+        longest[i] = math.max(longest[i] or 0, n)
       end
     end
   end
@@ -71,16 +77,28 @@ local function width(tbl)
   end
   local total = 0
   for _, n in pairs(longest) do
-    total = total + n
+    total = total + math.min(n, COLUMN_CAP)
   end
-  return total
+  return longest, total
 end
 
 local function typst_table(tbl)
-  local wide = width(tbl) > WIDE_TABLE
+  local longest, total = widths(tbl)
   tbl = tbl:walk({ Str = breakable })
-  if wide then
-    return { pandoc.RawBlock("typst", "#page(flipped: true)["), tbl, pandoc.RawBlock("typst", "]") }
+  if total > WIDE_TABLE then
+    -- columns as wide as their texts, so rows take fewer lines (a page of 20 rows fits)
+    local sum, share = 0, {}
+    for i, _ in ipairs(tbl.colspecs) do
+      local n = longest[i] or 0
+      share[i] = (n <= ONE_LINE and n or math.max(ONE_LINE, math.ceil(n / 2))) + PADDING
+      sum = sum + share[i]
+    end
+    for i, spec in ipairs(tbl.colspecs) do
+      tbl.colspecs[i] = { spec[1], share[i] / sum }
+    end
+    -- lines closer together, so a page holds more rows
+    local open = "#page(flipped: true)[#set par(leading: 0.45em)\n#set table(inset: (x: 4pt, y: 2.5pt))\n"
+    return { pandoc.RawBlock("typst", open), tbl, pandoc.RawBlock("typst", "]") }
   end
   return tbl
 end

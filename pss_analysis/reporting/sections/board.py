@@ -1,0 +1,140 @@
+"""The one-page board summary: one row per measure, in the Making Data Count summary style.
+
+Measure, latest value and target in the units of the measure's chart, the SPC variation and
+assurance icons in short words (the MDC icon's letter or symbol first: H / L for a special cause
+high or low, P / F / ? for assurance), the verdict with the effect against expected and its
+interval, and value for money where the measure has a cost. It comes first in the report and fits
+one A4 landscape page for up to 20 measures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from pss_analysis.evaluation.dashboards import board_table
+from pss_analysis.evaluation.study import Study
+from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NOT_ENOUGH_DATA
+from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.formatting import confidence_label, money_change, number, percent
+from pss_analysis.reporting.sections.counts import month_counts, protected
+
+__all__ = ["board_section", "board_words", "VARIATION_SHORT", "ASSURANCE_SHORT"]
+
+#: The MDC variation icon in short words (H / L: the special cause is high or low).
+VARIATION_SHORT = {
+    "common_cause": "common cause",
+    "special_cause_improvement": "improving",
+    "special_cause_concern": "concern",
+    "special_cause_neither": "special cause",
+    "none": "too few points",
+}
+#: The MDC assurance icon in short words, its letter first.
+ASSURANCE_SHORT = {
+    "pass": "P: will meet",
+    "fail": "F: will miss",
+    "hit_or_miss": "?: hit or miss",
+}
+#: What the value-for-money column says of a costed measure whose change is not claimed.
+NO_RELIABLE_CHANGE = "no reliable change"
+
+_SHOWN = ["name", "latest_shown", "target_shown", "variation", "assurance", "verdict", "effect_shown", "value_shown"]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def in_units(value: Any, row: Mapping[str, Any]) -> str:
+    """A value in the measure's display units: '85.8%', '3.43 per 1,000', '£516 thousand', '7.73 days'."""
+    if _missing(value):
+        return ""
+    unit = str(row.get("unit") or "")
+    if row.get("kind") == "proportion":
+        return f"{number(value)}%"
+    if row.get("kind") == "rate":
+        return f"{number(value)} per {float(row.get('multiplier') or 1):,.0f}"
+    if unit.startswith("£"):
+        return f"£{number(value)}{unit[1:]}"
+    return f"{number(value)} {unit}".strip() if len(unit) <= 12 else number(value)
+
+
+def _variation(row: Mapping[str, Any]) -> str:
+    kind = row.get("variation_type")
+    if _missing(kind):
+        return "no chart"
+    words = VARIATION_SHORT.get(str(kind), str(kind).replace("_", " "))
+    side = row.get("variation_direction")
+    return f"{'H' if side == 'high' else 'L'}: {words}" if side in ("high", "low") else words
+
+
+def _assurance(row: Mapping[str, Any]) -> str:
+    kind = row.get("assurance_type")
+    if _missing(kind) or kind == "none":
+        return "no target" if _missing(row.get("target")) else ""
+    return ASSURANCE_SHORT.get(str(kind), str(kind).replace("_", " "))
+
+
+def _signed_points(value: float) -> str:
+    text = number(value)
+    return f"+{text}" if value >= 0 else text.replace("-", "−")
+
+
+def _effect(row: Mapping[str, Any]) -> str:
+    """The whole-period effect against expected with its interval; percentage points for percentages."""
+    if row.get("verdict") == NOT_ENOUGH_DATA or _missing(row.get("cumulative_relative")):
+        return ""
+    rel = percent(row["cumulative_relative"], signed=True)
+    if row.get("kind") == "proportion" and not _missing(row.get("effect")):
+        low, high = _signed_points(row["effect_lower"]), _signed_points(row["effect_upper"])
+        return f"{_signed_points(row['effect'])} pts ({rel}); {low} to {high}"
+    low = percent(row["cumulative_relative_lower"], signed=True)
+    high = percent(row["cumulative_relative_upper"], signed=True)
+    return f"{rel} ({low} to {high})"
+
+
+def _value(row: Mapping[str, Any]) -> str:
+    if _missing(row.get("money")) or row.get("money_unit") != "£":
+        return ""
+    return money_change(row["money"]) if row.get("verdict") in (IMPROVED, DETERIORATED) else NO_RELIABLE_CHANGE
+
+
+def board_words(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~pss_analysis.evaluation.dashboards.board_table` with each shown column in words."""
+    rows = table.to_dict("records")
+    out = table.assign(
+        latest_shown=[in_units(r["latest"], r) for r in rows],
+        target_shown=[in_units(r["target"], r) for r in rows],
+        variation=[_variation(r) for r in rows],
+        assurance=[_assurance(r) for r in rows],
+        effect_shown=[_effect(r) for r in rows],
+        value_shown=[_value(r) for r in rows],
+    )
+    return out[[c for c in out.columns if c not in _SHOWN] + _SHOWN]
+
+
+def board_section(rep: Report, study: Study) -> None:
+    """The one-page board summary table: every measure, its latest value, SPC icons, verdict and money."""
+    table = board_words(board_table(study.measures, study.indicators, study.evidence, study.evaluations))
+    level = confidence_label(study.analysis.alpha)
+    protect = protected(
+        table, month_counts(study.indicators, study.measures), "latest_period", ("latest", "latest_shown")
+    )
+    rep.table(
+        protect.pop("frame"),
+        "board_summary",
+        **protect,
+        caption=f"Board summary: every measure's latest month, its control chart and the programme's effect "
+        f"against expected since the start ({level} CI; percentages in percentage points, other measures as a "
+        "relative change; pts: percentage points)",
+        columns={
+            "name": "measure",
+            "latest_shown": "latest",
+            "target_shown": "target",
+            "effect_shown": f"effect ({level} CI)",
+            "value_shown": "value for money",
+        },
+        hide=[c for c in table.columns if c not in _SHOWN],
+    )
