@@ -138,7 +138,18 @@ def test_the_board_summary_comes_first_with_one_row_per_measure(demo_run):
     assert satisfied["latest"] == "85.8%" and satisfied["target"] == "80%"
     assert satisfied["verdict"] == "improved" and satisfied["effect (95% CI)"].startswith("+9.35 pts (+13%)")
     admissions = rows["Emergency admissions for ambulatory care sensitive conditions, 65+"]
-    assert admissions["latest"] == "3.43 per 1,000" and admissions["value for money"] == "£2.12 million saved"
+    assert admissions["latest"] == "3.43 per 1,000"
+    # the admissions, their bed-nights and their spend value one activity (the demo's value group): counted once
+    spend = "Spend on emergency ACS admissions, 65+"
+    assert admissions["value for money"] == f"alternative view of {spend}"
+    assert rows["Emergency bed-nights for ambulatory care sensitive conditions, 65+"]["value for money"] == (
+        f"alternative view of {spend}"
+    )
+    assert rows[spend]["value for money"] == "£3.06 million saved"
+    # a verdict the control chart's latest months disagree with says so, as in the measure's section
+    assert rows["Staff trained in the integrated care model"]["verdict"] == (
+        "improved, but the latest months show a concern"
+    )
     assert rows["Delayed-discharge bed-days, 65+"]["variation"] == "H: concern"
     assert rows["Delayed-discharge bed-days, 65+"]["assurance"] == "F: will miss"
     board = pd.read_csv(demo_run.run_dir / "tables" / "board_summary.csv")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pss_analysis.evaluation.dashboards import board_table
 from pss_analysis.evaluation.study import Study
+from pss_analysis.evaluation.value import ValueForMoney
 from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NOT_ENOUGH_DATA
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import confidence_label, money_change, number, percent
@@ -101,23 +102,45 @@ def _value(row: Mapping[str, Any]) -> str:
     return money_change(row["money"]) if row.get("verdict") in (IMPROVED, DETERIORATED) else NO_RELIABLE_CHANGE
 
 
-def board_words(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~pss_analysis.evaluation.dashboards.board_table` with each shown column in words."""
+def _alternative_of(value: ValueForMoney | None) -> dict[str, str]:
+    """Measure name -> the name of its value group's figure, for the group's other costed measures."""
+    if value is None:
+        return {}
+    return {alt: fig["name"] for fig in value.figures.to_dict("records") for alt in fig["alternatives"]}
+
+
+def board_words(
+    table: pd.DataFrame, value: ValueForMoney | None = None, qualifiers: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """:func:`~pss_analysis.evaluation.dashboards.board_table` with each shown column in words.
+
+    ``value``: the study's value for money, so that a measure valuing the same activity as its group's
+    figure is named as an alternative view rather than counted again; ``qualifiers``: the verdict's
+    qualifier by measure id, where the control chart's latest months disagree with it.
+    """
     rows = table.to_dict("records")
+    alternative_of, qualifiers = _alternative_of(value), qualifiers or {}
     out = table.assign(
         latest_shown=[in_units(r["latest"], r) for r in rows],
         target_shown=[in_units(r["target"], r) for r in rows],
         variation=[_variation(r) for r in rows],
         assurance=[_assurance(r) for r in rows],
         effect_shown=[_effect(r) for r in rows],
-        value_shown=[_value(r) for r in rows],
+        value_shown=[
+            f"alternative view of {alternative_of[r['name']]}" if r["name"] in alternative_of else _value(r)
+            for r in rows
+        ],
     )
+    out["verdict"] = [qualifiers.get(r["measure_id"]) or r["verdict"] for r in rows]
     return out[[c for c in out.columns if c not in _SHOWN] + _SHOWN]
 
 
 def board_section(rep: Report, study: Study) -> None:
     """The one-page board summary table: every measure, its latest value, SPC icons, verdict and money."""
-    table = board_words(board_table(study.measures, study.indicators, study.evidence, study.evaluations))
+    qualifiers = study.evidence.set_index("measure_id")["verdict_qualifier"].dropna().to_dict()
+    table = board_words(
+        board_table(study.measures, study.indicators, study.evidence, study.evaluations), study.value, qualifiers
+    )
     level = confidence_label(study.analysis.alpha)
     protect = protected(
         table, month_counts(study.indicators, study.measures), "latest_period", ("latest", "latest_shown")
