@@ -30,6 +30,7 @@ __all__ = [
     "money",
     "money_change",
     "money_range",
+    "in_units",
     "yes_no",
     "plain_words",
     "confidence_label",
@@ -188,3 +189,18 @@ def escape_text(text: Any) -> str:
     put in. Do not escape the Markdown you add around it.
     """
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def in_units(value: Any, row: Mapping[str, Any]) -> str:
+    """A value of measure ``row`` (its ``kind``, ``unit``, ``multiplier``) in its display units:
+    '85.8%', '3.43 per 1,000', '£516 thousand', '7.73 days'."""
+    if value is None or _is_missing(value):
+        return ""
+    unit = str(row.get("unit") or "")
+    if row.get("kind") == "proportion":
+        return f"{number(value)}%"
+    if row.get("kind") == "rate":
+        return f"{number(value)} per {float(row.get('multiplier') or 1):,.0f}"
+    if unit.startswith("£"):
+        return f"£{number(value)}{unit[1:]}"
+    return f"{number(value)} {unit}".strip() if len(unit) <= 12 else number(value)

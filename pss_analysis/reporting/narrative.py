@@ -13,7 +13,7 @@ import pandas as pd
 
 from pss_analysis.evaluation.verdicts import money_scale
 from pss_analysis.methods.spc import PhaseComparison
-from pss_analysis.reporting.formatting import confidence_label, money_change, money_range, number, percent
+from pss_analysis.reporting.formatting import confidence_label, in_units, money_change, money_range, number, percent
 
 __all__ = [
     "its_sentence",
@@ -257,7 +257,7 @@ def spc_sentence(
         text = text[0].upper() + text[1:]
     assurance = ASSURANCE_WORDS.get(last.get("assurance_type"))
     if assurance:
-        text += f"; against the target of {quantity(float(last['target']))}, {assurance}"
+        text += f"; against the target of {in_units(float(last['target']), measure)}, {assurance}"
     text += "."
     reason = CHART_REASON_WORDS.get(chart_reason or "")
     if reason:

@@ -19,7 +19,7 @@ from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.value import ValueForMoney
 from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NOT_ENOUGH_DATA
 from pss_analysis.reporting.document import Report
-from pss_analysis.reporting.formatting import confidence_label, money_change, number, percent
+from pss_analysis.reporting.formatting import confidence_label, in_units, money_change, number, percent
 from pss_analysis.reporting.sections.counts import month_counts, protected
 
 __all__ = ["board_section", "board_words", "VARIATION_SHORT", "ASSURANCE_SHORT"]
@@ -46,20 +46,6 @@ _SHOWN = ["name", "latest_shown", "target_shown", "variation", "assurance", "ver
 
 def _missing(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
-
-
-def in_units(value: Any, row: Mapping[str, Any]) -> str:
-    """A value in the measure's display units: '85.8%', '3.43 per 1,000', '£516 thousand', '7.73 days'."""
-    if _missing(value):
-        return ""
-    unit = str(row.get("unit") or "")
-    if row.get("kind") == "proportion":
-        return f"{number(value)}%"
-    if row.get("kind") == "rate":
-        return f"{number(value)} per {float(row.get('multiplier') or 1):,.0f}"
-    if unit.startswith("£"):
-        return f"£{number(value)}{unit[1:]}"
-    return f"{number(value)} {unit}".strip() if len(unit) <= 12 else number(value)
 
 
 def _variation(row: Mapping[str, Any]) -> str:
