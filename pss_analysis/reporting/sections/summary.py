@@ -8,7 +8,7 @@ import pandas as pd
 
 from pss_analysis.evaluation.measures import its_tables
 from pss_analysis.evaluation.study import Study
-from pss_analysis.evaluation.value import ValueForMoney, value_for_money
+from pss_analysis.evaluation.value import RETURN_COLUMNS, ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     DETERIORATED,
     IMPROVED,
@@ -154,19 +154,7 @@ def _returns_table(rep: Report, value: ValueForMoney, level: str) -> None:
             "net benefit interval": f"net benefit {level} CI",
             "cost taken": "cost",
         },
-        hide=(
-            "value_group",
-            "cost",
-            "saved",
-            "saved_lower",
-            "saved_upper",
-            "net_benefit",
-            "net_benefit_lower",
-            "net_benefit_upper",
-            "return_per_pound",
-            "return_per_pound_lower",
-            "return_per_pound_upper",
-        ),
+        hide=tuple(c for c in RETURN_COLUMNS if c not in ("name", "months")),  # shown in words above
     )
 
 
