@@ -55,16 +55,6 @@ by perspective of the Public Sector Scorecard.""",
         [],
     ),
     ("code", "sections.executive_summary(rep, study)", []),
-    (
-        "markdown",
-        """## Strategy map
-
-The objectives of the programme by perspective - capability at the bottom, processes in the middle,
-outcomes on top - with arrows from each driver to the outcome it should help. Each objective is
-coloured by the verdicts of its measures; each arrow by whether the measures move together as
-expected (association, not proof of cause).""",
-        [],
-    ),
     ("code", "sections.strategy_map_section(rep, study)", []),
     ("markdown", "## Overview dashboard: before and since the programme started", []),
     ("code", "sections.overview_section(rep, study)", []),
@@ -89,15 +79,6 @@ the charts.""",
         [],
     ),
     ("code", "sections.perspective_sections(rep, study)", []),
-    (
-        "markdown",
-        """## Balance of contributions and risks
-
-For every outcome on the map: the drivers that should move it, what their measures show, and whether
-they pulled in the expected direction (a positive contribution), against it (negative), or not at
-all; then the risks attached to the outcome, its measures or its drivers.""",
-        [],
-    ),
     ("code", "sections.balance_section(rep, study)", []),
     (
         "markdown",

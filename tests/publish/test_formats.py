@@ -29,7 +29,10 @@ FORMATS = ["html", "pdf", "docx"]
 HAS_QUARTO = shutil.which("quarto") is not None
 SCRIPT = "<script>alert(1)</script>"
 MARKDOWNISH = "**not bold** _x_ #heading $1 @ref"
-ZERO_WIDTH_SPACE = "\u200b"
+#: characters that break copying and searching a PDF's text; the PDF must have none
+INVISIBLE = {"\u200b": "zero-width space", "\u00ad": "soft hyphen"}
+#: DejaVu Sans (the report's font) is at most 0.64 em wide for a hexadecimal digit
+HEX_EM = 0.64
 
 
 # -- reading the outputs back -----------------------------------------------------------------
@@ -81,7 +84,7 @@ def _html(path: Path) -> _Html:
 
 
 def _squash(text: str) -> str:
-    return " ".join(text.replace(ZERO_WIDTH_SPACE, "").split())
+    return " ".join(text.split())
 
 
 def _docx(path: Path):
@@ -249,6 +252,31 @@ def test_pdf_has_title_page_contents_numbered_sections_captions_and_alt_text(for
     assert formats_run.run_dir.name in text and formats_run.manifest["parameters_sha256"][:12] in text
     assert f"Page 2 of {pages - 1}" in text  # the title page is not counted
     assert _pdf_alt_texts(path) == [" ".join(alt.split()) for _, alt in shown.figures]
+
+
+def test_pdf_text_copies_as_written_and_long_checksums_fit_the_page(formats_run):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(formats_run.run_dir / "report.pdf"))
+    raw = "\n".join(page.extract_text() for page in reader.pages)
+    for char, name in INVISIBLE.items():
+        assert char not in raw, f"{name} in the PDF's text"
+    assert "admission_method" in raw and "primary_diagnosis" in raw  # identifiers as written
+    overflowing, checksums = [], 0
+    for number, page in enumerate(reader.pages, start=1):
+        right = float(page.mediabox.width)
+
+        def visit(text, cm, tm, font, size, right=right, number=number):
+            nonlocal checksums
+            for digits in re.findall(r"[0-9a-f]{16,}", text):
+                checksums += 1
+                end = cm[4] + tm[4] + (text.index(digits) + len(digits)) * size * HEX_EM
+                if end > right:
+                    overflowing.append((number, digits, round(end)))
+
+        page.extract_text(visitor_text=visit)
+    assert checksums > 5  # the appendix's file checksums, each broken into lines that fit
+    assert overflowing == []
 
 
 # -- user text shows as typed ------------------------------------------------------------------

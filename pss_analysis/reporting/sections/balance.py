@@ -10,13 +10,22 @@ from pss_analysis.reporting.narrative import LINK_LABELS
 
 __all__ = ["balance_section"]
 
+HEADING = """## Balance of contributions and risks
+
+For every outcome on the map: the drivers that should move it, what their measures show, and whether
+they pulled in the expected direction (a positive contribution), against it (negative), or not at
+all; then the risks attached to the outcome, its measures or its drivers."""
+
 
 def balance_section(rep: Report, study: Study) -> None:
-    """Contributions of drivers to outcomes along the map, lead-lag association, and risks."""
+    """Contributions of drivers to outcomes along the map, lead-lag association, and risks.
+
+    Left out, heading included, when no scorecard was given: there is no map to weigh along.
+    """
     sc = study.scorecard
     if sc is None:
-        rep.markdown("*No scorecard was given, so there is no map to weigh contributions along.*")
         return
+    rep.markdown(HEADING)
     links = study.links
     rep.save_table(links, "balance_links")
     per_link = links.drop_duplicates(["driver", "outcome"])

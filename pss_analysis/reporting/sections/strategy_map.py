@@ -12,13 +12,24 @@ from pss_analysis.reporting.formatting import yes_no
 
 __all__ = ["strategy_map_section"]
 
+HEADING = """## Strategy map
+
+The objectives of the programme by perspective - capability at the bottom, processes in the middle,
+outcomes on top - with arrows from each driver to the outcome it should help. Each objective is
+coloured by the verdicts of its measures; each arrow by whether the measures move together as
+expected (association, not proof of cause)."""
+
 
 def strategy_map_section(rep: Report, study: Study) -> None:
-    """The strategy map coloured by evidence (PNG in the report, SVG as well in figures/)."""
+    """The strategy map coloured by evidence (PNG in the report, SVG as well in figures/).
+
+    The section, heading included, is left out when no scorecard was given (``data.scorecard``),
+    so the report has no empty section and its sections stay numbered without a gap.
+    """
     sc = study.scorecard
     if sc is None:
-        rep.markdown("*No scorecard was given (`data.scorecard`), so there is no strategy map.*")
         return
+    rep.markdown(HEADING)
     status = objective_statuses(sc.objectives, sc.measures, study.evidence)
     link_status = (
         {(r["driver"], r["outcome"]): r["link_status"] for r in study.links.to_dict("records")}

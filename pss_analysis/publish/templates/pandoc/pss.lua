@@ -6,9 +6,10 @@
 -- 2. Typst (PDF):
 --    - images are written as image(..., alt: "...") so the PDF carries the alt text
 --      (pandoc's Typst writer leaves it out);
---    - identifiers, paths and checksums in table cells get break opportunities (a
---      zero-width space after "_" and "/", and every CHUNK characters of a long run), so
---      narrow columns wrap instead of overflowing;
+--    - identifiers, paths and checksums in table cells get break opportunities (after "_"
+--      and "/", and every CHUNK characters of a long run), so narrow columns wrap instead of
+--      overflowing; a break opportunity is an empty Typst box (BREAK), not a character, so
+--      the PDF's text copies and searches as written (no zero-width spaces, no soft hyphens);
 --    - a table too wide for a portrait page is set on a landscape page: wide means that
 --      its columns' longest texts (each counted up to COLUMN_CAP characters) add up to
 --      more than WIDE_TABLE characters (at 7.5 pt, about what fits across A4 portrait);
@@ -23,7 +24,9 @@ local CHUNK = 10
 local ONE_LINE = 18     -- a landscape table's column with texts up to this long is set on one line,
                         -- a longer one as wide as half its longest text (two lines)
 local PADDING = 2       -- characters of a column's width taken by its cell padding
-local ZWSP = "\u{200B}"
+-- an empty inline box: a place the line may break, with no character in the text
+-- (";" ends the Typst expression, so the text after it is read as text)
+local BREAK = "#box();"
 
 local function read_html(el)
   if el.format == "html" then
@@ -41,23 +44,38 @@ local function typst_image(img)
     typst_string(img.src), typst_string(pandoc.utils.stringify(img.caption))))
 end
 
+-- The Str split into pieces with a BREAK between them, or nil when it needs none.
 local function breakable(str)
-  local out, run = {}, 0
+  local pieces, current, run = {}, {}, 0
+  local function cut()
+    pieces[#pieces + 1] = table.concat(current)
+    current = {}
+  end
   for _, code in utf8.codes(str.text) do
     local char = utf8.char(code)
-    out[#out + 1] = char
+    current[#current + 1] = char
     run = run + 1
     if char == "_" or char == "/" then
-      out[#out + 1] = ZWSP
+      cut()
       run = 0
     elseif run >= LONG_RUN and run % CHUNK == 0 then
-      out[#out + 1] = ZWSP
+      cut()
     end
   end
-  local text = table.concat(out)
-  if text ~= str.text then
-    return pandoc.Str(text)
+  if #current > 0 then
+    cut()
   end
+  if #pieces < 2 then
+    return nil
+  end
+  local out = {}
+  for i, piece in ipairs(pieces) do
+    if i > 1 then
+      out[#out + 1] = pandoc.RawInline("typst", BREAK)
+    end
+    out[#out + 1] = pandoc.Str(piece)
+  end
+  return out
 end
 
 -- Each column's longest text, and the sum of those counted up to COLUMN_CAP characters.
