@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pss_analysis.errors import ParameterError
+from pss_analysis.reporting.figures.style import ChangeMark, band_points, draw_change_log, room_above
 
 __all__ = ["its_figure", "FIGURE_SIZE_INCHES", "FIGURE_DPI"]
 
@@ -114,8 +115,9 @@ def its_figure(
     show_deseasonalised:
         Add the fit with the seasonal terms at their average (needs a seasonal model).
     annotations:
-        Text to place at given times: ``{time: text}`` or ``[(time, text), ...]``, with times as
-        values of the model's time column.
+        Changes to mark (the scorecard's change log): ``{time: text}`` or ``[(time, text), ...]``,
+        with times as values of the model's time column; each is a thin vertical line labelled in a
+        band above the plot (the programme start, the first interruption, is the stronger line).
     rate_per:
         With an offset, plot rates per this many units of offset
         (``result.predictions(per=rate_per)``).
@@ -139,11 +141,15 @@ def its_figure(
     _draw_counterfactual(ax, x, treated, _band_label(pred))
     if show_deseasonalised:
         _draw_deseasonalised(ax, x, treated)
-    _draw_interruptions(ax, x, treated)
-    _draw_annotations(ax, x, treated, annotations)
-    _finish_axes(ax, x, title=title, ylabel=ylabel, rate_per=rate_per)
     # fixed margins (room for the legend below): a layout engine doubles the drawing time
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
+    _finish_axes(ax, x, ylabel=ylabel, rate_per=rate_per)
+    rows = draw_change_log(ax, _change_marks(x, treated, annotations), legend=True)
+    _finish_legend(ax)
+    band = band_points(rows)
+    if title:
+        ax.set_title(title, pad=band + 6)
+    room_above(ax, band + (6 + 12 * 1.3 + 4 if title else 4))
     return fig
 
 
@@ -248,23 +254,11 @@ def _draw_deseasonalised(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None
     )
 
 
-def _draw_interruptions(ax: Axes, x: np.ndarray, treated: pd.DataFrame) -> None:
-    """A vertical line at each interruption (between the last period before and the first after)."""
-    boundaries = np.flatnonzero(np.diff(treated["segment"].to_numpy()) != 0) + 1
-    for k, b in enumerate(boundaries):
-        ax.axvline(
-            _midpoint(x[b - 1], x[b]),
-            color=_COLOURS["interruption"],
-            linestyle="-",
-            linewidth=1,
-            alpha=0.7,
-            label="Programme start or change" if k == 0 else None,
-            zorder=0,
-        )
-
-
-def _draw_annotations(ax: Axes, x: np.ndarray, treated: pd.DataFrame, annotations: Any) -> None:
-    """Each note at the top of the axes, at its time."""
+def _change_marks(x: np.ndarray, treated: pd.DataFrame, annotations: Any) -> list[ChangeMark]:
+    """A mark at each interruption (between the last period before and the first after; the first is
+    the programme start) and at each annotated time; an annotation at an interruption labels it."""
+    boundaries = list(np.flatnonzero(np.diff(treated["segment"].to_numpy()) != 0) + 1)
+    marks = [ChangeMark(_midpoint(x[b - 1], x[b]), "", strong=k == 0) for k, b in enumerate(boundaries)]
     times = list(treated["time"])
     for when, text in _annotation_items(annotations):
         matches = _match_time(times, when)
@@ -276,29 +270,23 @@ def _draw_annotations(ax: Axes, x: np.ndarray, treated: pd.DataFrame, annotation
                 found=when,
             )
         i = matches[0]
-        ax.annotate(
-            text,
-            xy=(x[i], 0.98),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, 0),
-            textcoords="offset points",
-            ha="left",
-            va="top",
-            fontsize=8,
-            color=_COLOURS["interruption"],
-        )
+        at = _midpoint(x[i - 1], x[i]) if i in boundaries else x[i]
+        marks.append(ChangeMark(at, text, strong=bool(boundaries) and i == boundaries[0]))
+    return marks
 
 
-def _finish_axes(ax: Axes, x: np.ndarray, *, title: str | None, ylabel: str | None, rate_per: float | None) -> None:
-    """Date ticks, labels, grid and the legend below the axes."""
+def _finish_axes(ax: Axes, x: np.ndarray, *, ylabel: str | None, rate_per: float | None) -> None:
+    """Date ticks, labels and grid."""
     if np.issubdtype(np.asarray(x).dtype, np.datetime64):
         locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylabel(ylabel if ylabel is not None else (f"Rate per {rate_per:,g}" if rate_per is not None else "Outcome"))
-    if title:
-        ax.set_title(title)
     ax.grid(True, alpha=0.3)
+
+
+def _finish_legend(ax: Axes) -> None:
+    """The legend below the axes."""
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=7.5, frameon=False)
 
 

@@ -10,6 +10,7 @@ the variation and assurance icons are drawn with patches and text.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,6 +20,15 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
+
+from pss_analysis.reporting.figures.style import (
+    ChangeMark,
+    agg_renderer,
+    band_points,
+    change_log_handles,
+    draw_change_log,
+    room_above,
+)
 
 __all__ = [
     "POINT_STYLES",
@@ -103,7 +113,7 @@ def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compac
     for k, idx in enumerate(_phase_slices(points)):
         _draw_phase_lines(ax, points, xs[idx], idx, compact=compact)
         if k > 0:
-            _draw_phase_break(ax, points, xs[idx][0], idx, compact=compact)
+            _draw_phase_break(ax, xs[idx][0])
     _draw_points(ax, points, xs, value, compact=compact)
     target = _target(summary)
     if target is not None:
@@ -130,20 +140,9 @@ def _draw_phase_lines(ax: Any, points: pd.DataFrame, px: np.ndarray, idx: np.nda
             )
 
 
-def _draw_phase_break(ax: Any, points: pd.DataFrame, boundary: Any, idx: np.ndarray, *, compact: bool) -> None:
-    """A dotted vertical line where a new phase starts, labelled with the phase on full-size charts."""
+def _draw_phase_break(ax: Any, boundary: Any) -> None:
+    """A dotted vertical line where a new phase starts (the limits are recalculated)."""
     ax.axvline(boundary, color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, zorder=1)
-    if not compact:
-        ax.annotate(
-            f"Phase {points['phase'].iloc[idx[0]]}",
-            xy=(boundary, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -3),
-            textcoords="offset points",
-            fontsize=8,
-            va="top",
-            color=LIMIT_COLOUR,
-        )
 
 
 def _draw_points(ax: Any, points: pd.DataFrame, xs: np.ndarray, value: np.ndarray, *, compact: bool) -> None:
@@ -252,7 +251,11 @@ def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float 
     return True
 
 
-def _draw_icons(fig: Figure, summary: pd.DataFrame, right: float, top: float, size: float, fontsize: float) -> None:
+def _draw_icons(
+    fig: Figure, summary: pd.DataFrame, right: float, top: float, size: float, fontsize: float
+) -> tuple[float, float]:
+    """The variation and assurance icons of the latest phase, ending at ``right`` and hanging from
+    ``top``; returns the left and bottom edges they take (figure fractions; ``right, top`` if none)."""
     variation = _latest(summary, "variation_type")
     direction = _latest(summary, "variation_direction")
     assurance = _latest(summary, "assurance_type")
@@ -266,6 +269,10 @@ def _draw_icons(fig: Figure, summary: pd.DataFrame, right: float, top: float, si
         draw_assurance_icon(icon_axes(fig, (x_assure, top - h, w, h)), assurance, fontsize=fontsize)
     if variation in ICON_COLOURS:
         draw_variation_icon(icon_axes(fig, (x_var, top - h, w, h)), variation, direction, fontsize=fontsize)
+        return x_var, top - h
+    if assurance in _ASSURANCE_LETTER:
+        return x_assure, top - h
+    return right, top
 
 
 # --- public figures ----------------------------------------------------------------------------------
@@ -284,34 +291,18 @@ def spc_figure(
     excluded from the calculations); solid centre line, dashed process
     limits, dotted 2-sigma lines, dash-dot target; dotted vertical lines at
     phase breaks; the variation and assurance icons of the latest phase in the
-    top-right corner. ``annotations`` maps x values to notes drawn at their
-    points.
+    top-right corner, the title wrapped to end before them. Phase breaks are
+    labelled "Phase n" above the plot, the first drawn as the programme start; ``annotations`` (``{x: label}`` or
+    ``(x, label)`` pairs, the scorecard's change log) are thin vertical lines
+    with staggered labels in a band above the plot (:func:`~.style.draw_change_log`).
     """
     points = result.points
     summary = result.summary()
     fig = Figure(figsize=(10, 5.2), dpi=DPI)
     ax = fig.add_axes((0.08, 0.2, 0.9, 0.62))
     _draw_series(ax, points, summary, compact=False)
-    if title:
-        fig.text(0.08, 0.95, title, fontsize=13, fontweight="bold", va="top")
     if ylabel:
         ax.set_ylabel(ylabel)
-    if annotations:
-        items = annotations.items() if isinstance(annotations, Mapping) else annotations
-        xs, _ = _x_positions(points)
-        for key, text in items:
-            hit = np.flatnonzero((points["x"] == key).to_numpy())
-            if hit.size:
-                i = hit[0]
-                ax.annotate(
-                    text,
-                    xy=(xs[i], points["value"].iloc[i]),
-                    xytext=(0, 18),
-                    textcoords="offset points",
-                    fontsize=8,
-                    ha="center",
-                    arrowprops={"arrowstyle": "-", "color": LIMIT_COLOUR, "linewidth": 0.8},
-                )
     handles = [
         Line2D(
             [],
@@ -326,10 +317,43 @@ def spc_figure(
         for k, s in POINT_STYLES.items()
         if (points["point_type"] == k).any()
     ]
-    handles += _line_handles(points, summary)
+    marks = _change_marks(points, annotations)
+    handles += _line_handles(points, summary) + change_log_handles(marks)
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8)
-    _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
+    icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
+    floor = min(icons_bottom, _draw_title(fig, title, right=icons_left - 0.01) if title else 1.0)
+    band = band_points(draw_change_log(ax, marks))
+    room_above(ax, (1.0 - floor) * fig.get_figheight() * 72.0 + band + 4)
     return fig
+
+
+def _change_marks(points: pd.DataFrame, annotations: Any) -> list[ChangeMark]:
+    """A labelled mark at each annotated x value found in the chart and at each phase break, the first
+    drawn as the programme start (the report recalculates the limits there)."""
+    xs, _ = _x_positions(points)
+    marks = []
+    items = annotations.items() if isinstance(annotations, Mapping) else (annotations or [])
+    for key, text in items:
+        hit = np.flatnonzero((points["x"] == key).to_numpy())
+        if hit.size:
+            marks.append(ChangeMark(xs[hit[0]], str(text)))
+    for k, idx in enumerate(_phase_slices(points)[1:]):
+        marks.append(ChangeMark(xs[idx[0]], f"Phase {points['phase'].iloc[idx[0]]}", strong=k == 0))
+    return marks
+
+
+def _draw_title(fig: Figure, title: str, *, right: float) -> float:
+    """The title at the top left, wrapped so that it ends left of ``right`` (a figure fraction, where
+    the icons start); returns the figure fraction of its bottom."""
+    text = fig.text(0.08, 0.95, title, fontsize=13, fontweight="bold", va="top")
+    renderer = agg_renderer(fig)
+    name, bracket, chart = title.rpartition(" (")
+    tries = ([f"{name}\n({chart}"] if bracket else []) + [textwrap.fill(title, w) for w in range(len(title), 12, -2)]
+    for attempt in tries:  # the chart type on a line of its own if that is enough, else wrapped
+        if text.get_window_extent(renderer).x1 <= right * fig.bbox.width:
+            break
+        text.set_text(attempt)
+    return float(text.get_window_extent(renderer).y0 / fig.bbox.height)
 
 
 def _line_handles(points: pd.DataFrame, summary: pd.DataFrame) -> list[Line2D]:

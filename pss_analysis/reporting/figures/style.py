@@ -6,10 +6,29 @@ global state), so they can be made in any thread and never pop up windows.
 
 from __future__ import annotations
 
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-__all__ = ["COLOURS", "FIGSIZE", "new_figure"]
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
+
+__all__ = [
+    "COLOURS",
+    "FIGSIZE",
+    "new_figure",
+    "ChangeMark",
+    "draw_change_log",
+    "change_log_handles",
+    "band_points",
+    "room_above",
+    "agg_renderer",
+]
 
 #: Colours used across charts (Okabe-Ito based, distinguishable with colour-blindness).
 COLOURS = {
@@ -36,3 +55,149 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
     return fig, ax
+
+
+# --- the change log on every chart -------------------------------------------------------------------
+
+CHANGE_FONTSIZE = 8.0
+"""Font size of the change-log labels above a chart."""
+
+CHANGE_ROW_POINTS = CHANGE_FONTSIZE * 1.45
+"""Height of one row of change-log labels, in points."""
+
+_START_STYLE: dict[str, Any] = {"color": "#000000", "linewidth": 1.6, "linestyle": "-", "alpha": 0.9}
+_CHANGE_STYLE: dict[str, Any] = {"color": "#555555", "linewidth": 0.8, "linestyle": "-", "alpha": 0.8}
+START_LABEL = "Programme start"
+CHANGE_LABEL = "Change (see the change log)"
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """One dated change to mark on a chart: ``x`` in the axes' data units, ``label`` (may be empty),
+    ``strong`` for the programme start."""
+
+    x: Any
+    label: str
+    strong: bool = False
+
+
+def change_log_handles(marks: Sequence[ChangeMark]) -> list[Line2D]:
+    """Legend entries for the kinds of change line :func:`draw_change_log` draws for ``marks``."""
+    handles = []
+    if any(m.strong for m in marks):
+        handles.append(Line2D([], [], label=START_LABEL, **_START_STYLE))
+    if any(not m.strong for m in marks):
+        handles.append(Line2D([], [], label=CHANGE_LABEL, **_CHANGE_STYLE))
+    return handles
+
+
+def band_points(rows: int) -> float:
+    """Height in points of ``rows`` rows of change-log labels above the axes (0 without labels)."""
+    return 0.0 if rows <= 0 else 2.0 + rows * CHANGE_ROW_POINTS
+
+
+def draw_change_log(ax: Axes, marks: Sequence[ChangeMark], *, legend: bool = False) -> int:
+    """Draw each change as a thin vertical line (the programme start stronger) with its label in a
+    band above the axes, staggered so that no two labels overlap; returns the number of label rows.
+
+    Labels start at their line and run right (at the figure's right edge they end at it); they are
+    placed from the right-most change leftwards, each in the lowest row where it clears every label
+    of that row and every line that rises higher, so no line crosses a label. Marks at the same x
+    share one label. Call it once the axes' width and x limits are final (the rows are worked out in
+    display units); the figure must then leave
+    :func:`band_points` of room above the axes. ``legend`` labels the first line of each kind.
+    """
+    merged = _merge(marks)
+    if not merged:
+        return 0
+    ax.get_xlim()  # settle the autoscaled limits before measuring
+    fig = _figure(ax)
+    renderer = agg_renderer(fig)
+    gap = 3.0 * fig.dpi / 72.0
+    frontier: list[float] = []  # per row: left-most x (pixels) of the labels and lines at or above it
+    seen: set[bool] = set()
+    for mark in sorted(merged, key=lambda m: _sort_key(m.x), reverse=True):
+        style = _START_STYLE if mark.strong else _CHANGE_STYLE
+        ax.axvline(mark.x, zorder=0, label=_legend_label(mark.strong, seen) if legend else None, **style)
+        if not mark.label:
+            continue
+        text = _label(ax, mark, style, 0, "left")
+        box = text.get_window_extent(renderer)
+        ha: Literal["left", "right"] = "right" if box.x1 > fig.bbox.x1 - gap else "left"  # at the edge: end at the line
+        if ha == "right":
+            text.set_horizontalalignment("right")
+            box = text.get_window_extent(renderer)
+        row = next((r for r, left in enumerate(frontier) if box.x1 + gap <= left), len(frontier))
+        frontier += [np.inf] * (row + 1 - len(frontier))
+        for r in range(row + 1):
+            frontier[r] = min(frontier[r], box.x0)
+        if row:
+            text.remove()
+            _label(ax, mark, style, row, ha)
+    return len(frontier)
+
+
+def _label(ax: Axes, mark: ChangeMark, style: dict[str, Any], row: int, ha: Literal["left", "right"]) -> Annotation:
+    """The label of ``mark`` in label row ``row`` above the axes, joined to the axes top by a thin
+    line when it is above the first row."""
+    arrow = {"arrowstyle": "-", "relpos": (0 if ha == "left" else 1, 0), "shrinkA": 0, "shrinkB": 0}
+    arrow.update(color=style["color"], linewidth=style["linewidth"] * 0.75, alpha=style["alpha"])
+    return ax.annotate(
+        mark.label,
+        xy=(mark.x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 2 + row * CHANGE_ROW_POINTS),
+        textcoords="offset points",
+        ha=ha,
+        va="bottom",
+        fontsize=CHANGE_FONTSIZE,
+        fontweight="bold" if mark.strong else "normal",
+        color=style["color"],
+        annotation_clip=False,
+        arrowprops=arrow if row else None,
+    )
+
+
+def _merge(marks: Sequence[ChangeMark]) -> list[ChangeMark]:
+    """One mark per x: labels joined with commas, strong if any is."""
+    merged: dict[Any, ChangeMark] = {}
+    for mark in marks:
+        key = _sort_key(mark.x)
+        old = merged.get(key)
+        text = ", ".join(t for t in (old.label if old else "", mark.label) if t)
+        merged[key] = ChangeMark(mark.x, text, mark.strong or bool(old and old.strong))
+    return list(merged.values())
+
+
+def _sort_key(x: Any) -> float:
+    if isinstance(x, (np.datetime64, pd.Timestamp)):
+        return float(pd.Timestamp(x).value)
+    return float(x)
+
+
+def _figure(ax: Axes) -> Figure:
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def _legend_label(strong: bool, seen: set[bool]) -> str | None:
+    if strong in seen:
+        return None
+    seen.add(strong)
+    return START_LABEL if strong else CHANGE_LABEL
+
+
+def agg_renderer(fig: Figure) -> Any:
+    """The figure's renderer, on the Agg canvas (attached if the figure has none)."""
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    return canvas.get_renderer()
+
+
+def room_above(ax: Axes, points: float) -> None:
+    """Lower the top of ``ax`` (never raise it) so that ``points`` of the figure are left above it."""
+    fig = _figure(ax)
+    top = 1.0 - points / (fig.get_figheight() * 72.0)
+    pos = ax.get_position()
+    if pos.y1 > top:
+        ax.set_position((pos.x0, pos.y0, pos.width, top - pos.y0))

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pss_analysis.reporting.figures.style import COLOURS, new_figure
+from pss_analysis.reporting.figures.style import (
+    COLOURS,
+    ChangeMark,
+    band_points,
+    draw_change_log,
+    new_figure,
+    room_above,
+)
 
 __all__ = ["timeseries_figure"]
 
 
 def timeseries_figure(
-    series: pd.DataFrame, *, start: str, title: str, ylabel: str, target: float | None = None
+    series: pd.DataFrame,
+    *,
+    start: str,
+    title: str,
+    ylabel: str,
+    target: float | None = None,
+    annotations: Sequence[tuple[Any, str]] | None = None,
 ) -> Figure:
     """Line chart of one measure: ``series`` has columns ``period`` (monthly Period) and ``value``.
 
-    The programme start (``YYYY-MM``) is a dashed vertical line, the target (if
+    The programme start (``YYYY-MM``) is a strong vertical line and each change in ``annotations``
+    (``(month, label)`` pairs, the scorecard's change log) a thin one, labelled above the chart; the target (if
     any) a dotted horizontal line; the mean before and after the start are drawn
     as short horizontal segments so the change is visible at a glance.
     """
@@ -34,10 +51,13 @@ def timeseries_figure(
             ax.hlines(
                 series.loc[mask, "value"].mean(), x[mask].min(), x[mask].max(), colors=colour, linewidth=2, label=label
             )
-    ax.axvline(start_ts, color=COLOURS["interruption"], linestyle="--", linewidth=1.2, label="Programme start")
     if target is not None and pd.notna(target):
         ax.axhline(target, color=COLOURS["target"], linestyle=":", linewidth=1.2, label="Target")
-    ax.set_title(title, loc="left", fontsize=11)
+    marks = [ChangeMark(start_ts, "", strong=True)]
+    marks += [ChangeMark(pd.Period(when, freq="M").to_timestamp(), str(text)) for when, text in annotations or []]
+    band = band_points(draw_change_log(ax, marks, legend=True))
+    ax.set_title(title, loc="left", fontsize=11, pad=band + 6)
+    room_above(ax, band + 6 + 11 * 1.3 + 4)
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig

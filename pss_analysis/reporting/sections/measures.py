@@ -188,11 +188,15 @@ def _its_outputs(
     )
 
 
-def _timeseries_output(rep: Report, measure: Mapping[str, Any], series: pd.DataFrame) -> None:
+def _timeseries_output(
+    rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, annotations: list[tuple[Any, str]] | None
+) -> None:
     """The plain chart of a measure without an ITS model."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     start = rep.params.programme.start
-    fig = timeseries_figure(series, start=start, title=name, ylabel=unit, target=measure.get("target"))
+    fig = timeseries_figure(
+        series, start=start, title=name, ylabel=unit, target=measure.get("target"), annotations=annotations
+    )
     rep.figure(
         fig,
         f"timeseries_{mid}",
@@ -235,7 +239,7 @@ def measure_section(
     if its is not None and tables is not None and shown is not None:
         _its_outputs(rep, measure, series, its, evaluation.its_options, (tables[0], tables[1], shown), annotations)
     else:
-        _timeseries_output(rep, measure, series)
+        _timeseries_output(rep, measure, series, annotations)
     if spc is not None:
         _spc_output(rep, measure, spc, evaluation.spc_options["chart"], annotations)
 
