@@ -245,6 +245,32 @@ def test_standardised_rate_through_the_engine_matches_the_hand_worked_example(tm
         assert len(report) == 0
 
 
+def test_a_filtered_population_table_keeps_each_rows_own_group(tmp_path):
+    # the population table has rows the denominator's filter drops (kind 'old' in locality A): the rows it
+    # keeps must carry their own locality, so B's population is found and A's is not B's
+    pd.DataFrame({"d": ["2016-04-10"] * 3 + ["2016-04-11"] * 2, "loc": ["A", "A", "A", "B", "B"]}).to_csv(
+        tmp_path / "r.csv", index=False
+    )
+    pd.DataFrame(
+        {"period": "2016-04", "loc": ["A", "A", "B"], "kind": ["old", "all", "all"], "population": [300, 1000, 500]}
+    ).to_csv(tmp_path / "p.csv", index=False)
+    definition = {
+        "source": "r",
+        "period": "d",
+        "breakdowns": ["loc"],
+        "denominator": {"source": "p", "value": "population", "where": [{"column": "kind", "equals": "all"}]},
+        "multiplier": 1000,
+    }
+    for engine in ENGINES:
+        out, report = compute_indicators_checked(
+            {"x": definition}, {"r": tmp_path / "r.csv", "p": tmp_path / "p.csv"}, engine=engine
+        )
+        assert len(report) == 0, engine
+        by_loc = out.set_index("loc")
+        assert (by_loc.at["A", "numerator"], by_loc.at["A", "denominator"]) == (3.0, 1000.0), engine
+        assert (by_loc.at["B", "numerator"], by_loc.at["B", "denominator"]) == (2.0, 500.0), engine
+
+
 # ---- the record-level demo ------------------------------------------------------------
 
 

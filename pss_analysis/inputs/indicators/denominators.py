@@ -57,7 +57,7 @@ def _population(
     text_of = _text_reader(frame)
     keep = _mask_all(den.where, len(frame), text_of, _number_reader(text_of), codes) & periods.notna().to_numpy()
     out, rep = _spread_to_months(periods[keep], freq)
-    _add_groups(out, d, text_of, rep)
+    _add_groups(out, d, lambda column: text_of(column)[keep], rep)  # rep counts the kept rows only
     if d.standardise is not None and not _bands_known(d, out, frame[keep], text_of, path, report):
         return None
     out["__pop"] = values[keep].to_numpy()[rep]
@@ -161,7 +161,9 @@ def _spread_to_months(per: pd.Series, freq: str) -> tuple[pd.DataFrame, np.ndarr
 def _add_groups(
     out: pd.DataFrame, d: IndicatorDefinition, text_of: Callable[[str], pd.Series], rep: np.ndarray
 ) -> None:
-    """The breakdown columns and (when standardised) the ``__band`` and ``__by_<k>`` strata."""
+    """The breakdown columns and (when standardised) the ``__band`` and ``__by_<k>`` strata.
+
+    ``text_of`` gives the columns of the rows that were kept, which ``rep`` repeats once per month."""
     for c in [b.name for b in d.breakdowns]:
         out[c] = _key_column(text_of(c).iloc[rep].reset_index(drop=True))
     if d.standardise is not None:
