@@ -17,8 +17,7 @@ The main entry points, importable from the package itself (loaded on first use, 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from pss_analysis._lazy import lazy_exports
 
 __version__ = "0.7.0"
 
@@ -50,14 +49,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pss_analysis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), extra=["__version__"])

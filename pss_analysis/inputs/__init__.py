@@ -21,8 +21,7 @@ scipy are imported only when an indicator is computed).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from pss_analysis._lazy import lazy_exports
 
 _EXPORTS = {
     "parse_periods": "periods",
@@ -58,14 +57,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pss_analysis.inputs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -10,8 +10,7 @@ The names below are imported when first used, so that ``pss --help`` and
 ``pss --version`` (which import this package) stay fast.
 """
 
-import importlib
-from typing import Any
+from pss_analysis._lazy import lazy_exports
 
 _EXPORTS = {
     "run": "pipeline",
@@ -27,7 +26,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"pss_analysis.run.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'pss_analysis.run' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
