@@ -97,7 +97,10 @@ def _resolve_interruptions(
 
 
 def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions, phase_in: int) -> dict[str, np.ndarray]:
-    """The rows of the model (treated first, then control) as numpy arrays, one per column."""
+    """The rows of the model (treated first, then each control series) as numpy arrays, one per
+    column. ``unit`` names the series a row belongs to (its group, or the comparison unit's name
+    when there are several control series); ``panel`` numbers the series (0 = treated), so that
+    lagged products and autocorrelation never pair two series."""
     origin = int(series[0][1].ordinal[0])
     parts: dict[str, list[np.ndarray]] = {
         k: []
@@ -113,9 +116,11 @@ def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions, pha
             "exposure",
             "ordinal",
             "season_col",
+            "unit",
+            "panel",
         )
     }
-    for name, s in series:
+    for panel, (name, s) in enumerate(series):
         n_s = len(s.y)
         tt = (s.ordinal - origin + 1).astype(np.int64)
         phase = np.where(tt < inter.main_t, "pre", np.where(tt < inter.main_t + phase_in, "phase_in", "post"))
@@ -131,6 +136,8 @@ def _assemble_rows(series: list[tuple[str, _Series]], inter: _Interruptions, pha
         parts["exposure"].append(s.exposure if s.exposure is not None else nan)
         parts["ordinal"].append(s.ordinal)
         parts["season_col"].append(s.season_column if s.season_column is not None else nan)
+        parts["unit"].append(np.full(n_s, s.unit if s.unit is not None else name, dtype=object))
+        parts["panel"].append(np.full(n_s, panel, dtype=np.int64))
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 

@@ -60,9 +60,10 @@ def fit_its(
     autocorrelation: str | Mapping[str, Any] | None = None,
     interruptions: Sequence[Any] | None = None,
     phase_in: int = 0,
-    control: pd.DataFrame | None = None,
+    control: pd.DataFrame | Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame] | None = None,
     alpha: float = DEFAULT_ALPHA,
     time_since: str = "wagner",
+    control_unit: str | None = None,
 ) -> ItsResult:
     """Fit a segmented-regression interrupted time series.
 
@@ -104,14 +105,31 @@ def fit_its(
         the gap at the last pre-interruption period (wagner) or at the interruption (itsa)
         between the pre-interruption line and the post-phase-in line extrapolated back.
     control:
-        A comparison series with the same columns: controlled ITS with group x time terms
-        (Linden 2015). Effects are reported for the "difference" (treated minus control),
-        "treated" and "control" groups; the counterfactual keeps the control group's changes.
-        Seasonal terms are shared by both series; phase-in periods are excluded in both.
+        Comparison data with the same columns: controlled ITS with group x time terms
+        (Linden 2015). One series (a DataFrame); several series as one long table with a unit
+        column (name it in ``control_unit``), a list of DataFrames or a mapping of unit names to
+        DataFrames. Each control series must cover exactly the treated periods. The series are
+        stacked (one treated, many controls) and fitted together, as Stata's
+        ``itsa ..., treatid() lag()`` does: the control terms describe the comparison units
+        pooled (for OLS, the line through their average). Effects are reported for the
+        "difference" (treated minus control), "treated" and "control" groups; the counterfactual
+        keeps the control group's changes. Seasonal terms are shared by every series; phase-in
+        periods are excluded in each. Each series is its own panel: Newey-West lag products and
+        ARMA error correlations never pair two series (Stata ``newey`` on ``tsset`` panel data),
+        with the ``n/(n-k)`` factor on the total number of stacked points and t tests on
+        ``N - k`` degrees of freedom. GLM families pool the same way; their standard errors are
+        the model's (poisson, binomial, negbin), quasi-likelihood with one Pearson dispersion
+        over every stacked point (quasipoisson, quasibinomial) or, with ``newey_west``, the
+        within-panel HAC covariance. They are not cluster-robust by unit: with one treated unit
+        the treated-minus-control terms would rest on a single cluster, for which cluster-robust
+        standard errors are not valid (Conley & Taber 2011; Cameron & Miller 2015).
     alpha:
         Confidence intervals are at level 1 - alpha.
     time_since:
         ``"wagner"`` (default) or ``"itsa"``: see :data:`TIME_SINCE_CONVENTIONS`.
+    control_unit:
+        With a long ``control`` table: its column naming the comparison unit of each row.
+        ``specification["comparison_units"]`` lists the units compared, in the order given.
 
     Returns
     -------
@@ -136,7 +154,14 @@ def fit_its(
         time_since=time_since,
     )
     series, kind = _prepare_all_series(
-        data, control, y=y, time=time, offset=offset, denominator=denominator, options=options
+        data,
+        control,
+        y=y,
+        time=time,
+        offset=offset,
+        denominator=denominator,
+        options=options,
+        control_unit=control_unit,
     )
     inter = _resolve_interruptions(series[0][1], kind, interruption, interruptions, time)
     rows = _assemble_rows(series, inter, options.phase_in)
@@ -222,7 +247,7 @@ def _estimate_and_warn(
             rows["trials"][in_fit] if fam.binomial else None,
             design.x[in_fit],
             log_offset[in_fit],
-            rows["group"][in_fit],
+            rows["panel"][in_fit],
             rows["t"][in_fit],
         )
     messages = []
@@ -291,6 +316,7 @@ def _specification(
         "n": int(rows["in_fit"].sum()),
         "n_periods": int(treated.sum()),
         "controlled": controlled,
+        "comparison_units": list(dict.fromkeys(rows["unit"][~treated].tolist())),
         "df_resid": fit.df_resid,
         "inference": _inference(options),
         "terms": list(design.names),
@@ -310,7 +336,7 @@ def _diagnostic_inputs(options: _Options, rows: Mapping[str, np.ndarray], fit: _
     return {
         "resid": fit.resid,
         "x": fit.x_diag,
-        "group": rows["group"][in_fit],
+        "group": rows["panel"][in_fit],
         "t": t_all[in_fit],
         "n_before": int(np.sum(tr_fit & (t_all < main_t))),
         "n_after": int(np.sum(tr_fit & (t_all >= main_t))),

@@ -150,7 +150,8 @@ class ItsResult:
     def predictions(self, *, per: float | None = None) -> pd.DataFrame:
         """Observed, fitted and counterfactual values, one row per period (and group).
 
-        Columns: ``group``, ``time`` (the original time values), ``t`` (1..n), ``phase``
+        Columns: ``group``, ``unit`` (controlled fits only: "treated", "control" or the comparison
+        unit's name when there are several control series), ``time`` (the original time values), ``t`` (1..n), ``phase``
         ("pre", "phase_in" = excluded from the fit but predicted, "post"), ``segment`` (0 before
         the first interruption, k after the k-th), ``in_fit``, ``observed``, ``fitted``,
         ``fitted_lower``, ``fitted_upper``, ``counterfactual`` (the programme's terms set to
@@ -169,6 +170,8 @@ class ItsResult:
         """
         rows = self._rows
         out = pd.DataFrame({k: rows[k] for k in ("group", "time", "t", "phase", "segment", "in_fit")})
+        if self.specification.get("controlled") and "unit" in rows:
+            out.insert(1, "unit", rows["unit"])  # which comparison unit each control row is
         inv, _ = _link_functions(self.specification["link"])
         beta = self.coefficients.to_numpy()
         cov = self.covariance.to_numpy()

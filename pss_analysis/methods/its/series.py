@@ -7,7 +7,7 @@ integer ordinals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ class _Series:
     trials: np.ndarray | None
     exposure: np.ndarray | None
     season_column: np.ndarray | None
+    unit: str | None = None  # the comparison unit's name, when there are several control series
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,13 @@ def _check_consecutive(ordinal: np.ndarray, times: pd.Series, time: str, label: 
     """Sorted period numbers must have no duplicate and no gap."""
     dup = np.flatnonzero(np.diff(ordinal) == 0)
     if dup.size:
+        hint = (
+            " (a table of several comparison series needs its unit column named: control_unit=...)"
+            if label == "control"
+            else ""
+        )
         raise DataValidationError(
-            f"duplicate period in the time column of the {label} series",
+            f"duplicate period in the time column of the {label} series{hint}",
             column=time,
             expected="each period once",
             found=times.iloc[dup[0] + 1],
@@ -296,6 +302,7 @@ def _prepare_series(
     family: _Family,
     season_column: str | None,
     label: str,
+    check_variation: bool = True,
 ) -> tuple[_Series, _TimeKind]:
     """Validate one series and return it sorted by time, with how its time values read."""
     _require_frame(data, label)
@@ -318,21 +325,75 @@ def _prepare_series(
     if season_column is not None:
         season = _check_outcome(column(season_column, "seasonality.column"), season_column, times, label)
     prepared = _Series(times, ordinal, yv, trials, exposure, season)
-    _check_variation(prepared, kind, y=y, denominator=denominator, label=label)
+    if check_variation:
+        _check_variation(prepared, kind, y=y, denominator=denominator, label=label)
     return prepared, kind
+
+
+def _control_tables(control: Any, control_unit: str | None, time: str) -> list[tuple[str | None, Any]]:
+    """The comparison series as (unit name, table) pairs: none; one table (unit None); a long table
+    split by ``control_unit`` (in order of first appearance); a mapping of names to tables; or a
+    list of tables (named "comparison 1", "comparison 2", ...)."""
+    if control is None:
+        if control_unit is not None:
+            raise ParameterError(
+                "control_unit names the unit column of a control table, but no control is given",
+                key="control_unit",
+                expected="control_unit=None",
+                found=control_unit,
+            )
+        return []
+    if isinstance(control, pd.DataFrame):
+        if control_unit is None:
+            return [(None, control)]
+        units = _require_column(control, control_unit, "control_unit", "control")
+        if units.isna().any():
+            row = int(np.flatnonzero(units.isna().to_numpy())[0])
+            raise DataValidationError(
+                f"missing unit in the control table (data row {row})",
+                column=control_unit,
+                expected="the comparison unit on every row",
+                found="blank",
+            )
+        return [(str(name), part) for name, part in control.groupby(units.astype(str), sort=False)]
+    pairs: list[tuple[str | None, Any]]
+    if isinstance(control, Mapping):
+        pairs = [(str(name), table) for name, table in control.items()]
+    elif isinstance(control, Sequence) and not isinstance(control, str):
+        pairs = [(f"comparison {i + 1}", table) for i, table in enumerate(control)]
+    else:
+        pairs = [(None, control)]  # refused by the frame check, naming the type
+    if not pairs:
+        raise ParameterError(
+            "no comparison series given", key="control", expected="at least one control series", found=control
+        )
+    if control_unit is not None:
+        raise ParameterError(
+            "control_unit is for one long control table, not a list or mapping of series",
+            key="control_unit",
+            expected="control_unit=None",
+            found=control_unit,
+        )
+    return pairs
 
 
 def _prepare_all_series(
     data: pd.DataFrame,
-    control: pd.DataFrame | None,
+    control: Any,
     *,
     y: str,
     time: str,
     offset: str | None,
     denominator: str | None,
     options: _Options,
+    control_unit: str | None = None,
 ) -> tuple[list[tuple[str, _Series]], _TimeKind]:
-    """The treated series and, if given, the control series (which must cover the same periods)."""
+    """The treated series and the control series, if any (each must cover the treated periods).
+
+    Several control series (a long table with a unit column, a list or a mapping) are each
+    checked as a series of their own; only the check that the outcome varies is left to the
+    pooled fit (a small comparison area with no events in any month is still comparison data).
+    """
     kwargs: dict[str, Any] = {
         "y": y,
         "time": time,
@@ -343,14 +404,17 @@ def _prepare_all_series(
     }
     treated, kind = _prepare_series(data, label="treated", **kwargs)
     series = [("treated", treated)]
-    if control is not None:
-        ctrl, ckind = _prepare_series(control, label="control", **kwargs)
+    tables = _control_tables(control, control_unit, time)
+    for unit, table in tables:
+        label = "control" if unit is None else f"control ('{unit}')"
+        ctrl, ckind = _prepare_series(table, label=label, check_variation=len(tables) == 1, **kwargs)
         if ckind.kind != kind.kind or not np.array_equal(ctrl.ordinal, treated.ordinal):
             raise DataValidationError(
-                "the control series must cover exactly the periods of the treated series",
+                f"the {label} series must cover exactly the periods of the treated series",
                 column=time,
                 expected=f"{treated.time.iloc[0]} to {treated.time.iloc[-1]}",
                 found=f"{ctrl.time.iloc[0]} to {ctrl.time.iloc[-1]}",
             )
+        ctrl.unit = unit
         series.append(("control", ctrl))
     return series, kind
