@@ -225,7 +225,113 @@ sections.appendix(rep)""",
     ),
 ]
 
-NOTEBOOKS = {"report.ipynb": CELLS, "replication_bernal2017.ipynb": REPLICATION_CELLS}
+LINDEN_CELLS = [
+    parameters_cell("../../params/replication_linden2015.yaml"),
+    (
+        "code",
+        """from pss_analysis.replication.linden2015 import (
+    fit_linden, linden_comparison, read_prop99, time_since_contrast,
+)
+from pss_analysis.reporting import Report, confidence_label
+from pss_analysis.reporting.figures.its import its_figure
+
+rep = Report.open(params_file, output_dir)
+prop99 = read_prop99(rep.params.data.files["prop99"])
+results = fit_linden(prop99)
+comparison_states = results["multiple groups"].specification["comparison_units"]
+rep.title_block()""",
+        [],
+    ),
+    (
+        "markdown",
+        """## What is replicated
+
+Linden (2015), *Conducting interrupted time-series analysis for single- and multiple-group
+comparisons*, Stata Journal 15(2):480-500. Cigarette sales in packs per head in the US states,
+1970 to 2000 (Abadie, Diamond & Hainmueller 2010), and California's Proposition 99 from 1989.
+Linden's two `itsa` analyses are refitted here with `pss_analysis.methods.its.fit_its`, both by
+ordinary least squares with Newey-West standard errors (lag 1, Stata's small-sample factor n/(n-k),
+t tests on the residual degrees of freedom):
+
+1. **single group**: California alone (`itsa cigsale, single treatid(3) trperiod(1989) lag(1) posttrend`);
+2. **multiple groups**: California against the other states, stacked into one regression with
+   terms for the difference between California and the comparison states
+   (`itsa cigsale, treatid(3) trperiod(1989) lag(1) posttrend`). Each state is its own series for
+   the Newey-West autocovariances.""",
+        [],
+    ),
+    (
+        "code",
+        """rep.markdown(f"The comparison states ({len(comparison_states)}): {', '.join(comparison_states)}.")
+rep.table(linden_comparison(results), "comparison",
+          caption="Linden's published numbers and ours side by side",
+          formats={"published_coef": ".7g", "coef": ".7g", "std_error": ".7g", "published_p_value": ".3f",
+                   "p_value": ".3f"})""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Two conventions for the time since Proposition 99
+
+Linden's `itsa` counts the time since the interruption from 0 in 1989, so its level change is the
+jump between the two lines in 1989, the first year of Proposition 99.
+The Wagner convention (Wagner et al. 2002; Lopez Bernal et al. 2017; this project's default) counts
+it from 1 in 1989, so its level change is the gap between the two lines in 1988, the last year
+before; the two differ by one slope change, while the slope change and the trend after 1989 are
+the same.""",
+        [],
+    ),
+    (
+        "code",
+        """rep.table(time_since_contrast(prop99), "time_since",
+          caption="California alone: level change, slope change and trend after 1989 under each convention",
+          formats={"level_change": ".7g", "slope_change": ".7g", "post_trend": ".7g"})""",
+        [],
+    ),
+    (
+        "code",
+        """for name, result in results.items():
+    rep.table(result.effects()[["group", "term", "coef", "std_error", "estimate_lower", "estimate_upper", "p_value"]],
+              f"effects_{name.replace(' ', '_')}", caption=f"Every segmented-regression term ({name})",
+              columns={"estimate_lower": "lower", "estimate_upper": "upper"},
+              formats={"coef": ".7g", "std_error": ".7g", "estimate_lower": ".6g", "estimate_upper": ".6g",
+                       "p_value": ".3g"})""",
+        [],
+    ),
+    (
+        "code",
+        """multi = results["multiple groups"]
+fig = its_figure(multi, title="Cigarette sales: California and the average of the comparison states",
+                 ylabel="Packs per head")
+rep.figure(fig, "multiple_groups",
+           caption="California (filled) and the comparison states' average (hollow), with the fitted lines",
+           alt="Annual cigarette sales in packs per head, 1970 to 2000, in California and on average in the "
+               f"{len(comparison_states)} comparison states, with the fitted lines and, from 1989, the sales "
+               "expected in California without Proposition 99 with its "
+               f"{confidence_label(multi.specification['alpha'])} confidence band.")""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Reproducibility appendix
+
+The inputs of this run with their SHA-256 checksums, and the software that produced it.""",
+        [],
+    ),
+    (
+        "code",
+        """from pss_analysis.reporting import sections
+
+sections.appendix(rep)""",
+        [],
+    ),
+]
+
+NOTEBOOKS = {
+    "report.ipynb": CELLS,
+    "replication_bernal2017.ipynb": REPLICATION_CELLS,
+    "replication_linden2015.ipynb": LINDEN_CELLS,
+}
 
 
 def build(name: str = "report.ipynb") -> nbformat.NotebookNode:

@@ -14,6 +14,10 @@ redistribute them. Get them with::
 
 :data:`PUBLISHED` holds the numbers the authors' R code prints (the paper's
 models), so that a report can show them beside ours.
+
+The second example, Linden (2015) on California's Proposition 99 (single group, and against the
+38 other states), is :mod:`pss_analysis.replication.linden2015`
+(``pss run params/replication_linden2015.yaml --set data.files.prop99=PATH``).
 """
 
 from __future__ import annotations

@@ -43,6 +43,11 @@ Autocorrelation (``AUTOCORRELATION_METHODS``):
   (statsmodels ``use_correction``; the factor is verified in the tests). Each series (and, with
   a phase-in, each run of consecutive fitted periods) is one panel, so lag products never span
   two series or the excluded phase-in window.
+  With many comparison series (``control`` as a long table with ``control_unit``, a list or a
+  mapping; Linden 2015's multiple-group design) every series is its own panel, the factor is
+  ``N/(N-k)`` on all stacked points and t tests use ``N - k`` df. (Stata's ``itsa`` calls
+  ``newey ..., force`` on the stacked panel, which also pairs one unit's last period with the
+  next unit's first; the tests show this is why its third decimals can differ.)
 * ``ar1`` and ``arma``: Gaussian only. Regression with ARMA(p, q) errors by exact Gaussian
   maximum likelihood: the ARMA parameters maximise the profile likelihood (the regression
   coefficients and the innovation variance are profiled out by GLS), then statsmodels ``GLS`` is

@@ -154,7 +154,11 @@ def its_figure(
 
 
 def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
-    """Observed points (hollow) and the dotted model fit of the comparison group."""
+    """Observed points (hollow) and the dotted model fit of the comparison group; with several
+    comparison areas, their average in each period (as Stata's itsa draws "Controls average")."""
+    several = "unit" in ctrl and ctrl["unit"].nunique() > 1
+    if several:
+        ctrl = ctrl.groupby("time", sort=False, as_index=False)[["observed", "fitted"]].mean()
     xc = _x_values(ctrl["time"])
     ax.scatter(
         xc,
@@ -162,7 +166,7 @@ def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
         s=14,
         facecolors="none",
         edgecolors=_COLOURS["control"],
-        label="Observed (comparison group)",
+        label="Observed (comparison average)" if several else "Observed (comparison group)",
         zorder=2,
     )
     ax.plot(
@@ -171,7 +175,7 @@ def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
         color=_COLOURS["control"],
         linestyle=":",
         linewidth=1.5,
-        label="Model fit (comparison group)",
+        label="Model fit (comparison average)" if several else "Model fit (comparison group)",
         zorder=2,
     )
 
