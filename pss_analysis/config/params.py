@@ -39,6 +39,7 @@ __all__ = [
     "ItsOptions",
     "SpcOptions",
     "Analysis",
+    "Comparison",
     "MeasureOptions",
     "params_to_dict",
     "RENDERERS",
@@ -246,6 +247,32 @@ class SpcOptions(_Model):
     baseline: int | None = Field(default=None, ge=2)
 
 
+class Comparison(_Model):
+    """Comparison areas for a controlled interrupted time series (Linden 2015).
+
+    The indicator table then has a column naming the area of each row (``unit``): the programme's
+    own area and the areas it is compared with. Each measure's model fits the programme area and
+    the comparison areas together, so its effects are net of what changed in the comparison areas
+    too. Example::
+
+        analysis:
+          comparison:
+            unit: area
+            treated: Northshire           # optional when the table has one area not in `areas`
+            areas: [Southshire, Westshire] # optional: every other area of the table
+    """
+
+    unit: Text = Field(description="Column of the indicator table naming the area of each row.")
+    treated: str | None = Field(
+        default=None,
+        description="The programme's area (a value of the unit column); default: the one area not in `areas`.",
+    )
+    areas: Annotated[list[str], BeforeValidator(_format_list)] = Field(
+        default_factory=list,
+        description="The comparison areas (values of the unit column); default: every other area of the table.",
+    )
+
+
 class Analysis(_Model):
     """How every measure is analysed; ``measures`` overrides single measures by id."""
 
@@ -265,6 +292,10 @@ class Analysis(_Model):
     trend_length: int = Field(default=6, ge=6, le=8, description="MDC trend rule: points rising or falling.")
     change_log_interruptions: bool = Field(
         default=False, description="Add the scorecard change log's flagged changes as extra ITS interruptions."
+    )
+    comparison: Comparison | None = Field(
+        default=None,
+        description="Comparison areas: {unit: <column>, areas: [...]} for a controlled interrupted time series.",
     )
     measures: dict[str, MeasureOptions] = Field(default_factory=dict)
 

@@ -6,13 +6,15 @@ every report section reads: each measure's interrupted time series and SPC chart
 evidence table with each measure's verdict (:func:`evidence_table`, rules :data:`VERDICT_RULES`),
 and along the strategy map the objectives' statuses, the links' contributions and lead-lag
 association, and the risks (:mod:`~pss_analysis.evaluation.balance`); value for money, one figure
-per value group and the return on the programme's cost (:func:`value_for_money`); the dashboards' tables are in
+per value group and the return on the programme's cost (:func:`value_for_money`); comparison areas
+for a controlled interrupted time series (:mod:`~pss_analysis.evaluation.comparison`); the dashboards' tables are in
 :mod:`~pss_analysis.evaluation.dashboards`. Nothing here plots or formats.
 """
 
 from __future__ import annotations
 
 from pss_analysis.evaluation.balance import LINK_STATUSES, link_table, objective_statuses, risk_table
+from pss_analysis.evaluation.comparison import ComparisonData, comparison_series, split_comparison
 from pss_analysis.evaluation.dashboards import (
     MONITORING_MONTHS,
     board_table,
@@ -84,4 +86,7 @@ __all__ = [
     "within_year_table",
     "within_year_results",
     "MONITORING_MONTHS",
+    "ComparisonData",
+    "split_comparison",
+    "comparison_series",
 ]

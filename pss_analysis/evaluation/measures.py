@@ -32,6 +32,7 @@ answers "did the process change?".
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -42,6 +43,7 @@ import pandas as pd
 
 from pss_analysis.config.params import Analysis
 from pss_analysis.errors import PssError, PssWarning
+from pss_analysis.evaluation.comparison import ComparisonData, comparison_series
 from pss_analysis.evaluation.options import measure_options
 from pss_analysis.methods.its import ItsResult, fit_its
 from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
@@ -235,13 +237,21 @@ def _run(
 
 
 def evaluate_measures(
-    indicators: pd.DataFrame, measures: pd.DataFrame, analysis: Analysis, start: str
+    indicators: pd.DataFrame,
+    measures: pd.DataFrame,
+    analysis: Analysis,
+    start: str,
+    *,
+    comparison: ComparisonData | None = None,
 ) -> dict[str, MeasureEvaluation]:
     """ITS and SPC for every measure, keyed by measure id (in catalogue order).
 
     A measure whose data cannot support an analysis (too few points, the same
     value in every month, a model that cannot be fitted) gets ``None`` with the
     reason in ``its_problem`` / ``spc_problem`` rather than stopping the report.
+    With ``comparison`` areas, each measure's interrupted time series also fits the
+    comparison areas' series of that measure (a controlled design; the SPC chart is the
+    programme area's alone); a measure they have no data for is fitted alone.
     """
     results: dict[str, MeasureEvaluation] = {}
     by_measure = dict(tuple(indicators.groupby("measure_id", sort=False)))
@@ -251,11 +261,15 @@ def evaluate_measures(
         its_kw = its_options(measure, analysis, len(series), start)
         choice = choose_spc_chart(measure, analysis, start, series)
         spc_kw = spc_options(measure, analysis, start, choice.chart)
-        its, its_problem, its_warn = _run(fit_its, series, its_kw, measure_id=mid, what="model")
+        control = comparison_series(comparison, mid, series["period"])
+        model: Callable[..., Any] = fit_its
+        if control is not None and comparison is not None:
+            model = functools.partial(fit_its, control=control, control_unit=comparison.unit)
+        its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
         spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
-        comparison = compare_with_first_phase(spc) if spc is not None else None
+        reading = compare_with_first_phase(spc) if spc is not None else None
         results[mid] = MeasureEvaluation(
-            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, comparison
+            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, reading
         )
     return results
 

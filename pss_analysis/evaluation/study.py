@@ -15,6 +15,7 @@ from pss_analysis.config.params import Analysis, Params
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.evaluation.balance import link_table
 from pss_analysis.evaluation.checks import check_measure_options, check_measure_overrides, check_start_within_data
+from pss_analysis.evaluation.comparison import ComparisonData, split_comparison
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures
 from pss_analysis.evaluation.options import analysis_with_scorecard
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
@@ -52,6 +53,8 @@ class Study:
     links: pd.DataFrame
     #: :func:`~pss_analysis.evaluation.value.value_for_money`: one figure per value group, the return on the cost.
     value: ValueForMoney | None = None
+    #: The comparison areas (``analysis.comparison``) and their rows; None without them.
+    comparison: ComparisonData | None = None
 
     @property
     def annotations(self) -> list[tuple[pd.Period, str]]:
@@ -82,6 +85,8 @@ class Inputs:
     analysis: Analysis
     data_quality: pd.DataFrame
     definitions: pd.DataFrame
+    #: The comparison areas (``analysis.comparison``) and their rows; None without them.
+    comparison: ComparisonData | None = None
 
 
 _COMPUTED = "computed from data.files"
@@ -165,17 +170,27 @@ def _load_catalogue(params: Params, report: ValidationReport) -> _Catalogue:
 
 def _indicator_rows(
     params: Params, catalogue: _Catalogue, report: ValidationReport
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every indicator row, in catalogue order, the definitions table): rows computed from
-    record-level data first choice, the aggregate table's for the other measures."""
+) -> tuple[pd.DataFrame, pd.DataFrame, ComparisonData | None]:
+    """(every indicator row of the programme's area, in catalogue order, the definitions table, the
+    comparison areas): rows computed from record-level data first choice, the aggregate table's for
+    the other measures; with ``analysis.comparison`` the aggregate table's unit column splits off
+    the comparison areas' rows."""
     computed, definitions = _computed_indicators(catalogue.scorecard, params, catalogue.measures, report)
     computed_ids = set() if computed is None else set(computed["measure_id"])
     parts = []
+    comparison = None
+    setting = params.analysis.comparison
     if params.data.indicators is not None:
         aggregate, table_report = load_indicators_checked(
-            params.data.indicators, catalogue.measures, measures_file=catalogue.source, require_all=not computed_ids
+            params.data.indicators,
+            catalogue.measures,
+            measures_file=catalogue.source,
+            require_all=not computed_ids,
+            breakdowns=[setting.unit] if setting is not None else (),
         )
         report.extend(table_report)
+        if setting is not None:
+            aggregate, comparison = split_comparison(aggregate, setting, file=str(params.data.indicators))
         if computed is not None:
             _compare_sources(computed, aggregate, report)
             aggregate = aggregate[~aggregate["measure_id"].isin(computed_ids)]
@@ -198,7 +213,7 @@ def _indicator_rows(
         .sort_values(["_order", "period"], kind="stable")
         .drop(columns="_order")
     )
-    return indicators, definitions
+    return indicators, definitions, comparison
 
 
 def load_inputs(params: Params) -> Inputs:
@@ -213,7 +228,7 @@ def load_inputs(params: Params) -> Inputs:
     catalogue = _load_catalogue(params, report)
     measures = select_measures(catalogue.measures, params.report.measures)
     check_measure_overrides(params, catalogue.measures)
-    indicators, definitions = _indicator_rows(params, catalogue, report)
+    indicators, definitions, comparison = _indicator_rows(params, catalogue, report)
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
     check_start_within_data(params.programme.start, indicators)
     check_measure_options(params, catalogue.measures, catalogue.analysis, catalogue.scorecard, indicators)
@@ -225,6 +240,7 @@ def load_inputs(params: Params) -> Inputs:
         catalogue.analysis,
         report.to_frame(),
         definitions,
+        comparison,
     )
 
 
@@ -235,7 +251,7 @@ def prepare_study(params: Params) -> Study:
     """
     i = load_inputs(params)
     start = params.programme.start
-    evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start)
+    evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start, comparison=i.comparison)
     evidence = evidence_table(
         i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
     )
@@ -259,4 +275,5 @@ def prepare_study(params: Params) -> Study:
         summary=summarise(i.indicators, i.measures, start),
         links=links,
         value=value_for_money(evidence, None if sc is None else sc.measures, params.programme.cost),
+        comparison=i.comparison,
     )

@@ -187,10 +187,13 @@ def evidence_columns(impact_at: int | None) -> list[str]:
 
 
 def _effect_columns(its: ItsResult) -> dict[str, Any]:
-    """The level and slope changes of the treated series with their intervals, and the effect scale."""
+    """The level and slope changes of the treated series with their intervals, and the effect scale;
+    with comparison areas (a controlled fit), the changes beyond those in the comparison areas (the
+    "difference" group), as the impact's counterfactual keeps the comparison areas' changes."""
     row: dict[str, Any] = {}
     eff = its.effects()
-    eff = eff[eff["group"] == "treated"].drop_duplicates("term").set_index("term")
+    group = "difference" if its.specification.get("controlled") else "treated"
+    eff = eff[eff["group"] == group].drop_duplicates("term").set_index("term")
     for term in ("level_change", "slope_change"):
         if term in eff.index:
             row[term] = eff.at[term, "estimate"]

@@ -50,6 +50,11 @@ def _effects_display(effects: pd.DataFrame, measure: Mapping[str, Any], its: Its
         shown.loc[baseline, bounds] = shown.loc[baseline, bounds] * per
     shown["shown_as"] = [level_words if b else change_words for b in baseline]
     shown["term"] = shown["term"].map(lambda t: TERM_LABELS.get(t, t))
+    if "group" in effects and its.specification.get("controlled"):  # comparison areas: the net changes too
+        net = effects[(effects["group"] == "difference") & effects["term"].isin(["level_change", "slope_change"])]
+        net = net[["term", "estimate", "estimate_lower", "estimate_upper", "p_value"]].assign(shown_as=change_words)
+        net["term"] = net["term"].map(lambda t: f"{TERM_LABELS.get(t, t)}, beyond the comparison areas")
+        shown = pd.concat([shown, net], ignore_index=True)
     return shown
 
 

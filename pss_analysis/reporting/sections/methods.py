@@ -11,7 +11,7 @@ from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import escape_text, plain_words
 
-__all__ = ["methods_section"]
+__all__ = ["methods_section", "comparison_paragraph"]
 
 #: Why a measure got its control chart, in the methods table.
 CHART_WHY = {
@@ -28,6 +28,38 @@ def _chart_why(ev: MeasureEvaluation) -> str:
     if choice is None:
         return ""
     return CHART_WHY[choice.reason].format(sigma_z=choice.sigma_z or 0.0, limit=LANEY_OVERDISPERSION_LIMIT)
+
+
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def comparison_paragraph(study: Study) -> str | None:
+    """The sentence naming the programme's area and the comparison areas its measures were compared
+    with (``analysis.comparison``), and any measure analysed without them; None without comparison areas."""
+    data = study.comparison
+    if data is None:
+        return None
+    areas = list(data.areas)
+    treated = escape_text(data.treated)
+    count = "the comparison area" if len(areas) == 1 else f"{len(areas)} comparison areas"
+    text = (
+        f"**Comparison areas.** Each measure of {treated} was compared with {count}: "
+        f"{_listed([escape_text(a) for a in areas])}. The model fits {treated} and the comparison areas together (a "
+        "controlled interrupted time series; Linden 2015), so the changes it reports for the programme are "
+        "those beyond the changes seen in the comparison areas over the same months."
+    )
+    names = study.measures.set_index("measure_id")["name"]
+    alone = [
+        str(names[mid])
+        for mid, ev in study.evaluations.items()
+        if ev.its is not None and not ev.its.specification.get("controlled")
+    ]
+    if alone:
+        listed = _listed([escape_text(a) for a in alone])
+        text += f" No comparison-area data for {listed}: analysed for {treated} alone."
+    return text
 
 
 def methods_section(rep: Report, study: Study) -> None:
@@ -48,6 +80,9 @@ def methods_section(rep: Report, study: Study) -> None:
             caption="Indicators computed from record-level data: definitions a reader can check",
             columns={"name": "measure"},
         )
+    paragraph = comparison_paragraph(study)
+    if paragraph is not None:
+        rep.markdown(paragraph)
     rep.table(
         pd.DataFrame({"rule": list(VERDICT_RULES)}),
         "methods_verdict_rules",
