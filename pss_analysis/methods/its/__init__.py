@@ -47,7 +47,10 @@ Autocorrelation (``AUTOCORRELATION_METHODS``):
   mapping; Linden 2015's multiple-group design) every series is its own panel, the factor is
   ``N/(N-k)`` on all stacked points and t tests use ``N - k`` df. (Stata's ``itsa`` calls
   ``newey ..., force`` on the stacked panel, which also pairs one unit's last period with the
-  next unit's first; the tests show this is why its third decimals can differ.)
+  next unit's first; the tests show this is why its third decimals can differ.) GLM families pool
+  the same way, with the model's standard errors (poisson, binomial, negbin) or quasi-likelihood
+  ones (one Pearson dispersion over every stacked point), not cluster-robust ones: with one
+  treated unit the treated-minus-control terms would rest on a single cluster.
 * ``ar1`` and ``arma``: Gaussian only. Regression with ARMA(p, q) errors by exact Gaussian
   maximum likelihood: the ARMA parameters maximise the profile likelihood (the regression
   coefficients and the innovation variance are profiled out by GLS), then statsmodels ``GLS`` is
