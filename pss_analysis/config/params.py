@@ -247,6 +247,21 @@ class SpcOptions(_Model):
     baseline: int | None = Field(default=None, ge=2)
 
 
+def _area_name(value: Any) -> Any:
+    """An area as written in the unit column: numbers (area codes) read as their text."""
+    if isinstance(value, bool):
+        return value  # refused by the str type, naming the key
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _area_names(value: Any) -> Any:
+    """``areas: A, B`` or ``areas: [A, B]``, numbers (area codes) read as their text."""
+    value = _format_list(value)
+    return [_area_name(v) for v in value] if isinstance(value, list) else value
+
+
 class Comparison(_Model):
     """Comparison areas for a controlled interrupted time series (Linden 2015).
 
@@ -263,11 +278,11 @@ class Comparison(_Model):
     """
 
     unit: Text = Field(description="Column of the indicator table naming the area of each row.")
-    treated: str | None = Field(
+    treated: Annotated[str | None, BeforeValidator(_area_name)] = Field(
         default=None,
         description="The programme's area (a value of the unit column); default: the one area not in `areas`.",
     )
-    areas: Annotated[list[str], BeforeValidator(_format_list)] = Field(
+    areas: Annotated[list[str], BeforeValidator(_area_names)] = Field(
         default_factory=list,
         description="The comparison areas (values of the unit column); default: every other area of the table.",
     )

@@ -158,3 +158,20 @@ def test_a_measure_without_comparison_data_is_fitted_alone_and_named(project):
     assert not study.evaluations["wait"].its.specification["controlled"]
     text = comparison_paragraph(study)
     assert "No comparison-area data for Days waiting for a care package: analysed for Northshire alone." in text
+
+
+def test_areas_given_on_the_command_line_or_as_codes(project):
+    params = load_params(
+        _params(project, ""),
+        [
+            "analysis.comparison.unit=area",
+            "analysis.comparison.treated=Northshire",
+            "analysis.comparison.areas=Westshire",
+        ],
+    )
+    assert params.analysis.comparison.areas == ["Westshire"]
+    assert prepare_study(params).comparison.areas == ("Westshire",)
+    codes = load_params(
+        _params(project, "analysis:\n  comparison:\n    unit: area\n    treated: 101\n    areas: [102, 103]\n")
+    )
+    assert codes.analysis.comparison.treated == "101" and codes.analysis.comparison.areas == ["102", "103"]
