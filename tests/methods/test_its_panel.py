@@ -202,3 +202,16 @@ def test_a_comparison_area_with_other_periods_is_named(panel):
         fit_its(treated, "cigsale", "year", 1989, control=blank, control_unit="state_name")
     with pytest.raises(ParameterError, match="no control is given"):
         fit_its(treated, "cigsale", "year", 1989, control_unit="state_name")
+
+
+def test_the_figure_shows_the_comparison_areas_average(panel, linden):
+    """As itsa's "Controls average": one hollow point per year, the mean of the 38 states."""
+    from pss_analysis.reporting.figures.its import its_figure
+
+    fig = its_figure(linden, ylabel="Packs per head")
+    ax = fig.axes[0]
+    points = next(c for c in ax.collections if c.get_label() == "Observed (comparison average)")
+    means = panel[panel["state_id"] != 3].groupby("year")["cigsale"].mean().to_numpy()
+    np.testing.assert_allclose(np.sort(points.get_offsets()[:, 1]), np.sort(means), rtol=1e-12)
+    line = next(li for li in ax.get_lines() if li.get_label() == "Model fit (comparison average)")
+    assert len(line.get_xdata()) == 31
