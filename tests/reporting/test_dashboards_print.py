@@ -306,3 +306,25 @@ def test_alt_texts_say_what_the_figures_show(study, overview):
 
 def test_dashboards_are_drawn_at_the_printed_width(figures):
     assert {round(fig.get_figwidth(), 3) for fig in _all(figures)} == {round(PRINT_WIDTH_IN, 3)}
+
+
+def test_every_chart_of_a_measure_prints_text_of_7pt_at_aa_contrast(study):
+    from pss_analysis.reporting.figures import its_figure, timeseries_figure
+
+    mid = "acs_admissions"
+    ev, measure = study.evaluations[mid], study.measures.set_index("measure_id").loc[mid]
+    series = study.indicators[study.indicators["measure_id"] == mid]
+    title = f"{measure['name']} (XMR chart)"
+    changes = {pd.Period("2017-06", "M"): "C1 Integrated teams", pd.Period("2018-03", "M"): "C2 Digital referrals"}
+    charts = [
+        its_figure(ev.its, title=measure["name"], ylabel=measure["unit"], annotations=changes),
+        spc_figure(ev.spc, title=title, ylabel=measure["unit"], annotations=changes),
+        timeseries_figure(series, start="2017-04", title=measure["name"], ylabel=measure["unit"], target=3.0),
+    ]
+    for fig in charts:
+        agg_renderer(fig)
+        fig.canvas.draw()  # tick labels exist once drawn
+        scale = printed_scale(fig)
+        for t in _texts(fig):
+            assert t.get_fontsize() * scale >= MIN_PRINTED_PT, (t.get_text(), t.get_fontsize() * scale)
+            assert contrast(t.get_color()) >= 4.5, (t.get_text(), t.get_color())

@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 DPI = 100  # figure resolution
+SPC_FIGSIZE = (8.0, 4.6)  # one chart (inches): 0.84 of it when printed on A4, so 8.5 pt text prints at 7.1 pt
 # The Making Data Count colours (grey, blue, orange, purple) in shades that keep WCAG 2.2 AA contrast on
 # white (4.5:1, so the icons' letters read as text) and stay apart under simulated protanopia,
 # deuteranopia and tritanopia (Machado et al. 2009); blue and orange are Okabe-Ito's, the orange darkened.
@@ -381,7 +382,7 @@ def spc_figure(
     """
     points = result.points
     summary = result.summary()
-    fig = Figure(figsize=(10, 5.2), dpi=DPI)
+    fig = Figure(figsize=SPC_FIGSIZE, dpi=DPI)
     ax = fig.add_axes((0.08, 0.2, 0.9, 0.62))
     _draw_series(ax, points, summary, compact=False)
     if ylabel:
@@ -402,8 +403,8 @@ def spc_figure(
     ]
     marks = _change_marks(points, annotations)
     handles += _line_handles(points, summary) + change_log_handles(marks)
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8)
-    icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8.5)
+    icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.62, fontsize=12)
     floor = min(icons_bottom, _draw_title(fig, title, right=icons_left - 0.01) if title else 1.0)
     band = band_points(draw_change_log(ax, marks))
     room_above(ax, (1.0 - floor) * fig.get_figheight() * 72.0 + band + 4)
@@ -460,7 +461,7 @@ def _line_handles(points: pd.DataFrame, summary: pd.DataFrame) -> list[Line2D]:
     return handles
 
 
-PANEL_HEIGHT_IN = 1.75
+PANEL_HEIGHT_IN = 1.9
 """Height of one panel of :func:`spc_small_multiples` (inches)."""
 
 SMALL_FONTSIZE = 7.5
