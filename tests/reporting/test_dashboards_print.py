@@ -328,3 +328,16 @@ def test_every_chart_of_a_measure_prints_text_of_7pt_at_aa_contrast(study):
         for t in _texts(fig):
             assert t.get_fontsize() * scale >= MIN_PRINTED_PT, (t.get_text(), t.get_fontsize() * scale)
             assert contrast(t.get_color()) >= 4.5, (t.get_text(), t.get_color())
+
+
+def test_a_value_the_published_table_hides_is_hidden_in_the_figure(overview):
+    from pss_analysis.reporting.figures import overview_figure
+
+    row = overview[overview["kind"] == "count"].head(1).copy()
+    shown = row.astype({"mean_after": object, "relative_change": object})
+    shown.loc[:, ["mean_after", "relative_change"]] = "*"
+    texts = {_flat(t.get_text()) for t in _texts(overview_figure(shown))}
+    assert "*" in texts and any(t.startswith("* a value hidden to protect small numbers") for t in texts)
+    assert in_units(row["mean_after"].iloc[0], row.iloc[0].to_dict()) not in texts
+    assert in_units(row["mean_before"].iloc[0], row.iloc[0].to_dict()) in texts  # the other mean stays
+    assert not any("hidden" in t for t in (_flat(x.get_text()) for x in _texts(overview_figure(row))))

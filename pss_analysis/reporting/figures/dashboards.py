@@ -90,7 +90,13 @@ _VARIATION_X, _ASSURANCE_X = 5.0, 5.38  # icon centres (inches)
 
 
 def _percent(value: Any) -> str:
+    if isinstance(value, str):  # a suppression marker
+        return value
     return "" if value is None or pd.isna(value) else f"{value * 100:+.0f}%".replace("-", "−")
+
+
+def _in_units(value: Any, units: Mapping[str, Any]) -> str:
+    return value if isinstance(value, str) else in_units(value, units)
 
 
 def _known(value: Any) -> Any:
@@ -111,8 +117,8 @@ def _cells(r: Mapping[str, Any], columns: Mapping[str, _Column]) -> dict[str, st
     return {
         "name": fit_lines(str(r["name"]), fit["name"], OVERVIEW_FONTSIZE),
         "unit": fit_lines(str(r.get("unit") or ""), fit["name"], OVERVIEW_FONTSIZE),
-        "before": fit_lines(in_units(r["mean_before"], units), fit["before"], OVERVIEW_FONTSIZE),
-        "after": fit_lines(in_units(r["mean_after"], units), fit["after"], OVERVIEW_FONTSIZE),
+        "before": fit_lines(_in_units(r["mean_before"], units), fit["before"], OVERVIEW_FONTSIZE),
+        "after": fit_lines(_in_units(r["mean_after"], units), fit["after"], OVERVIEW_FONTSIZE),
         "change": _percent(r["relative_change"]),
         "effect": effect,
         "verdict": fit_lines(verdict, fit["verdict"], OVERVIEW_FONTSIZE, bold=True),
@@ -170,14 +176,16 @@ def overview_figure(
     Columns: the measure (its name wrapped, its unit below), the means before and since the programme
     in the measure's units, the relative change, the effect against expected with its interval
     (``alpha`` is the analysis alpha: headed with its confidence level, 0.05: "95% CI"), the
-    variation and assurance icons and the verdict (symbol, word and colour). Draws every row it is
-    given: split a long overview with :func:`overview_figures` first.
+    variation and assurance icons and the verdict (symbol, word and colour). A mean or change given as
+    text (the suppression marker of the published table, "*") is printed as it is, with a note. Draws
+    every row it is given: split a long overview with :func:`overview_figures` first.
     """
     columns = _columns(alpha)
     groups = list(overview.groupby("perspective", sort=False))
     rows = [[_cells(r, columns) for r in group.to_dict("records")] for _, group in groups]
     body = sum(_GROUP_IN + sum(_row_height(c) for c in cells) for cells in rows)
-    legend = 0.3 + icon_legend_height() + 0.1
+    hidden = _hidden_marker(overview)
+    legend = 0.3 + (0.22 if hidden else 0.0) + icon_legend_height() + 0.1
     height = _TITLE_IN + _HEADER_IN + body + legend
     fig = Figure(figsize=(PRINT_WIDTH_IN, height), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -203,6 +211,10 @@ def overview_figure(
             y += h
             ax.axhline(y, color="#D9D9D9", linewidth=0.5)
     _draw_verdict_legend(ax, y + 0.1)
+    if hidden:
+        note = f"{hidden} a value hidden to protect small numbers (it, or the change worked out from it, "
+        ax.text(0.04, y + 0.32, note + "would give a small count back)", fontsize=OVERVIEW_FONTSIZE, va="top")
+        y += 0.22
     draw_icon_legend(fig, left=0.04, top=height - y - 0.4, width=PRINT_WIDTH_IN - 0.08, fontsize=OVERVIEW_FONTSIZE)
     return fig
 
@@ -232,6 +244,13 @@ def _draw_row_icons(fig: Figure, r: Mapping[str, Any], *, top: float, height: fl
     draw_variation_icon(variation, r["variation_type"], r["variation_direction"], fontsize=OVERVIEW_FONTSIZE)
     assurance = icon_axes(fig, (_ASSURANCE_X / PRINT_WIDTH_IN - w / 2, bottom, w, h))
     draw_assurance_icon(assurance, r["assurance_type"], fontsize=OVERVIEW_FONTSIZE)
+
+
+def _hidden_marker(overview: pd.DataFrame) -> str:
+    """The suppression marker the overview holds in place of a hidden value ('' if none is hidden)."""
+    columns = [c for c in ("mean_before", "mean_after", "relative_change") if c in overview]
+    found = {v for c in columns for v in overview[c] if isinstance(v, str)}
+    return sorted(found)[0] if found else ""
 
 
 def _draw_verdict_legend(ax: Axes, top: float) -> None:

@@ -26,6 +26,7 @@ from pss_analysis.reporting.sections.counts import (
     protected,
     with_phase_totals,
 )
+from pss_analysis.reporting.suppression import suppress_table
 
 __all__ = ["overview_section", "within_year_section", "overview_alt", "within_year_alt"]
 
@@ -51,12 +52,30 @@ def overview_alt(part: pd.DataFrame) -> str:
     )
 
 
+def _as_published(rep: Report, table: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The overview as the published table shows it: the means (and changes) that small-number
+    suppression hides in the table are hidden in the figure too."""
+    options = rep.params.report.suppression
+    if not options.enabled:
+        return table
+    protect = overview_protected(table, study.indicators, study.measures, rep.params.programme.start)
+    result = suppress_table(
+        protect["frame"],
+        count_columns=protect["counts"],
+        derived=protect["derived"],
+        threshold=options.threshold,
+        marker=options.marker,
+    )
+    return result.table.drop(columns=protect["helpers"])
+
+
 def overview_section(rep: Report, study: Study) -> None:
     """The overview dashboard: before and since the programme started, one figure per
     :data:`~pss_analysis.reporting.figures.dashboards.MAX_PER_FIGURE` measures."""
     table = overview_table(study.evidence, study.summary, study.perspectives, study.measures)
-    figures = overview_figures(table, alpha=rep.params.analysis.alpha)
-    parts = overview_parts(table)
+    shown = _as_published(rep, table, study)
+    figures = overview_figures(shown, alpha=rep.params.analysis.alpha)
+    parts = overview_parts(shown)
     for i, (fig, part) in enumerate(zip(figures, parts, strict=True), start=1):
         rep.figure(
             fig,
