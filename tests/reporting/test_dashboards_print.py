@@ -300,6 +300,7 @@ def test_alt_texts_say_what_the_figures_show(study, overview):
     first = within_year_parts(results)[0]
     text = within_year_alt(first, names)
     assert f"{len(first)} measures" in text and "12 months" in text
+    assert "none" not in text and "hit or miss" in text  # the demo's targets; no word for "no target"
     special = [names[k] for k, r in first.items() if r.summary()["variation_type"].iloc[-1] != "common_cause"]
     assert all(name in text for name in special)
 

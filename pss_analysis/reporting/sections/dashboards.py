@@ -124,8 +124,9 @@ def within_year_alt(results: Mapping[str, SpcResult], names: Mapping[str, str]) 
     ]
     said = f"special cause variation in {'; '.join(special)}" if special else "common cause variation in every measure"
     assurance = ""
-    if "assurance_type" in latest and latest["assurance_type"].notna().any():
-        assurance = f" Against target: {_count_words(latest['assurance_type'].dropna(), ASSURANCE_LABELS)}."
+    kinds = latest["assurance_type"][latest["assurance_type"].isin(ASSURANCE_LABELS)] if len(latest) else []
+    if len(kinds):
+        assurance = f" Measures with a target: {_count_words(pd.Series(kinds), ASSURANCE_LABELS)}."
     return (
         f"Small control charts of the latest {MONITORING_MONTHS} months of {len(results)} measures, each with "
         f"centre line, process limits, target and the variation and assurance icons: {said}.{assurance} "
