@@ -37,14 +37,24 @@ __all__ = [
 MONITORING_MONTHS = 12
 
 
-def overview_table(evidence: pd.DataFrame, summary: pd.DataFrame, perspectives: pd.DataFrame) -> pd.DataFrame:
+def overview_table(
+    evidence: pd.DataFrame,
+    summary: pd.DataFrame,
+    perspectives: pd.DataFrame,
+    measures: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Overview dashboard rows, in perspective order then catalogue order.
 
     ``evidence`` from :func:`~pss_analysis.evaluation.verdicts.evidence_table`; ``summary`` from
-    :func:`~pss_analysis.inputs.tables.summarise`; ``perspectives`` with ``perspective_id, name, order``.
+    :func:`~pss_analysis.inputs.tables.summarise`; ``perspectives`` with ``perspective_id, name, order``;
+    ``measures`` (the catalogue) gives each measure's ``multiplier``, so that the means can be shown in
+    the measure's units (rates per 1,000); without it the multiplier is missing.
     """
     means = summary.set_index("measure_id")[["mean_before", "mean_after", "change", "relative_change"]]
     table = evidence.join(means, on="measure_id")
+    known = measures is not None and "multiplier" in measures
+    multiplier = measures.set_index("measure_id")["multiplier"] if known else pd.Series(dtype=float)  # type: ignore[union-attr]
+    table["multiplier"] = table["measure_id"].map(multiplier)
     order = perspectives.set_index("perspective_id")
     table["perspective_name"] = table["perspective"].map(order["name"]).fillna(table["perspective"])
     table["_order"] = table["perspective"].map(order["order"]).fillna(len(order))
@@ -55,6 +65,8 @@ def overview_table(evidence: pd.DataFrame, summary: pd.DataFrame, perspectives: 
         "measure_id",
         "name",
         "unit",
+        "kind",
+        "multiplier",
         "mean_before",
         "mean_after",
         "change",

@@ -8,8 +8,10 @@ global pyplot state, no windows, and they can be made in any thread.
 * :mod:`.spc` — :func:`spc_figure` and :func:`spc_small_multiples`: SPC charts in the NHS
   Making Data Count style, with the variation and assurance icons.
 * :mod:`.timeseries` — :func:`timeseries_figure`: a measure over time with the programme start.
-* :mod:`.dashboards` — :func:`overview_figure` (before and since the programme, one row per
-  measure) and :func:`within_year_figure` (small-multiple SPC charts).
+* :mod:`.dashboards` — :func:`overview_figures` (before and since the programme, one row per
+  measure, split by :func:`overview_parts` into figures of at most :data:`MAX_PER_FIGURE`) and
+  :func:`within_year_figure` (small-multiple SPC charts; :func:`within_year_parts` splits them), drawn
+  for an A4 page (:data:`PRINT_WIDTH_IN`, text never below :data:`MIN_PRINTED_PT`).
 * :mod:`.strategy_map` — :func:`strategy_map_figure`, :func:`strategy_map_layout` and
   :func:`count_crossings`: the PSS strategy map coloured by evidence.
 * :mod:`.style` — colours and the single-chart figure factory :func:`new_figure`.
@@ -17,12 +19,22 @@ global pyplot state, no windows, and they can be made in any thread.
 
 from __future__ import annotations
 
-from pss_analysis.reporting.figures.dashboards import VERDICT_STYLE, overview_figure, within_year_figure
+from pss_analysis.reporting.figures.dashboards import (
+    MAX_PER_FIGURE,
+    VERDICT_STYLE,
+    overview_figure,
+    overview_figures,
+    overview_parts,
+    within_year_figure,
+    within_year_parts,
+)
 from pss_analysis.reporting.figures.its import FIGURE_DPI, FIGURE_SIZE_INCHES, its_figure
 from pss_analysis.reporting.figures.spc import (
     ICON_COLOURS,
+    ICON_LEGEND,
     POINT_STYLES,
     draw_assurance_icon,
+    draw_icon_legend,
     draw_variation_icon,
     icon_axes,
     spc_figure,
@@ -36,7 +48,14 @@ from pss_analysis.reporting.figures.strategy_map import (
     strategy_map_figure,
     strategy_map_layout,
 )
-from pss_analysis.reporting.figures.style import COLOURS, FIGSIZE, new_figure
+from pss_analysis.reporting.figures.style import (
+    COLOURS,
+    FIGSIZE,
+    MIN_PRINTED_PT,
+    PRINT_WIDTH_IN,
+    new_figure,
+    printed_scale,
+)
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
 
 __all__ = [
@@ -52,7 +71,16 @@ __all__ = [
     "ICON_COLOURS",
     "timeseries_figure",
     "overview_figure",
+    "overview_figures",
+    "overview_parts",
     "within_year_figure",
+    "within_year_parts",
+    "MAX_PER_FIGURE",
+    "draw_icon_legend",
+    "ICON_LEGEND",
+    "PRINT_WIDTH_IN",
+    "MIN_PRINTED_PT",
+    "printed_scale",
     "VERDICT_STYLE",
     "strategy_map_figure",
     "strategy_map_layout",

@@ -22,11 +22,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from pss_analysis.reporting.figures.style import (
+    PRINT_WIDTH_IN,
     ChangeMark,
     agg_renderer,
     band_points,
     change_log_handles,
     draw_change_log,
+    fit_lines,
     room_above,
 )
 
@@ -38,16 +40,26 @@ __all__ = [
     "draw_variation_icon",
     "draw_assurance_icon",
     "icon_axes",
+    "draw_icon_legend",
+    "icon_legend_height",
+    "ICON_LEGEND",
+    "PANEL_HEIGHT_IN",
+    "SMALL_FONTSIZE",
 ]
 
 DPI = 100  # figure resolution
-LINE_GREY = "#7B7D7D"  # data line and common-cause points (brief; MDC grey)
-IMPROVEMENT_BLUE = "#00B0F0"  # MDC special cause improvement
-CONCERN_ORANGE = "#E46C0A"  # MDC special cause concern
-NEITHER_PURPLE = "#490092"  # MDC special cause, direction "neither"
+SPC_FIGSIZE = (8.0, 4.6)  # one chart (inches): 0.84 of it when printed on A4, so 8.5 pt text prints at 7.1 pt
+# The Making Data Count colours (grey, blue, orange, purple) in shades that keep WCAG 2.2 AA contrast on
+# white (4.5:1, so the icons' letters read as text) and stay apart under simulated protanopia,
+# deuteranopia and tritanopia (Machado et al. 2009); blue and orange are Okabe-Ito's, the orange darkened.
+LINE_GREY = "#6B6B6B"  # data line and common-cause points (MDC grey #7B7D7D, darkened: 5.3:1)
+IMPROVEMENT_BLUE = "#0072B2"  # special cause improvement (Okabe-Ito blue, 5.2:1; MDC #00B0F0 is 2.5:1)
+CONCERN_ORANGE = "#B84E00"  # special cause concern (Okabe-Ito vermillion darkened, 5.1:1; MDC #E46C0A 3.3:1)
+NEITHER_PURPLE = "#490092"  # special cause, direction "neither" (MDC purple, 12.4:1)
 CENTRE_COLOUR = "#231F20"  # centre line
 LIMIT_COLOUR = "#5B5B5B"  # process limits
 TARGET_COLOUR = "#C00000"  # target line (dash-dot, so not by colour alone)
+TEXT_COLOUR = "#1A1A1A"  # text of titles and legends
 
 POINT_STYLES: dict[str, dict[str, Any]] = {
     "common_cause": {"color": LINE_GREY, "marker": "o", "size": 28, "label": "Common cause"},
@@ -204,43 +216,67 @@ def icon_axes(fig: Figure, rect: tuple[float, float, float, float]) -> Any:
     return ax
 
 
-def draw_variation_icon(ax: Any, variation_type: str | None, direction: str | None, *, fontsize: float = 14) -> bool:
-    """Draw the MDC variation icon on an empty square axes spanning about -1..1; False if there is none.
+def _icon_points(ax: Any) -> float:
+    """The diameter of the icon drawn on ``ax`` (spanning -1.15..1.15), in points of the figure."""
+    fig = ax.get_figure(root=True)
+    pos = ax.get_position()
+    return float(min(pos.width * fig.get_figwidth(), pos.height * fig.get_figheight()) * 72.0 / 1.15)
 
-    Common cause: grey ring with a flat line of dots. Special cause: ring in
-    the point type's colour with "H" (high) or "L" (low) and an arrow.
+
+def _ring(ax: Any, colour: str) -> float:
+    """The icon's white disc with a ring in ``colour``; returns the icon's diameter in points."""
+    diameter = _icon_points(ax)
+    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=max(1.0, diameter * 0.07)))
+    return diameter
+
+
+#: The last points of the small run of dots inside a special-cause variation icon: rising for "high",
+#: falling for "low", as Making Data Count draws them; the dots before are grey (common cause).
+_RUN_X = np.linspace(-0.6, 0.6, 7)
+_RUN_Y = {
+    "": np.array([0.1, -0.1, 0.05, -0.15, 0.1, -0.05, 0.05]),  # common cause: about level
+    "H": np.array([-0.5, -0.4, -0.55, -0.45, -0.25, -0.05, 0.1]),  # rising, below the "H"
+    "L": np.array([0.5, 0.4, 0.55, 0.45, 0.25, 0.05, -0.1]),  # falling, above the "L"
+}
+
+
+def draw_variation_icon(ax: Any, variation_type: str | None, direction: str | None, *, fontsize: float = 14) -> bool:
+    """Draw the Making Data Count variation icon on an empty square axes (:func:`icon_axes`); False if none.
+
+    As NHS England's Making Data Count draws it: a ring with a small run of dots inside. Common cause:
+    grey ring, grey dots. Special cause: ring in the point type's colour (blue improvement, orange
+    concern, purple neither), the last dots in that colour rising or falling, and the letter "H"
+    (high) above them or "L" (low) below. ``fontsize`` is the letter's size in points.
     """
     if variation_type not in ICON_COLOURS or variation_type in _ASSURANCE_LETTER:
         return False
     colour = ICON_COLOURS[variation_type]
-    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=2.2))
-    if variation_type == "common_cause":
-        xs = np.linspace(-0.6, 0.6, 5)
-        ax.plot(xs, np.zeros_like(xs), color=colour, linewidth=1.5)
-        ax.scatter(xs, np.zeros_like(xs), s=fontsize * 0.9, color=colour, zorder=3)
-        return True
-    letter = {"high": "H", "low": "L"}.get(direction or "", "")
-    ax.text(0, -0.05, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
+    diameter = _ring(ax, colour)
+    letter = "" if variation_type == "common_cause" else {"high": "H", "low": "L"}.get(direction or "", "")
+    tail = LINE_GREY if variation_type == "common_cause" else colour
+    dot = (diameter * 0.085) ** 2
+    ax.plot(_RUN_X, _RUN_Y[letter], color=LINE_GREY, linewidth=max(0.5, diameter * 0.025), zorder=2)
+    ax.scatter(_RUN_X, _RUN_Y[letter], s=dot, c=[LINE_GREY] * 4 + [tail] * 3, linewidths=0, zorder=3)
     if letter:
-        dy = 0.55 if letter == "H" else -0.55
-        ax.annotate(
-            "",
-            xy=(0.62, dy),
-            xytext=(0.62, -dy * 0.3),
-            arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.2},
-        )
+        y = 0.45 if letter == "H" else -0.5
+        ax.text(0, y, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
     return True
 
 
 def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float = 14) -> bool:
-    """Draw the MDC assurance icon (P pass, F fail, ? hit or miss) on an empty square axes; False if none."""
+    """Draw the Making Data Count assurance icon on an empty square axes (:func:`icon_axes`); False if none.
+
+    A ring with the letter "P" (blue: the process limits say the target will be met every time), "F"
+    (orange: it will be missed every time) or "?" (grey: hit or miss), above a dashed target line.
+    """
     if assurance_type not in _ASSURANCE_LETTER:
         return False
     colour = ICON_COLOURS[assurance_type]
-    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=2.2))
+    diameter = _ring(ax, colour)
+    ax.plot([-0.62, 0.62], [-0.52, -0.52], color=colour, linewidth=max(0.8, diameter * 0.05), linestyle=(0, (2, 1)))
     ax.text(
         0,
-        -0.05,
+        0.12,
         _ASSURANCE_LETTER[assurance_type],
         ha="center",
         va="center",
@@ -249,6 +285,54 @@ def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float 
         color=colour,
     )
     return True
+
+
+#: The entries of the icon legend: (variation type and direction, or assurance type), label.
+ICON_LEGEND: tuple[tuple[tuple[str, str | None], str], ...] = (
+    (("special_cause_improvement", "high"), "Improvement: special cause (H high, L low)"),
+    (("special_cause_concern", "low"), "Concern: special cause (H high, L low)"),
+    (("special_cause_neither", "high"), "Special cause, neither better nor worse"),
+    (("common_cause", None), "Common cause: no significant change"),
+    (("pass", None), "P: the target is met consistently"),
+    (("fail", None), "F: the target is missed consistently"),
+    (("hit_or_miss", None), "?: the target is hit and missed at random"),
+)
+_LEGEND_ICON_IN = 0.26  # diameter of a legend icon (inches)
+_LEGEND_ROW_IN = 0.36  # height of one row of the icon legend (inches)
+
+
+def icon_legend_height(ncols: int = 4) -> float:
+    """Height in inches that :func:`draw_icon_legend` takes with ``ncols`` columns."""
+    return _LEGEND_ROW_IN * -(-len(ICON_LEGEND) // ncols) + 0.05
+
+
+def draw_icon_legend(fig: Figure, *, left: float, top: float, width: float, fontsize: float, ncols: int = 4) -> None:
+    """A legend of every variation and assurance icon with what it means, in ``ncols`` columns.
+
+    ``left``, ``top`` and ``width`` are in inches from the figure's bottom-left corner; it takes
+    :func:`icon_legend_height` inches below ``top``. Labels wrap to fit their column.
+    """
+    fig_w, fig_h = fig.get_size_inches()
+    col_w = width / ncols
+    chars = max(12, int((col_w - _LEGEND_ICON_IN - 0.08) * 72 / (fontsize * 0.6)))
+    for k, ((kind, direction), label) in enumerate(ICON_LEGEND):
+        row, col = divmod(k, ncols)
+        x = left + col * col_w
+        y = top - row * _LEGEND_ROW_IN - (_LEGEND_ROW_IN + _LEGEND_ICON_IN) / 2
+        ax = icon_axes(fig, (x / fig_w, y / fig_h, _LEGEND_ICON_IN / fig_w, _LEGEND_ICON_IN / fig_h))
+        if kind in _ASSURANCE_LETTER:
+            draw_assurance_icon(ax, kind, fontsize=fontsize)
+        else:
+            draw_variation_icon(ax, kind, direction, fontsize=fontsize)
+        fig.text(
+            (x + _LEGEND_ICON_IN + 0.06) / fig_w,
+            (y + _LEGEND_ICON_IN / 2) / fig_h,
+            textwrap.fill(label, chars),
+            fontsize=fontsize,
+            va="center",
+            color=TEXT_COLOUR,
+            linespacing=1.1,
+        )
 
 
 def _draw_icons(
@@ -298,7 +382,7 @@ def spc_figure(
     """
     points = result.points
     summary = result.summary()
-    fig = Figure(figsize=(10, 5.2), dpi=DPI)
+    fig = Figure(figsize=SPC_FIGSIZE, dpi=DPI)
     ax = fig.add_axes((0.08, 0.2, 0.9, 0.62))
     _draw_series(ax, points, summary, compact=False)
     if ylabel:
@@ -319,8 +403,8 @@ def spc_figure(
     ]
     marks = _change_marks(points, annotations)
     handles += _line_handles(points, summary) + change_log_handles(marks)
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8)
-    icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.7, fontsize=13)
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8.5)
+    icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.62, fontsize=12)
     floor = min(icons_bottom, _draw_title(fig, title, right=icons_left - 0.01) if title else 1.0)
     band = band_points(draw_change_log(ax, marks))
     room_above(ax, (1.0 - floor) * fig.get_figheight() * 72.0 + band + 4)
@@ -377,33 +461,121 @@ def _line_handles(points: pd.DataFrame, summary: pd.DataFrame) -> list[Line2D]:
     return handles
 
 
-def spc_small_multiples(results: Any, *, ncols: int = 4) -> Figure:
-    """A compact grid of SPC charts for dashboards, each panel with small icons.
+PANEL_HEIGHT_IN = 1.9
+"""Height of one panel of :func:`spc_small_multiples` (inches)."""
 
-    ``results`` maps panel titles to :class:`~pss_analysis.methods.spc.SpcResult`
-    (an :class:`~pss_analysis.methods.spc.SpcManyResult` is accepted too, one panel
-    per series).
-    """
+SMALL_FONTSIZE = 7.5
+"""Font size (points) of every text of :func:`spc_small_multiples`; printed at full size when the figure
+is :data:`~.style.PRINT_WIDTH_IN` wide, as it is by default."""
+
+_SMALL_ICON_IN = 0.32  # icon diameter in a panel (inches)
+_LEGEND_LINE_IN = 0.19  # one row of the point and line legend (inches)
+
+
+def _panels(results: Any) -> list[tuple[str, Any]]:
+    """(title, SpcResult) of every panel; an SpcManyResult gives one panel per series."""
     if hasattr(results, "series") and hasattr(results, "keys") and not isinstance(results, Mapping):
-        results = {
-            " / ".join(map(str, k)) if isinstance(k, tuple) else str(k): results.series(k) for k in results.keys()
-        }
-    items = list(results.items())
+        return [
+            (" / ".join(map(str, k)) if isinstance(k, tuple) else str(k), results.series(k)) for k in results.keys()
+        ]
+    return [(str(k), v) for k, v in results.items()]
+
+
+def spc_small_multiples(
+    results: Any, *, ncols: int = 3, width: float = PRINT_WIDTH_IN, legend: bool = True, title: str | None = None
+) -> Figure:
+    """A compact grid of SPC charts for dashboards, each panel with its icons, and a legend below.
+
+    ``results`` maps panel titles to :class:`~pss_analysis.methods.spc.SpcResult` (an
+    :class:`~pss_analysis.methods.spc.SpcManyResult` is accepted too, one panel per series). The figure
+    is ``width`` inches wide (the printed text width of an A4 page by default, so its text prints at
+    :data:`SMALL_FONTSIZE`); a panel's title wraps to end before its icons, never cut. ``legend`` adds
+    a key to every point type and line drawn and to the icons; ``title`` a heading above the grid.
+    """
+    items = _panels(results)
     ncols = max(1, min(int(ncols), max(len(items), 1)))
     nrows = max(1, -(-len(items) // ncols))
-    panel_w, panel_h = 3.0, 2.1
-    fig = Figure(figsize=(panel_w * ncols, panel_h * nrows), dpi=DPI)
-    width, height = fig.get_size_inches()
+    handles = _small_handles(items) if legend else []
+    legend_h = _LEGEND_LINE_IN * -(-len(handles) // 4) + icon_legend_height() + 0.1 if legend else 0.0
+    head = 0.3 if title else 0.0
+    height = head + nrows * PANEL_HEIGHT_IN + legend_h
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    if title:
+        fig.text(0.04 / width, 1 - 0.06 / height, title, fontsize=9, fontweight="bold", va="top", color=TEXT_COLOUR)
+    panel_w = width / ncols
     for i, (name, res) in enumerate(items):
         r, c = divmod(i, ncols)
-        left = c / ncols + 0.12 / ncols
-        bottom = 1 - (r + 1) / nrows + 0.14 / nrows
-        ax = fig.add_axes((left, bottom, 0.84 / ncols, 0.64 / nrows))
-        summary = res.summary()
-        _draw_series(ax, res.points, summary, compact=True)
-        ax.tick_params(labelsize=6)
-        ax.set_title(str(name), fontsize=8, loc="left")
-        top = 1 - r / nrows - 0.01 / nrows
-        right = (c + 1) / ncols - 0.02 / ncols
-        _draw_icons(fig, summary, right=right, top=top, size=0.36, fontsize=6)
+        _small_panel(fig, name, res, left=c * panel_w, top=height - head - r * PANEL_HEIGHT_IN, width=panel_w)
+    if legend:
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.0, legend_h / height),
+            ncol=4,
+            fontsize=SMALL_FONTSIZE,
+            frameon=False,
+            handlelength=2.2,
+            columnspacing=1.0,
+            borderaxespad=0.2,
+        )
+        top = legend_h - _LEGEND_LINE_IN * -(-len(handles) // 4) - 0.05
+        draw_icon_legend(fig, left=0.04, top=top, width=width - 0.08, fontsize=SMALL_FONTSIZE)
     return fig
+
+
+def _small_panel(fig: Figure, name: str, res: Any, *, left: float, top: float, width: float) -> None:
+    """One panel of the small multiples, its top-left corner at ``left, top`` (inches): icons at the
+    top right, the title (the axes' left title) wrapped to end before them, the chart below both."""
+    fig_w, fig_h = fig.get_size_inches()
+    summary = res.summary()
+    icons_left, icons_bottom = _draw_icons(
+        fig,
+        summary,
+        right=(left + width - 0.06) / fig_w,
+        top=(top - 0.04) / fig_h,
+        size=_SMALL_ICON_IN,
+        fontsize=SMALL_FONTSIZE,
+    )
+    title = fit_lines(name, (icons_left * fig_w - left - 0.14) * 72, SMALL_FONTSIZE, bold=True)
+    title_h = (title.count("\n") + 1) * SMALL_FONTSIZE * 1.2 / 72
+    axes_top = min(icons_bottom * fig_h, top - 0.04 - title_h) - 0.08
+    axes_left = left + 0.46
+    bottom = top - PANEL_HEIGHT_IN + 0.34
+    ax = fig.add_axes((axes_left / fig_w, bottom / fig_h, (width - 0.56) / fig_w, max(axes_top - bottom, 0.3) / fig_h))
+    _draw_series(ax, res.points, summary, compact=True)
+    ax.set_title(
+        title,
+        loc="left",
+        x=(left + 0.06 - axes_left) / (width - 0.56),
+        y=1.0,
+        pad=(top - 0.04 - title_h - axes_top) * 72,
+        fontsize=SMALL_FONTSIZE,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+        linespacing=1.1,
+    )
+    ax.tick_params(labelsize=SMALL_FONTSIZE, length=2.5, pad=1.5)
+    ax.xaxis.get_offset_text().set_fontsize(SMALL_FONTSIZE)
+    ax.yaxis.get_offset_text().set_fontsize(SMALL_FONTSIZE)
+
+
+def _small_handles(items: list[tuple[str, Any]]) -> list[Line2D]:
+    """Legend entries for what the panels draw: the point types present, the lines, the target."""
+    kinds = set().union(*(set(res.points["point_type"]) for _, res in items)) if items else set()
+    handles = [
+        Line2D([], [], linestyle="none", marker=s["marker"], markersize=6, color=s["color"], label=s["label"])
+        for k, s in POINT_STYLES.items()
+        if k in kinds
+    ]
+    handles += [
+        Line2D([], [], color=LINE_GREY, linestyle="-", linewidth=1.0, label="Monthly values"),
+        Line2D([], [], color=CENTRE_COLOUR, linestyle="-", linewidth=1.1, label="Centre line"),
+        Line2D([], [], color=LIMIT_COLOUR, linestyle="--", linewidth=1.0, label="Process limits"),
+    ]
+    if any(_target(res.summary()) is not None for _, res in items):
+        handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="-.", linewidth=1.1, label="Target"))
+    if any(res.points["phase"].nunique() > 1 for _, res in items):
+        handles.append(
+            Line2D([], [], color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, label="Limits recalculated")
+        )
+    return handles

@@ -15,8 +15,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation
+from matplotlib.textpath import TextToPath
 
 __all__ = [
     "COLOURS",
@@ -28,6 +30,11 @@ __all__ = [
     "band_points",
     "room_above",
     "agg_renderer",
+    "PRINT_WIDTH_IN",
+    "MIN_PRINTED_PT",
+    "printed_scale",
+    "text_width",
+    "fit_lines",
 ]
 
 #: Colours used across charts (Okabe-Ito based, distinguishable with colour-blindness).
@@ -40,6 +47,18 @@ COLOURS = {
 }
 #: Default size of a single chart in inches (width, height).
 FIGSIZE = (8.0, 3.6)
+
+PRINT_WIDTH_IN = 17.0 / 2.54
+"""The width (inches) a figure is printed at: the text width of the PDF's A4 portrait page (21 cm less two
+2 cm margins, ``publish/templates/typst/pss_report.typ``), where every figure is set at 100% of it."""
+
+MIN_PRINTED_PT = 7.0
+"""The smallest text size (points) a figure may print at (GOV.UK and ONS chart guidance)."""
+
+
+def printed_scale(fig: Figure, width: float = PRINT_WIDTH_IN) -> float:
+    """How much ``fig`` is scaled when printed ``width`` inches wide: a font of f points prints at f times this."""
+    return width / float(fig.get_figwidth())
 
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
@@ -57,10 +76,37 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     return fig, ax
 
 
+_TEXT_PATH = TextToPath()
+
+
+def text_width(text: str, fontsize: float, *, bold: bool = False) -> float:
+    """The width in points of ``text`` set in the charts' font at ``fontsize`` (its longest line)."""
+    prop = FontProperties(size=fontsize, weight="bold" if bold else "normal")
+    return max(
+        (_TEXT_PATH.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n")),
+        default=0.0,
+    )
+
+
+def fit_lines(text: str, width: float, fontsize: float, *, bold: bool = False) -> str:
+    """``text`` wrapped at spaces into lines no wider than ``width`` points (a word longer than that
+    keeps a line of its own; line breaks in ``text`` are kept): whole words, nothing cut or elided."""
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):  # a line break given is kept
+        start = len(lines)
+        for word in paragraph.split():
+            trial = f"{lines[-1]} {word}" if len(lines) > start else word
+            if len(lines) > start and text_width(trial, fontsize, bold=bold) * 1.04 <= width:
+                lines[-1] = trial
+            else:
+                lines.append(word)
+    return "\n".join(lines)
+
+
 # --- the change log on every chart -------------------------------------------------------------------
 
-CHANGE_FONTSIZE = 8.0
-"""Font size of the change-log labels above a chart."""
+CHANGE_FONTSIZE = 8.5
+"""Font size of the change-log labels above a chart (7.1 pt when an 8-inch chart is printed on A4)."""
 
 CHANGE_ROW_POINTS = CHANGE_FONTSIZE * 1.45
 """Height of one row of change-log labels, in points."""

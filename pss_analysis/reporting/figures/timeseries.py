@@ -59,5 +59,5 @@ def timeseries_figure(
     ax.set_title(title, loc="left", fontsize=11, pad=band + 6)
     room_above(ax, band + 6 + 11 * 1.3 + 4)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     return fig

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pandas as pd
+
 from pss_analysis.evaluation.dashboards import MONITORING_MONTHS, overview_table, within_year_results, within_year_table
 from pss_analysis.evaluation.measures import spc_tables
 from pss_analysis.evaluation.study import Study
+from pss_analysis.methods.spc import SpcResult
 from pss_analysis.reporting.document import Report
-from pss_analysis.reporting.figures.dashboards import overview_figure, within_year_figure
+from pss_analysis.reporting.figures.dashboards import (
+    overview_figures,
+    overview_parts,
+    within_year_figure,
+    within_year_parts,
+)
 from pss_analysis.reporting.formatting import plain_words
 from pss_analysis.reporting.narrative import ASSURANCE_LABELS, VARIATION_LABELS
 from pss_analysis.reporting.sections.counts import (
@@ -16,21 +26,64 @@ from pss_analysis.reporting.sections.counts import (
     protected,
     with_phase_totals,
 )
+from pss_analysis.reporting.suppression import suppress_table
 
-__all__ = ["overview_section", "within_year_section"]
+__all__ = ["overview_section", "within_year_section", "overview_alt", "within_year_alt"]
+
+
+def _count_words(values: pd.Series, words: Mapping[str, str] | None = None) -> str:
+    """'5 improved, 2 deteriorated and 1 no evidence of change' from a column of codes."""
+    parts = [f"{n} {plain_words(k, words)}" for k, n in values.value_counts(sort=False).items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else "none"
+
+
+def _part(i: int, n: int) -> str:
+    return f" (part {i} of {n})" if n > 1 else ""
+
+
+def overview_alt(part: pd.DataFrame) -> str:
+    """The short text alternative of one overview figure: what it shows and what it says."""
+    perspectives = ", ".join(dict.fromkeys(part["perspective_name"].astype(str)))
+    return (
+        f"Dashboard of {len(part)} measures ({perspectives}): for each, its mean before and since the programme "
+        f"in its units, the change, the effect against expected with its interval, the SPC variation and "
+        f"assurance icons and the verdict. Verdicts: {_count_words(part['verdict'])}. "
+        "The same figures are in the overview table below."
+    )
+
+
+def _as_published(rep: Report, table: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The overview as the published table shows it: the means (and changes) that small-number
+    suppression hides in the table are hidden in the figure too."""
+    options = rep.params.report.suppression
+    if not options.enabled:
+        return table
+    protect = overview_protected(table, study.indicators, study.measures, rep.params.programme.start)
+    result = suppress_table(
+        protect["frame"],
+        count_columns=protect["counts"],
+        derived=protect["derived"],
+        threshold=options.threshold,
+        marker=options.marker,
+    )
+    return result.table.drop(columns=protect["helpers"])
 
 
 def overview_section(rep: Report, study: Study) -> None:
-    """The overview dashboard: before and since the programme started."""
-    table = overview_table(study.evidence, study.summary, study.perspectives)
-    rep.figure(
-        overview_figure(table, alpha=rep.params.analysis.alpha),
-        "dashboard_overview",
-        caption="Overview dashboard: each measure before and since the programme started",
-        alt="Table of every measure grouped by perspective with its mean before and since the programme, "
-        "the change, the effect against expected with its interval, the SPC variation and assurance "
-        "icons and the verdict.",
-    )
+    """The overview dashboard: before and since the programme started, one figure per
+    :data:`~pss_analysis.reporting.figures.dashboards.MAX_PER_FIGURE` measures."""
+    table = overview_table(study.evidence, study.summary, study.perspectives, study.measures)
+    shown = _as_published(rep, table, study)
+    figures = overview_figures(shown, alpha=rep.params.analysis.alpha)
+    parts = overview_parts(shown)
+    for i, (fig, part) in enumerate(zip(figures, parts, strict=True), start=1):
+        rep.figure(
+            fig,
+            "dashboard_overview" if i == 1 else f"dashboard_overview_{i}",
+            caption=f"Overview dashboard{_part(i, len(parts))}: each measure before and since the programme started",
+            alt=overview_alt(part),
+        )
+    table = table.drop(columns=["kind", "multiplier"])
     rep.table(
         name="dashboard_overview",
         **overview_protected(
@@ -63,6 +116,24 @@ def overview_section(rep: Report, study: Study) -> None:
     )
 
 
+def within_year_alt(results: Mapping[str, SpcResult], names: Mapping[str, str]) -> str:
+    """The short text alternative of one within-year figure: what it shows and what its icons say."""
+    latest = pd.DataFrame([res.summary().iloc[-1] for res in results.values()]) if results else pd.DataFrame()
+    special = [
+        names.get(k, k) for k, res in results.items() if res.summary()["variation_type"].iloc[-1] != "common_cause"
+    ]
+    said = f"special cause variation in {'; '.join(special)}" if special else "common cause variation in every measure"
+    assurance = ""
+    kinds = latest["assurance_type"][latest["assurance_type"].isin(ASSURANCE_LABELS)] if len(latest) else []
+    if len(kinds):
+        assurance = f" Measures with a target: {_count_words(pd.Series(kinds), ASSURANCE_LABELS)}."
+    return (
+        f"Small control charts of the latest {MONITORING_MONTHS} months of {len(results)} measures, each with "
+        f"centre line, process limits, target and the variation and assurance icons: {said}.{assurance} "
+        "The values are in the within-year table."
+    )
+
+
 def within_year_section(rep: Report, study: Study) -> None:
     """The within-year monitoring dashboard: the latest months against target, with SPC icons."""
     table = within_year_table(study.measures, study.evaluations)
@@ -73,13 +144,16 @@ def within_year_section(rep: Report, study: Study) -> None:
         protect = with_phase_totals(protect, phase_totals(points, counts), points)
     rep.save_table(name="dashboard_within_year", description="Latest months of every measure against target", **protect)
     names = dict(zip(study.measures["measure_id"], study.measures["name"], strict=True))
-    rep.figure(
-        within_year_figure(within_year_results(study.evaluations), names),
-        "dashboard_within_year",
-        caption=f"Within-year monitoring: the latest {MONITORING_MONTHS} months of each measure",
-        alt=f"Small control charts of the latest {MONITORING_MONTHS} months of every measure with centre "
-        "line, process limits, target and the variation and assurance icons.",
-    )
+    results = within_year_results(study.evaluations)
+    parts = within_year_parts(results)
+    for i, part in enumerate(parts or [{}], start=1):
+        rep.figure(
+            within_year_figure(part, names),
+            "dashboard_within_year" if i == 1 else f"dashboard_within_year_{i}",
+            caption=f"Within-year monitoring{_part(i, len(parts))}: the latest {MONITORING_MONTHS} months of "
+            "each measure",
+            alt=within_year_alt(part, names),
+        )
     if table.empty:
         return
     met = (

@@ -16,8 +16,15 @@ from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
-from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value
-from pss_analysis.reporting.narrative import TERM_LABELS, its_sentence, perspective_label, spc_sentence
+from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value, plain_words
+from pss_analysis.reporting.narrative import (
+    ASSURANCE_LABELS,
+    TERM_LABELS,
+    VARIATION_LABELS,
+    its_sentence,
+    perspective_label,
+    spc_sentence,
+)
 from pss_analysis.reporting.sections.counts import impact_protected, month_counts
 
 __all__ = ["measure_section", "perspective_sections"]
@@ -221,9 +228,18 @@ def _spc_output(
         f"spc_{mid}",
         caption=f"{name}: statistical process control chart, limits recalculated at the programme start",
         alt=f"{chart.upper()} control chart of {name} by month, with centre line and process limits "
-        f"before and since {rep.params.programme.start}; points are coloured and shaped by type of "
-        f"variation (grey circle common cause, blue improvement, orange concern).",
+        f"before and since {rep.params.programme.start}; points are marked by type of variation (grey "
+        f"circles common cause, blue squares improvement, orange crosses concern, purple diamonds neither). "
+        f"{_spc_latest(spc)}",
     )
+
+
+def _spc_latest(spc: SpcResult) -> str:
+    """What the chart's icons say, in words: 'Latest months: common cause; target: hit or miss.'"""
+    latest = spc.summary().iloc[-1]
+    said = plain_words(latest.get("variation_type"), VARIATION_LABELS)
+    target = plain_words(latest.get("assurance_type"), ASSURANCE_LABELS)
+    return f"Latest months: {said}" + (f"; against the target: {target}." if target else ".")
 
 
 def measure_section(
