@@ -53,6 +53,7 @@ _WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _PADDING = 230  # twips of a cell taken by its left and right margins (Word's 0.19 cm each), and a little more
 _WORD_CHAR_TWIPS = 110  # a word's characters counted wider (a bold header, capitals): a word never splits
+_LONG_WORD = 20  # characters a word needs room for at most (a checksum or path breaks anywhere, as in the PDF)
 _LONG_TEXT = 40  # characters a column asks room for at most (longer text wraps)
 _EMU_PER_TWIP = 635
 
@@ -192,30 +193,48 @@ def _join_with_next(body: ET.Element, children: list[ET.Element], index: int) ->
 # ---- tables ----------------------------------------------------------------------------
 
 
-def column_widths(longest: list[int], longest_word: list[int], text_width: int) -> list[int]:
+def column_widths(longest: list[int], longest_word: list[int], header_word: list[int], text_width: int) -> list[int]:
     """Column widths (twips) that fill ``text_width``, from each column's longest text and word.
 
-    Each column needs its longest word (so no word is split) and asks for its
-    longest text up to :data:`_LONG_TEXT` characters. When all asks fit, the
-    columns share the width in proportion to them; otherwise each gets what it
-    needs and the rest is shared in proportion to what they ask beyond it; when
-    even the needs do not fit (a very wide table), in proportion to the needs.
+    Each column needs its longest word (so no word is split; see :func:`_needs`;
+    ``header_word`` is the longest in the header rows)
+    and asks for its longest text up to :data:`_LONG_TEXT` characters. When all
+    asks fit, the columns share the width in proportion to them; otherwise each
+    gets what it needs and the rest is shared in proportion to what they ask
+    beyond it.
     """
-    need = [w * _WORD_CHAR_TWIPS + _PADDING for w in longest_word]
+    need = _needs(longest_word, header_word, text_width)
     ask = [max(n, min(t, _LONG_TEXT) * CHAR_TWIPS + _PADDING) for n, t in zip(need, longest, strict=True)]
     if not ask:
         return []
     if sum(ask) <= text_width:
         shares = [float(a) for a in ask]
-    elif sum(need) <= text_width:
-        spare, extra = text_width - sum(need), sum(a - n for a, n in zip(ask, need, strict=True)) or 1
-        shares = [n + spare * (a - n) / extra for a, n in zip(ask, need, strict=True)]
     else:
-        shares = [float(n) for n in need]
+        spare, extra = max(0, text_width - sum(need)), sum(a - n for a, n in zip(ask, need, strict=True)) or 1
+        shares = [n + spare * (a - n) / extra for a, n in zip(ask, need, strict=True)]
     total = sum(shares)
     widths = [int(text_width * s / total) for s in shares]
     widths[-1] += text_width - sum(widths)
     return widths
+
+
+def _needs(longest_word: list[int], header_word: list[int], text_width: int) -> list[int]:
+    """Room for each column's longest word, counted up to a length that lets them all fit.
+
+    A word longer than :data:`_LONG_WORD` characters (a checksum, a path) is
+    counted as that long: it breaks anywhere, as in the PDF. When even so the
+    words do not fit side by side, the longest break first: the count goes down
+    until they fit; the header's words stay whole.
+    """
+    need: list[int] = []
+    for cap in range(_LONG_WORD, 3, -1):
+        need = [
+            max(min(h, _LONG_WORD), min(w, cap)) * _WORD_CHAR_TWIPS + _PADDING
+            for w, h in zip(longest_word, header_word, strict=True)
+        ]
+        if sum(need) <= text_width:
+            break
+    return need
 
 
 def _rows(table: ET.Element) -> Iterator[list[tuple[ET.Element, int]]]:
@@ -229,18 +248,23 @@ def _rows(table: ET.Element) -> Iterator[list[tuple[ET.Element, int]]]:
         yield cells
 
 
-def _measure(table: ET.Element, columns: int) -> tuple[list[int], list[int]]:
-    longest, longest_word = [0] * columns, [0] * columns
-    for cells in _rows(table):
+def _measure(table: ET.Element, columns: int) -> tuple[list[int], list[int], list[int]]:
+    """Each column's longest text, longest word, and longest word in the header rows (characters)."""
+    longest, longest_word, header_word = [0] * columns, [0] * columns, [0] * columns
+    for row, cells in zip(table.findall(_w("tr")), _rows(table), strict=True):
+        header = row.find(f"{_w('trPr')}/{_w('tblHeader')}") is not None
         for cell, column in cells:
             span = cell.find(f"{_w('tcPr')}/{_w('gridSpan')}")
             if span is not None and span.get(_w("val"), "1") != "1" or column >= columns:
                 continue
             for paragraph in cell.iter(_w("p")):
                 text = _text(paragraph)
+                word = max([0, *(len(w) for w in text.split())])
                 longest[column] = max(longest[column], len(text))
-                longest_word[column] = max([longest_word[column], *(len(w) for w in text.split())])
-    return longest, longest_word
+                longest_word[column] = max(longest_word[column], word)
+                if header:
+                    header_word[column] = max(header_word[column], word)
+    return longest, longest_word, header_word
 
 
 def _fit_table(table: ET.Element, text_width: int) -> None:
@@ -249,7 +273,8 @@ def _fit_table(table: ET.Element, text_width: int) -> None:
     if grid is None:
         return
     grid_columns = grid.findall(_w("gridCol"))
-    widths = column_widths(*_measure(table, len(grid_columns)), text_width)
+    longest, longest_word, header_word = _measure(table, len(grid_columns))
+    widths = column_widths(longest, longest_word, header_word, text_width)
     for grid_column, width in zip(grid_columns, widths, strict=True):
         grid_column.set(_w("w"), str(width))
     _set_table_width(table, text_width)
