@@ -51,6 +51,7 @@ TOC_LEVELS = 3
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_CELL_MARGIN = 108  # twips: a cell's left (and right) margin in reference.docx's Table style
 _PADDING = 230  # twips of a cell taken by its left and right margins (Word's 0.19 cm each), and a little more
 _WORD_CHAR_TWIPS = 110  # a word's characters counted wider (a bold header, capitals): a word never splits
 _LONG_WORD = 20  # characters a word needs room for at most (a checksum or path breaks anywhere, as in the PDF)
@@ -295,7 +296,7 @@ def _fit_table(table: ET.Element, text_width: int) -> None:
 
 
 def _set_table_width(table: ET.Element, text_width: int) -> None:
-    """``w:tblW`` the text width and ``w:tblLayout`` fixed, in their place after the table's style."""
+    """``w:tblW`` the text width, the border at the margin, ``w:tblLayout`` fixed (after the table's style)."""
     tbl_pr = table.find(_w("tblPr"))
     if tbl_pr is None:
         tbl_pr = ET.Element(_w("tblPr"))
@@ -305,7 +306,9 @@ def _set_table_width(table: ET.Element, text_width: int) -> None:
             tbl_pr.remove(old)
     at = 1 if len(tbl_pr) and tbl_pr[0].tag == _w("tblStyle") else 0
     tbl_pr.insert(at, ET.Element(_w("tblW"), {_w("type"): "dxa", _w("w"): str(text_width)}))
-    tbl_pr.insert(at + 1, ET.Element(_w("tblLayout"), {_w("type"): "fixed"}))
+    # Word and LibreOffice set a table's text, not its border, at the margin: indent by the cell margin
+    tbl_pr.insert(at + 1, ET.Element(_w("tblInd"), {_w("type"): "dxa", _w("w"): str(_CELL_MARGIN)}))
+    tbl_pr.insert(at + 2, ET.Element(_w("tblLayout"), {_w("type"): "fixed"}))
 
 
 def _set_cell_width(cell: ET.Element, width: int) -> None:
