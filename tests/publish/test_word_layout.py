@@ -294,3 +294,50 @@ def test_libreoffice_keeps_table_words_whole_and_heading_numbers_apart(document,
     assert "Contents" in pages[1] and "1 Board summary" in pages[1] and "6.1.2 Carers" in pages[1]
     text = " ".join(pages)
     assert text.count("6.1.2 Carers") == 2 and "6.1.2Carers" not in text  # in the contents and as the heading
+
+
+# -- a small notebook: wide tables back to back, a narrow one after ---------------------------------
+def _html_table(caption: str, columns: int, text: str) -> str:
+    head = "".join(f"<th>column {i}</th>" for i in range(columns))
+    row = "".join(f"<td>{text} {i}</td>" for i in range(columns))
+    return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody><tr>{row}</tr></tbody></table>"
+
+
+def test_wide_tables_back_to_back_share_one_landscape_section_as_in_the_pdf(tmp_path):
+    import nbformat
+
+    from pss_analysis.publish.render import render
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("tables")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": html})
+        for html in (
+            _html_table("Table 1: wide", 12, "a longer text in each cell"),
+            _html_table("Table 2: wide too", 10, "another longer text in a cell"),
+            _html_table("Table 3: narrow", 3, "short"),
+        )
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Tables\n\nThree tables."), cell]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+
+    options = {"renderer": "builtin", "out_dir": tmp_path, "stem": "out", "title": "T", "footer": ""}
+    word = render(tmp_path / "nb.ipynb", fmt="docx", **options)
+    document = _docx(word.output)
+    sections = _sections(document)
+    shapes = [
+        (_page(s)[0] > _page(s)[1], [_table_number(_caption(b)) for b in blocks if b.tag == _w("tbl")])
+        for s, blocks in sections
+    ]
+    # title page and text portrait; both wide tables on one landscape section; the narrow one portrait
+    assert [landscape for landscape, _ in shapes] == [False, True, False]
+    assert shapes[1][1] == ["Table 1", "Table 2"] and shapes[2][1] == ["Table 3"]
+    wide, narrow = (_page(sections[1][0])[2], _page(sections[2][0])[2])
+    assert [sum(int(c.get(_w("w"))) for c in t._tbl.find(_w("tblGrid"))) for t in document.tables] == [
+        wide,
+        wide,
+        narrow,
+    ]
+
+    pdf = render(tmp_path / "nb.ipynb", fmt="pdf", **options)
+    assert _pdf_landscape_tables(pdf.output) == {"Table 1", "Table 2"}
