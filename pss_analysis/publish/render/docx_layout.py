@@ -174,9 +174,9 @@ def _end_section(paragraph: ET.Element, last: ET.Element | None, *, landscape: b
         size.set(_w("w"), height)
         size.set(_w("h"), width)
         size.set(_w("orient"), "landscape")
-    p_pr.append(sect_pr)
-    r_pr = _sub(p_pr, "rPr")
+    r_pr = _sub(p_pr, "rPr")  # the schema's order: spacing, rPr, sectPr
     _sub(r_pr, "sz", val="2")
+    p_pr.append(sect_pr)
 
 
 def _join_with_next(body: ET.Element, children: list[ET.Element], index: int) -> None:
