@@ -24,7 +24,7 @@ and changes:
 
 Run it after editing, from the repository root (python-docx is a test dependency)::
 
-    .venv/bin/python pss_analysis/templates/docx/make_reference_docx.py
+    .venv/bin/python pss_analysis/publish/templates/docx/make_reference_docx.py
 """
 
 from __future__ import annotations
