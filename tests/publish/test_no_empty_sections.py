@@ -15,6 +15,7 @@ import sys
 
 import pytest
 from conftest import write_params
+from docx.oxml.ns import qn
 from test_formats import _docx, _html, _pdf_text
 
 MAP_SECTIONS = ("Strategy map", "Balance of contributions and risks")
@@ -68,6 +69,9 @@ def test_pdf_and_word_number_their_sections_without_gaps(catalogue_run):
     top = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert [t.split("\t", 1)[1] for t in top] == sections
     assert _numbers_run_on([int(t.split("\t", 1)[0]) for t in top]), top
+    # the contents, filled in before Word updates it, lists the same sections with the same numbers
+    contents = [p.text for p in document.element.body.iter(qn("w:p")) if p.style == "TOC1"]
+    assert contents == top
     captions = " ".join(p.text for p in document.paragraphs if p.style.name in ("Table Caption", "Image Caption"))
     for kind in ("Figure", "Table"):
         numbers = [int(n) for n in re.findall(rf"\b{kind} (\d+):", captions)]

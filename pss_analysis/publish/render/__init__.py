@@ -32,7 +32,9 @@ Renderers are looked up by name in :data:`RENDERERS` (:mod:`.registry`):
     and figures kept as raw HTML that ``templates/pandoc/pss.lua`` reads into
     real tables and figures), which pandoc (from ``pypandoc-binary``) writes
     as Word with ``templates/docx/reference.docx`` (styles, A4, footer with
-    page numbers; title page, contents, numbered sections), or as Typst with
+    page numbers; title page, contents, numbered sections), laid out like the
+    PDF by :mod:`.docx_layout` (tables at the text width, wide ones on landscape
+    pages, figures at the text width, the contents filled in), or as Typst with
     ``templates/typst/pss_report.typ`` (title page, contents, numbered
     sections, page footer, tables that break across pages repeating their
     header row) that the ``typst`` package compiles to a tagged PDF checked

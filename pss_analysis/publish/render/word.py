@@ -1,4 +1,4 @@
-"""Finishing the Word document pandoc wrote: the run's footer, and each figure's SVG beside its PNG."""
+"""Finishing the Word document pandoc wrote: laid out like the PDF, the run's footer, figures' SVGs beside PNGs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
+
+from pss_analysis.publish.render.docx_layout import lay_out
 
 __all__ = ["DOCX_FOOTER_PLACEHOLDER", "Picture", "finish_docx"]
 
@@ -34,7 +36,11 @@ class Picture:
 
 
 def finish_docx(path: Path, footer: str, pictures: list[Picture]) -> None:
-    """Put the run's footer in, and each figure's SVG beside its PNG.
+    """Lay the document out like the PDF; put the run's footer in, and each figure's SVG beside its PNG.
+
+    The layout (:func:`~pss_analysis.publish.render.docx_layout.lay_out`):
+    tables at the text width with columns from their texts, wide tables on
+    landscape pages, figures at the text width, the contents filled in.
 
     The footer replaces ``PSS-FOOTER`` in the reference document's footer.
     A picture becomes an SVG with the PNG as its fallback, as Word itself
@@ -45,6 +51,7 @@ def finish_docx(path: Path, footer: str, pictures: list[Picture]) -> None:
     with zipfile.ZipFile(path) as source:
         parts = {info.filename: source.read(info.filename) for info in source.infolist()}
         infos = source.infolist()
+    parts[_DOCUMENT] = lay_out(parts[_DOCUMENT])
     added = _add_svgs(parts, pictures)
     _replace_footer(parts, footer)
     rewritten = path.with_suffix(".tmp")

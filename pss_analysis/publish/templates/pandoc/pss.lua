@@ -15,7 +15,10 @@
 --      more than WIDE_TABLE characters (at 7.5 pt, about what fits across A4 portrait);
 --      its columns then share the width by those texts (short ones on one line, long ones on two)
 --      and its lines are set closer, so a page holds 20 rows or more.
--- 3. Word: a page break before the text (title page, contents, then the report).
+-- 3. Word: a page break before the text (title page, contents, then the report), and each
+--    table that the PDF sets on a landscape page (the same rule, WIDE_TABLE) between two
+--    marker paragraphs (LANDSCAPE_START, LANDSCAPE_END) that the renderer turns into a
+--    landscape section (publish/render/word.py, which also sizes every table's columns).
 
 local WIDE_TABLE = 150  -- characters across
 local COLUMN_CAP = 30   -- characters a column counts for at most (longer text wraps)
@@ -27,6 +30,9 @@ local PADDING = 2       -- characters of a column's width taken by its cell padd
 -- an empty inline box: a place the line may break, with no character in the text
 -- (";" ends the Typst expression, so the text after it is read as text)
 local BREAK = "#box();"
+-- Word: the marker paragraphs' texts (render/word.py LANDSCAPE_START, LANDSCAPE_END)
+local LANDSCAPE_START = "PSS-LANDSCAPE-START"
+local LANDSCAPE_END = "PSS-LANDSCAPE-END"
 
 local function read_html(el)
   if el.format == "html" then
@@ -121,6 +127,18 @@ local function typst_table(tbl)
   return tbl
 end
 
+local function marker(text)
+  return pandoc.RawBlock("openxml", "<w:p><w:r><w:t>" .. text .. "</w:t></w:r></w:p>")
+end
+
+local function docx_table(tbl)
+  local _, total = widths(tbl)
+  if total > WIDE_TABLE then
+    return { marker(LANDSCAPE_START), tbl, marker(LANDSCAPE_END) }
+  end
+  return tbl
+end
+
 local function page_break_first(doc)
   doc.blocks:insert(1, pandoc.RawBlock("openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'))
   return doc
@@ -130,6 +148,6 @@ local filters = { { RawBlock = read_html } }
 if FORMAT == "typst" then
   filters[#filters + 1] = { Image = typst_image, Table = typst_table }
 elseif FORMAT == "docx" then
-  filters[#filters + 1] = { Pandoc = page_break_first }
+  filters[#filters + 1] = { Table = docx_table, Pandoc = page_break_first }
 end
 return filters
