@@ -19,6 +19,9 @@ from statsmodels.tsa.arima_process import arma_acovf as _arma_acovf
 from statsmodels.tsa.statespace.tools import (
     constrain_stationary_univariate as _constrain_stationary,
 )
+from statsmodels.tsa.statespace.tools import (
+    unconstrain_stationary_univariate as _unconstrain_stationary,
+)
 
 from pss_analysis.errors import PssWarning
 from pss_analysis.methods.its.options import _Family
@@ -32,6 +35,9 @@ __all__ = [
     "NEGBIN_LOG_ALPHA_XTOL",
     "NEGBIN_NEGLIGIBLE_OVERDISPERSION",
     "ARMA_OPTIMIZER_GTOL",
+    "AR1_ATANH_BOUND",
+    "AR1_GRID_STEP",
+    "AR1_ATANH_XTOL",
 ]
 
 NEWEY_WEST_DEFAULT_LAGS_FACTOR = 4.0
@@ -58,8 +64,30 @@ NEGBIN_NEGLIGIBLE_OVERDISPERSION = 1e-4
 """If alpha x mean count is below this, the negative-binomial variance (mu + alpha mu^2) exceeds
 the Poisson variance by under 0.01% at the mean: reported (PssWarning) as "no overdispersion"."""
 
-ARMA_OPTIMIZER_GTOL = 1e-9
-"""Numerical tolerance of the profile-likelihood optimiser for ARMA error parameters."""
+AR1_ATANH_BOUND = 7.0
+"""The AR(1) coefficient is searched as phi = tanh(z), |z| <= 7, i.e. |phi| <= 0.99999834 (beyond
+that the Prais-Winsten factor sqrt(1 - phi^2) loses more than half the double-precision digits)."""
+
+AR1_GRID_STEP = 0.5
+"""Step of the grid in z = atanh(phi) on which the AR(1) profile log-likelihood is first evaluated
+(29 points); the best grid point brackets the maximum for Brent's method, so a second, lower
+local maximum of the profile likelihood cannot capture the search."""
+
+AR1_ATANH_XTOL = 1e-8
+"""Absolute tolerance of Brent's method on z = atanh(phi). Safe: near the maximum the profile
+log-likelihood is flat to second order, so locations closer than sqrt(2 eps |llf| / f'') (about
+1e-8 for 30-1,000 points, eps = 2.2e-16) cannot be told apart in floating point; a smaller
+tolerance only chases rounding noise (the old Nelder-Mead polish, at fatol=1e-13, ran to its
+iteration cap). An error of 1e-8 in z moves phi, the coefficients and the standard errors by
+about 1e-8 relative, far inside the 1e-6 agreement with nlme::gls that the tests check."""
+
+ARMA_OPTIMIZER_GTOL = 1e-6
+"""Gradient tolerance (largest component) of BFGS on the profile log-likelihood for ARMA(p, q)
+error parameters (stationary, unconstrained scale). Safe: central-difference gradients of a
+log-likelihood of size |llf| carry rounding noise of about eps |llf| / h with h ~ eps^(1/3), i.e.
+1e-8 to 1e-7 for 30-1,000 points, so this tolerance sits just above the noise; at curvature
+f'' >= 10 it leaves the parameters within 1e-7 of the optimum. The former setting (1e-9, then a
+Nelder-Mead polish at fatol=1e-13) was below the noise and ran to the iteration caps."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,29 +197,101 @@ def _constrain_arma(u: np.ndarray, order: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _fit_arma_errors(
-    y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray, order: tuple[int, int]
-) -> tuple[Any, np.ndarray, dict[str, Any]]:
-    """Exact Gaussian ML for regression with ARMA errors (profile likelihood), then GLS."""
-    n = len(y)
-    lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
-    same = group[:, None] == group[None, :]
-    max_lag = int(lagdist[same].max()) if n else 0
+def _unconstrain_arma(theta: np.ndarray, order: tuple[int, int]) -> np.ndarray:
+    p, q = order
+    out = np.empty(p + q)
+    if p:
+        out[:p] = _unconstrain_stationary(theta[:p])
+    if q:
+        out[p:] = _unconstrain_stationary(-theta[p:])
+    return out
 
-    def corr_matrix(theta: np.ndarray) -> np.ndarray:
-        r = _arma_corr(theta, order, max_lag)
-        return np.where(same, r[lagdist], 0.0)
 
-    def profile(theta: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
-        r = corr_matrix(theta)
-        chol = np.linalg.cholesky(r)
-        xw = np.linalg.solve(chol, x)
+@dataclass
+class _ArmaMl:
+    """The ML estimate of the ARMA error parameters with the profiled GLS pieces."""
+
+    theta: np.ndarray
+    llf: float
+    sigma2: float
+
+
+def _gls_profile(yw: np.ndarray, xw: np.ndarray, log_det_half: float) -> tuple[float, float]:
+    """Profile log-likelihood and ML innovation variance from whitened data (beta and sigma^2
+    profiled out); ``log_det_half`` is log det(L) of the correlation's Cholesky factor."""
+    n = len(yw)
+    beta, *_ = np.linalg.lstsq(xw, yw, rcond=None)
+    resid = yw - xw @ beta
+    sigma2 = float(resid @ resid) / n
+    return -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - log_det_half, sigma2
+
+
+# ---- AR(1): Prais-Winsten whitening (O(n) per evaluation) and Brent's method on atanh(phi)
+
+
+def _ar1_links(group: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each row, whether the previous row is the same series, and the time distance to it;
+    None unless each series' rows are contiguous and strictly increasing in time."""
+    same = np.r_[False, group[1:] == group[:-1]]
+    gap = np.r_[0, np.diff(t)].astype(np.int64)
+    if len(set(group[~same].tolist())) != int(np.sum(~same)) or np.any(gap[same] <= 0):
+        return None
+    return same, np.where(same, gap, 0)
+
+
+def _ar1_whiten(phi: float, v: np.ndarray, same: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Prais-Winsten transform at the true time distance d to the previous point of the same
+    series: ``(v_i - phi^d v_prev) / sqrt(1 - phi^(2d))`` (a series' first point is kept). This is
+    L^-1 v for the Cholesky factor L of the AR(1) correlation ``phi^|t_i - t_j|`` (the Markov
+    property); also returns the diagonal of L."""
+    rho = np.where(same, float(phi) ** gap, 0.0)
+    scale = np.sqrt(1.0 - rho * rho)
+    prev = np.concatenate([np.zeros((1,) + v.shape[1:]), v[:-1]])
+    if v.ndim == 1:
+        return (v - rho * prev) / scale, scale
+    return (v - rho[:, None] * prev) / scale[:, None], scale
+
+
+def _ar1_profile(phi: float, y: np.ndarray, x: np.ndarray, same: np.ndarray, gap: np.ndarray) -> tuple[float, float]:
+    yw, scale = _ar1_whiten(phi, y, same, gap)
+    xw, _ = _ar1_whiten(phi, x, same, gap)
+    return _gls_profile(yw, xw, float(np.sum(np.log(scale))))
+
+
+def _ml_ar1(y: np.ndarray, x: np.ndarray, links: tuple[np.ndarray, np.ndarray]) -> _ArmaMl:
+    """AR(1) ML: a grid on z = atanh(phi) brackets the maximum of the profile log-likelihood,
+    then Brent's method (bounded) polishes it to ``AR1_ATANH_XTOL``."""
+    same, gap = links
+
+    def negllf(z: float) -> float:
+        return -_ar1_profile(math.tanh(z), y, x, same, gap)[0]
+
+    grid = np.arange(-AR1_ATANH_BOUND, AR1_ATANH_BOUND + AR1_GRID_STEP / 2, AR1_GRID_STEP)
+    values = np.array([negllf(z) for z in grid])
+    i = int(np.argmin(values))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = optimize.minimize_scalar(negllf, bounds=(lo, hi), method="bounded", options={"xatol": AR1_ATANH_XTOL})
+    z = float(res.x) if res.fun <= values[i] else float(grid[i])
+    llf, sigma2 = _ar1_profile(math.tanh(z), y, x, same, gap)
+    return _ArmaMl(theta=np.array([math.tanh(z)]), llf=llf, sigma2=sigma2)
+
+
+# ---- ARMA(p, q): dense correlation matrix (any gaps and series), BFGS on the stationary scale
+
+
+def _ml_arma(
+    y: np.ndarray, x: np.ndarray, lagdist: np.ndarray, same: np.ndarray, order: tuple[int, int], start: np.ndarray
+) -> _ArmaMl:
+    """Exact Gaussian ML of the ARMA parameters by the profile likelihood (beta and sigma^2 by
+    GLS), maximised by BFGS with central-difference gradients from two starts: white noise and
+    ``start`` (the AR(1) estimate, padded with zeros); the better optimum is kept."""
+    max_lag = int(lagdist[same].max()) if len(y) else 0
+
+    def profile(theta: np.ndarray) -> tuple[float, float]:
+        chol = np.linalg.cholesky(np.where(same, _arma_corr(theta, order, max_lag)[lagdist], 0.0))
         yw = np.linalg.solve(chol, y)
-        beta, *_ = np.linalg.lstsq(xw, yw, rcond=None)
-        resid = yw - xw @ beta
-        sigma2 = float(resid @ resid) / n
-        llf = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1.0) - float(np.sum(np.log(np.diag(chol))))
-        return llf, beta, sigma2, r
+        xw = np.linalg.solve(chol, x)
+        return _gls_profile(yw, xw, float(np.sum(np.log(np.diag(chol)))))
 
     def objective(u: np.ndarray) -> float:
         try:
@@ -199,29 +299,45 @@ def _fit_arma_errors(
         except np.linalg.LinAlgError:
             return np.inf
 
-    k = sum(order)
-    candidates = []
-    for start in (np.zeros(k), np.full(k, 0.5), np.full(k, -0.5)):
-        res = optimize.minimize(objective, start, method="BFGS", options={"gtol": ARMA_OPTIMIZER_GTOL})
-        candidates.append(
-            optimize.minimize(
-                objective, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}
-            )
-        )
-    best = min(candidates, key=lambda candidate: candidate.fun)  # the first of equal bests, as before
+    candidates = [
+        optimize.minimize(objective, u0, method="BFGS", jac="3-point", options={"gtol": ARMA_OPTIMIZER_GTOL})
+        for u0 in (np.zeros(sum(order)), _unconstrain_arma(start, order))
+    ]
+    best = min(candidates, key=lambda candidate: candidate.fun)
     theta = _constrain_arma(best.x, order)
-    llf, beta, sigma2, r = profile(theta)
+    llf, sigma2 = profile(theta)
+    return _ArmaMl(theta=theta, llf=llf, sigma2=sigma2)
+
+
+def _fit_arma_errors(
+    y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray, order: tuple[int, int]
+) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    """Exact Gaussian ML for regression with ARMA errors (profile likelihood), then GLS."""
+    lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
+    same = group[:, None] == group[None, :]
+    links = _ar1_links(group, t)
+    if links is not None:
+        ar1 = _ml_ar1(y, x, links)
+    if order == (1, 0) and links is not None:
+        ml = ar1
+    else:
+        start = np.zeros(sum(order))
+        if order[0] and links is not None:
+            start[0] = ar1.theta[0]
+        ml = _ml_arma(y, x, lagdist, same, order, start)
+    theta = ml.theta
+    max_lag = int(lagdist[same].max()) if len(y) else 0
+    r = np.where(same, _arma_corr(theta, order, max_lag)[lagdist], 0.0)
     model = _GLS(y, x, sigma=r).fit()
-    chol = np.linalg.cholesky(r)
     extra = {
         "arma_params": {
             **{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
             **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])},
         },
-        "sigma_ml": math.sqrt(sigma2),
-        "llf": llf,
-        "resid_white": np.linalg.solve(chol, y - x @ model.params),
-        "x_white": np.linalg.solve(chol, x),
+        "sigma_ml": math.sqrt(ml.sigma2),
+        "llf": ml.llf,
+        "resid_white": model.model.whiten(y - x @ model.params),
+        "x_white": model.model.wexog,
     }
     return model, theta, extra
 
