@@ -15,6 +15,7 @@ from statsmodels.genmod import families as _sm_families
 from statsmodels.genmod.generalized_linear_model import GLM as _GLM
 from statsmodels.regression.linear_model import GLS as _GLS
 from statsmodels.regression.linear_model import OLS as _OLS
+from statsmodels.regression.linear_model import RegressionModel as _RegressionModel
 from statsmodels.tsa.arima_process import arma_acovf as _arma_acovf
 from statsmodels.tsa.statespace.tools import (
     constrain_stationary_univariate as _constrain_stationary,
@@ -309,37 +310,72 @@ def _ml_arma(
     return _ArmaMl(theta=theta, llf=llf, sigma2=sigma2)
 
 
+class Ar1GLS(_GLS):
+    """statsmodels ``GLS`` for AR(1) errors whose whitening is the Prais-Winsten transform (the
+    inverse Cholesky factor applied in O(n)), so no n x n factorisation is needed; ``sigma`` is
+    the correlation matrix (as for ``GLS(y, x, sigma=r)``, with identical results) and the
+    log-likelihood uses the O(n) log-determinant."""
+
+    def __init__(self, endog: np.ndarray, exog: np.ndarray, phi: float, links: tuple[np.ndarray, np.ndarray]):
+        self._ar1 = (phi, *links)
+        sigma = _ar1_corr_matrix(phi, *links)
+        _RegressionModel.__init__(self, endog, exog, sigma=sigma, cholsigmainv=None)
+        self._data_attr.extend(["sigma", "cholsigmainv"])
+
+    def whiten(self, x: Any) -> np.ndarray:
+        """Prais-Winsten transform (``L^-1 x`` for the Cholesky factor ``L`` of ``sigma``)."""
+        phi, same, gap = self._ar1
+        return _ar1_whiten(phi, np.asarray(x, dtype=float), same, gap)[0]
+
+    def loglike(self, params: Any) -> float:
+        """Gaussian log-likelihood, the innovation variance concentrated out (as ``GLS``)."""
+        phi, same, gap = self._ar1
+        n = self.nobs
+        ssr = float(np.sum((self.wendog - self.wexog @ np.asarray(params)) ** 2))
+        half_log_det = float(np.sum(np.log(_ar1_whiten(phi, np.zeros(len(same)), same, gap)[1])))
+        return -0.5 * n * (math.log(2 * math.pi * ssr / n) + 1.0) - half_log_det
+
+
+def _ar1_corr_matrix(phi: float, same: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """The AR(1) correlation ``phi^|t_i - t_j|`` within a series, 0 between series."""
+    run = np.cumsum(~same)
+    t = np.cumsum(gap)
+    return np.where(run[:, None] == run[None, :], float(phi) ** np.abs(t[:, None] - t[None, :]), 0.0)
+
+
+def _arma_params_dict(theta: np.ndarray, order: tuple[int, int]) -> dict[str, float]:
+    return {
+        **{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
+        **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])},
+    }
+
+
 def _fit_arma_errors(
     y: np.ndarray, x: np.ndarray, group: np.ndarray, t: np.ndarray, order: tuple[int, int]
 ) -> tuple[Any, np.ndarray, dict[str, Any]]:
     """Exact Gaussian ML for regression with ARMA errors (profile likelihood), then GLS."""
-    lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
-    same = group[:, None] == group[None, :]
     links = _ar1_links(group, t)
-    if links is not None:
-        ar1 = _ml_ar1(y, x, links)
-    if order == (1, 0) and links is not None:
+    ar1 = _ml_ar1(y, x, links) if links is not None else None
+    if order == (1, 0) and ar1 is not None and links is not None:
         ml = ar1
+        model = Ar1GLS(y, x, float(ml.theta[0]), links).fit()
     else:
+        lagdist = np.abs(t[:, None] - t[None, :]).astype(int)
+        same = group[:, None] == group[None, :]
         start = np.zeros(sum(order))
-        if order[0] and links is not None:
+        if order[0] and ar1 is not None:
             start[0] = ar1.theta[0]
         ml = _ml_arma(y, x, lagdist, same, order, start)
-    theta = ml.theta
-    max_lag = int(lagdist[same].max()) if len(y) else 0
-    r = np.where(same, _arma_corr(theta, order, max_lag)[lagdist], 0.0)
-    model = _GLS(y, x, sigma=r).fit()
+        max_lag = int(lagdist[same].max()) if len(y) else 0
+        model = _GLS(y, x, sigma=np.where(same, _arma_corr(ml.theta, order, max_lag)[lagdist], 0.0)).fit()
     extra = {
-        "arma_params": {
-            **{f"ar{i + 1}": float(theta[i]) for i in range(order[0])},
-            **{f"ma{i + 1}": float(theta[order[0] + i]) for i in range(order[1])},
-        },
+        "arma_params": _arma_params_dict(ml.theta, order),
         "sigma_ml": math.sqrt(ml.sigma2),
         "llf": ml.llf,
         "resid_white": model.model.whiten(y - x @ model.params),
         "x_white": model.model.wexog,
     }
-    return model, theta, extra
+    return model, ml.theta, extra
 
 
 def _newey_west(
