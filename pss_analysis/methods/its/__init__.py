@@ -61,10 +61,12 @@ Modules: :mod:`.options` (defaults, the family table and option parsing), :mod:`
 (checking and preparing the treated and control series), :mod:`.design` (the interruptions,
 the rows of the fit, design matrix and contrasts), :mod:`.estimators` (the
 fitting of each family and error structure), :mod:`.results` (:class:`ItsResult`,
-:func:`compare_nested`) and :mod:`.fit` (:func:`fit_its`, the recipe that joins them).
+:func:`compare_nested`), :mod:`.fit` (:func:`fit_its`, the recipe that joins them) and
+:mod:`.many` (:func:`fit_its_many`: thousands of series on one design, fitted together).
 """
 
 from pss_analysis.methods.its.fit import MIN_POINTS_PER_SIDE, RECOMMENDED_POINTS_PER_SIDE, check_its_options, fit_its
+from pss_analysis.methods.its.many import BATCHED_FAMILIES, ItsManyResult, fit_its_many
 from pss_analysis.methods.its.options import (
     AUTOCORRELATION_METHODS,
     DEFAULT_ALPHA,
@@ -78,6 +80,9 @@ from pss_analysis.methods.its.results import ItsResult, compare_nested
 
 __all__ = [
     "fit_its",
+    "fit_its_many",
+    "ItsManyResult",
+    "BATCHED_FAMILIES",
     "check_its_options",
     "compare_nested",
     "ItsResult",
