@@ -18,6 +18,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.tsa.arima_process import arma_acovf
 
 from pss_analysis.methods.its import fit_its
 
@@ -127,19 +128,27 @@ def test_arma11_matches_nlme_gls_ml_on_seatbelts():
     assert res.diagnostics()["log_likelihood"] == pytest.approx(-799.276133225748, rel=1e-10)
 
 
-def test_ar1_likelihood_with_gap_and_two_series_is_the_dense_one():
-    # A controlled fit with a phase-in: the O(n) Prais-Winsten likelihood must equal the exact
-    # Gaussian likelihood with the full correlation matrix phi^|t_i - t_j| within each series.
+@pytest.mark.parametrize(
+    "autocorrelation", ["ar1", {"type": "arma", "order": (1, 1)}, {"type": "arma", "order": (2, 1)}]
+)
+def test_likelihood_with_gap_and_two_series_is_the_dense_one(autocorrelation):
+    # A controlled fit with a phase-in: the O(n) likelihood (Prais-Winsten for AR(1), the Kalman
+    # filter for ARMA) must equal the exact Gaussian likelihood with the full correlation matrix
+    # (the ARMA autocorrelation at |t_i - t_j| within each series, 0 between series).
     rng = np.random.default_rng(7)
-    t = np.arange(1, 49)
-    treated = pd.DataFrame({"t": t, "y": 50 + 0.3 * t + 4.0 * (t >= 25) + rng.normal(0, 2, 48).cumsum() * 0.3})
-    control = pd.DataFrame({"t": t, "y": 40 + 0.2 * t + rng.normal(0, 2, 48).cumsum() * 0.3})
-    res = fit_its(treated, "y", "t", 25, control=control, phase_in=3, autocorrelation="ar1")
-    phi = res.specification["arma_params"]["ar1"]
+    t = np.arange(1, 121)
+    treated = pd.DataFrame({"t": t, "y": 50 + 0.3 * t + 4.0 * (t >= 61) + rng.normal(0, 2, 120).cumsum() * 0.3})
+    control = pd.DataFrame({"t": t, "y": 40 + 0.2 * t + rng.normal(0, 2, 120).cumsum() * 0.3})
+    res = fit_its(treated, "y", "t", 61, control=control, phase_in=3, autocorrelation=autocorrelation)
+    params = res.specification["arma_params"]
+    ar = [v for k, v in params.items() if k.startswith("ar")]
+    ma = [v for k, v in params.items() if k.startswith("ma")]
     preds = res.predictions()
     fit_rows = preds[preds["in_fit"]]
     tt, grp = fit_rows["t"].to_numpy(), fit_rows["group"].to_numpy()
-    corr = np.where(grp[:, None] == grp[None, :], phi ** np.abs(tt[:, None] - tt[None, :]), 0.0)
+    lag = np.abs(tt[:, None] - tt[None, :])
+    acov = arma_acovf(np.r_[1.0, -np.array(ar)], np.r_[1.0, np.array(ma)], nobs=int(lag.max()) + 1)
+    corr = np.where(grp[:, None] == grp[None, :], (acov / acov[0])[lag], 0.0)
     e = fit_rows["observed"].to_numpy() - fit_rows["fitted"].to_numpy()
     n = len(e)
     chol = np.linalg.cholesky(corr)
@@ -147,4 +156,22 @@ def test_ar1_likelihood_with_gap_and_two_series_is_the_dense_one():
     sigma2 = w @ w / n
     llf = -0.5 * n * (math.log(2 * math.pi * sigma2) + 1) - np.sum(np.log(np.diag(chol)))
     assert res.diagnostics()["log_likelihood"] == pytest.approx(llf, rel=1e-10)
-    assert -1 < phi < 1
+    assert res.specification["n"] == 2 * (120 - 3)
+
+
+@pytest.mark.parametrize("theta, order", [([0.92, -0.76], (1, 1)), ([0.5, -0.2, 0.4], (2, 1)), ([0.4], (0, 1))])
+def test_kalman_innovations_are_the_inverse_cholesky_whitening(theta, order):
+    # The ARMA optimiser's likelihood: Kalman innovations (with the steady-state shortcut) must be
+    # L^-1 v and log det L for the full covariance, across a gap and two series.
+    from pss_analysis.methods.its.estimators import _ar1_links, _arma_kalman_whiten
+
+    t = np.r_[np.arange(1, 101), np.arange(104, 141), np.arange(1, 141)]
+    group = np.array(["treated"] * 137 + ["control"] * 140, dtype=object)
+    v = np.random.default_rng(3).normal(size=(len(t), 3))
+    theta = np.array(theta)
+    white, half_log_det = _arma_kalman_whiten(theta, order, v, _ar1_links(group, t))
+    lag = np.abs(t[:, None] - t[None, :])
+    acov = arma_acovf(np.r_[1.0, -theta[: order[0]]], np.r_[1.0, theta[order[0] :]], nobs=int(lag.max()) + 1)
+    chol = np.linalg.cholesky(np.where(group[:, None] == group[None, :], acov[lag], 0.0))
+    np.testing.assert_allclose(white, np.linalg.solve(chol, v), rtol=0, atol=1e-12)
+    assert half_log_det == pytest.approx(float(np.sum(np.log(np.diag(chol)))), abs=1e-10)

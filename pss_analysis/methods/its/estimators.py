@@ -7,10 +7,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy import optimize
+from scipy import signal as _signal
+from scipy.linalg import solve_discrete_lyapunov as _solve_discrete_lyapunov
 from statsmodels.genmod import families as _sm_families
 from statsmodels.genmod.generalized_linear_model import GLM as _GLM
 from statsmodels.regression.linear_model import GLS as _GLS
@@ -36,6 +38,7 @@ __all__ = [
     "NEGBIN_LOG_ALPHA_XTOL",
     "NEGBIN_NEGLIGIBLE_OVERDISPERSION",
     "ARMA_OPTIMIZER_GTOL",
+    "KALMAN_STEADY_TOL",
     "AR1_ATANH_BOUND",
     "AR1_GRID_STEP",
     "AR1_ATANH_XTOL",
@@ -81,6 +84,11 @@ log-likelihood is flat to second order, so locations closer than sqrt(2 eps |llf
 tolerance only chases rounding noise (the old Nelder-Mead polish, at fatol=1e-13, ran to its
 iteration cap). An error of 1e-8 in z moves phi, the coefficients and the standard errors by
 about 1e-8 relative, far inside the 1e-6 agreement with nlme::gls that the tests check."""
+
+KALMAN_STEADY_TOL = 1e-15
+"""The ARMA Kalman filter counts as steady once its one-step innovation variance is within this of
+1 (the innovation variance): the filtered state is then exact to double precision, so the
+innovations equal the ARMA residuals and the rest of a series is filtered in one pass."""
 
 ARMA_OPTIMIZER_GTOL = 1e-6
 """Gradient tolerance (largest component) of BFGS on the profile log-likelihood for ARMA(p, q)
@@ -280,24 +288,103 @@ def _ml_ar1(y: np.ndarray, x: np.ndarray, links: tuple[np.ndarray, np.ndarray]) 
 # ---- ARMA(p, q): dense correlation matrix (any gaps and series), BFGS on the stationary scale
 
 
+def _arma_state_space(theta: np.ndarray, order: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ARMA(p, q) in Harvey's state-space form (state dimension r = max(p, q + 1)): transition T,
+    disturbance loading R (innovation variance 1) and the stationary state covariance P0."""
+    p, q = order
+    r = max(p, q + 1)
+    trans = np.eye(r, k=1)
+    trans[:p, 0] = theta[:p]
+    load = np.zeros(r)
+    load[0] = 1.0
+    load[1 : q + 1] = theta[p : p + q]
+    rr = np.outer(load, load)
+    return trans, rr, _solve_discrete_lyapunov(trans, rr)
+
+
+def _arma_kalman_whiten(
+    theta: np.ndarray, order: tuple[int, int], v: np.ndarray, links: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """Kalman-filter innovations of the columns of ``v`` under ARMA(p, q) errors, scaled to unit
+    variance (``L^-1 v`` for the Cholesky factor ``L`` of the error covariance), and
+    log det(L). A series' first row starts from the stationary state; a gap of d periods
+    propagates the state d times (the exact likelihood at the true time distance).
+
+    Once the filter is in its steady state (innovation variance 1 to ``KALMAN_STEADY_TOL`` for
+    max(p, q) + 1 rows), the innovations are the ARMA residuals ``phi(L) v = theta(L) e``, so the
+    rest of a run that ends with its series is filtered at once (``scipy.signal.lfilter``)."""
+    trans, rr, p0 = _arma_state_space(theta, order)
+    same, gap = links
+    p, q = order
+    ar, ma, m = np.r_[1.0, -theta[:p]], np.r_[1.0, theta[p : p + q]], max(p, q)
+    ends = _run_ends(same, gap)
+    out = np.empty_like(v)
+    state, cov = np.zeros((len(p0), v.shape[1])), p0
+    half_log_det, streak, i = 0.0, 0, 0
+    while i < len(v):
+        if not same[i]:
+            state, cov, streak = np.zeros_like(state), p0, 0
+        else:
+            for _ in range(int(gap[i])):
+                state, cov = trans @ state, trans @ cov @ trans.T + rr
+            streak = streak if gap[i] == 1 else 0
+        f = cov[0, 0]
+        innov = v[i] - state[0]
+        out[i] = innov / math.sqrt(f)
+        gain = cov[:, 0] / f
+        state, cov = state + gain[:, None] * innov[None, :], cov - gain[:, None] * cov[0][None, :]
+        half_log_det += 0.5 * math.log(f)
+        streak = streak + 1 if abs(f - 1.0) <= KALMAN_STEADY_TOL else 0
+        i += 1
+        end = ends[i - 1]
+        if streak > m and i < end and (end == len(v) or not same[end]):
+            for j in range(v.shape[1]):
+                zi = _signal.lfiltic(ar, ma, out[i - 1 - np.arange(m), j], v[i - 1 - np.arange(m), j])
+                out[i:end, j] = _signal.lfilter(ar, ma, v[i:end, j], zi=zi)[0]
+            i = end
+    return out, half_log_det
+
+
+def _run_ends(same: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """For each row, the index one past the last row of its run (consecutive periods of one series)."""
+    n = len(same)
+    starts = np.flatnonzero(~same | (gap != 1))
+    bounds = np.r_[starts[1:], n] if starts.size else np.array([n])
+    return np.repeat(bounds, np.diff(np.r_[starts, n]))
+
+
 def _ml_arma(
-    y: np.ndarray, x: np.ndarray, lagdist: np.ndarray, same: np.ndarray, order: tuple[int, int], start: np.ndarray
+    y: np.ndarray,
+    x: np.ndarray,
+    lagdist: np.ndarray,
+    same: np.ndarray,
+    order: tuple[int, int],
+    start: np.ndarray,
+    links: tuple[np.ndarray, np.ndarray] | None,
 ) -> _ArmaMl:
     """Exact Gaussian ML of the ARMA parameters by the profile likelihood (beta and sigma^2 by
     GLS), maximised by BFGS with central-difference gradients from two starts: white noise and
-    ``start`` (the AR(1) estimate, padded with zeros); the better optimum is kept."""
+    ``start`` (the AR(1) estimate, padded with zeros); the better optimum is kept. The likelihood
+    comes from the Kalman filter when each series' rows are contiguous and in time order (``links``),
+    else from the Cholesky factor of the full correlation matrix; both give the same number."""
     max_lag = int(lagdist[same].max()) if len(y) else 0
+    yx = np.column_stack([y, x])
 
-    def profile(theta: np.ndarray) -> tuple[float, float]:
+    def dense(theta: np.ndarray) -> tuple[float, float]:
         chol = np.linalg.cholesky(np.where(same, _arma_corr(theta, order, max_lag)[lagdist], 0.0))
-        yw = np.linalg.solve(chol, y)
-        xw = np.linalg.solve(chol, x)
-        return _gls_profile(yw, xw, float(np.sum(np.log(np.diag(chol)))))
+        w = np.linalg.solve(chol, yx)
+        return _gls_profile(w[:, 0], w[:, 1:], float(np.sum(np.log(np.diag(chol)))))
+
+    def kalman(theta: np.ndarray) -> tuple[float, float]:
+        w, half_log_det = _arma_kalman_whiten(theta, order, yx, cast(tuple, links))
+        return _gls_profile(w[:, 0], w[:, 1:], half_log_det)
+
+    profile = dense if links is None else kalman
 
     def objective(u: np.ndarray) -> float:
         try:
             return -profile(_constrain_arma(u, order))[0]
-        except np.linalg.LinAlgError:
+        except (np.linalg.LinAlgError, ValueError):
             return np.inf
 
     candidates = [
@@ -306,7 +393,7 @@ def _ml_arma(
     ]
     best = min(candidates, key=lambda candidate: candidate.fun)
     theta = _constrain_arma(best.x, order)
-    llf, sigma2 = profile(theta)
+    llf, sigma2 = dense(theta)  # sigma^2 on the scale of the errors' variance (as nlme's sigma)
     return _ArmaMl(theta=theta, llf=llf, sigma2=sigma2)
 
 
@@ -365,7 +452,7 @@ def _fit_arma_errors(
         start = np.zeros(sum(order))
         if order[0] and ar1 is not None:
             start[0] = ar1.theta[0]
-        ml = _ml_arma(y, x, lagdist, same, order, start)
+        ml = _ml_arma(y, x, lagdist, same, order, start, links)
         max_lag = int(lagdist[same].max()) if len(y) else 0
         model = _GLS(y, x, sigma=np.where(same, _arma_corr(ml.theta, order, max_lag)[lagdist], 0.0)).fit()
     extra = {
