@@ -210,3 +210,12 @@ def test_short_series_note_is_a_message():
 
 def test_exported_from_methods():
     assert exported is fit_its_many
+
+
+def test_warnings_of_one_by_one_fits_become_keyed_messages():
+    table = _table("negbin", 2, seed=16, n_points=36)  # 6 months from the start
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        many = fit_its_many(table, by="area", time="month", outcome="events", start=START, family="negbin")
+    assert any(m.startswith("[area 001] only 6 fitted points after") for m in many.messages)
+    assert many.specification["interruption"] == START and many.specification["time"] == "month"

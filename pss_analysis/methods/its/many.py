@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pss_analysis.errors import DataValidationError, ParameterError, ShortSeriesWarning
+from pss_analysis.errors import DataValidationError, ParameterError, PssError, PssWarning, ShortSeriesWarning
 from pss_analysis.methods.its.design import _assemble_rows, _Design, _make_design, _resolve_interruptions
 from pss_analysis.methods.its.estimators import IRLS_MAX_ITER, IRLS_PARAMS_TOL
 from pss_analysis.methods.its.fit import _check_sufficiency, _inference, fit_its
@@ -218,11 +218,13 @@ def fit_its_many(
                 batches.append(_fit_batch(frame, members, start, interruptions, options))
             else:
                 one = {"offset": offset, "denominator": denominator, "interruptions": interruptions}
-                batches.append(_fit_one_by_one(frame, members, start, options, fit_kwargs | one))
+                batch, refused = _fit_one_by_one(frame, members, start, options, fit_kwargs | one)
+                batches += [batch] if batch is not None else []
+                skipped += refused
         except DataValidationError as exc:  # too few points, or terms that cannot be estimated
             skipped += [(key, str(exc)) for key in frame.key_tuples(members)]
     messages += [note for b in batches for note in b.notes] + _convergence_messages(batches, by_cols)
-    spec = _many_specification(options, frame, batches, skipped, outcome, time, offset, denominator, batched)
+    spec = _many_specification(options, frame, batches, skipped, outcome, start, offset, denominator, batched)
     return ItsManyResult(
         by=by_cols,
         specification=spec,
@@ -257,6 +259,7 @@ class _SeriesTable:
     """All rows sorted by series then time, with per-series start and length."""
 
     by: tuple[str, ...]
+    time: str  # the time column's name
     keys: pd.DataFrame  # one row per series (by columns)
     time_values: Any  # the time column's values (a pandas array), sorted
     ordinal: np.ndarray
@@ -294,6 +297,7 @@ class _SeriesTable:
         time_values = table[time].array.take(order)  # not boxed: boxed only where shown
         self = cls(
             by,
+            time,
             keys,
             time_values,
             ordinal,
@@ -457,9 +461,9 @@ def _batch_design(
                 expected="the same season position for a period in every series",
                 found="different positions",
             )
-    inter = _resolve_interruptions(template, frame.kind, start, interruptions, "time")
+    inter = _resolve_interruptions(template, frame.kind, start, interruptions, frame.time)
     rows = _assemble_rows([("treated", template)], inter, options.phase_in)
-    notes = _check_sufficiency(rows, inter, options.phase_in, "time")
+    notes = _check_sufficiency(rows, inter, options.phase_in, frame.time)
     design = _make_design(rows, frame.kind, inter, options, controlled=False)
     return rows, design, inter.main_t, notes
 
@@ -582,31 +586,45 @@ def _weighted_gram(q0: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _fit_one_by_one(
     frame: _SeriesTable, members: np.ndarray, start: Any, options: _Options, kwargs: dict[str, Any]
-) -> _Batch:
-    """Options without a batched estimator: :func:`fit_its` on each member (same tidy output)."""
+) -> tuple[_Batch | None, list[tuple[tuple[Any, ...], str]]]:
+    """Options without a batched estimator: :func:`fit_its` on each member (same tidy output).
+    A member :func:`fit_its` refuses (a :class:`PssError`) is skipped with its message; the
+    warnings of each fit become messages starting with the series key."""
     rows, design, main_t, _ = _batch_design(frame, members, start, kwargs["interruptions"], options)
     idx = frame.rows_of(members)
-    betas, covs, q, df = [], [], np.nan, np.nan
-    for s in range(len(members)):
-        one = pd.DataFrame({"time": frame.time_values[idx[s]], "y": frame.y[idx[s]]})
-        for name, values in (("offset", frame.exposure), ("denominator", frame.trials)):
+    notes: list[str] = []  # fit_its's own warnings, per series
+    fitted, betas, covs, skipped, q, df = [], [], [], [], np.nan, np.nan
+    for s, key in enumerate(frame.key_tuples(members)):
+        one = pd.DataFrame({"__time__": frame.time_values[idx[s]], "__y__": frame.y[idx[s]]})
+        for name, values in (("offset", frame.exposure), ("denominator", frame.trials), ("season", frame.season)):
             if values is not None:
-                one[kwargs[name]] = values[idx[s]]
-        if frame.season is not None:
-            one[options.season_column] = frame.season[idx[s]]
-        res = fit_its(one, "y", "time", start, **kwargs)
+                one[kwargs[name] if name != "season" else options.season_column] = values[idx[s]]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                res = fit_its(one, "__y__", "__time__", start, **kwargs)
+            except PssError as exc:
+                skipped.append((key, str(exc)))
+                continue
+        notes += [f"[{', '.join(map(str, key))}] {w.message}" for w in caught if issubclass(w.category, PssWarning)]
+        fitted.append(s)
         betas.append(res.coefficients.to_numpy())
         covs.append(res.covariance.to_numpy())
         q, df = res._quantiles["ci"], res.specification["df_resid"]
+    if not fitted:
+        return None, skipped
+    idx = idx[fitted]
     y = frame.y[idx]
     exposure = None if frame.exposure is None else frame.exposure[idx]
-    log_offset = np.zeros_like(y) if exposure is None else np.log(exposure)
     trials = None if frame.trials is None else frame.trials[idx]
-    keys = frame.keys.iloc[members].reset_index(drop=True)
-    ok = np.ones(len(members), dtype=bool)
-    return _Batch(
+    log_offset = np.zeros_like(y) if exposure is None else np.log(exposure)
+    keys = frame.keys.iloc[members[fitted]].reset_index(drop=True)
+    ok = np.ones(len(fitted), dtype=bool)
+    batch = _Batch(
         keys, rows, design, main_t, y, trials, exposure, log_offset, np.array(betas), np.array(covs), df, q, ok
     )
+    batch.notes = notes
+    return batch, skipped
 
 
 # --------------------------------------------------------------------------------------------
@@ -769,7 +787,7 @@ def _many_specification(
     batches: list[_Batch],
     skipped: list[Any],
     outcome: str,
-    time: str,
+    start: Any,
     offset: str | None,
     denominator: str | None,
     batched: bool,
@@ -780,7 +798,7 @@ def _many_specification(
         "family_description": fam.description,
         "link": fam.link,
         "y": outcome,
-        "time": time,
+        "time": frame.time,
         "by": list(frame.by),
         "offset": offset,
         "denominator": denominator,
@@ -788,6 +806,7 @@ def _many_specification(
         "autocorrelation": options.autocorrelation,
         "time_since": options.time_since,
         "slope_change": options.slope_change,
+        "interruption": start,
         "phase_in": options.phase_in,
         "alpha": options.alpha,
         "inference": _inference(options),
