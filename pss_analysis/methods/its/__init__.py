@@ -50,7 +50,10 @@ Autocorrelation (``AUTOCORRELATION_METHODS``):
   ``nlme::gls(y ~ ..., correlation = corAR1(form = ~ t), method = "ML")`` (or ``corARMA``), with
   the same standard errors (``nlme`` scales ``(X' R^-1 X)^-1`` by ``RSS*/(N - p)`` also under ML)
   and t tests on ``N - p`` df; it is also SARIMAX's exact likelihood. Gaps (phase-in) are
-  handled through the correlation at the true time distance.
+  handled through the correlation at the true time distance. AR(1): the profile likelihood is
+  computed in O(n) by the Prais-Winsten transform and maximised by Brent's method in
+  atanh(phi); ARMA(p, q): by a Kalman filter, maximised by BFGS (tolerances in
+  :mod:`.estimators`, each with why it is safe).
 
 Fitted values, counterfactuals and impacts are always the regression mean ``g^-1(X b + offset)``
 (for ARMA errors the structural line, not one-step-ahead predictions).
