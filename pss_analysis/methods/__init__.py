@@ -5,7 +5,7 @@ object; none needs a scorecard, a parameter file or a notebook, and nothing
 here imports from the stages that prepare inputs or write reports.
 
 - :mod:`pss_analysis.methods.its`: interrupted time series (:func:`fit_its`,
-  :class:`ItsResult`, :func:`compare_nested`);
+  :class:`ItsResult`, :func:`compare_nested`; :func:`fit_its_many` for many series at once);
 - :mod:`pss_analysis.methods.spc`: statistical process control
   (:func:`evaluate_spc`, :func:`evaluate_spc_many`, :class:`SpcResult`);
 - :mod:`pss_analysis.methods.linkage`: driver -> outcome links on the strategy
@@ -17,12 +17,14 @@ here imports from the stages that prepare inputs or write reports.
 table.
 """
 
-from pss_analysis.methods.its import ItsResult, check_its_options, compare_nested, fit_its
+from pss_analysis.methods.its import ItsManyResult, ItsResult, check_its_options, compare_nested, fit_its, fit_its_many
 from pss_analysis.methods.linkage import cross_correlation, link_evidence, prewhiten
 from pss_analysis.methods.spc import SpcResult, check_spc_options, evaluate_spc, evaluate_spc_many
 
 __all__ = [
     "fit_its",
+    "fit_its_many",
+    "ItsManyResult",
     "check_its_options",
     "ItsResult",
     "compare_nested",

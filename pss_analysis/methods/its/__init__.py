@@ -58,7 +58,10 @@ Autocorrelation (``AUTOCORRELATION_METHODS``):
   ``nlme::gls(y ~ ..., correlation = corAR1(form = ~ t), method = "ML")`` (or ``corARMA``), with
   the same standard errors (``nlme`` scales ``(X' R^-1 X)^-1`` by ``RSS*/(N - p)`` also under ML)
   and t tests on ``N - p`` df; it is also SARIMAX's exact likelihood. Gaps (phase-in) are
-  handled through the correlation at the true time distance.
+  handled through the correlation at the true time distance. AR(1): the profile likelihood is
+  computed in O(n) by the Prais-Winsten transform and maximised by Brent's method in
+  atanh(phi); ARMA(p, q): by a Kalman filter, maximised by BFGS (tolerances in
+  :mod:`.estimators`, each with why it is safe).
 
 Fitted values, counterfactuals and impacts are always the regression mean ``g^-1(X b + offset)``
 (for ARMA errors the structural line, not one-step-ahead predictions).
@@ -69,10 +72,12 @@ Modules: :mod:`.options` (defaults, the family table and option parsing), :mod:`
 (checking and preparing the treated and control series), :mod:`.design` (the interruptions,
 the rows of the fit, design matrix and contrasts), :mod:`.estimators` (the
 fitting of each family and error structure), :mod:`.results` (:class:`ItsResult`,
-:func:`compare_nested`) and :mod:`.fit` (:func:`fit_its`, the recipe that joins them).
+:func:`compare_nested`), :mod:`.fit` (:func:`fit_its`, the recipe that joins them) and
+:mod:`.many` (:func:`fit_its_many`: thousands of series on one design, fitted together).
 """
 
 from pss_analysis.methods.its.fit import MIN_POINTS_PER_SIDE, RECOMMENDED_POINTS_PER_SIDE, check_its_options, fit_its
+from pss_analysis.methods.its.many import BATCHED_FAMILIES, ItsManyResult, fit_its_many
 from pss_analysis.methods.its.options import (
     AUTOCORRELATION_METHODS,
     DEFAULT_ALPHA,
@@ -86,6 +91,9 @@ from pss_analysis.methods.its.results import ItsResult, compare_nested
 
 __all__ = [
     "fit_its",
+    "fit_its_many",
+    "ItsManyResult",
+    "BATCHED_FAMILIES",
     "check_its_options",
     "compare_nested",
     "ItsResult",
