@@ -208,6 +208,7 @@ class ReportOptions(_Model):
 ItsFamily = Literal["gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial"]
 SpcChart = Literal["xmr", "i", "mr", "run", "p", "u", "pp", "up", "c", "g", "t", "xbar", "s"]
 SpcRules = Literal["mdc", "anhoej", "western_electric", "nelson"]
+SpcPreset = Literal["mdc_excel", "nhsrplotthedots", "qicharts2"]
 ITS_FAMILIES: tuple[str, ...] = get_args(ItsFamily)
 SPC_CHARTS: tuple[str, ...] = get_args(SpcChart)
 SPC_RULES: tuple[str, ...] = get_args(SpcRules)
@@ -242,6 +243,11 @@ class SpcOptions(_Model):
 
     chart: SpcChart | None = None
     rules: SpcRules | None = None
+    preset: SpcPreset | None = Field(
+        default=None,
+        description="Mimic a tool: mdc_excel (Making Data Count's Excel tool), nhsrplotthedots "
+        "(7-point shift and trend, screened moving ranges) or qicharts2 (Anhoej rules).",
+    )
     recalculate_at_start: bool | None = None
     baseline: int | None = Field(default=None, ge=2)
 

@@ -189,14 +189,15 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str, char
     kind = measure["kind"]
     _, chosen = measure_options(analysis, measure["measure_id"])
     chart = chart or chosen.get("chart", SPC_CHART_BY_KIND[kind])
-    options: dict[str, Any] = {
-        "chart": chart,
-        "rules": chosen.get("rules", "mdc"),
-        "x": "period",
-        "improvement_direction": measure["improvement_direction"],
-        "shift_length": analysis.shift_length,
-        "trend_length": analysis.trend_length,
-    }
+    options: dict[str, Any] = {"chart": chart, "x": "period", "improvement_direction": measure["improvement_direction"]}
+    preset = chosen.get("preset")
+    if preset:  # the preset sets the rules and run lengths, unless the parameter file names them
+        options["preset"] = preset
+    if "rules" in chosen or not preset:
+        options["rules"] = chosen.get("rules", "mdc")
+    for key in ("shift_length", "trend_length"):
+        if key in analysis.model_fields_set or not preset:
+            options[key] = getattr(analysis, key)
     if chart in ("p", "pp", "u", "up"):
         options.update(y="numerator", n="denominator", multiply=float(measure["multiplier"]))
     elif chart in ("c", "g", "t"):
