@@ -38,6 +38,7 @@ __all__ = [
     "ReportOptions",
     "ItsOptions",
     "SpcOptions",
+    "RobustnessOptions",
     "Analysis",
     "MeasureOptions",
     "params_to_dict",
@@ -214,6 +215,24 @@ SPC_CHARTS: tuple[str, ...] = get_args(SpcChart)
 SPC_RULES: tuple[str, ...] = get_args(SpcRules)
 
 
+class RobustnessOptions(_Model):
+    """Robustness checks of a measure's headline change (blank = the default)."""
+
+    enabled: bool | None = Field(default=None, description="Run the robustness checks (default true).")
+    placebo: bool | None = Field(
+        default=None, description="Refit with a pretend start at every admissible month before the programme."
+    )
+    specifications: bool | None = Field(
+        default=None, description="Refit under other families, seasonality and autocorrelation."
+    )
+    leave_one_out: bool | None = Field(default=None, description="Refit leaving out each extra interruption.")
+    max_specifications: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most alternative specifications per measure, nearest the model first (default 6; 100 = all).",
+    )
+
+
 class ItsOptions(_Model):
     """Interrupted time series options for one measure (blank = the default for its kind).
 
@@ -232,6 +251,9 @@ class ItsOptions(_Model):
     slope_change: bool | None = None
     phase_in: int | None = Field(default=None, ge=0)
     interruptions: list[Month] | None = Field(default=None, description="Extra interruption months (YYYY-MM).")
+    robustness: RobustnessOptions | None = Field(
+        default=None, description="Placebo, specification and leave-one-out checks of the headline change."
+    )
 
 
 class SpcOptions(_Model):

@@ -32,7 +32,6 @@ answers "did the process change?".
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,14 +41,15 @@ import pandas as pd
 
 from pss_analysis.config.params import Analysis
 from pss_analysis.errors import PssError, PssWarning
-from pss_analysis.evaluation.options import measure_options
-from pss_analysis.methods.its import ItsResult, fit_its
+from pss_analysis.evaluation.options import measure_options, robustness_options
+from pss_analysis.methods.its import ItsResult, Robustness, fit_its, newey_west_lags, robustness
 from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
 from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 
 __all__ = [
     "MeasureEvaluation",
     "evaluate_measures",
+    "check_robustness",
     "its_options",
     "spc_options",
     "choose_spc_chart",
@@ -82,11 +82,6 @@ SPC_CHART_BY_KIND = {"rate": "u", "count": "c", "proportion": "p", "mean": "xmr"
 LANEY_CHART_BY_KIND = {"rate": "up", "proportion": "pp"}
 
 
-def newey_west_lags(n: int) -> int:
-    """Newey & West (1994) rule of thumb for the HAC lag: floor(4 (n/100)^(2/9)), at least 1."""
-    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
-
-
 @dataclass(frozen=True)
 class ChartChoice:
     """Which SPC chart a measure gets and why: ``reason`` is "kind" (the default for its kind),
@@ -111,6 +106,8 @@ class MeasureEvaluation:
     warnings: tuple[str, ...] = ()
     chart_choice: ChartChoice | None = None
     spc_comparison: PhaseComparison | None = None
+    robustness: Robustness | None = None
+    robustness_problem: str | None = None
 
 
 def _none_if(value: Any) -> Any:
@@ -255,10 +252,52 @@ def evaluate_measures(
         its, its_problem, its_warn = _run(fit_its, series, its_kw, measure_id=mid, what="model")
         spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
         comparison = compare_with_first_phase(spc) if spc is not None else None
+        rob, rob_problem = check_robustness(series, its, its_kw, robustness_options(analysis, mid), measure_id=mid)
         results[mid] = MeasureEvaluation(
-            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, comparison
+            mid,
+            its,
+            spc,
+            its_kw,
+            spc_kw,
+            its_problem,
+            spc_problem,
+            tuple(its_warn + spc_warn),
+            choice,
+            comparison,
+            rob,
+            rob_problem,
         )
     return results
+
+
+def check_robustness(
+    series: pd.DataFrame,
+    its: ItsResult | None,
+    its_kw: Mapping[str, Any],
+    options: Mapping[str, Any],
+    *,
+    measure_id: str,
+) -> tuple[Robustness | None, str | None]:
+    """(robustness checks, problem) of one measure's fitted ITS under its merged robustness ``options``
+    (:func:`~pss_analysis.evaluation.options.robustness_options`); none when switched off or unfitted.
+
+    One :func:`~pss_analysis.methods.its.fit_its` per placebo month, specification and left-out
+    interruption: the loop that a batched fit of many series could replace.
+    """
+    if its is None or not options.get("enabled", True):
+        return None, None
+    kw = {k: v for k, v in its_kw.items() if k not in ("y", "time", "interruption")}
+    checks = {k: bool(options.get(k, True)) for k in ("placebo", "specifications", "leave_one_out")}
+    result, problem, _ = _run(
+        lambda data, **o: robustness(
+            data, its_kw["y"], its_kw["time"], its_kw["interruption"], headline=its, **checks, **o
+        ),
+        series,
+        {**kw, "max_specifications": options.get("max_specifications")},
+        measure_id=measure_id,
+        what="robustness checks",
+    )
+    return result, problem
 
 
 def points_before_and_since(its: ItsResult) -> tuple[int, int]:

@@ -7,6 +7,7 @@ global pyplot state, no windows, and they can be made in any thread.
 * :mod:`.its` — :func:`its_figure`: an interrupted time series fit with its counterfactual.
 * :mod:`.spc` — :func:`spc_figure` and :func:`spc_small_multiples`: SPC charts in the NHS
   Making Data Count style, with the variation and assurance icons.
+* :mod:`.robustness` — :func:`placebo_figure`: a measure's change at the real start against pretend starts.
 * :mod:`.timeseries` — :func:`timeseries_figure`: a measure over time with the programme start.
 * :mod:`.dashboards` — :func:`overview_figure` (before and since the programme, one row per
   measure) and :func:`within_year_figure` (small-multiple SPC charts).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from pss_analysis.reporting.figures.dashboards import VERDICT_STYLE, overview_figure, within_year_figure
 from pss_analysis.reporting.figures.its import FIGURE_DPI, FIGURE_SIZE_INCHES, its_figure
+from pss_analysis.reporting.figures.robustness import PLACEBO_FIGSIZE, placebo_figure
 from pss_analysis.reporting.figures.spc import (
     ICON_COLOURS,
     POINT_STYLES,
@@ -51,6 +53,8 @@ __all__ = [
     "POINT_STYLES",
     "ICON_COLOURS",
     "timeseries_figure",
+    "placebo_figure",
+    "PLACEBO_FIGSIZE",
     "overview_figure",
     "within_year_figure",
     "VERDICT_STYLE",
