@@ -229,7 +229,7 @@ class RobustnessOptions(_Model):
     max_specifications: int | None = Field(
         default=None,
         ge=0,
-        description="Most alternative specifications per measure, nearest the model first (default 6; 100 = all).",
+        description="Most alternative specifications per measure, nearest the model first (default 4; 100 = all).",
     )
 
 

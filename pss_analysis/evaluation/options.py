@@ -21,16 +21,18 @@ __all__ = ["merge_options", "measure_options", "robustness_options", "ROBUSTNESS
 
 #: The robustness checks of every measure unless ``analysis.its.robustness`` or
 #: ``analysis.measures.<id>.its.robustness`` say otherwise (:mod:`pss_analysis.methods.its.robustness`).
-#: Six alternative specifications by default, nearest the measure's model first (every model that
-#: changes one of family, seasonality and autocorrelation, then some that change two): the full table
-#: (8 to 17 alternatives) took the demo's 18 measures about four times as long as the models themselves
+#: Four other models by default, the nearest to the measure's own (for counts and proportions: the other
+#: family without a likelihood search, no/Fourier/month seasonality, Newey-West; for other values: the
+#: seasonality choices, no autocorrelation correction and AR(1) errors): every model that changes one
+#: choice except the negative binomial. The full table (8 to 17 other models, 612 fits for the demo's 18
+#: measures against 216 for the default) made the demo's study several times slower
 #: (``benchmarks/bench_robustness.py``); ``max_specifications: 100`` asks for all of them.
 ROBUSTNESS_DEFAULTS: dict[str, Any] = {
     "enabled": True,
     "placebo": True,
     "specifications": True,
     "leave_one_out": True,
-    "max_specifications": 6,
+    "max_specifications": 4,
 }
 
 

@@ -131,7 +131,9 @@ def robustness_reasons(rob: Robustness | None) -> list[str]:
     if rob is None or rob.holds:
         return []
     reasons = []
-    if rob.n_holds < rob.n_specs:
+    if rob.n_holds < rob.n_specs and rob.headline["direction"] == 0:
+        reasons.append(f"{rob.n_specs - rob.n_holds} of {rob.n_specs} other models find a change")
+    elif rob.n_holds < rob.n_specs:
         reasons.append(f"the change holds under {rob.n_holds} of {rob.n_specs} other models")
     if rob.placebo_holds is False:
         larger = int(rob.placebo_rank or 1) - 1

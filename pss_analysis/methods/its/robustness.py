@@ -24,8 +24,9 @@ alternative fit *holds* when its direction of change equals the headline's.
    families that suit the outcome (counts: Poisson, quasi-Poisson, negative binomial;
    successes of trials: binomial, quasi-binomial; other values: OLS), seasonality (none,
    two Fourier pairs, month indicators) and autocorrelation (none, Newey-West, and AR(1)
-   errors for OLS), nearest the headline model first (fewest changed choices), at most
-   ``max_specifications`` of them.
+   errors for OLS), nearest the headline model first (fewest changed choices; among equally
+   near ones, the negative binomial and AR(1) errors, whose fits search a likelihood of their
+   own, last), at most ``max_specifications`` of them.
 3. **Leave one out** (CausalPy issue #751): with extra interruptions (e.g. the change log),
    the model refitted without each one in turn.
 
@@ -81,6 +82,10 @@ SPECIFICATION_SEASONALITY = {
 }
 #: Autocorrelation refitted in the specification table (AR(1) errors for OLS only).
 SPECIFICATION_AUTOCORRELATION = ("none", "newey_west", "ar1")
+
+#: Choices whose fits search a likelihood of their own (the negative binomial's alpha, the AR(1) coefficient):
+#: listed after the other specifications equally near the headline model.
+_SLOW = ("negbin", "ar1")
 
 _CHANGE_COLUMNS = ["relative_effect", "relative_effect_lower", "relative_effect_upper", "standardised_change"]
 
@@ -418,7 +423,8 @@ def _spec_grid(base: Mapping[str, Any], n: int) -> list[dict[str, Any]]:
         changed = sum(x != h for x, h in zip((f, s, a), head, strict=True))
         grid.append({"family": f, "seasonality": s, "autocorrelation": a, "changed": changed, "_s": seasons[s]})
         grid[-1]["_a"] = acs[a]
-    grid.sort(key=lambda g: g["changed"])  # stable: the listed order within each distance
+    # nearest first; among equally near, the fits without a likelihood search of their own first
+    grid.sort(key=lambda g: (g["changed"], g["family"] in _SLOW or g["autocorrelation"] in _SLOW))
     return grid
 
 

@@ -46,14 +46,14 @@ def placebo_figure(rob: Robustness, *, real_start: Any, title: str) -> Figure:
     fig.subplots_adjust(bottom=0.16, top=0.84)
     placebo = rob.placebo[rob.placebo["standardised_change"].notna()]
     x = _x(list(placebo["start"]) + [real_start])
-    ax.axhspan(-1, 1, color="#eeeeee", zorder=0, label="Interval includes no change")
+    ax.axhspan(-1, 1, color="#eeeeee", zorder=0, label="Includes no change")
     ax.axhline(0, color=COLOURS["interruption"], linewidth=0.6)
     ax.scatter(
         x[:-1],
         placebo["standardised_change"],
         s=18,
         color=_PLACEBO_COLOUR,
-        label="Pretend starts before the programme",
+        label="Pretend starts",
         zorder=2,
     )
     ax.scatter(
