@@ -120,6 +120,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "specifications_fitted": "Other models (families, seasonality, autocorrelation) that could be fitted.",
     "left_out_holding": "Fits leaving out one extra interruption under which the verdict holds.",
     "left_out_fitted": "Fits leaving out one extra interruption that could be fitted.",
+    "headline": "True for the model the report uses (the measure's own model).",
     "holds": "True when this model gives the verdict's direction of change (above, below or including no "
     "change, by the verdict's rule).",
     "model_changed": "How many of family, seasonality and autocorrelation differ from the measure's model.",
