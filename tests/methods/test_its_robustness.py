@@ -188,3 +188,26 @@ def test_change_direction_and_standardised_change():
     assert z == pytest.approx(2.0)
     assert abs(standardised_change(math.expm1(0.1), math.expm1(-0.05), math.expm1(0.25))) < 1
     assert standardised_change(0.5, -1.5, 2.5) == pytest.approx(0.25)  # a bound at or below -100%: the ratio itself
+
+
+@pytest.mark.filterwarnings("ignore::pss_analysis.errors.ShortSeriesWarning")
+def test_placebo_fits_keep_the_extra_interruptions_before_the_pretend_start():
+    from pss_analysis.errors import InsufficientDataError
+
+    data = _counts(-0.25, seed=5)
+    history, later = PERIODS[3], PERIODS[12]  # changes in months 4 and 13, both before the start (month 28)
+    r = _run(data, interruptions=[history, later], specifications=False, leave_one_out=False)
+    pre = data.iloc[: START - 1]
+    outcomes = []
+    for _, row in r.placebo.iterrows():
+        kept = [history] + ([later] if later < row["start"] else [])  # later changes are left out
+        options = {"family": "quasipoisson", "seasonality": FOURIER, "interruptions": kept}
+        if pd.isna(row["problem"]):
+            fit = fit_its(pre, "y", "period", row["start"], **options)
+            assert row["relative_effect"] == pytest.approx(fit.impact(at=[]).iloc[-1]["relative_effect"])
+            outcomes.append("fitted")
+        else:  # a pretend start 1 or 2 months after the change in month 13: too few points between them
+            with pytest.raises(InsufficientDataError):
+                fit_its(pre, "y", "period", row["start"], **options)
+            outcomes.append("too close")
+    assert outcomes.count("too close") == 2 and r.n_placebos == len(r.placebo) - 2
