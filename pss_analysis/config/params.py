@@ -38,6 +38,7 @@ __all__ = [
     "ReportOptions",
     "ItsOptions",
     "SpcOptions",
+    "RobustnessOptions",
     "Analysis",
     "Comparison",
     "MeasureOptions",
@@ -209,9 +210,28 @@ class ReportOptions(_Model):
 ItsFamily = Literal["gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial"]
 SpcChart = Literal["xmr", "i", "mr", "run", "p", "u", "pp", "up", "c", "g", "t", "xbar", "s"]
 SpcRules = Literal["mdc", "anhoej", "western_electric", "nelson"]
+SpcPreset = Literal["mdc_excel", "nhsrplotthedots", "qicharts2"]
 ITS_FAMILIES: tuple[str, ...] = get_args(ItsFamily)
 SPC_CHARTS: tuple[str, ...] = get_args(SpcChart)
 SPC_RULES: tuple[str, ...] = get_args(SpcRules)
+
+
+class RobustnessOptions(_Model):
+    """Robustness checks of a measure's headline change (blank = the default)."""
+
+    enabled: bool | None = Field(default=None, description="Run the robustness checks (default true).")
+    placebo: bool | None = Field(
+        default=None, description="Refit with a pretend start at every admissible month before the programme."
+    )
+    specifications: bool | None = Field(
+        default=None, description="Refit under other families, seasonality and autocorrelation."
+    )
+    leave_one_out: bool | None = Field(default=None, description="Refit leaving out each extra interruption.")
+    max_specifications: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most alternative specifications per measure, nearest the model first (default 4; 100 = all).",
+    )
 
 
 class ItsOptions(_Model):
@@ -232,6 +252,9 @@ class ItsOptions(_Model):
     slope_change: bool | None = None
     phase_in: int | None = Field(default=None, ge=0)
     interruptions: list[Month] | None = Field(default=None, description="Extra interruption months (YYYY-MM).")
+    robustness: RobustnessOptions | None = Field(
+        default=None, description="Placebo, specification and leave-one-out checks of the headline change."
+    )
 
 
 class SpcOptions(_Model):
@@ -243,6 +266,11 @@ class SpcOptions(_Model):
 
     chart: SpcChart | None = None
     rules: SpcRules | None = None
+    preset: SpcPreset | None = Field(
+        default=None,
+        description="Mimic a tool: mdc_excel (Making Data Count's Excel tool), nhsrplotthedots "
+        "(7-point shift and trend, screened moving ranges) or qicharts2 (Anhoej rules).",
+    )
     recalculate_at_start: bool | None = None
     baseline: int | None = Field(default=None, ge=2)
 

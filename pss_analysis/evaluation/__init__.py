@@ -23,8 +23,20 @@ from pss_analysis.evaluation.dashboards import (
     within_year_results,
     within_year_table,
 )
-from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
-from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
+from pss_analysis.evaluation.measures import (
+    MeasureEvaluation,
+    check_robustness,
+    evaluate_measures,
+    its_tables,
+    spc_tables,
+)
+from pss_analysis.evaluation.options import (
+    ROBUSTNESS_DEFAULTS,
+    analysis_with_scorecard,
+    measure_options,
+    merge_options,
+    robustness_options,
+)
 from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
@@ -36,12 +48,14 @@ from pss_analysis.evaluation.verdicts import (
     NO_EVIDENCE,
     NOT_ENOUGH_DATA,
     OBJECTIVE_STATUSES,
+    ROBUSTNESS_RULE,
     VERDICT_RULES,
     VERDICTS,
     contributions,
     evidence_table,
     objective_status,
     perspective_summary,
+    robustness_qualifier,
     verdict,
     verdict_qualifier,
 )
@@ -65,6 +79,11 @@ __all__ = [
     "ValueForMoney",
     "verdict",
     "verdict_qualifier",
+    "robustness_qualifier",
+    "ROBUSTNESS_RULE",
+    "robustness_options",
+    "ROBUSTNESS_DEFAULTS",
+    "check_robustness",
     "VERDICT_RULES",
     "VERDICTS",
     "IMPROVED",

@@ -33,7 +33,6 @@ answers "did the process change?".
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,14 +43,15 @@ import pandas as pd
 from pss_analysis.config.params import Analysis
 from pss_analysis.errors import PssError, PssWarning
 from pss_analysis.evaluation.comparison import ComparisonData, comparison_series
-from pss_analysis.evaluation.options import measure_options
-from pss_analysis.methods.its import ItsResult, fit_its
+from pss_analysis.evaluation.options import measure_options, robustness_options
+from pss_analysis.methods.its import ItsResult, Robustness, fit_its, newey_west_lags, robustness
 from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
 from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 
 __all__ = [
     "MeasureEvaluation",
     "evaluate_measures",
+    "check_robustness",
     "its_options",
     "spc_options",
     "choose_spc_chart",
@@ -84,11 +84,6 @@ SPC_CHART_BY_KIND = {"rate": "u", "count": "c", "proportion": "p", "mean": "xmr"
 LANEY_CHART_BY_KIND = {"rate": "up", "proportion": "pp"}
 
 
-def newey_west_lags(n: int) -> int:
-    """Newey & West (1994) rule of thumb for the HAC lag: floor(4 (n/100)^(2/9)), at least 1."""
-    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
-
-
 @dataclass(frozen=True)
 class ChartChoice:
     """Which SPC chart a measure gets and why: ``reason`` is "kind" (the default for its kind),
@@ -113,6 +108,8 @@ class MeasureEvaluation:
     warnings: tuple[str, ...] = ()
     chart_choice: ChartChoice | None = None
     spc_comparison: PhaseComparison | None = None
+    robustness: Robustness | None = None
+    robustness_problem: str | None = None
 
 
 def _none_if(value: Any) -> Any:
@@ -191,14 +188,15 @@ def spc_options(measure: Mapping[str, Any], analysis: Analysis, start: str, char
     kind = measure["kind"]
     _, chosen = measure_options(analysis, measure["measure_id"])
     chart = chart or chosen.get("chart", SPC_CHART_BY_KIND[kind])
-    options: dict[str, Any] = {
-        "chart": chart,
-        "rules": chosen.get("rules", "mdc"),
-        "x": "period",
-        "improvement_direction": measure["improvement_direction"],
-        "shift_length": analysis.shift_length,
-        "trend_length": analysis.trend_length,
-    }
+    options: dict[str, Any] = {"chart": chart, "x": "period", "improvement_direction": measure["improvement_direction"]}
+    preset = chosen.get("preset")
+    if preset:  # the preset sets the rules and run lengths, unless the parameter file names them
+        options["preset"] = preset
+    if "rules" in chosen or not preset:
+        options["rules"] = chosen.get("rules", "mdc")
+    for key in ("shift_length", "trend_length"):
+        if key in analysis.model_fields_set or not preset:
+            options[key] = getattr(analysis, key)
     if chart in ("p", "pp", "u", "up"):
         options.update(y="numerator", n="denominator", multiply=float(measure["multiplier"]))
     elif chart in ("c", "g", "t"):
@@ -262,16 +260,62 @@ def evaluate_measures(
         choice = choose_spc_chart(measure, analysis, start, series)
         spc_kw = spc_options(measure, analysis, start, choice.chart)
         control = comparison_series(comparison, mid, series["period"])
+        rob_options = robustness_options(analysis, mid)
         model: Callable[..., Any] = fit_its
         if control is not None and comparison is not None:
             model = functools.partial(fit_its, control=control, control_unit=comparison.unit)
+            # the checks refit the programme area alone (placebo starts, other models): not comparable
+            # with a comparison-area model, so they are left out for it (the methods section counts them)
+            rob_options = {**rob_options, "enabled": False}
         its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
         spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
         reading = compare_with_first_phase(spc) if spc is not None else None
+        rob, rob_problem = check_robustness(series, its, its_kw, rob_options, measure_id=mid)
         results[mid] = MeasureEvaluation(
-            mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, reading
+            mid,
+            its,
+            spc,
+            its_kw,
+            spc_kw,
+            its_problem,
+            spc_problem,
+            tuple(its_warn + spc_warn),
+            choice,
+            reading,
+            rob,
+            rob_problem,
         )
     return results
+
+
+def check_robustness(
+    series: pd.DataFrame,
+    its: ItsResult | None,
+    its_kw: Mapping[str, Any],
+    options: Mapping[str, Any],
+    *,
+    measure_id: str,
+) -> tuple[Robustness | None, str | None]:
+    """(robustness checks, problem) of one measure's fitted ITS under its merged robustness ``options``
+    (:func:`~pss_analysis.evaluation.options.robustness_options`); none when switched off or unfitted.
+
+    One :func:`~pss_analysis.methods.its.fit_its` per placebo month, specification and left-out
+    interruption: the loop that a batched fit of many series could replace.
+    """
+    if its is None or not options.get("enabled", True):
+        return None, None
+    kw = {k: v for k, v in its_kw.items() if k not in ("y", "time", "interruption")}
+    checks = {k: bool(options.get(k, True)) for k in ("placebo", "specifications", "leave_one_out")}
+    result, problem, _ = _run(
+        lambda data, **o: robustness(
+            data, its_kw["y"], its_kw["time"], its_kw["interruption"], headline=its, **checks, **o
+        ),
+        series,
+        {**kw, "max_specifications": options.get("max_specifications")},
+        measure_id=measure_id,
+        what="robustness checks",
+    )
+    return result, problem
 
 
 def points_before_and_since(its: ItsResult) -> tuple[int, int]:

@@ -17,7 +17,23 @@ from pydantic import BaseModel
 from pss_analysis.config.params import Analysis, ItsOptions, MeasureOptions, SpcOptions
 from pss_analysis.inputs.scorecard import Scorecard
 
-__all__ = ["merge_options", "measure_options", "analysis_with_scorecard"]
+__all__ = ["merge_options", "measure_options", "robustness_options", "ROBUSTNESS_DEFAULTS", "analysis_with_scorecard"]
+
+#: The robustness checks of every measure unless ``analysis.its.robustness`` or
+#: ``analysis.measures.<id>.its.robustness`` say otherwise (:mod:`pss_analysis.methods.its.robustness`).
+#: Four other models by default, the nearest to the measure's own (for counts and proportions: the other
+#: family without a likelihood search, no/Fourier/month seasonality, Newey-West; for other values: the
+#: seasonality choices, no autocorrelation correction and AR(1) errors): every model that changes one
+#: choice except the negative binomial. The full table (8 to 17 other models, 612 fits for the demo's 18
+#: measures against 216 for the default) made the demo's study several times slower
+#: (``benchmarks/bench_robustness.py``); ``max_specifications: 100`` asks for all of them.
+ROBUSTNESS_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "placebo": True,
+    "specifications": True,
+    "leave_one_out": True,
+    "max_specifications": 4,
+}
 
 
 def merge_options(*layers: BaseModel | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -34,6 +50,13 @@ def measure_options(analysis: Analysis, measure_id: str) -> tuple[dict[str, Any]
     measure's overrides (``analysis.measures``) on top; the defaults by kind are not included."""
     override = analysis.measures.get(measure_id, MeasureOptions())
     return merge_options(analysis.its, override.its), merge_options(analysis.spc, override.spc)
+
+
+def robustness_options(analysis: Analysis, measure_id: str) -> dict[str, Any]:
+    """The robustness options of one measure: :data:`ROBUSTNESS_DEFAULTS`, then ``analysis.its.robustness``,
+    then the measure's ``analysis.measures.<id>.its.robustness``, option by option."""
+    override = analysis.measures.get(measure_id, MeasureOptions())
+    return merge_options(ROBUSTNESS_DEFAULTS, analysis.its.robustness, override.its.robustness)
 
 
 def analysis_with_scorecard(analysis: Analysis, scorecard: Scorecard, start: str) -> Analysis:

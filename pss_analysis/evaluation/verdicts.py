@@ -22,6 +22,13 @@ in the worse direction, or an assurance fail) is "improved, but the latest month
 concern"; a deterioration with an improvement icon is "deteriorated, but the latest months show
 an improvement".
 
+Robustness (:func:`robustness_qualifier`, :data:`ROBUSTNESS_RULE`): each measure's headline change is
+refitted with pretend starts before the programme, under other model specifications and without each
+extra interruption (:mod:`pss_analysis.methods.its.robustness`). An alternative *holds* when its
+confidence interval gives the same direction of change by the same rule as the verdict (above, below
+or including no change). Where the verdict does not hold under every check, the qualifier says so, e.g.
+"improved, but not robust: the change holds under 4 of 6 other models".
+
 Contributions along the map: for a link driver -> outcome with expected sign ``+``
 (achieving the driver helps the outcome) or ``-`` (it works against it), the
 driver's evidence (+1 improved, -1 deteriorated, 0 otherwise) times the sign is its
@@ -37,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from pss_analysis.evaluation.measures import MeasureEvaluation, points_before_and_since
-from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE, ItsResult
+from pss_analysis.methods.its import RECOMMENDED_POINTS_PER_SIDE, ItsResult, Robustness
 
 __all__ = [
     "VERDICTS",
@@ -56,6 +63,9 @@ __all__ = [
     "money_scale",
     "verdict",
     "verdict_qualifier",
+    "robustness_qualifier",
+    "robustness_reasons",
+    "ROBUSTNESS_RULE",
     "evidence_table",
     "evidence_columns",
     "objective_status",
@@ -97,7 +107,52 @@ VERDICT_RULES = (
     "The control chart is reported beside the verdict to corroborate it; it does not change it. Where they "
     "disagree (an improvement with special cause in the worse direction or a failing target on the latest "
     "months, or the reverse), the verdict says so: e.g. improved, but the latest months show a concern.",
+    "Where a verdict does not hold under the robustness checks (below), it is marked not robust, with the reason.",
 )
+
+
+#: How robustness is decided, as the methods section states it.
+ROBUSTNESS_RULE = (
+    "Robustness: each verdict is checked three ways. (1) Pretend starts: the model is refitted on the months "
+    "before the programme only, pretending it started in each month with at least "
+    f"{RECOMMENDED_POINTS_PER_SIDE} months before it and {RECOMMENDED_POINTS_PER_SIDE} from it to the real start; "
+    "the real change, measured against the width of its confidence interval, is ranked among these pretend "
+    "changes, and the share of changes at least as large (the real one included) is a permutation p-value. "
+    "(2) Other models: the change is refitted under other families, seasonality and autocorrelation. "
+    "(3) With changes from the change log as extra interruptions, each is left out in turn. "
+    "The verdict holds when every other model and every leave-one-out fit gives the same direction of change "
+    "by the same rule as the verdict, and a real change is larger than every pretend change or its "
+    "permutation p-value is within the significance level; otherwise it is marked not robust."
+)
+
+
+def robustness_reasons(rob: Robustness | None) -> list[str]:
+    """Why a verdict does not hold under its robustness checks, in words (empty when it holds)."""
+    if rob is None or rob.holds:
+        return []
+    reasons = []
+    if rob.n_holds < rob.n_specs and rob.headline["direction"] == 0:
+        reasons.append(f"{rob.n_specs - rob.n_holds} of {rob.n_specs} other models find a change")
+    elif rob.n_holds < rob.n_specs:
+        reasons.append(f"the change holds under {rob.n_holds} of {rob.n_specs} other models")
+    if rob.placebo_holds is False:
+        larger = int(rob.placebo_rank or 1) - 1
+        reasons.append(f"{larger} of {rob.n_placebos} pretend starts before the programme gave a change as large")
+    if rob.n_left_out_holds < rob.n_left_out:
+        reasons.append(f"it holds in {rob.n_left_out_holds} of {rob.n_left_out} fits leaving out one change")
+    return reasons
+
+
+def robustness_qualifier(verdict_: str, rob: Robustness | None) -> str | None:
+    """The plain qualifier of a verdict that does not hold under its robustness checks, else None:
+    "improved, but not robust: ..." for a change, "no evidence of change, though ..." when other
+    models find one."""
+    reasons = robustness_reasons(rob)
+    if not reasons or verdict_ == NOT_ENOUGH_DATA:
+        return None
+    if verdict_ == NO_EVIDENCE:
+        return f"{NO_EVIDENCE}, though " + "; ".join(reasons)
+    return f"{verdict_}, but not robust: " + "; ".join(reasons)
 
 
 def verdict_qualifier(verdict_: str, variation_type: Any, assurance_type: Any) -> str | None:
@@ -180,6 +235,14 @@ def evidence_columns(impact_at: int | None) -> list[str]:
         "variation_type",
         "variation_direction",
         "assurance_type",
+        "robust",
+        "placebo_rank",
+        "placebo_count",
+        "placebo_p_value",
+        "specifications_holding",
+        "specifications_fitted",
+        "left_out_holding",
+        "left_out_fitted",
         "verdict",
         "verdict_qualifier",
         "verdict_reason",
@@ -315,8 +378,32 @@ def _evidence_row(
         n_after=n_after,
         problem=evaluation.its_problem,
     )
-    row["verdict_qualifier"] = verdict_qualifier(row["verdict"], row.get("variation_type"), row.get("assurance_type"))
+    row.update(_robustness_columns(evaluation.robustness if cumulative is not None else None))
+    qualifiers = [
+        verdict_qualifier(row["verdict"], row.get("variation_type"), row.get("assurance_type")),
+        robustness_qualifier(row["verdict"], evaluation.robustness if cumulative is not None else None),
+    ]
+    given = [q for q in qualifiers if q]
+    # the verdict said once: "improved, but the latest months show a concern; not robust: ..."
+    rest = [q.split(", ", 1)[1].removeprefix("but ") for q in given[1:]]
+    row["verdict_qualifier"] = "; ".join([given[0], *rest]) if given else None
     return row
+
+
+def _robustness_columns(rob: Robustness | None) -> dict[str, Any]:
+    """The robustness checks of a measure in the evidence table (none without them)."""
+    if rob is None:
+        return {}
+    return {
+        "robust": rob.holds,
+        "placebo_rank": rob.placebo_rank,
+        "placebo_count": rob.n_placebos,
+        "placebo_p_value": rob.placebo_p_value,
+        "specifications_holding": rob.n_holds,
+        "specifications_fitted": rob.n_specs,
+        "left_out_holding": rob.n_left_out_holds,
+        "left_out_fitted": rob.n_left_out,
+    }
 
 
 def evidence_table(
@@ -334,8 +421,9 @@ def evidence_table(
     relative_impact_<h>_lower, relative_impact_<h>_upper, cumulative_relative, cumulative_relative_lower,
     cumulative_relative_upper, cumulative_impact, cumulative_impact_lower, cumulative_impact_upper,
     cumulative_impact_units, cumulative_months, money, money_lower, money_upper, money_unit, spc_chart,
-    special_cause_since_start, variation_type, variation_direction, assurance_type, verdict, verdict_qualifier,
-    verdict_reason``,
+    special_cause_since_start, variation_type, variation_direction, assurance_type, robust, placebo_rank,
+    placebo_count, placebo_p_value, specifications_holding, specifications_fitted, left_out_holding,
+    left_out_fitted, verdict, verdict_qualifier, verdict_reason``,
     where ``<h>`` is ``impact_at`` (months after the start; the first of ``analysis.impact_at`` in a report;
     without it, no ``relative_impact`` columns).
     ``money`` is the cumulative impact in pounds: times the measure's unit cost for counts and rates,

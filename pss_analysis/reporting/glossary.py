@@ -109,6 +109,27 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "verdict_qualifier": "Where the control chart's latest months disagree with the verdict, the verdict "
     "with a plain qualifier (e.g. improved, but the latest months show a concern); blank otherwise.",
     "verdict_reason": "Why the verdict was reached.",
+    # robustness of the verdict
+    "robust": "True when the verdict holds under every robustness check (other models, pretend starts, "
+    "each extra interruption left out).",
+    "placebo_rank": "Rank of the real change among the pretend-start changes by size (1 = larger than all).",
+    "placebo_count": "Pretend start months before the programme that could be fitted.",
+    "placebo_p_value": "Share of pretend-start changes at least as large as the real one, the real one included "
+    "(permutation p-value).",
+    "specifications_holding": "Other models under which the verdict's direction of change holds.",
+    "specifications_fitted": "Other models (families, seasonality, autocorrelation) that could be fitted.",
+    "left_out_holding": "Fits leaving out one extra interruption under which the verdict holds.",
+    "left_out_fitted": "Fits leaving out one extra interruption that could be fitted.",
+    "headline": "True for the model the report uses (the measure's own model).",
+    "holds": "True when this model gives the verdict's direction of change (above, below or including no "
+    "change, by the verdict's rule).",
+    "model_changed": "How many of family, seasonality and autocorrelation differ from the measure's model.",
+    "start": "Month a pretend (placebo) start was placed.",
+    "standardised_change": "Change divided by the half-width of its confidence interval (log scale for ratios): "
+    "beyond 1 or -1 the interval excludes no change.",
+    "larger_than_real": "True when this pretend start's change is at least as large as the real one.",
+    "left_out": "Extra interruption (change-log month) left out of the model.",
+    "problem": "Why the model could not be fitted (blank when it was).",
     "cumulative_relative": "Overall relative change since the start against expected without the programme.",
     "cumulative_impact": "Total difference since the start (measure's own units; negative = fewer).",
     "money": "Cumulative impact in money, in pounds (negative = saved): counts times the unit cost, or an "

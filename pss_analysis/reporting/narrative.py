@@ -12,11 +12,21 @@ from typing import Any
 import pandas as pd
 
 from pss_analysis.evaluation.verdicts import money_scale
+from pss_analysis.methods.its import Robustness
 from pss_analysis.methods.spc import PhaseComparison
-from pss_analysis.reporting.formatting import confidence_label, in_units, money_change, money_range, number, percent
+from pss_analysis.reporting.formatting import (
+    confidence_label,
+    in_units,
+    money_change,
+    money_range,
+    number,
+    p_value,
+    percent,
+)
 
 __all__ = [
     "its_sentence",
+    "robustness_sentence",
     "spc_sentence",
     "comparison_words",
     "CHART_REASON_WORDS",
@@ -125,6 +135,42 @@ def its_sentence(
     if measure.get("kind") in ("rate", "count", "amount") and pd.notna(row["absolute_effect"]):
         text += _difference(measure, row, level=level, changed=not lo <= 0 <= hi)
     return text + "."
+
+
+def robustness_sentence(rob: Robustness) -> str:
+    """The robustness checks of a measure's change in words: other models, pretend starts before the
+    programme, changes from the change log left out, and whether the verdict holds under them all."""
+    changed = rob.headline["direction"] != 0
+    what = "the change" if changed else "the finding of no clear change"
+    parts = []
+    if rob.n_specs:
+        parts.append(
+            f"{what} holds under {rob.n_holds} of {rob.n_specs} other models (other families, seasonality "
+            "or autocorrelation)"
+        )
+    rank, n = rob.placebo_rank, rob.n_placebos
+    if rank is not None:
+        p = p_value(rob.placebo_p_value)
+        if rank == 1:
+            parts.append(
+                f"the real change is larger than the change at each of {n} pretend starts before "
+                f"the programme (permutation p = {p})"
+            )
+        else:
+            parts.append(
+                f"{rank - 1} of {n} pretend starts before the programme gave a change at least as large "
+                f"as the real one (permutation p = {p})"
+            )
+    if rob.n_left_out:
+        parts.append(
+            f"{what} holds in {rob.n_left_out_holds} of {rob.n_left_out} fits leaving out one change "
+            "from the change log"
+        )
+    if not parts:
+        return "No robustness check could be made."
+    ending = "The verdict holds under every check." if rob.holds else "The verdict is not robust to these checks."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + ". " + ending
 
 
 def _points(value: float, *, signed: bool = False) -> str:

@@ -72,8 +72,10 @@ Modules: :mod:`.options` (defaults, the family table and option parsing), :mod:`
 (checking and preparing the treated and control series), :mod:`.design` (the interruptions,
 the rows of the fit, design matrix and contrasts), :mod:`.estimators` (the
 fitting of each family and error structure), :mod:`.results` (:class:`ItsResult`,
-:func:`compare_nested`), :mod:`.fit` (:func:`fit_its`, the recipe that joins them) and
-:mod:`.many` (:func:`fit_its_many`: thousands of series on one design, fitted together).
+:func:`compare_nested`), :mod:`.fit` (:func:`fit_its`, the recipe that joins them),
+:mod:`.many` (:func:`fit_its_many`: thousands of series on one design, fitted together) and
+:mod:`.robustness` (:func:`robustness`: placebos in time, alternative specifications and
+leave-one-out refits of the headline change).
 """
 
 from pss_analysis.methods.its.fit import MIN_POINTS_PER_SIDE, RECOMMENDED_POINTS_PER_SIDE, check_its_options, fit_its
@@ -88,6 +90,14 @@ from pss_analysis.methods.its.options import (
     TIME_SINCE_CONVENTIONS,
 )
 from pss_analysis.methods.its.results import ItsResult, compare_nested
+from pss_analysis.methods.its.robustness import (
+    PLACEBO_MIN_POINTS,
+    Robustness,
+    change_direction,
+    newey_west_lags,
+    robustness,
+    standardised_change,
+)
 
 __all__ = [
     "fit_its",
@@ -106,4 +116,10 @@ __all__ = [
     "DEFAULT_ALPHA",
     "DEFAULT_FOURIER_HARMONICS",
     "DEFAULT_SEASONAL_PERIOD",
+    "robustness",
+    "Robustness",
+    "change_direction",
+    "standardised_change",
+    "newey_west_lags",
+    "PLACEBO_MIN_POINTS",
 ]

@@ -93,7 +93,10 @@ MDC_COLOURS = {
     "special_cause_neither": "#490092",
 }
 
-#: Charts whose moving ranges are screened unless told otherwise: qicharts2's I chart (``qic.i``)
-#: always drops moving ranges >= 3.267 x their mean (Nelson 1982), and its T chart is an I chart of
-#: transformed times; MDC's XmR chart does not screen.
+#: Charts whose moving ranges are screened when neither ``screen_outliers`` nor a preset says otherwise:
+#: the I chart (Nelson 1982's screening of moving ranges >= 3.267 x their mean) and the T chart, an I chart
+#: of transformed times. MDC's XmR chart does not screen, and Laney (2002) takes sigma_z from every moving
+#: range. qicharts2 0.8.1 screens its I, T, P' and U' charts alike when the option ``qic.screenedmr`` is on
+#: (``library(qicharts2)`` turns it on, in ``.onAttach``) and none of them when it is off; the
+#: ``qicharts2`` preset screens all four.
 SCREENED_BY_DEFAULT = ("i", "t")

@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 
 from pss_analysis.errors import InsufficientDataError, ParameterError
-from pss_analysis.methods.spc.constants import MDC_MIN_POINTS, MDC_SHIFT_LENGTH, MDC_TREND_LENGTH
 from pss_analysis.methods.spc.limits import calculate_limits, note_limits
 from pss_analysis.methods.spc.options import Settings, resolve_options
 from pss_analysis.methods.spc.phases import limit_rows, split_phases
@@ -40,20 +39,21 @@ def evaluate_spc(
     n: str | None = None,
     x: str | None = None,
     chart: str = "xmr",
-    rules: str = "mdc",
+    rules: str | None = None,
     improvement_direction: str = "increase",
     target: float | None = None,
     recalculate_at: Any = None,
     baseline: int | None = None,
     exclude: Any = None,
     multiply: float = 1,
+    preset: str | None = None,
     screen_outliers: bool | None = None,
-    shift_length: int = MDC_SHIFT_LENGTH,
-    trend_length: int = MDC_TREND_LENGTH,
-    conflict: str = "improvement",
-    min_points: int = MDC_MIN_POINTS,
-    rules_across_phases: bool = True,
-    mr_across_gaps: bool = False,
+    shift_length: int | None = None,
+    trend_length: int | None = None,
+    conflict: str | None = None,
+    min_points: int | None = None,
+    rules_across_phases: bool | None = None,
+    mr_across_gaps: bool | None = None,
 ) -> SpcResult:
     """Evaluate one series on a control chart and classify every point.
 
@@ -77,7 +77,8 @@ def evaluate_spc(
         ``g``, ``t``, ``xbar``, ``s`` (qicharts2 definitions).
     rules:
         One of :data:`~pss_analysis.methods.spc.rules.RULE_SETS`: ``mdc``,
-        ``anhoej``, ``western_electric``, ``nelson``.
+        ``anhoej``, ``western_electric``, ``nelson``. Default: the preset's
+        (``mdc``; ``anhoej`` for ``preset="qicharts2"``).
     improvement_direction:
         ``increase``, ``decrease`` or ``neither``.
     target:
@@ -95,23 +96,46 @@ def evaluate_spc(
         plotted and still tested against the rules.
     multiply:
         Multiplier of values and lines (e.g. 1000 for a rate per 1,000).
+    preset:
+        ``"mdc_excel"``, ``"nhsrplotthedots"`` or ``"qicharts2"``: every option
+        below (and ``rules``) set as the named tool does it
+        (:data:`~pss_analysis.methods.spc.options.PRESETS`); an option given
+        explicitly still wins. ``"mdc_excel"``: NHS England's Making Data Count
+        Single Chart Tool v5 (6-point shift and trend, no screening, no limits
+        below 13 points, rules across recalculations, a clash shows as
+        improvement). ``"nhsrplotthedots"``: NHSRplotthedots 0.2.x (7-point
+        shift and trend, screened moving ranges, every phase judged on its own,
+        its order of precedence when rules clash: single point, trend, two in
+        three, shift; limits for any number of points, with a note below 13).
+        ``"qicharts2"``: qicharts2 0.8.1 as loaded by ``library(qicharts2)``
+        (Anhoej rules, screened moving ranges on the I, T, P' and U' charts,
+        runs analysis within each phase). Default ``None``: the options of
+        :data:`~pss_analysis.methods.spc.options.DEFAULTS` (Making Data Count's
+        rules; screening on the I and T charts only).
     screen_outliers:
         Drop moving ranges of at least 3.267 x their mean before estimating
-        sigma (``xmr``, ``i``, ``t``, ``pp``, ``up``). ``None`` (default) follows
-        each chart's reference: on for ``i`` and ``t`` (qicharts2's ``qic.i``
-        always screens, Nelson 1982), off for the others (Making Data Count's
-        XmR does not screen; qicharts2's Laney charts do not).
+        sigma (``xmr``, ``i``, ``t``, ``pp``, ``up``). Without a preset,
+        ``None`` screens on the ``i`` and ``t`` charts (Nelson 1982) and not on
+        ``xmr`` (Making Data Count's XmR does not screen) nor on Laney's
+        ``pp``/``up`` (Laney 2002 takes sigma_z from every moving range).
+        qicharts2 0.8.1 screens ``qic.i``, ``qic.t``, ``qic.pp`` and ``qic.up``
+        alike when its option ``qic.screenedmr`` is on, which
+        ``library(qicharts2)`` sets when the package loads, and none of them
+        when it is off: ``preset="qicharts2"`` screens all four.
     shift_length, trend_length:
         Points needed for the MDC shift and trend rules (6; NHSRplotthedots 7).
     conflict:
         Policy for a point that is both improvement and concern; one of
-        :data:`~pss_analysis.methods.spc.CONFLICT_POLICIES`.
+        :data:`~pss_analysis.methods.spc.CONFLICT_POLICIES` (default ``improvement``).
     min_points:
         With the ``mdc`` rules, a phase with fewer points for its limits gets
-        no limits and all its points are common cause.
+        no limits and all its points are common cause (default 13). Below 13
+        with a lower ``min_points`` the limits carry a note that they are
+        trial limits (as NHSRplotthedots warns).
     rules_across_phases:
         Let runs, trends and two-of-three windows cross a recalculation (MDC
-        Excel tool). False judges every phase on its own (NHSRplotthedots).
+        Excel tool; default). False judges every phase on its own
+        (NHSRplotthedots, qicharts2).
     mr_across_gaps:
         Take moving ranges across missing values (MDC advice to leave no
         gaps). Default False: a moving range next to a missing value is

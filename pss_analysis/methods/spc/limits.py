@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pss_analysis.methods.spc.charts import ChartInput
-from pss_analysis.methods.spc.constants import MR_SCREEN_FACTOR, SIGMA_LIMIT
+from pss_analysis.methods.spc.constants import MDC_MIN_POINTS, MR_SCREEN_FACTOR, SIGMA_LIMIT
 from pss_analysis.methods.spc.notes import by_series, list_x, plural_s, sentence
 from pss_analysis.methods.spc.options import Settings
 from pss_analysis.methods.spc.phases import LimitRows, Phases
@@ -88,8 +88,16 @@ def note_limits(prep: Prepared, phases: Phases, rows: LimitRows, lines: Lines, s
     def label(p: Any) -> str:
         return f"Phase {phases.number[phases.first[p]]}: " if multi_phase[phases.series[p]] else ""
 
-    for p in np.flatnonzero(lines.suppressed | (lines.screened > 0)):
+    trial = np.zeros(phases.count, dtype=bool)
+    if settings.rule_set.uses_min_points and settings.chart.has_limits:  # NHSRplotthedots' short-group warning
+        trial = ~lines.suppressed & (lines.n_base > 0) & (lines.n_base < MDC_MIN_POINTS)
+    for p in np.flatnonzero(lines.suppressed | (lines.screened > 0) | trial):
         notes = prep.messages[phases.series[p]]
+        if trial[p]:
+            notes.append(
+                f"{label(p)}limits from only {lines.n_base[p]} point{plural_s(lines.n_base[p])} (fewer than "
+                f"{MDC_MIN_POINTS}): trial limits, which will change as more points are added."
+            )
         if lines.suppressed[p]:
             notes.append(
                 sentence(

@@ -2,9 +2,13 @@
 
 :func:`resolve_options` turns the keyword options of
 :func:`~pss_analysis.methods.spc.evaluate_spc` into :class:`Settings`: the
-options with ``screen_outliers`` resolved, the chart and rule set they name and
-the sign of an improvement. Unknown chart, rule-set, direction or clash-policy
+options with every option left at ``None`` taken from the ``preset`` (or from
+:data:`DEFAULTS` without one), the chart and rule set they name and the sign of
+an improvement. Unknown chart, rule-set, direction, clash-policy or preset
 names are errors that list the known names.
+
+:data:`PRESETS` holds every option needed to mimic a reference tool; an option
+given explicitly wins over its preset.
 """
 
 from __future__ import annotations
@@ -17,11 +21,18 @@ import numpy as np
 
 from pss_analysis.errors import ParameterError
 from pss_analysis.methods.spc.charts import CHARTS, ChartSpec
-from pss_analysis.methods.spc.constants import SCREENED_BY_DEFAULT
+from pss_analysis.methods.spc.constants import (
+    MDC_MIN_POINTS,
+    MDC_SHIFT_LENGTH,
+    MDC_TREND_LENGTH,
+    NHSR_SHIFT_LENGTH,
+    NHSR_TREND_LENGTH,
+    SCREENED_BY_DEFAULT,
+)
 from pss_analysis.methods.spc.rules import RULE_SETS, RuleSet
 from pss_analysis.vocabulary import improvement_sign
 
-__all__ = ["CONFLICT_POLICIES", "Settings", "resolve_options", "as_list"]
+__all__ = ["CONFLICT_POLICIES", "DEFAULTS", "PRESETS", "Settings", "resolve_options", "as_list"]
 
 CONFLICT_POLICIES = {
     "improvement": "a point that is both improvement and concern shows as improvement (MDC Excel tool)",
@@ -34,6 +45,55 @@ CONFLICT_POLICIES = {
     "directions (NHSRplotthedots before 0.2); a point on the line counts as concern",
 }
 """Rule-clash policies by name."""
+
+DEFAULTS: dict[str, Any] = {
+    "rules": "mdc",
+    "screen_outliers": None,  # by chart: SCREENED_BY_DEFAULT
+    "shift_length": MDC_SHIFT_LENGTH,
+    "trend_length": MDC_TREND_LENGTH,
+    "conflict": "improvement",
+    "min_points": MDC_MIN_POINTS,
+    "rules_across_phases": True,
+    "mr_across_gaps": False,
+}
+"""The options without a preset (Making Data Count's rules; moving ranges screened on the I and T charts only)."""
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # NHS England's Making Data Count Single Chart Tool v5 (Excel): "SPC Charts XmR Testing" and its 35 cases
+    "mdc_excel": {
+        "rules": "mdc",
+        "screen_outliers": False,  # the Excel tool takes the mean of every moving range
+        "shift_length": MDC_SHIFT_LENGTH,
+        "trend_length": MDC_TREND_LENGTH,
+        "conflict": "improvement",  # a point both improvement and concern shows as improvement
+        "min_points": MDC_MIN_POINTS,  # fewer points: no limits, all common cause
+        "rules_across_phases": True,  # runs, trends and two-of-three cross a recalculation
+        "mr_across_gaps": False,
+    },
+    # NHSRplotthedots 0.2.x ptd_spc(): ptd_spc_standard.R, ptd_calculate_point_type.R, ptd_add_short_group_warnings.R
+    "nhsrplotthedots": {
+        "rules": "mdc",
+        "screen_outliers": True,  # ptd_spc(screen_outliers = TRUE)
+        "shift_length": NHSR_SHIFT_LENGTH,  # ptd_seven_point_one_side_mean
+        "trend_length": NHSR_TREND_LENGTH,  # ptd_seven_point_trend
+        "conflict": "nhsrplotthedots",  # case_when order: single point, trend, two in three, shift
+        "min_points": 0,  # limits for any number of points; a warning below 13 (trial limits)
+        "rules_across_phases": False,  # every rebase group is judged on its own
+        "mr_across_gaps": False,  # diff() next to NA is NA
+    },
+    # qicharts2 0.8.1 qic() after library(qicharts2), whose .onAttach sets options(qic.screenedmr = TRUE)
+    "qicharts2": {
+        "rules": "anhoej",  # runs.analysis (Anhoej) and points beyond the limits (sigma.signal)
+        "screen_outliers": True,  # qic.i, qic.pp, qic.up (and qic.t through qic.i) screen under qic.screenedmr
+        "shift_length": MDC_SHIFT_LENGTH,  # not used by the anhoej rules
+        "trend_length": MDC_TREND_LENGTH,  # not used by the anhoej rules
+        "conflict": "improvement",  # qicharts2 has no improvement direction; only the side of a signal
+        "min_points": 0,  # limits for any number of points
+        "rules_across_phases": False,  # qic.agg splits by part before runs.analysis
+        "mr_across_gaps": False,  # mean(abs(diff(y)), na.rm = TRUE): a range next to NA is dropped
+    },
+}
+"""Every option needed to mimic a reference tool, by preset name (``evaluate_spc(preset=...)``)."""
 
 _FLAGS = ("screen_outliers", "rules_across_phases", "mr_across_gaps")
 _PER_SERIES = ("target", "baseline", "recalculate_at", "exclude")  # may be mappings in evaluate_spc_many
@@ -50,7 +110,14 @@ class Settings:
 
 
 def resolve_options(options: dict[str, Any], *, per_series: bool) -> Settings:
-    """Check every option; ``per_series`` allows mappings of series keys (evaluate_spc_many)."""
+    """Check every option; ``per_series`` allows mappings of series keys (evaluate_spc_many).
+
+    Options left at ``None`` take the value of the ``preset`` (:data:`PRESETS`), or of :data:`DEFAULTS`.
+    """
+    preset = DEFAULTS if options.get("preset") is None else _lookup(PRESETS, options["preset"], "preset")
+    for name, value in preset.items():
+        if options.get(name) is None:
+            options[name] = value
     chart = _lookup(CHARTS, options["chart"], "chart")
     rule_set = _lookup(RULE_SETS, options["rules"], "rules")
     direction = improvement_sign(options["improvement_direction"])

@@ -7,6 +7,7 @@ global pyplot state, no windows, and they can be made in any thread.
 * :mod:`.its` — :func:`its_figure`: an interrupted time series fit with its counterfactual.
 * :mod:`.spc` — :func:`spc_figure` and :func:`spc_small_multiples`: SPC charts in the NHS
   Making Data Count style, with the variation and assurance icons.
+* :mod:`.robustness` — :func:`placebo_figure`: a measure's change at the real start against pretend starts.
 * :mod:`.timeseries` — :func:`timeseries_figure`: a measure over time with the programme start.
 * :mod:`.dashboards` — :func:`overview_figures` (before and since the programme, one row per
   measure, split by :func:`overview_parts` into figures of at most :data:`MAX_PER_FIGURE`) and
@@ -29,6 +30,7 @@ from pss_analysis.reporting.figures.dashboards import (
     within_year_parts,
 )
 from pss_analysis.reporting.figures.its import FIGURE_DPI, FIGURE_SIZE_INCHES, its_figure
+from pss_analysis.reporting.figures.robustness import PLACEBO_FIGSIZE, placebo_figure
 from pss_analysis.reporting.figures.spc import (
     ICON_COLOURS,
     ICON_LEGEND,
@@ -70,6 +72,8 @@ __all__ = [
     "POINT_STYLES",
     "ICON_COLOURS",
     "timeseries_figure",
+    "placebo_figure",
+    "PLACEBO_FIGSIZE",
     "overview_figure",
     "overview_figures",
     "overview_parts",

@@ -10,19 +10,21 @@ import pandas as pd
 from pss_analysis.evaluation.dashboards import display_impact
 from pss_analysis.evaluation.measures import MeasureEvaluation, its_tables
 from pss_analysis.evaluation.study import Study
-from pss_analysis.methods.its import ItsResult
+from pss_analysis.methods.its import ItsResult, Robustness
 from pss_analysis.methods.spc import SpcResult
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.figures.its import its_figure
+from pss_analysis.reporting.figures.robustness import placebo_figure
 from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
-from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value, plain_words
+from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value, plain_words, yes_no
 from pss_analysis.reporting.narrative import (
     ASSURANCE_LABELS,
     TERM_LABELS,
     VARIATION_LABELS,
     its_sentence,
     perspective_label,
+    robustness_sentence,
     spc_sentence,
 )
 from pss_analysis.reporting.sections.counts import impact_protected, month_counts
@@ -200,6 +202,70 @@ def _its_outputs(
     )
 
 
+_RELATIVE = ["relative_effect", "relative_effect_lower", "relative_effect_upper"]
+
+#: The model choices of the specification table in words.
+_MODEL_WORDS = {
+    "gaussian": "OLS",
+    "poisson": "Poisson",
+    "quasipoisson": "quasi-Poisson",
+    "negbin": "negative binomial",
+    "binomial": "binomial",
+    "quasibinomial": "quasi-binomial",
+    "fourier": "Fourier (2 pairs)",
+    "month": "month indicators",
+    "newey_west": "Newey-West",
+    "ar1": "AR(1) errors",
+}
+
+
+def _specification_display(rob: Robustness) -> pd.DataFrame:
+    """The specification table as the report shows it: relative changes in %, the measure's model first."""
+    columns = ["headline", "family", "seasonality", "autocorrelation", *_RELATIVE, "holds"]
+    shown = rob.specifications[columns + ["problem"]].copy()
+    for column in _RELATIVE:
+        shown[column] = shown[column] * 100
+    if shown["problem"].isna().all():
+        shown = shown.drop(columns="problem")
+    return shown
+
+
+def _robustness_outputs(rep: Report, measure: Mapping[str, Any], rob: Robustness) -> None:
+    """The robustness paragraph, the specification table and the placebo figure of one measure."""
+    mid, name = measure["measure_id"], measure["name"]
+    rep.markdown("**Robustness:** " + escape_text(robustness_sentence(rob)))
+    level = confidence_label(rep.params.analysis.alpha)
+    if not rob.specifications.empty:
+        rep.table(
+            _specification_display(rob),
+            f"its_robustness_{mid}",
+            caption=f"{name}: the overall change since the start under other models ({level} CI, %); "
+            "holds = the same direction of change as the verdict",
+            columns={
+                "headline": "report's model",
+                "relative_effect": "relative change (%)",
+                "relative_effect_lower": "lower (%)",
+                "relative_effect_upper": "upper (%)",
+            },
+            formats={
+                "headline": yes_no,
+                "holds": yes_no,
+                **{c: lambda v: plain_words(v, _MODEL_WORDS) for c in ("family", "seasonality", "autocorrelation")},
+            },
+        )
+    if rob.n_placebos:
+        start = rep.params.programme.start
+        fig = placebo_figure(rob, real_start=pd.Period(start, freq="M"), title=f"{name}: pretend starts")
+        rep.figure(
+            fig,
+            f"its_placebo_{mid}",
+            caption=f"{name}: the change at the real start against changes at pretend starts before the programme",
+            alt=f"Dot chart of {name}: for each pretend start month before the programme, the change the model "
+            "finds, divided by the half-width of its confidence interval, as a grey dot; the real change at "
+            f"{start} as a larger orange dot; a shaded band from -1 to 1 where an interval includes no change.",
+        )
+
+
 def _timeseries_output(
     rep: Report, measure: Mapping[str, Any], series: pd.DataFrame, annotations: list[tuple[Any, str]] | None
 ) -> None:
@@ -259,6 +325,8 @@ def measure_section(
     rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier, shown))
     if its is not None and tables is not None and shown is not None:
         _its_outputs(rep, measure, series, its, evaluation.its_options, (tables[0], tables[1], shown), annotations)
+        if evaluation.robustness is not None:
+            _robustness_outputs(rep, measure, evaluation.robustness)
     else:
         _timeseries_output(rep, measure, series, annotations)
     if spc is not None:

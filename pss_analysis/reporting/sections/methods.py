@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pss_analysis.evaluation.measures import MeasureEvaluation, describe_its_options
+from pss_analysis.evaluation.options import robustness_options
 from pss_analysis.evaluation.study import Study
-from pss_analysis.evaluation.verdicts import VERDICT_RULES
+from pss_analysis.evaluation.verdicts import ROBUSTNESS_RULE, VERDICT_RULES
 from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import escape_text, plain_words
@@ -62,6 +63,35 @@ def comparison_paragraph(study: Study) -> str | None:
     return text
 
 
+def _robustness_text(study: Study) -> str:
+    """How robustness was decided, and which checks ran (all measures, or how many)."""
+    ids = list(study.measures["measure_id"])
+    checked = [m for m in ids if study.evaluations[m].robustness is not None]
+    controlled = [
+        m for m in ids if (its := study.evaluations[m].its) is not None and its.specification.get("controlled")
+    ]
+    not_for_comparison = (
+        " They are not run for models fitted with comparison areas (the checks refit the programme's area alone)."
+        if controlled
+        else ""
+    )
+    if not checked:
+        why = "" if controlled else " they were switched off in the parameters."
+        return "No robustness checks were run" + (":" + why if why else ".") + not_for_comparison
+    text = ROBUSTNESS_RULE.removeprefix("Robustness: ")
+    text = text[0].upper() + text[1:]
+    limits = {robustness_options(study.analysis, m).get("max_specifications") for m in checked}
+    if limits != {None}:
+        most = ", ".join(str(v) for v in sorted(v for v in limits if v is not None))
+        text += (
+            f" At most {most} other models per measure were fitted, those nearest the measure's own model first "
+            "(changing one of family, seasonality and autocorrelation before two)."
+        )
+    if len(checked) < len(ids):
+        text += f" The checks ran for {len(checked)} of the {len(ids)} measures."
+    return text + not_for_comparison
+
+
 def methods_section(rep: Report, study: Study) -> None:
     """The verdict rules, indicator definitions, the model and chart used for each measure, and the
     small-number suppression rule."""
@@ -88,6 +118,7 @@ def methods_section(rep: Report, study: Study) -> None:
         "methods_verdict_rules",
         caption="How each measure's verdict is decided",
     )
+    rep.markdown("**Robustness.** " + escape_text(_robustness_text(study)))
     rows = []
     for measure in study.measures.to_dict("records"):
         ev = study.evaluations[measure["measure_id"]]
