@@ -32,6 +32,7 @@ __all__ = [
     "environment_info",
     "git_commit",
     "input_record",
+    "input_records",
     "read_manifest",
     "write_manifest",
 ]
@@ -109,6 +110,16 @@ def input_record(role: str, path: str | Path) -> dict[str, Any]:
     return {"role": role, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
+def input_records(
+    params: Params, *, params_file: str | Path, notebooks: list[Path] | tuple[Path, ...] = ()
+) -> list[dict[str, Any]]:
+    """The manifest's ``inputs``: the parameter file, every data input, every template notebook."""
+    inputs = [input_record("parameters", params_file)]
+    inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]
+    inputs += [input_record("notebook", nb) for nb in notebooks]
+    return inputs
+
+
 def write_manifest(path: str | Path, manifest: dict[str, Any]) -> None:
     """Write a manifest as indented, key-sorted JSON."""
     Path(path).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -128,9 +139,7 @@ def provisional_manifest(
     notebooks: list[Path] | tuple[Path, ...] = (),
 ) -> dict[str, Any]:
     """The manifest as known before the notebooks run (inputs, versions, command, start)."""
-    inputs = [input_record("parameters", params_file)]
-    inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]
-    inputs += [input_record("notebook", nb) for nb in notebooks]
+    inputs = input_records(params, params_file=params_file, notebooks=notebooks)
     return {
         "manifest_version": 1,
         "pss_analysis_version": __version__,

@@ -1,5 +1,6 @@
 """The ``pss`` command line. It only parses arguments and calls the pipeline
-(``pss run``) or the starter-project writer (``pss init``).
+(``pss run``, with ``--if-changed`` nothing when nothing changed), the starter-project writer
+(``pss init``) or the comparison of two runs (``pss compare``).
 
 Exit codes: 0 success; 2 wrong parameters or input data (nothing ran or
 nothing was published), or ``pss init`` into a folder that is not empty
@@ -61,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reports-dir", default="reports", metavar="DIR", help="folder holding the report folders (default: reports)"
     )
+    run.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="run only when the parameters, an input's sha256 or the pss-analysis version differ from those of "
+        "reports/<name>/latest; else print 'unchanged since <run id>' and exit 0 (for schedules)",
+    )
+    _add_compare(commands)
     init = commands.add_parser(
         "init",
         help="write a starter project to try and then adapt",
@@ -72,6 +80,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("folder", metavar="DIR", help="the new project's folder")
     return parser
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="what changed between two runs",
+        description="Compare two run folders (reports/<name>/<run id>, or a latest link): months added, past "
+        "values revised, verdicts changed, estimates outside RUN_A's interval, measures added or removed, "
+        "parameters changed. Prints a summary and writes every change as CSV.",
+    )
+    compare.add_argument("run_a", metavar="RUN_A", help="the earlier run folder")
+    compare.add_argument("run_b", metavar="RUN_B", help="the later run folder")
+    compare.add_argument("--csv", metavar="FILE", help="the CSV of every change (default: changes_<A>_<B>.csv here)")
+    compare.add_argument("--html", metavar="FILE", help="also write the comparison as an HTML page")
+
+
+def _compare(run_a: str, run_b: str, csv: str | None, html: str | None) -> int:
+    """``pss compare``: the summary printed, the CSV (and HTML) written; exit 2 when a folder is not a run."""
+    from pss_analysis.reporting.changes import changes_html, compare_runs, read_run, summary_lines
+
+    try:
+        previous, current = read_run(run_a), read_run(run_b)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    table = compare_runs(previous, current)
+    print("\n".join(summary_lines(table, previous, current)))
+    target = Path(csv or f"changes_{previous.run_id}_{current.run_id}.csv")
+    table.to_csv(target, index=False, lineterminator="\n")
+    print(f"Every change: {target}")
+    if html:
+        Path(html).write_text(changes_html(table, previous, current), encoding="utf-8")
+        print(f"HTML: {html}")
+    return EXIT_OK
 
 
 def _init(folder: str) -> int:
@@ -95,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "init":
         return _init(args.folder)
+    if args.command == "compare":
+        return _compare(args.run_a, args.run_b, args.csv, args.html)
     from pss_analysis.run.pipeline import run  # imported late so --help and --version stay fast
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
@@ -107,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             name=args.name,
             reports_root=args.reports_dir,
             command=command,
+            if_changed=args.if_changed,
         )
     except (ParameterError, DataValidationError) as exc:
         stage = getattr(exc, "stage", "")
@@ -122,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if result.unchanged_since:
+        print(f"unchanged since {result.unchanged_since}")
+        return EXIT_OK
     print(f"Report ready: {result.report_files[0] if result.report_files else result.run_dir}")
     print(f"Run folder:   {result.run_dir}")
     return EXIT_OK
