@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pss_analysis import __version__
+from pss_analysis.config.database import database_record
 
 if TYPE_CHECKING:
     from pss_analysis.config.params import Params
@@ -113,9 +114,16 @@ def input_record(role: str, path: str | Path) -> dict[str, Any]:
 def input_records(
     params: Params, *, params_file: str | Path, notebooks: list[Path] | tuple[Path, ...] = ()
 ) -> list[dict[str, Any]]:
-    """The manifest's ``inputs``: the parameter file, every data input, every template notebook."""
+    """The manifest's ``inputs``: the parameter file, every data input, every template notebook.
+
+    A file is recorded with its path, size and sha256; a database source with its URL without the
+    password, the table or query, the number of rows read and the sha256 of those rows
+    (:func:`pss_analysis.config.database.database_record`)."""
     inputs = [input_record("parameters", params_file)]
-    inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]
+    inputs += [
+        input_record(f"data.{k}", v) if isinstance(v, Path) else database_record(f"data.{k}", v)
+        for k, v in params.data.named_sources().items()
+    ]
     inputs += [input_record("notebook", nb) for nb in notebooks]
     return inputs
 
