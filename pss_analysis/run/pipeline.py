@@ -11,7 +11,8 @@
    a provisional ``manifest.json``;
 3. **execute** — run each template notebook with papermill in a kernel of
    the Python environment that runs ``pss`` (``notebooks/*.ipynb``; see
-   :mod:`pss_analysis.run.kernel`);
+   :mod:`pss_analysis.run.kernel`), with the folder of the last run (``latest``
+   before this one) as ``previous_run`` for the "Since the last report" section;
 4. **render** — turn the executed notebook into the report (Quarto or the
    built-in renderer);
 5. **publish** — complete the manifest, move the folder into place and
@@ -107,7 +108,7 @@ def run(
     folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
     previous = folder.previous()
     same = unchanged_since(previous, params, params_file, templates) if if_changed else None
-    if previous is not None and same:
+    if same:
         return RunResult(run_dir=previous, report_files=[], manifest={}, unchanged_since=same)
     with _kept_if_failed(folder, stages):
         with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
