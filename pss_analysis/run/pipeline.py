@@ -108,7 +108,7 @@ def run(
     folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
     previous = folder.previous()
     same = unchanged_since(previous, params, params_file, templates) if if_changed else None
-    if same:
+    if previous is not None and same:
         return RunResult(run_dir=previous, report_files=[], manifest={}, unchanged_since=same)
     with _kept_if_failed(folder, stages):
         with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
