@@ -16,7 +16,8 @@ def parameters_cell(default_params: str) -> tuple[str, str, list[str]]:
         "# Parameters: `pss run` replaces these with the run's resolved parameter file and folder.\n"
         f'params_file: str = "{default_params}"  # the parameter set (YAML)\n'
         'output_dir: str = "../../reports/notebook"  '
-        "# the run folder (relative to this notebook when opened by hand)"
+        "# the run folder (relative to this notebook when opened by hand)\n"
+        'previous_run: str = ""  # the last run of this report (its folder), to say what changed; empty: none'
     )
     return ("code", source, ["parameters"])
 
@@ -55,6 +56,7 @@ by perspective of the Public Sector Scorecard.""",
         [],
     ),
     ("code", "sections.executive_summary(rep, study)", []),
+    ("code", "changes = sections.changes_section(rep, previous_run)", []),
     ("code", "sections.strategy_map_section(rep, study)", []),
     ("markdown", "## Overview dashboard: before and since the programme started", []),
     ("code", "sections.overview_section(rep, study)", []),
@@ -95,7 +97,7 @@ sources) are listed here.""",
     (
         "code",
         """sections.data_summary_table(rep, study)
-sections.data_quality_section(rep, study)""",
+sections.data_quality_section(rep, study, changes)""",
         [],
     ),
     (

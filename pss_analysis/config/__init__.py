@@ -5,9 +5,11 @@
 - :mod:`~pss_analysis.config.overrides`: ``--set key=value`` parsing and applying;
 - :mod:`~pss_analysis.config.keys`: the valid dotted keys and nearest-key suggestions;
 - :mod:`~pss_analysis.config.yamlfile`: reading YAML with dates kept as text;
-- :mod:`~pss_analysis.config.manifest`: checksums, the environment and the run manifest.
+- :mod:`~pss_analysis.config.manifest`: checksums, the environment and the run manifest;
+- :mod:`~pss_analysis.config.database`: database inputs read through SQLAlchemy, and the sha256 of their rows.
 """
 
+from pss_analysis.config.database import read_rows, rows_sha256
 from pss_analysis.config.loading import describe_error, load_params
 from pss_analysis.config.manifest import (
     environment_info,
@@ -19,13 +21,16 @@ from pss_analysis.config.manifest import (
     write_manifest,
 )
 from pss_analysis.config.overrides import apply_overrides, parse_override
-from pss_analysis.config.params import FORMATS, RENDERERS, Params, params_to_dict
+from pss_analysis.config.params import FORMATS, RENDERERS, DatabaseSource, Params, params_to_dict
 from pss_analysis.config.yamlfile import read_yaml
 
 __all__ = [
     "load_params",
     "describe_error",
     "Params",
+    "DatabaseSource",
+    "read_rows",
+    "rows_sha256",
     "params_to_dict",
     "FORMATS",
     "RENDERERS",

@@ -12,10 +12,11 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from pss_analysis.config.database import read_rows, rows_sha256
 from pss_analysis.config.keys import suggest_key
 from pss_analysis.config.manifest import sha256_file
 from pss_analysis.config.overrides import apply_overrides, parse_override
-from pss_analysis.config.params import DataFiles, Params
+from pss_analysis.config.params import DatabaseSource, DataFiles, Params
 from pss_analysis.config.yamlfile import read_yaml
 from pss_analysis.errors import ParameterError
 
@@ -78,7 +79,9 @@ def _validate(merged: dict[str, Any], path: Path, overridden: set[str]) -> Param
 def _resolve_paths(data: DataFiles, base: Path) -> DataFiles:
     """The data files with relative paths made absolute from ``base`` (the parameter file's folder)."""
 
-    def resolve(value: Path) -> Path:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, DatabaseSource):
+            return _resolve_sqlite(value, base)
         return (value if value.is_absolute() else (base / value)).resolve()
 
     return data.model_copy(
@@ -91,6 +94,19 @@ def _resolve_paths(data: DataFiles, base: Path) -> DataFiles:
             "files": {k: resolve(v) for k, v in data.files.items()},
         }
     )
+
+
+def _resolve_sqlite(source: DatabaseSource, base: Path) -> DatabaseSource:
+    """A SQLite file named by a relative path is relative to the parameter file's folder, like every path."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(source.database)
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return source
+    if url.database.startswith("file:") or Path(url.database).is_absolute():
+        return source
+    resolved = url.set(database=str((base / url.database).resolve()))
+    return source.model_copy(update={"database": resolved.render_as_string(hide_password=False)})
 
 
 def _check_data_given(data: DataFiles, path: Path) -> None:
@@ -108,10 +124,10 @@ def _check_data_given(data: DataFiles, path: Path) -> None:
 
 def _check_files(data: DataFiles, path: Path) -> None:
     """Every named file exists, and every pinned checksum names an input and matches it."""
-    named = data.named_paths()
-    for key, value in named.items():
+    for key, value in data.named_paths().items():
         if not value.is_file():
             raise ParameterError("data file not found", file=str(path), key=f"data.{key}", found=str(value))
+    named = data.named_sources()
     for key, expected in data.sha256.items():
         target = key if key in named else f"files.{key}"
         if target not in named:
@@ -122,10 +138,13 @@ def _check_files(data: DataFiles, path: Path) -> None:
                 expected="one of " + ", ".join(k.removeprefix("files.") for k in named),
                 found=key,
             )
-        actual = sha256_file(named[target])
+        source = named[target]
+        actual = sha256_file(source) if isinstance(source, Path) else rows_sha256(read_rows(source, key=target))
         if actual != expected.lower():
             raise ParameterError(
-                "the file's sha256 differs from the expected one (wrong or changed file)",
+                "the file's sha256 differs from the expected one (wrong or changed file)"
+                if isinstance(source, Path)
+                else "the sha256 of the rows read differs from the expected one (changed data)",
                 file=str(path),
                 key=f"data.sha256.{key}",
                 expected=expected,
@@ -136,7 +155,7 @@ def _check_files(data: DataFiles, path: Path) -> None:
 def describe_error(err: Any) -> tuple[str, Any, Any]:
     """(message, expected, found) for one pydantic error (an item of ``ValidationError.errors()``)."""
     kind = err["type"]
-    found = err.get("input")
+    found = _without_password(err.get("input"))
     if kind == "missing":
         return "required key is missing", None, None
     if kind == "literal_error":
@@ -149,6 +168,20 @@ def describe_error(err: Any) -> tuple[str, Any, Any]:
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         return "invalid value", msg, found
     return "wrong type", _EXPECTED_TYPES.get(kind, err["msg"]), found
+
+
+def _without_password(found: Any) -> Any:
+    """A database source as found, its URL's password (if any) hidden: a message never repeats a password."""
+    if isinstance(found, dict) and isinstance(found.get("database"), str):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            shown = make_url(found["database"]).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            shown = "(not a database URL)"
+        return {**found, "database": shown}
+    return found
 
 
 def _raise_validation(exc: ValidationError, file: str, overridden: set[str]) -> NoReturn:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pss_analysis import __version__
+from pss_analysis.config.database import database_record
 
 if TYPE_CHECKING:
     from pss_analysis.config.params import Params
@@ -32,6 +33,7 @@ __all__ = [
     "environment_info",
     "git_commit",
     "input_record",
+    "input_records",
     "read_manifest",
     "write_manifest",
 ]
@@ -109,6 +111,23 @@ def input_record(role: str, path: str | Path) -> dict[str, Any]:
     return {"role": role, "path": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
+def input_records(
+    params: Params, *, params_file: str | Path, notebooks: list[Path] | tuple[Path, ...] = ()
+) -> list[dict[str, Any]]:
+    """The manifest's ``inputs``: the parameter file, every data input, every template notebook.
+
+    A file is recorded with its path, size and sha256; a database source with its URL without the
+    password, the table or query, the number of rows read and the sha256 of those rows
+    (:func:`pss_analysis.config.database.database_record`)."""
+    inputs = [input_record("parameters", params_file)]
+    inputs += [
+        input_record(f"data.{k}", v) if isinstance(v, Path) else database_record(f"data.{k}", v)
+        for k, v in params.data.named_sources().items()
+    ]
+    inputs += [input_record("notebook", nb) for nb in notebooks]
+    return inputs
+
+
 def write_manifest(path: str | Path, manifest: dict[str, Any]) -> None:
     """Write a manifest as indented, key-sorted JSON."""
     Path(path).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -128,9 +147,7 @@ def provisional_manifest(
     notebooks: list[Path] | tuple[Path, ...] = (),
 ) -> dict[str, Any]:
     """The manifest as known before the notebooks run (inputs, versions, command, start)."""
-    inputs = [input_record("parameters", params_file)]
-    inputs += [input_record(f"data.{k}", v) for k, v in params.data.named_paths().items()]
-    inputs += [input_record("notebook", nb) for nb in notebooks]
+    inputs = input_records(params, params_file=params_file, notebooks=notebooks)
     return {
         "manifest_version": 1,
         "pss_analysis_version": __version__,

@@ -24,16 +24,29 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
 
 __all__ = [
     "Params",
     "Programme",
     "ProgrammeCost",
     "DataFiles",
+    "DatabaseSource",
+    "DataSource",
+    "published_url",
     "SuppressionOptions",
     "ReportOptions",
     "ItsOptions",
@@ -146,6 +159,91 @@ class Programme(_Model):
     )
 
 
+#: ``${NAME}`` in a database URL: the value of environment variable NAME, put in only when connecting.
+ENV_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DATABASE_EXPECTED = (
+    "{database: URL, table: NAME} or {database: URL, query: 'SELECT ...'} "
+    "(e.g. {database: 'sqlite:///indicators.db', table: indicators})"
+)
+
+
+class DatabaseSource(_Model):
+    """A table read from a database through SQLAlchemy: a whole ``table`` or the rows of a ``query``.
+
+    ``database`` is an SQLAlchemy URL (``sqlite:///data/indicators.db``, relative to the parameter
+    file; ``postgresql+psycopg2://analyst@dbhost/pss``; ``mssql+pyodbc://@dsn``). It must not hold a
+    password: the driver reads it from its own files or environment (PostgreSQL: ``PGPASSWORD`` or
+    ``~/.pgpass``), or the URL says ``${NAME}`` where the value of environment variable NAME goes
+    (put in only when connecting, so no password reaches ``params.yaml``, the manifest or the report).
+    """
+
+    database: Text = Field(description="SQLAlchemy database URL, without a password.")
+    table: str | None = Field(default=None, description="Table (or view) to read whole; schema.table allowed.")
+    query: str | None = Field(default=None, description="A SELECT query whose rows are read.")
+
+    @model_validator(mode="after")
+    def _one_of_table_or_query(self) -> DatabaseSource:
+        if (self.table is None) == (self.query is None) or not (self.table or self.query or "").strip():
+            raise ValueError("either table or query (one of them) " + _DATABASE_EXPECTED)
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(self.database)
+        except (ArgumentError, ValueError):
+            raise ValueError("a database URL such as sqlite:///file.db or postgresql://user@host/db") from None
+        if url.password is not None and not ENV_PLACEHOLDER.fullmatch(str(url.password)):
+            raise ValueError(
+                "a database URL without a password (the driver reads it from the environment or its own files, "
+                "e.g. PGPASSWORD or ~/.pgpass; or write ${NAME} for environment variable NAME)"
+            )
+        return self
+
+    def __str__(self) -> str:
+        what = f"table '{self.table}'" if self.table is not None else "query"
+        return f"{what} in {self.url_shown}"
+
+    @property
+    def url_shown(self) -> str:
+        """The URL as messages, the manifest and the report show it: no password (``***``)."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database).render_as_string(hide_password=True)
+
+    @property
+    def published(self) -> str:
+        """The source as a report shows it: the table or query in :func:`published_url` of the URL."""
+        return f"{'table ' + repr(self.table) if self.table is not None else 'query'} in {published_url(self.database)}"
+
+
+def published_url(database: str) -> str:
+    """A database URL as a report shows it: no password, a SQLite file by its name only ('…/<name>')."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database)
+    if url.drivername.startswith("sqlite") and url.database and Path(url.database).is_absolute():
+        name = Path(url.database).name
+        return url.set(database="PSS-FILE").render_as_string(hide_password=True).replace("PSS-FILE", f"…/{name}")
+    return url.render_as_string(hide_password=True)
+
+
+def _source(value: Any) -> Any:
+    """A mapping in ``data.indicators`` or ``data.files`` is a database source, checked with one message."""
+    if isinstance(value, dict):
+        try:
+            return DatabaseSource.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            detail = str(first.get("ctx", {}).get("error", first["msg"]))
+            raise ValueError(f"{_DATABASE_EXPECTED}; {where + ': ' if where else ''}{detail}") from None
+    return value
+
+
+#: A data input: a file path, or a table or query in a database.
+DataSource = Annotated[Path | DatabaseSource, BeforeValidator(_source)]
+
+
 class DataFiles(_Model):
     """Input files (relative paths are relative to the parameter file).
 
@@ -156,13 +254,13 @@ class DataFiles(_Model):
     """
 
     measures: Path | None = Field(default=None, description="Measure catalogue CSV (one row per measure).")
-    indicators: Path | None = Field(
+    indicators: DataSource | None = Field(
         default=None,
-        description="Indicator table (CSV, Excel or Parquet), long format: measure_id, period, "
-        "numerator, denominator, and optional breakdown columns.",
+        description="Indicator table (CSV, Excel or Parquet, or {database: URL, table|query}), long format: "
+        "measure_id, period, numerator, denominator, and optional breakdown columns.",
     )
     scorecard: Path | None = Field(default=None, description="Scorecard definition (YAML or Excel workbook).")
-    files: dict[str, Path] = Field(
+    files: dict[str, DataSource] = Field(
         default_factory=dict,
         description="Other named inputs: record-level extracts, population tables and "
         "code lists used by the scorecard's indicator definitions, or data "
@@ -170,11 +268,15 @@ class DataFiles(_Model):
     )
     sha256: dict[str, str] = Field(default_factory=dict, description="Expected sha256 of inputs, by name.")
 
+    def named_sources(self) -> dict[str, Path | DatabaseSource]:
+        """Every input by its key (``measures``, ``files.<name>``, ...): files and database sources."""
+        sources = {k: getattr(self, k) for k in ("measures", "indicators", "scorecard") if getattr(self, k)}
+        sources.update({f"files.{k}": v for k, v in self.files.items()})
+        return sources
+
     def named_paths(self) -> dict[str, Path]:
-        """Every input file by its key (``measures``, ``files.<name>``, ...)."""
-        paths = {k: getattr(self, k) for k in ("measures", "indicators", "scorecard") if getattr(self, k)}
-        paths.update({f"files.{k}": v for k, v in self.files.items()})
-        return paths
+        """Every input file by its key (``measures``, ``files.<name>``, ...); database sources left out."""
+        return {k: v for k, v in self.named_sources().items() if isinstance(v, Path)}
 
 
 class SuppressionOptions(_Model):

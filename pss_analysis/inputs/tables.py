@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pss_analysis.config.params import DatabaseSource
 from pss_analysis.errors import ParameterError, PssWarning
 from pss_analysis.inputs.validation import (
     ValidationReport,
@@ -258,21 +259,22 @@ def _indicator_table(
 
 
 def load_indicators_checked(
-    path: str | Path,
+    path: str | Path | DatabaseSource,
     measures: pd.DataFrame,
     *,
     measures_file: str = "measures",
     breakdowns: Sequence[str] = (),
     require_all: bool = True,
 ) -> tuple[pd.DataFrame, ValidationReport]:
-    """Read (CSV, Excel or Parquet) and check the indicator table; returns it and the report.
+    """Read (CSV, Excel or Parquet, or a database table or query) and check the indicator table; returns
+    it and the report.
 
     See :func:`check_indicators` for the checks and the returned columns; the
     report also has the reading problems (encoding, byte-order mark, header
     row). Raises :class:`~pss_analysis.errors.DataValidationError` listing
     every error.
     """
-    path = Path(path)
+    path = path if isinstance(path, DatabaseSource) else Path(path)
     report = ValidationReport()
     frame = read_table(path, expected=[*INDICATOR_COLUMNS, *breakdowns], report=report, what="indicator table")
     if frame.empty:  # a header and nothing else, or an empty file (already reported)

@@ -36,7 +36,7 @@ import pandas as pd
 from pss_analysis import __version__
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
-from pss_analysis.config.params import Params, params_to_dict
+from pss_analysis.config.params import Params, params_to_dict, published_url
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule
@@ -347,6 +347,8 @@ class Report:
                 text = json.dumps(value) if isinstance(value, list) else str(value)
                 if isinstance(value, str) and Path(value).is_absolute():
                     text = publishable_path(value, self._params_folder)
+                elif prefix.endswith(".database") and isinstance(value, str):
+                    text = published_url(value)  # a database URL: no password, no local path
                 flat.append((prefix, text))
 
         walk("", params_to_dict(self.params))
@@ -354,9 +356,21 @@ class Report:
 
     def manifest_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(inputs with checksums, software versions) from the manifest."""
-        inputs = pd.DataFrame(self.manifest.get("inputs", []), columns=["role", "path", "bytes", "sha256"])
-        inputs.insert(1, "file", inputs["path"].map(lambda p: Path(str(p)).name))
-        inputs["path"] = inputs["path"].map(lambda p: publishable_path(str(p), self._params_folder))
+        records = self.manifest.get("inputs", [])
+        inputs = pd.DataFrame(records, columns=["role", "path", "bytes", "sha256"])
+        from_database = [bool(r.get("database")) for r in records]  # path: the table or query, no password
+        inputs.insert(
+            1,
+            "file",
+            [
+                r.get("table", "") if db else Path(str(p)).name
+                for r, db, p in zip(records, from_database, inputs["path"], strict=True)
+            ],
+        )
+        inputs["path"] = [
+            str(p) if db else publishable_path(str(p), self._params_folder)
+            for p, db in zip(inputs["path"], from_database, strict=True)
+        ]
         env = self.manifest.get("environment", {})
         rows = [("python", env.get("python")), ("platform", env.get("platform"))]
         rows += sorted((k, v) for k, v in env.get("packages", {}).items())

@@ -168,6 +168,15 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "change_id": "Change-log id (marked on the charts).",
     "what": "What was changed.",
     "where": "Where it was changed.",
+    # since the last report (changes_since_last)
+    "change_type": "What changed since the last report: month added, value revised, verdict changed, estimate "
+    "moved (outside the last report's confidence interval), measure added, measure removed or parameter changed.",
+    "quantity": "What the change is about: value (a month's value), verdict, the estimate (e.g. level_change) or "
+    "the parameter (dotted key).",
+    "previous_value": "The value, verdict, estimate or parameter in the last report (blank for a month added).",
+    "current_value": "The value, verdict, estimate or parameter in this report.",
+    "previous_lower": f"Lower limit of the last report's {_CI} of the estimate (estimate moved only).",
+    "previous_upper": f"Upper limit of the last report's {_CI} of the estimate (estimate moved only).",
     # appendix
     "role": "What the input file is.",
     "path": "Path of the input file, relative to the folder of the parameter file.",

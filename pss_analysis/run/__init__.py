@@ -4,6 +4,8 @@
   render, publish);
 - :mod:`~pss_analysis.run.folders`: the life cycle of a run folder (staging, published, failed, ``latest``);
 - :mod:`~pss_analysis.run.kernel`: the kernel the notebooks run in (the Python that runs ``pss``);
+- :mod:`~pss_analysis.run.rerun`: whether a run would repeat ``latest`` (``pss run --if-changed``);
+- :mod:`~pss_analysis.run.watch`: :func:`watch`, runs that start when the inputs change (``pss watch``);
 - :mod:`~pss_analysis.run.cli`: the ``pss`` command line.
 
 The names below are imported when first used, so that ``pss --help`` and
@@ -19,6 +21,8 @@ _EXPORTS = {
     "NOTEBOOKS_DIR": "pipeline",
     "RunFolder": "folders",
     "new_run_id": "folders",
+    "unchanged_since": "rerun",
+    "watch": "watch",
     "KERNEL_NAME": "kernel",
     "papermill_kernel": "kernel",
 }

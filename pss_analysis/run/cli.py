@@ -1,5 +1,6 @@
 """The ``pss`` command line. It only parses arguments and calls the pipeline
-(``pss run``) or the starter-project writer (``pss init``).
+(``pss run``, with ``--if-changed`` nothing when nothing changed), the starter-project writer
+(``pss init``), the comparison of two runs (``pss compare``) or the watcher (``pss watch``).
 
 Exit codes: 0 success; 2 wrong parameters or input data (nothing ran or
 nothing was published), or ``pss init`` into a folder that is not empty
@@ -61,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reports-dir", default="reports", metavar="DIR", help="folder holding the report folders (default: reports)"
     )
+    run.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="run only when the parameters, an input's sha256 or the pss-analysis version differ from those of "
+        "reports/<name>/latest; else print 'unchanged since <run id>' and exit 0 (for schedules)",
+    )
+    _add_compare(commands)
+    _add_watch(commands)
     init = commands.add_parser(
         "init",
         help="write a starter project to try and then adapt",
@@ -72,6 +81,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("folder", metavar="DIR", help="the new project's folder")
     return parser
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="what changed between two runs",
+        description="Compare two run folders (reports/<name>/<run id>, or a latest link): months added, past "
+        "values revised, verdicts changed, estimates outside RUN_A's interval, measures added or removed, "
+        "parameters changed. Prints a summary and writes every change as CSV.",
+    )
+    compare.add_argument("run_a", metavar="RUN_A", help="the earlier run folder")
+    compare.add_argument("run_b", metavar="RUN_B", help="the later run folder")
+    compare.add_argument("--csv", metavar="FILE", help="the CSV of every change (default: changes_<A>_<B>.csv here)")
+    compare.add_argument("--html", metavar="FILE", help="also write the comparison as an HTML page")
+
+
+def _add_watch(commands: argparse._SubParsersAction) -> None:
+    watch = commands.add_parser(
+        "watch",
+        help="run a report whenever its inputs change",
+        description="Check the inputs of PARAMS.yaml (files, or a database query's rows) every interval and "
+        "run the report when they change (as pss run --if-changed). A failed run is logged and watching goes "
+        "on; Ctrl-C stops it.",
+    )
+    watch.add_argument("params", metavar="PARAMS.yaml", help="the parameter file")
+    watch.add_argument("--every", default="10m", metavar="TIME", help="how often to check: 30s, 10m, 2h (default 10m)")
+    watch.add_argument("--max-runs", type=int, metavar="N", help="stop after N runs (made or failed)")
+    watch.add_argument("--timeout", metavar="TIME", help="stop after this long (e.g. 8h)")
+    watch.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="as pss run")
+    for option in ("--to", "--name"):
+        watch.add_argument(option, help="as pss run")
+    watch.add_argument("--renderer", choices=("auto", "quarto", "builtin"), help="as pss run")
+    watch.add_argument("--reports-dir", default="reports", metavar="DIR", help="as pss run (default: reports)")
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """``pss watch``: until --max-runs or --timeout, or Ctrl-C / SIGTERM (a clean stop, exit 0)."""
+    import signal
+
+    from pss_analysis.run.watch import WatchOptions, parse_interval, watch
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        options = WatchOptions(
+            every=parse_interval(args.every),
+            max_runs=args.max_runs,
+            timeout=parse_interval(args.timeout) if args.timeout else None,
+            run_options=(
+                ("overrides", args.overrides),
+                ("to", args.to.split(",") if args.to else None),
+                ("renderer", args.renderer),
+                ("name", args.name),
+                ("reports_root", args.reports_dir),
+                ("command", ["pss", "watch", args.params]),
+            ),
+        )
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        watch(args.params, options)
+    except KeyboardInterrupt:
+        print("stopped watching", flush=True)
+    return EXIT_OK
+
+
+def _compare(run_a: str, run_b: str, csv: str | None, html: str | None) -> int:
+    """``pss compare``: the summary printed, the CSV (and HTML) written; exit 2 when a folder is not a run."""
+    from pss_analysis.reporting.changes import changes_html, compare_runs, read_run, summary_lines
+
+    try:
+        previous, current = read_run(run_a), read_run(run_b)
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    table = compare_runs(previous, current)
+    print("\n".join(summary_lines(table, previous, current)))
+    target = Path(csv or f"changes_{previous.run_id}_{current.run_id}.csv")
+    table.to_csv(target, index=False, lineterminator="\n")
+    print(f"Every change: {target}")
+    if html:
+        Path(html).write_text(changes_html(table, previous, current), encoding="utf-8")
+        print(f"HTML: {html}")
+    return EXIT_OK
 
 
 def _init(folder: str) -> int:
@@ -95,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "init":
         return _init(args.folder)
+    if args.command == "compare":
+        return _compare(args.run_a, args.run_b, args.csv, args.html)
+    if args.command == "watch":
+        return _watch(args)
     from pss_analysis.run.pipeline import run  # imported late so --help and --version stay fast
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
@@ -107,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             name=args.name,
             reports_root=args.reports_dir,
             command=command,
+            if_changed=args.if_changed,
         )
     except (ParameterError, DataValidationError) as exc:
         stage = getattr(exc, "stage", "")
@@ -122,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if result.unchanged_since:
+        print(f"unchanged since {result.unchanged_since}")
+        return EXIT_OK
     print(f"Report ready: {result.report_files[0] if result.report_files else result.run_dir}")
     print(f"Run folder:   {result.run_dir}")
     return EXIT_OK

@@ -65,6 +65,10 @@ class RunFolder:
         """The ``latest`` link."""
         return self.home / LATEST
 
+    def previous(self) -> Path | None:
+        """The published run ``latest`` points to (before this run is published), or None."""
+        return self.latest.resolve() if self.latest.is_dir() else None
+
     def create(self) -> Path:
         """Make the staging folder (and its ``tables/`` and ``figures/``)."""
         for sub in ("tables", "figures"):

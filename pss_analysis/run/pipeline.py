@@ -11,7 +11,8 @@
    a provisional ``manifest.json``;
 3. **execute** — run each template notebook with papermill in a kernel of
    the Python environment that runs ``pss`` (``notebooks/*.ipynb``; see
-   :mod:`pss_analysis.run.kernel`);
+   :mod:`pss_analysis.run.kernel`), with the folder of the last run (``latest``
+   before this one) as ``previous_run`` for the "Since the last report" section;
 4. **render** — turn the executed notebook into the report (Quarto or the
    built-in renderer);
 5. **publish** — complete the manifest, move the folder into place and
@@ -38,17 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pss_analysis import __version__
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
-from pss_analysis.config.params import Params, params_to_dict
+from pss_analysis.config.params import Params
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
 from pss_analysis.evaluation.study import load_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
+from pss_analysis.run.rerun import resolved_parameters_text, unchanged_since
 
 __all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME", "CELL_TIMEOUT_S"]
 
@@ -66,6 +66,8 @@ class RunResult:
     report_files: list[Path]
     manifest: dict[str, Any]
     stages: list[dict[str, Any]] = field(default_factory=list)
+    #: With ``if_changed``: the id of the run this one would repeat (nothing ran); else empty.
+    unchanged_since: str = ""
 
 
 def _say(message: str) -> None:
@@ -83,11 +85,14 @@ def run(
     command: list[str] | None = None,
     progress: bool | None = None,
     say: Callable[[str], None] = _say,
+    if_changed: bool = False,
 ) -> RunResult:
     """Run the whole pipeline for one parameter file and publish the report folder.
 
     ``to``, ``renderer`` and ``name`` override ``report.to``, ``report.renderer``
-    and ``report.name`` (like ``--set``). Raises
+    and ``report.name`` (like ``--set``). With ``if_changed``, nothing runs when the parameters, inputs and
+    version equal those of ``reports/<name>/latest`` (:mod:`pss_analysis.run.rerun`): the result names that
+    run in ``unchanged_since``. Raises
     :class:`~pss_analysis.errors.ParameterError` before anything runs when the
     parameters are wrong, and another :class:`~pss_analysis.errors.PssError`
     (naming the stage) when a later stage fails.
@@ -101,10 +106,16 @@ def run(
         renderer_name = choose_renderer(params.report.renderer)
         templates = [find_notebook(nb, params_file) for nb in params.report.notebooks]
     folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
+    previous = folder.previous()
+    same = unchanged_since(previous, params, params_file, templates) if if_changed else None
+    if previous is not None and same:
+        return RunResult(run_dir=previous, report_files=[], manifest={}, unchanged_since=same)
     with _kept_if_failed(folder, stages):
         with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
             manifest = _prepare(folder, params, params_file, templates, renderer_name, command)
-        executed = [_execute_stage(template, folder.staging, stages, progress) for template in templates]
+            manifest["previous_run"] = previous.name if previous else None
+            write_manifest(folder.staging / "manifest.json", manifest)
+        executed = [_execute_stage(template, folder.staging, stages, progress, previous) for template in templates]
         footer = (
             f"pss-analysis {__version__} · run {folder.run_id} · parameters sha256 {manifest['parameters_sha256'][:12]}"
         )
@@ -197,7 +208,7 @@ def _prepare(
         load_inputs(params)  # every input and every analysis option checked before any notebook runs
     run_dir = folder.create()
     resolved = run_dir / "params.yaml"
-    resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    resolved.write_text(resolved_parameters_text(params), encoding="utf-8")
     manifest = provisional_manifest(
         params, params_file=params_file.resolve(), run_id=folder.run_id, command=command, notebooks=templates
     )
@@ -207,14 +218,26 @@ def _prepare(
     return manifest
 
 
-def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: bool) -> Path:
-    """Execute one template into the run folder; the executed notebook."""
+def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: bool, previous: Path | None) -> Path:
+    """Execute one template into the run folder; the executed notebook. A template whose parameters cell
+    has ``previous_run`` gets the folder of the last run (``latest`` before this run), to say what changed."""
     with stages.stage(f"execute {template.name}", f"[3/5] Executing {template.name}"):
         output = run_dir / template.name
         parameters = {"params_file": str(run_dir / "params.yaml"), "output_dir": str(run_dir)}
+        if previous is not None and _declares(template, "previous_run"):
+            parameters["previous_run"] = str(previous)
         with stop_kernels_on_interrupt():  # Ctrl-C kills the kernel at once, then stops the run
             _execute(template, output, parameters, progress)
     return output
+
+
+def _declares(template: Path, name: str) -> bool:
+    """Whether the template's cell tagged ``parameters`` assigns ``name``."""
+    import nbformat
+
+    nb = nbformat.read(template, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    return any(line.split(":")[0].split("=")[0].strip() == name for c in cells for line in c.source.splitlines())
 
 
 def _execute(template: Path, output: Path, parameters: dict[str, Any], progress: bool) -> None:

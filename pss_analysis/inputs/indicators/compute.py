@@ -8,6 +8,7 @@ definition on its output grid, then assemble the table.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pss_analysis.config.database import read_rows
+from pss_analysis.config.params import DatabaseSource
 from pss_analysis.errors import ParameterError
 from pss_analysis.inputs.indicators.definitions import (
     RESULT_COLUMNS,
@@ -75,13 +78,14 @@ def _load_code_lists(
 
 
 def compute_indicators_checked(
-    definitions: Any, files: Mapping[str, str | Path], *, engine: str = "duckdb"
+    definitions: Any, files: Mapping[str, str | Path | DatabaseSource], *, engine: str = "duckdb"
 ) -> tuple[pd.DataFrame, ValidationReport]:
     """Compute indicator definitions from record-level files; returns the table and the report.
 
     ``definitions``: :class:`IndicatorDefinition` objects, or a mapping of
     measure id to ``indicator:`` mapping. ``files``: the parameter file's
-    ``data.files`` (name -> path). ``engine``: ``duckdb`` (reads CSV and
+    ``data.files`` (name -> path, or a database table or query, read once into a temporary Parquet
+    file). ``engine``: ``duckdb`` (reads CSV and
     Parquet in place, so tens of millions of records are aggregated without
     loading them into pandas) or ``pandas`` (the same semantics, in memory).
 
@@ -97,7 +101,28 @@ def compute_indicators_checked(
     if engine not in ENGINES:
         raise ParameterError("unknown engine", key="engine", expected="one of " + ", ".join(ENGINES), found=engine)
     defs = _as_definitions(definitions)
-    paths = {str(k): Path(v) for k, v in files.items()}
+    with tempfile.TemporaryDirectory(prefix="pss-database-") as folder:
+        paths = {str(k): _as_path(str(k), v, Path(folder)) for k, v in files.items()}
+        return _compute(defs, paths, engine)
+
+
+def _as_path(name: str, source: str | Path | DatabaseSource, folder: Path) -> Path:
+    """A file of ``data.files`` as it is, or the rows of a database source written to a Parquet file in
+    ``folder`` (the engines read files in place; column types are kept)."""
+    if not isinstance(source, DatabaseSource):
+        return Path(source)
+    rows = read_rows(source, key=f"data.files.{name}")
+    path = folder / f"{name}.parquet"
+    try:
+        rows.to_parquet(path, index=False)
+    except (TypeError, ValueError):  # mixed types in a text column: written as text
+        rows.astype({c: "string" for c in rows.columns if rows[c].dtype == object}).to_parquet(path, index=False)
+    return path
+
+
+def _compute(
+    defs: list[IndicatorDefinition], paths: dict[str, Path], engine: str
+) -> tuple[pd.DataFrame, ValidationReport]:
     report = ValidationReport()
     _check_files(defs, paths, report)
     codes = _load_code_lists(defs, paths, report)

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pss_analysis.config.database import read_rows
+from pss_analysis.config.params import DatabaseSource
+from pss_analysis.errors import DataValidationError
 from pss_analysis.inputs import periods as _periods
 from pss_analysis.inputs.validation.report import ValidationReport
 
@@ -293,15 +296,38 @@ def _read_excel_rows(
     return rows, list(range(1, len(rows) + 1))
 
 
+def _read_database(source: DatabaseSource, expected: Sequence[str], report: ValidationReport) -> pd.DataFrame:
+    """The rows of a database table or query as text cells, the same frame a CSV gives (rows numbered
+    from 1 in the order read); a failure is one error naming the table or query."""
+    try:
+        raw = read_rows(source)
+    except DataValidationError as exc:
+        report.error("unreadable_database", exc.message, file=str(source), expected=exc.expected, found=exc.found)
+        return pd.DataFrame(columns=list(expected))
+    return _text_frame(raw)
+
+
+def _text_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of a typed frame (Parquet, a database) as the text a person would type in a CSV."""
+    frame = pd.DataFrame(
+        {c: [_cell_text(v) for v in raw[c].tolist()] for c in raw.columns},
+        columns=[str(c) for c in raw.columns],
+        dtype=object,
+    )
+    frame.index = pd.Index(np.arange(1, len(raw) + 1), dtype="int64", name="row")
+    return frame
+
+
 def read_table(
-    path: str | Path,
+    path: str | Path | DatabaseSource,
     *,
     expected: Sequence[str] = (),
     report: ValidationReport | None = None,
     what: str = "table",
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV, Excel or Parquet table as text, checking encoding and header row.
+    """Read a CSV, Excel or Parquet table, or a database table or query, as text, checking encoding and
+    header row.
 
     Every cell is text (``""`` for blank); the index holds each row's number
     as a spreadsheet shows it. ``expected`` (column names) is used to find
@@ -309,9 +335,14 @@ def read_table(
     reported here (see :func:`require_columns`). Problems go to ``report``;
     when no report is given they are raised at once.
     """
-    path = Path(path)
     own = report is None
     report = ValidationReport() if report is None else report
+    if isinstance(path, DatabaseSource):
+        frame = _read_database(path, expected, report)
+        if own:
+            report.raise_if_errors()
+        return frame
+    path = Path(path)
     kind = file_kind(path)
     if not path.is_file():
         report.error("missing_file", f"the {what} file does not exist", file=path)
@@ -330,12 +361,7 @@ def read_table(
                 "unreadable_file", f"cannot read the Parquet file: {exc}", file=path, expected="a Parquet file"
             )
             raw = pd.DataFrame(columns=list(expected))
-        frame = pd.DataFrame(
-            {c: [_cell_text(v) for v in raw[c].tolist()] for c in raw.columns},
-            columns=[str(c) for c in raw.columns],
-            dtype=object,
-        )
-        frame.index = pd.Index(np.arange(1, len(raw) + 1), dtype="int64", name="row")
+        frame = _text_frame(raw)
     else:
         report.error(
             "file_type",

@@ -7,13 +7,14 @@ every figure in ``figures/``). Notebooks stay thin: they call these, in this ord
     sections.publish_evaluation_tables(rep, study)   # tables: the tidy all-measure tables
     sections.board_section(rep, study)               # board: the one-page board summary
     sections.executive_summary(rep, study)           # summary
+    changes = sections.changes_section(rep, previous_run)  # changes: since the last report
     sections.strategy_map_section(rep, study)        # strategy_map
     sections.overview_section(rep, study)            # dashboards
     sections.within_year_section(rep, study)         # dashboards
     sections.perspective_sections(rep, study)        # measures (measure_section for one measure)
     sections.balance_section(rep, study)             # balance
     sections.data_summary_table(rep, study)          # data_quality
-    sections.data_quality_section(rep, study)        # data_quality
+    sections.data_quality_section(rep, study, changes)  # data_quality
     sections.methods_section(rep, study)             # methods
     sections.appendix(rep)                           # appendix
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 from pss_analysis.reporting.sections.appendix import appendix
 from pss_analysis.reporting.sections.balance import balance_section
 from pss_analysis.reporting.sections.board import board_section
+from pss_analysis.reporting.sections.changes import changes_section
 from pss_analysis.reporting.sections.dashboards import overview_section, within_year_section
 from pss_analysis.reporting.sections.data_quality import data_quality_section, data_summary_table
 from pss_analysis.reporting.sections.measures import measure_section, perspective_sections
@@ -34,6 +36,7 @@ from pss_analysis.reporting.sections.tables import publish_evaluation_tables
 __all__ = [
     "data_summary_table",
     "board_section",
+    "changes_section",
     "data_quality_section",
     "measure_section",
     "publish_evaluation_tables",

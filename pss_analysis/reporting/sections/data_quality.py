@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import plain_words
+from pss_analysis.reporting.sections.changes import revision_warnings
 from pss_analysis.reporting.sections.counts import overview_protected
 
 __all__ = ["data_summary_table", "data_quality_section"]
@@ -39,9 +42,14 @@ def data_summary_table(rep: Report, study: Study) -> None:
     )
 
 
-def data_quality_section(rep: Report, study: Study) -> None:
-    """The data-quality warnings found while loading the inputs (errors would have stopped the run)."""
+def data_quality_section(rep: Report, study: Study, since_last: pd.DataFrame | None = None) -> None:
+    """The data-quality warnings found while loading the inputs (errors would have stopped the run), and
+    the past values revised since the last report (``since_last``: the table of
+    :func:`~pss_analysis.reporting.sections.changes.changes_section`)."""
     quality = study.data_quality
+    revised = revision_warnings(since_last)
+    if not revised.empty:
+        quality = pd.concat([quality, revised], ignore_index=True)
     if quality.empty:
         rep.markdown("No data-quality problems were found in the inputs.")
         return
