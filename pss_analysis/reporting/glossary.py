@@ -106,8 +106,9 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "runs_signal": "True when the runs analysis signals a shift.",
     # evidence
     "verdict": f"Verdict: {', '.join(VERDICTS[:-1])} or {VERDICTS[-1]}.",
-    "verdict_qualifier": "Where the control chart's latest months disagree with the verdict, the verdict "
-    "with a plain qualifier (e.g. improved, but the latest months show a concern); blank otherwise.",
+    "verdict_qualifier": "Where the control chart's latest months disagree with the verdict, or the verdict "
+    "does not hold under the robustness checks, the verdict with a plain qualifier (e.g. improved, but the latest "
+    "months show a concern; not robust: ...); blank otherwise.",
     "verdict_reason": "Why the verdict was reached.",
     # robustness of the verdict
     "robust": "True when the verdict holds under every robustness check (other models, pretend starts, "

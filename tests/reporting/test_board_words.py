@@ -155,3 +155,23 @@ def test_a_published_path_is_relative_to_the_parameter_file():
     assert publishable_path("/srv/eval/params/measures.csv", "/srv/eval/params") == "measures.csv"
     # sharing nothing but the root: the file name only, never a path through the root
     assert publishable_path("/tmp/extract/admissions.csv", "/srv/eval/params") == "…/admissions.csv"
+
+
+def test_board_qualifiers_say_not_robust_in_two_words_and_keep_the_chart_qualifier():
+    import numpy as np
+
+    from pss_analysis.reporting.sections.board import board_qualifiers
+
+    evidence = pd.DataFrame(
+        {
+            "measure_id": ["a", "b", "c", "d"],
+            "verdict": ["improved", "improved", "no evidence of change", "improved"],
+            "variation_type": ["common_cause", "special_cause_concern", "common_cause", "common_cause"],
+            "assurance_type": ["none", "none", "none", "none"],
+            "robust": [np.False_, False, True, None],
+        }
+    )
+    got = board_qualifiers(evidence)
+    assert got["a"] == "improved, not robust"
+    assert got["b"].startswith("improved, but the latest months show a concern") and got["b"].endswith("; not robust")
+    assert "c" not in got and "d" not in got

@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pss_analysis.evaluation.dashboards import board_table
 from pss_analysis.evaluation.study import Study
 from pss_analysis.evaluation.value import ValueForMoney
-from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NOT_ENOUGH_DATA
+from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, NOT_ENOUGH_DATA, verdict_qualifier
 from pss_analysis.reporting.document import Report
 from pss_analysis.reporting.formatting import confidence_label, in_units, money_change, number, percent
 from pss_analysis.reporting.sections.counts import month_counts, protected
 
-__all__ = ["board_section", "board_words", "VARIATION_SHORT", "ASSURANCE_SHORT"]
+__all__ = ["board_section", "board_words", "board_qualifiers", "VARIATION_SHORT", "ASSURANCE_SHORT"]
 
 #: The MDC variation icon in short words (H / L: the special cause is high or low).
 VARIATION_SHORT = {
@@ -102,7 +103,7 @@ def board_words(
 
     ``value``: the study's value for money, so that a measure valuing the same activity as its group's
     figure is named as an alternative view rather than counted again; ``qualifiers``: the verdict's
-    qualifier by measure id, where the control chart's latest months disagree with it.
+    qualifier by measure id (:func:`board_qualifiers`).
     """
     rows = table.to_dict("records")
     alternative_of, qualifiers = _alternative_of(value), qualifiers or {}
@@ -121,9 +122,27 @@ def board_words(
     return out[[c for c in out.columns if c not in _SHOWN] + _SHOWN]
 
 
+def _is_false(value: Any) -> bool:
+    """True for False (Python or numpy), not for a missing value."""
+    return isinstance(value, bool | np.bool_) and not value
+
+
+def board_qualifiers(evidence: pd.DataFrame) -> dict[str, str]:
+    """The verdicts the board summary qualifies, by measure id, worded short enough for one page: the
+    control chart's qualifier in full, and "not robust" without its reasons (the measure's section gives them)."""
+    out = {}
+    for row in evidence.to_dict("records"):
+        text = verdict_qualifier(row["verdict"], row.get("variation_type"), row.get("assurance_type"))
+        if _is_false(row.get("robust")):
+            text = f"{text}; not robust" if text else f"{row['verdict']}, not robust"
+        if text:
+            out[row["measure_id"]] = text
+    return out
+
+
 def board_section(rep: Report, study: Study) -> None:
     """The one-page board summary table: every measure, its latest value, SPC icons, verdict and money."""
-    qualifiers = study.evidence.set_index("measure_id")["verdict_qualifier"].dropna().to_dict()
+    qualifiers = board_qualifiers(study.evidence)
     table = board_words(
         board_table(study.measures, study.indicators, study.evidence, study.evaluations), study.value, qualifiers
     )
