@@ -1,7 +1,7 @@
 """Cost of the robustness checks (placebo in time, other models, leave one out), measured in one invocation.
 
 Prepares the demo study (every measure's ITS and SPC; ``evaluation.prepare_study``) with the
-robustness checks switched off, with the default checks (placebos, six other models, leave one
+robustness checks switched off, with the default checks (placebos, four other models, leave one
 out) and with every check (all other models), and prints each time and its ratio to "off".
 ``--demo`` also times the whole ``pss run params/demo.yaml`` (built-in renderer) off and with the
 defaults. The best of ``--repeat`` runs is used for each, interleaved, so that a noisy neighbour on
