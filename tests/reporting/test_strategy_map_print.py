@@ -18,7 +18,8 @@ from matplotlib.transforms import Bbox
 
 from pss_analysis.inputs.scorecard.build import load_scorecard
 from pss_analysis.reporting.figures import MIN_PRINTED_PT, PRINT_WIDTH_IN, printed_scale
-from pss_analysis.reporting.figures.strategy_map import NODE_STATUSES, strategy_map_figure
+from pss_analysis.reporting.figures.strategy_map import NODE_STATUSES, strategy_map_figure, strategy_map_layout
+from pss_analysis.reporting.figures.strategy_map import text as sm_text
 from pss_analysis.reporting.figures.style import agg_renderer
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "scorecard.yaml"
@@ -188,3 +189,29 @@ def test_arrows_keep_clear_of_the_labels_and_the_legend(maps, which):
         extent = arrow.get_window_extent(renderer)
         for other in labels + legends:
             assert not extent.overlaps(other), arrow.get_gid()
+
+
+def _one_crowded_band(names: list[str]) -> pd.DataFrame:
+    rows = [(f"o{i}", name, "operational") for i, name in enumerate(names)]
+    rows += [(f"x{j}", "Staff survey", p) for j, p in enumerate(PERSPECTIVES["perspective_id"]) if p != "operational"]
+    return pd.DataFrame(rows, columns=["objective_id", "name", "perspective_id"])
+
+
+def test_a_crowded_map_puts_more_boxes_in_a_row_only_while_words_fit():
+    no_links = pd.DataFrame(columns=["driver", "outcome", "expected_sign"])
+    short = strategy_map_layout(_one_crowded_band([f"Waiting time {i}" for i in range(20)]), PERSPECTIVES, no_links)
+    long = strategy_map_layout(_one_crowded_band([f"Interdisciplinary {i}" for i in range(20)]), PERSPECTIVES, no_links)
+    per_row = {k: int(m.groupby(["perspective_id", "row"]).size().max()) for k, m in (("short", short), ("long", long))}
+    assert per_row == {"short": 5, "long": 4}  # 4 rows of 5 rather than 5 rows of 4 ...
+    assert short["row"].max() + 1 == 4 and long["row"].max() + 1 == 5
+    # ... but never by breaking a word: "Interdisciplinary" would not fit a narrower box even at 7 pt
+    assert all(not line.endswith("-") for label in long["label"] for line in label.split("\n"))
+    assert short.attrs["font_size"] >= MIN_PRINTED_PT and long.attrs["font_size"] >= MIN_PRINTED_PT
+
+
+def test_long_words_break_at_their_own_hyphens_first():
+    name = "A stable, well-supported workforce"
+    assert sm_text._wrap(name, 7, 40) == ["A stable,", "well-", "supported", "workforce"]
+    assert sm_text._wrap(name, 7, 200) == [name]
+    broken = sm_text._wrap("Interdisciplinary", 7, 40)  # no hyphen of its own: broken with one, nothing lost
+    assert len(broken) > 1 and broken[0].endswith("-") and "".join(b.rstrip("-") for b in broken) == "Interdisciplinary"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ from pss_analysis.reporting.figures.strategy_map.style import (
     SWEEPS,
     TIER_GAP_IN,
 )
-from pss_analysis.reporting.figures.strategy_map.text import _labels, _lines_height_in, _wrap
+from pss_analysis.reporting.figures.strategy_map.text import _breaks_a_word, _labels, _lines_height_in, _wrap
 
 __all__ = ["strategy_map_layout", "count_crossings"]
 
@@ -133,11 +133,6 @@ def _set_out(inputs: _Inputs, counts: list[int], per_row_max: int) -> _Rows:
     return _Rows(rows, per_row, slot, labels, font, box_height, bands, tiers, height)
 
 
-def _breaks_words(labels: Iterable[str]) -> bool:
-    """Whether a word had to be broken across lines (a line ends in a hyphen the name did not have there)."""
-    return any(line.endswith("-") and not line.endswith(" -") for label in labels for line in label.split("\n"))
-
-
 def _choose_rows(inputs: _Inputs, counts: list[int]) -> _Rows:
     """The widest boxes whose map fits the page's height (:data:`MAP_HEIGHT_MAX_IN`); else the lowest map.
 
@@ -145,7 +140,10 @@ def _choose_rows(inputs: _Inputs, counts: list[int]) -> _Rows:
     row are only tried while every word still fits on a line.
     """
     options = [_set_out(inputs, counts, k) for k in PER_ROW_CHOICES]
-    options = options[:1] + [o for o in options[1:] if not _breaks_words(o.labels.values())]
+    names = dict(zip(inputs.objectives["objective_id"], inputs.objectives["name"], strict=True))
+    options = options[:1] + [
+        o for o in options[1:] if not any(_breaks_a_word(o.labels[k].split("\n"), n) for k, n in names.items())
+    ]
     fitting = [o for o in options if o.height <= MAP_HEIGHT_MAX_IN]
     return fitting[0] if fitting else min(options, key=lambda o: o.height)
 

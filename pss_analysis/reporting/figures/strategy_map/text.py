@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
@@ -29,11 +31,26 @@ def _text_width_pt(text: str, size: float, bold: bool = False) -> float:
     return float(width) * TEXT_WIDTH_MARGIN
 
 
+def _pieces(text: str, size: float, width_pt: float, bold: bool) -> list[tuple[str, bool]]:
+    """The words of ``text``, a word too long for a line split after its own hyphens ("well-", "supported").
+
+    Each piece comes with whether it joins the one before it without a space.
+    """
+    out: list[tuple[str, bool]] = []
+    for word in text.split():
+        if "-" not in word.strip("-") or _text_width_pt(word, size, bold) <= width_pt:
+            out.append((word, False))
+            continue
+        parts = re.split(r"(?<=-)(?=[^-])", word)
+        out += [(part, i > 0) for i, part in enumerate(parts)]
+    return out
+
+
 def _wrap(text: str, size: float, width_pt: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap by measured width; words longer than a line are broken (with a hyphen)."""
+    """Greedy word wrap by measured width; a word longer than a line breaks at its hyphens, else anywhere (with one)."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word, glued in _pieces(text, size, width_pt, bold):
         while _text_width_pt(word, size, bold) > width_pt and len(word) > 1:  # break an over-long word
             cut = len(word) - 1
             while cut > 1 and _text_width_pt(word[:cut] + "-", size, bold) > width_pt:
@@ -42,8 +59,8 @@ def _wrap(text: str, size: float, width_pt: float, bold: bool = False) -> list[s
                 lines.append(current)
                 current = ""
             lines.append(word[:cut] + "-")
-            word = word[cut:]
-        trial = f"{current} {word}".strip()
+            word, glued = word[cut:], False
+        trial = current + word if glued else f"{current} {word}".strip()
         if current and _text_width_pt(trial, size, bold) > width_pt:
             lines.append(current)
             current = word
@@ -59,19 +76,29 @@ def _lines_height_in(lines: int, size: float) -> float:
     return lines * size * LINE_SPACING / 72
 
 
+def _breaks_a_word(lines: list[str], name: str) -> bool:
+    """Whether wrapping ``name`` into ``lines`` broke a word other than at its own hyphen."""
+    return " ".join(lines).replace("- ", "-") != " ".join(str(name).split())
+
+
 def _labels(names: list[str], box_width_in: float) -> tuple[list[str], float, float]:
     """Wrapped labels, the one font size and the box height that holds them all, never cutting a name.
 
     The font is the largest from :data:`FONT_MAX_PT` down to :data:`FONT_MIN_PT` at which every name
-    fits in :data:`MAX_LINES` lines; if none does, the smallest, and the boxes grow to hold the longest name.
+    fits in :data:`MAX_LINES` lines without breaking a word; failing that, the largest at which no word
+    breaks, else the smallest; the boxes then grow to hold the longest name.
     """
     width_pt = (box_width_in - GLYPH_COLUMN_IN - 2 * BOX_TEXT_PAD_IN) * 72
-    size = FONT_MAX_PT
-    while True:
+    steps = int(round((FONT_MAX_PT - FONT_MIN_PT) / FONT_STEP_PT))
+    tried = []
+    for size in (FONT_MAX_PT - i * FONT_STEP_PT for i in range(steps + 1)):
         wrapped = [_wrap(n, size, width_pt) for n in names]
-        if all(len(w) <= MAX_LINES for w in wrapped) or size <= FONT_MIN_PT:
+        whole = not any(_breaks_a_word(w, n) for w, n in zip(wrapped, names, strict=True))
+        if whole and all(len(w) <= MAX_LINES for w in wrapped):
             break
-        size = max(FONT_MIN_PT, size - FONT_STEP_PT)
+        tried.append((whole, size, wrapped))
+    else:
+        _, size, wrapped = next((t for t in tried if t[0]), tried[-1])
     lines = max([MIN_BOX_LINES, *(len(w) for w in wrapped)])
     height = _lines_height_in(lines, size) + 2 * BOX_TEXT_PAD_IN + 0.04
     return ["\n".join(w) for w in wrapped], size, height
