@@ -85,20 +85,17 @@ def _labels(names: list[str], box_width_in: float) -> tuple[list[str], float, fl
     """Wrapped labels, the one font size and the box height that holds them all, never cutting a name.
 
     The font is the largest from :data:`FONT_MAX_PT` down to :data:`FONT_MIN_PT` at which every name
-    fits in :data:`MAX_LINES` lines without breaking a word; failing that, the largest at which no word
-    breaks, else the smallest; the boxes then grow to hold the longest name.
+    fits in :data:`MAX_LINES` lines without breaking a word; failing that, the smallest, and the boxes
+    grow to hold the longest name.
     """
     width_pt = (box_width_in - GLYPH_COLUMN_IN - 2 * BOX_TEXT_PAD_IN) * 72
-    steps = int(round((FONT_MAX_PT - FONT_MIN_PT) / FONT_STEP_PT))
-    tried = []
-    for size in (FONT_MAX_PT - i * FONT_STEP_PT for i in range(steps + 1)):
+    size = FONT_MAX_PT
+    while True:
         wrapped = [_wrap(n, size, width_pt) for n in names]
         whole = not any(_breaks_a_word(w, n) for w, n in zip(wrapped, names, strict=True))
-        if whole and all(len(w) <= MAX_LINES for w in wrapped):
+        if (whole and all(len(w) <= MAX_LINES for w in wrapped)) or size <= FONT_MIN_PT:
             break
-        tried.append((whole, size, wrapped))
-    else:
-        _, size, wrapped = next((t for t in tried if t[0]), tried[-1])
+        size = max(FONT_MIN_PT, size - FONT_STEP_PT)
     lines = max([MIN_BOX_LINES, *(len(w) for w in wrapped)])
     height = _lines_height_in(lines, size) + 2 * BOX_TEXT_PAD_IN + 0.04
     return ["\n".join(w) for w in wrapped], size, height
