@@ -162,22 +162,27 @@ def test_a_36_node_random_map_lays_out_without_overlap():
     assert layout["row"].max() >= 1  # the crowded band wraps into a second row
     assert sm_style.FONT_MIN_PT <= layout.attrs["font_size"] <= sm_style.FONT_MAX_PT
     assert layout.attrs["crossings"] < strategy_map_layout(objectives, PERSPECTIVES, links, sweeps=0).attrs["crossings"]
-    # wrapped names fit their boxes
-    for label, width in zip(layout["label"], layout["width"], strict=True):
+    # wrapped names fit their boxes, across and down
+    size = layout.attrs["font_size"]
+    for label, width, height in zip(layout["label"], layout["width"], layout["height"], strict=True):
         lines = label.split("\n")
-        assert len(lines) <= sm_style.MAX_LINES
+        assert len(lines) * size * sm_style.LINE_SPACING / 72 <= height - 2 * sm_style.BOX_TEXT_PAD_IN
         for line in lines:
-            assert sm_text._text_width_pt(line, layout.attrs["font_size"]) <= (width - sm_style.GLYPH_COLUMN_IN) * 72
+            assert sm_text._text_width_pt(line, size) <= (width - sm_style.GLYPH_COLUMN_IN) * 72
 
 
-def test_long_names_are_wrapped_and_cut():
+def test_long_names_are_wrapped_never_cut():
     long = OBJECTIVES.copy()
-    long.loc[0, "name"] = "A very long objective name " * 6
+    long.loc[0, "name"] = ("A very long objective name " * 6).strip()
+    short = strategy_map_layout(OBJECTIVES, PERSPECTIVES, LINKS)
     layout = strategy_map_layout(long, PERSPECTIVES, LINKS)
     label = layout["label"].iloc[0]
-    assert 1 < len(label.split("\n")) <= sm_style.MAX_LINES
-    assert label.endswith("…")
+    assert len(label.split("\n")) > sm_style.MAX_LINES  # at the smallest font the box grows instead of cutting
+    assert label.replace("\n", " ") == long.loc[0, "name"] and "…" not in label
     assert layout.attrs["font_size"] == sm_style.FONT_MIN_PT
+    assert layout["height"].iloc[0] > short["height"].iloc[0]  # every box grows alike, so rows stay even
+    assert layout["height"].nunique() == 1
+    assert_well_placed(layout)
 
 
 def test_barycentre_sweeps_remove_a_known_crossing():

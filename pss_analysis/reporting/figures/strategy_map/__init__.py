@@ -8,9 +8,11 @@ each link of the map is an arrow from a *driver* to the *outcome* it is expected
 * :func:`strategy_map_layout` (:mod:`.layout`) places the boxes: a layered drawing in the manner of Sugiyama,
   Tagawa & Toda (1981), with the bands as layers and the order of boxes within a band chosen by a
   few up-and-down sweeps of the barycentre heuristic to reduce crossing arrows (the best order seen
-  is kept, so sweeping never makes things worse). Long names are wrapped, one font size is chosen
-  for the whole map (smaller when names are long or the map is wide), and bands with many boxes
-  wrap into several rows. Deterministic: no randomness, ties keep the input order.
+  is kept, so sweeping never makes things worse). The map is laid out at the size it prints at
+  (the text width of an A4 portrait page), so no text prints below 7 pt: long names are wrapped,
+  never cut (one font size for the whole map, 8.5 pt down to 7 pt, then taller boxes), and bands
+  with many boxes wrap into several rows (4 to 6 boxes a row, the widest boxes whose map fits the
+  page's height). Deterministic: no randomness, ties keep the input order.
 * :func:`strategy_map_figure` (:mod:`.drawing`) draws it on a :class:`matplotlib.figure.Figure` (never pyplot):
   shaded, labelled bands and tiers, boxes filled by the evidence on each measure (colour-blind-safe
   Okabe-Ito colours *and* a symbol in each box, so colour is never the only cue), arrows solid for

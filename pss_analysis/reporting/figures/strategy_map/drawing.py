@@ -23,11 +23,11 @@ from pss_analysis.reporting.figures.strategy_map.style import (
     BOX_TEXT_PAD_IN,
     CAP_CENTRE_EM,
     EDGE_COLOUR,
-    FONT_MIN_PT,
-    FONT_STEP_PT,
     GLYPH_COLUMN_IN,
     LABEL_COLUMN_IN,
+    LEGEND_FONT_PT,
     LEGEND_GAP_IN,
+    LEGEND_TITLE_PT,
     LINE_SPACING,
     LINK_STATUSES,
     MARGIN_IN,
@@ -39,11 +39,13 @@ from pss_analysis.reporting.figures.strategy_map.style import (
     SWEEPS,
     TEXT_COLOUR,
     TIER_COLOURS,
+    TIER_FONT_PT,
     TIER_LABELS,
     TIER_STRIP_IN,
-    TITLE_IN,
+    TITLE_FONT_PT,
+    TITLE_GAP_IN,
 )
-from pss_analysis.reporting.figures.strategy_map.text import _wrap
+from pss_analysis.reporting.figures.strategy_map.text import _lines_height_in, _wrap
 
 __all__ = ["strategy_map_figure"]
 
@@ -126,7 +128,7 @@ def _draw_arrows(ax: Any, layout: _Layout, link_statuses: Mapping[tuple[str, str
             FancyArrowPatch(
                 path=route,
                 arrowstyle="-|>,head_length=0.45,head_width=0.22",
-                mutation_scale=14,
+                mutation_scale=10,
                 color=style["colour"],
                 linewidth=style["width"],
                 linestyle=SIGN_STYLES[sign],
@@ -141,9 +143,13 @@ def _draw_arrows(ax: Any, layout: _Layout, link_statuses: Mapping[tuple[str, str
 def _fit_figure(
     fig: Figure, ax: Any, layout: _Layout, placed: list[tuple[Any, float, float]], legend_h: float, title: str | None
 ) -> None:
-    """The final figure size (title, map, legend under it), the map's axes and legends placed, the title."""
+    """The final figure size (title, map, legend under it), the map's axes and legends placed, the title.
+
+    The title is wrapped to the printed width rather than cut or shrunk.
+    """
     fig_w = fig.get_size_inches()[0]
-    top_in = TITLE_IN if title else MARGIN_IN
+    lines = _wrap(title, TITLE_FONT_PT, (fig_w - 2 * MARGIN_IN) * 72, bold=True) if title else []
+    top_in = MARGIN_IN + (_lines_height_in(len(lines), TITLE_FONT_PT) + TITLE_GAP_IN if lines else 0.0)
     fig_h = top_in + layout.height + LEGEND_GAP_IN + legend_h + MARGIN_IN
     fig.set_size_inches(fig_w, fig_h)
     ax.set_position(
@@ -157,14 +163,15 @@ def _fit_figure(
     legend_top = MARGIN_IN + legend_h
     for legend, x_in, dy_in in placed:
         legend.set_bbox_to_anchor((x_in, legend_top - dy_in), transform=fig.dpi_scale_trans)
-    if title:
+    if lines:
         fig.text(
             MARGIN_IN,
-            fig_h - 0.12,
-            title,
+            fig_h - MARGIN_IN,
+            "\n".join(lines),
             ha="left",
             va="top",
-            fontsize=13,
+            linespacing=LINE_SPACING,
+            fontsize=TITLE_FONT_PT,
             fontweight="bold",
             color=TEXT_COLOUR,
             transform=fig.dpi_scale_trans,
@@ -205,11 +212,10 @@ def _draw_bands(ax: Any, layout: _Layout) -> None:
             ha="center",
             va="center",
             color="white",
-            fontsize=9,
+            fontsize=TIER_FONT_PT,
             fontweight="bold",
             zorder=1,
         )
-    label_width_pt = (PERSPECTIVE_LABEL_IN - 0.16) * 72
     for band in layout.bands.itertuples():
         tint = TIER_COLOURS[band.tier][1 + band.shade]
         ax.add_patch(
@@ -222,17 +228,12 @@ def _draw_bands(ax: Any, layout: _Layout) -> None:
                 zorder=0,
             )
         )
-        size = PERSPECTIVE_FONT_PT
-        lines = _wrap(band.name, size, label_width_pt)
-        while len(lines) * size * LINE_SPACING > (band.band_top - band.band_bottom) * 72 and size > FONT_MIN_PT:
-            size -= FONT_STEP_PT
-            lines = _wrap(band.name, size, label_width_pt)
         _text_lines(
             ax,
-            -PERSPECTIVE_LABEL_IN + 0.08,
+            -PERSPECTIVE_LABEL_IN + 0.06,
             (band.band_bottom + band.band_top) / 2,
-            lines,
-            size,
+            band.label.split("\n"),
+            PERSPECTIVE_FONT_PT,
             ha="left",
             fontweight="bold",
             color=TIER_COLOURS[band.tier][0],
@@ -319,12 +320,14 @@ def _legends(fig: Figure, renderer: RendererAgg, available_in: float) -> tuple[l
             title=heading,
             loc="upper left",
             ncol=ncol,
-            fontsize=8,
-            title_fontsize=8.5,
+            fontsize=LEGEND_FONT_PT,
+            title_fontsize=LEGEND_TITLE_PT,
             frameon=False,
             alignment="left",
             handlelength=2.0,
-            columnspacing=1.0,
+            handletextpad=0.5,
+            columnspacing=0.8,
+            labelspacing=0.3,
             borderaxespad=0,
             borderpad=0.2,
         )

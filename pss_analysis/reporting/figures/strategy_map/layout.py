@@ -13,22 +13,19 @@ from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.reporting.figures.strategy_map.inputs import _Inputs, _require_columns, _validate
 from pss_analysis.reporting.figures.strategy_map.style import (
     BAND_PAD_IN,
-    BOX_HEIGHT_IN,
     BOX_WIDTH_FRACTION,
     EMPTY_BAND_IN,
-    FONT_MAX_PT,
-    FONT_MIN_PT,
-    FONT_STEP_PT,
-    MAP_WIDTH_MIN_IN,
-    MAP_WIDTH_TARGET_IN,
-    MAX_PER_ROW,
-    ROW_IN,
+    MAP_HEIGHT_MAX_IN,
+    MAP_WIDTH_IN,
+    PER_ROW_CHOICES,
+    PERSPECTIVE_FONT_PT,
+    PERSPECTIVE_LABEL_IN,
+    ROW_GAP_IN,
     SLOT_MAX_IN,
-    SLOT_MIN_IN,
     SWEEPS,
     TIER_GAP_IN,
 )
-from pss_analysis.reporting.figures.strategy_map.text import _labels
+from pss_analysis.reporting.figures.strategy_map.text import _breaks_a_word, _labels, _lines_height_in, _wrap
 
 __all__ = ["strategy_map_layout", "count_crossings"]
 
@@ -36,12 +33,13 @@ __all__ = ["strategy_map_layout", "count_crossings"]
 @dataclass(frozen=True)
 class _Layout:
     nodes: pd.DataFrame
-    bands: pd.DataFrame  # one row per perspective: perspective_id, name, tier, band_bottom, band_top, shade
+    bands: pd.DataFrame  # one row per perspective: perspective_id, name, tier, band_bottom, band_top, shade, label
     tiers: pd.DataFrame  # tier, bottom, top
     width: float
     height: float
     font_size: float
     slot: float
+    box_height: float
     links: list[tuple[str, str, str]]
 
 
@@ -108,20 +106,71 @@ def count_crossings(layout: pd.DataFrame, links: pd.DataFrame) -> int:
     return _crossings(xy, edges)
 
 
-def _build_layout(inputs: _Inputs, sweeps: int) -> _Layout:
-    """The layout, step by step: boxes per band, room per box, bands stacked, order in bands, boxes placed."""
-    members = _band_members(inputs)
-    counts = [len(m) for m in members]
-    rows = [max(1, math.ceil(n / MAX_PER_ROW)) for n in counts]
+@dataclass(frozen=True)
+class _Rows:
+    """How the boxes are set out with at most ``per_row_max`` boxes a row: rows, room and text of the boxes."""
+
+    rows: list[int]
+    per_row: list[int]
+    slot: float
+    labels: dict[str, str]
+    font: float
+    box_height: float
+    bands: pd.DataFrame
+    tiers: pd.DataFrame
+    height: float
+
+
+def _set_out(inputs: _Inputs, counts: list[int], per_row_max: int) -> _Rows:
+    """Rows per band, room per box, wrapped names and the stacked bands for at most ``per_row_max`` boxes a row."""
+    rows = [max(1, math.ceil(n / per_row_max)) for n in counts]
     per_row = [max(1, math.ceil(n / r)) for n, r in zip(counts, rows, strict=True)]
-    columns = max(per_row)
-    slot = min(SLOT_MAX_IN, max(SLOT_MIN_IN, MAP_WIDTH_TARGET_IN / columns))
-    width = max(columns * slot, MAP_WIDTH_MIN_IN)
-    bands, tiers, height = _stack_bands(inputs.perspectives, counts, rows)
-    grid = _Grid(per_row, slot, width, [float(v) for v in bands["band_top"]])
+    slot = min(SLOT_MAX_IN, MAP_WIDTH_IN / max(per_row))
+    names = dict(zip(inputs.objectives["objective_id"], inputs.objectives["name"], strict=True))
+    label_list, font, box_height = _labels(list(names.values()), slot * BOX_WIDTH_FRACTION)
+    bands, tiers, height = _stack_bands(inputs.perspectives, counts, rows, box_height + ROW_GAP_IN)
+    labels = dict(zip(names, label_list, strict=True))
+    return _Rows(rows, per_row, slot, labels, font, box_height, bands, tiers, height)
+
+
+def _choose_rows(inputs: _Inputs, counts: list[int]) -> _Rows:
+    """The widest boxes whose map fits the page's height (:data:`MAP_HEIGHT_MAX_IN`); else the lowest map.
+
+    More boxes a row make a band use fewer rows, but narrower boxes need more lines of text; more boxes a
+    row are only tried while every word still fits on a line.
+    """
+    options = [_set_out(inputs, counts, k) for k in PER_ROW_CHOICES]
+    names = dict(zip(inputs.objectives["objective_id"], inputs.objectives["name"], strict=True))
+    options = options[:1] + [
+        o for o in options[1:] if not any(_breaks_a_word(o.labels[k].split("\n"), n) for k, n in names.items())
+    ]
+    fitting = [o for o in options if o.height <= MAP_HEIGHT_MAX_IN]
+    return fitting[0] if fitting else min(options, key=lambda o: o.height)
+
+
+def _build_layout(inputs: _Inputs, sweeps: int) -> _Layout:
+    """The layout, step by step: boxes per row, box text, bands stacked, order in bands, boxes placed.
+
+    The node area is always :data:`MAP_WIDTH_IN` wide, so the figure is drawn at its printed width.
+    """
+    members = _band_members(inputs)
+    setout = _choose_rows(inputs, [len(m) for m in members])
+    row_in = setout.box_height + ROW_GAP_IN
+    row_tops = [(b.band_bottom + b.band_top + b.rows * row_in) / 2 for b in setout.bands.itertuples()]
+    grid = _Grid(setout.per_row, setout.slot, MAP_WIDTH_IN, row_tops, row_in)
     orders = _reduce_crossings(inputs, members, grid, sweeps)
-    nodes, font = _place_nodes(inputs, orders, grid, bands)
-    return _Layout(nodes, bands, tiers, width, height, font, slot, inputs.links)
+    nodes = _place_nodes(inputs, orders, grid, setout.bands, setout.labels, setout.box_height)
+    return _Layout(
+        nodes,
+        setout.bands,
+        setout.tiers,
+        MAP_WIDTH_IN,
+        setout.height,
+        setout.font,
+        setout.slot,
+        setout.box_height,
+        inputs.links,
+    )
 
 
 def _band_members(inputs: _Inputs) -> list[list[str]]:
@@ -132,8 +181,19 @@ def _band_members(inputs: _Inputs) -> list[list[str]]:
     return list(members.values())
 
 
-def _stack_bands(persp: pd.DataFrame, counts: list[int], rows: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Perspective bands stacked bottom-up, with a gap between tiers: the bands, the tiers and the total height."""
+def _band_label(name: str) -> tuple[str, float]:
+    """A perspective's name wrapped to the label column, and the height (inches) of a band that holds it."""
+    lines = _wrap(name, PERSPECTIVE_FONT_PT, (PERSPECTIVE_LABEL_IN - 0.1) * 72, bold=True)
+    return "\n".join(lines), _lines_height_in(len(lines), PERSPECTIVE_FONT_PT) + 2 * BAND_PAD_IN
+
+
+def _stack_bands(
+    persp: pd.DataFrame, counts: list[int], rows: list[int], row_in: float
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Perspective bands stacked bottom-up, with a gap between tiers: the bands, the tiers and the total height.
+
+    A band is tall enough for its rows of boxes (``row_in`` each) and for its wrapped label.
+    """
     band_rows, tier_rows = [], []
     y = 0.0
     previous_tier = None
@@ -145,7 +205,8 @@ def _stack_bands(persp: pd.DataFrame, counts: list[int], rows: list[int]) -> tup
                 tier_rows.append({"tier": previous_tier, "bottom": tier_start, "top": y})
                 y += TIER_GAP_IN
             tier_start, previous_tier, shade = y, tier, 0
-        height = r * ROW_IN + 2 * BAND_PAD_IN if n else EMPTY_BAND_IN
+        label, label_height = _band_label(str(name))
+        height = max(r * row_in + 2 * BAND_PAD_IN if n else EMPTY_BAND_IN, label_height)
         band_rows.append(
             {
                 "perspective_id": pid,
@@ -155,6 +216,7 @@ def _stack_bands(persp: pd.DataFrame, counts: list[int], rows: list[int]) -> tup
                 "band_top": y + height,
                 "rows": r,
                 "shade": shade % 2,
+                "label": label,
             }
         )
         shade += 1
@@ -165,17 +227,18 @@ def _stack_bands(persp: pd.DataFrame, counts: list[int], rows: list[int]) -> tup
 
 @dataclass(frozen=True)
 class _Grid:
-    """Room per box and the top of every band (bottom band first): turns within-band orders into box centres."""
+    """Room per box and where every band's rows start (bottom band first): turns within-band orders into box centres."""
 
     per_row: list[int]
     slot: float
     width: float
-    band_tops: list[float]
+    row_tops: list[float]  # the top of every band's first row: its rows are centred in the band
+    row_in: float
 
     def coordinates(self, orders: list[list[str]]) -> dict[str, tuple[float, float]]:
         pos = _positions(orders, self.per_row, self.slot, self.width)
         return {
-            node: (x, self.band_tops[k] - BAND_PAD_IN - (row + 0.5) * ROW_IN)
+            node: (x, self.row_tops[k] - (row + 0.5) * self.row_in)
             for k, order in enumerate(orders)
             for node in order
             for x, row in [pos[node]]
@@ -231,44 +294,40 @@ def _barycentre_order(
 
 
 def _place_nodes(
-    inputs: _Inputs, orders: list[list[str]], grid: _Grid, bands: pd.DataFrame
-) -> tuple[pd.DataFrame, float]:
-    """One row per objective (input order) with its box centre, size and wrapped label; and the font size."""
+    inputs: _Inputs,
+    orders: list[list[str]],
+    grid: _Grid,
+    bands: pd.DataFrame,
+    labels: Mapping[str, str],
+    box_height: float,
+) -> pd.DataFrame:
+    """One row per objective (input order) with its box centre, size and wrapped label."""
     obj = inputs.objectives
     xy = grid.coordinates(orders)
     band_of = {pid: k for k, pid in enumerate(bands["perspective_id"])}
-    box_width = grid.slot * BOX_WIDTH_FRACTION
-    font_max = FONT_MAX_PT * min(1.0, grid.slot / SLOT_MAX_IN)  # narrower slots, smaller type ...
-    font_max = math.floor(font_max / FONT_STEP_PT) * FONT_STEP_PT  # ... in whole steps
-    names = dict(zip(obj["objective_id"], obj["name"], strict=True))
-    ordered = [o for order in orders for o in order]
-    label_list, font = _labels([names[o] for o in ordered], box_width, max(FONT_MIN_PT, font_max))
-    labels = dict(zip(ordered, label_list, strict=True))
     position = {o: i for order in orders for i, o in enumerate(order)}
-    pid_of = dict(zip(obj["objective_id"], obj["perspective_id"], strict=True))
-
     records = []
-    for oid in obj["objective_id"]:  # input order
-        k = band_of[pid_of[oid]]
+    for oid, name, pid in zip(obj["objective_id"], obj["name"], obj["perspective_id"], strict=True):  # input order
+        k = band_of[pid]
         x, y = xy[oid]
         records.append(
             {
                 "objective_id": oid,
-                "perspective_id": pid_of[oid],
+                "perspective_id": pid,
                 "tier": bands["tier"].iloc[k],
                 "x": x,
                 "y": y,
                 "band_bottom": float(bands["band_bottom"].iloc[k]),
                 "band_top": float(bands["band_top"].iloc[k]),
-                "name": names[oid],
-                "width": box_width,
-                "height": BOX_HEIGHT_IN,
+                "name": name,
+                "width": grid.slot * BOX_WIDTH_FRACTION,
+                "height": box_height,
                 "row": position[oid] // grid.per_row[k],
                 "position": position[oid],
                 "label": labels[oid],
             }
         )
-    return pd.DataFrame(records), font
+    return pd.DataFrame(records)
 
 
 def strategy_map_layout(

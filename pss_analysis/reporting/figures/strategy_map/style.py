@@ -6,6 +6,7 @@ from typing import Any
 
 from pss_analysis.evaluation.balance import AGREES, DISAGREES, UNKNOWN
 from pss_analysis.evaluation.verdicts import DETERIORATED, IMPROVED, MIXED, NO_CHANGE, NOT_ENOUGH_DATA
+from pss_analysis.reporting.figures.style import MIN_PRINTED_PT, PRINT_WIDTH_IN
 
 __all__ = [
     "TIERS",
@@ -14,23 +15,23 @@ __all__ = [
     "NO_STATUS",
     "LINK_STATUSES",
     "SIGN_STYLES",
+    "MARGIN_IN",
+    "TIER_STRIP_IN",
+    "PERSPECTIVE_LABEL_IN",
+    "LABEL_COLUMN_IN",
+    "MAP_WIDTH_IN",
     "SLOT_MAX_IN",
-    "SLOT_MIN_IN",
-    "MAP_WIDTH_TARGET_IN",
-    "MAP_WIDTH_MIN_IN",
-    "MAX_PER_ROW",
-    "ROW_IN",
-    "BOX_HEIGHT_IN",
+    "PER_ROW_CHOICES",
+    "MAP_HEIGHT_MAX_IN",
+    "ROW_GAP_IN",
     "BOX_WIDTH_FRACTION",
     "BOX_ROUNDING_IN",
     "GLYPH_COLUMN_IN",
     "BOX_TEXT_PAD_IN",
+    "MIN_BOX_LINES",
     "BAND_PAD_IN",
     "EMPTY_BAND_IN",
     "TIER_GAP_IN",
-    "TIER_STRIP_IN",
-    "PERSPECTIVE_LABEL_IN",
-    "LABEL_COLUMN_IN",
     "FONT_MAX_PT",
     "FONT_MIN_PT",
     "FONT_STEP_PT",
@@ -43,10 +44,13 @@ __all__ = [
     "ROUTE_CLEARANCE_IN",
     "CORNER_IN",
     "ARROW_SHRINK_IN",
-    "MARGIN_IN",
-    "TITLE_IN",
+    "TITLE_FONT_PT",
+    "TITLE_GAP_IN",
     "LEGEND_GAP_IN",
+    "LEGEND_FONT_PT",
+    "LEGEND_TITLE_PT",
     "PERSPECTIVE_FONT_PT",
+    "TIER_FONT_PT",
     "TIER_COLOURS",
     "EDGE_COLOUR",
     "TEXT_COLOUR",
@@ -68,51 +72,57 @@ NO_STATUS = {"colour": "#BDBDBD", "glyph": "", "label": "No status given"}  # ne
 
 LINK_STATUSES: dict[str, dict[str, Any]] = {
     # Okabe-Ito bluish green
-    AGREES: {"colour": "#009E73", "width": 1.8, "label": "Data agree with the expected direction"},
+    AGREES: {"colour": "#009E73", "width": 1.4, "label": "Data agree with the expected direction"},
     # Okabe-Ito vermillion
-    DISAGREES: {"colour": "#D55E00", "width": 1.8, "label": "Data go against the expected direction"},
-    UNKNOWN: {"colour": "#8C8C8C", "width": 1.0, "label": "No clear evidence either way"},  # grey, thinner
+    DISAGREES: {"colour": "#D55E00", "width": 1.4, "label": "Data go against the expected direction"},
+    UNKNOWN: {"colour": "#8C8C8C", "width": 0.8, "label": "No clear evidence either way"},  # grey, thinner
 }
 """Colour, line width and legend label of every link status (width differs too, not colour alone)."""
 SIGN_STYLES: dict[str, Any] = {"+": "solid", "-": (0, (4, 2.5))}  # solid: expected increase; dashed: expected decrease
 
 # --- geometry, in inches (1 data unit = 1 inch) ---------------------------------------------------
-SLOT_MAX_IN = 1.9  # horizontal room per box on small maps
-# ... and the least it shrinks to on wide maps (a box still holds ~18 characters a line at 6.5 pt)
-SLOT_MIN_IN = 1.4
-# node area width beyond which slots shrink (project choice: with labels, about landscape A3)
-MAP_WIDTH_TARGET_IN = 15.0
-MAP_WIDTH_MIN_IN = 8.0  # narrowest node area, so the legend fits under small maps
-# boxes in one row of a band before it wraps into another row (project choice: 9 slots fill the target width)
-MAX_PER_ROW = 9
-ROW_IN = 0.92  # height of one row of boxes
-BOX_HEIGHT_IN = 0.68  # box height (room for 4 lines of 8 pt text)
-BOX_WIDTH_FRACTION = 0.86  # box width as a fraction of its slot; the rest is the gap between boxes
-BOX_ROUNDING_IN = 0.07  # corner radius of a box
-GLYPH_COLUMN_IN = 0.2  # strip at the left of a box for the status symbol
-BOX_TEXT_PAD_IN = 0.05  # padding between text and the box edge
-BAND_PAD_IN = 0.08  # vertical padding inside a band, above and below its rows
-EMPTY_BAND_IN = 0.45  # height of a band with no objectives (still shown and labelled)
-TIER_GAP_IN = 0.1  # white gap between tiers
-TIER_STRIP_IN = 0.32  # width of the coloured tier label strip on the far left
-PERSPECTIVE_LABEL_IN = 1.45  # width of the perspective label column
+# The map is drawn at the size it prints at: the full text width of an A4 portrait page (PRINT_WIDTH_IN),
+# so a font of f points in the figure prints at f points (never below MIN_PRINTED_PT).
+MARGIN_IN = 0.08  # white margin around the drawing
+TIER_STRIP_IN = 0.24  # width of the coloured tier label strip on the far left
+PERSPECTIVE_LABEL_IN = 1.02  # width of the perspective label column
 LABEL_COLUMN_IN = TIER_STRIP_IN + PERSPECTIVE_LABEL_IN
-FONT_MAX_PT = 9.0  # node font on small maps
-FONT_MIN_PT = 6.5  # smallest node font (still legible in print)
+MAP_WIDTH_IN = PRINT_WIDTH_IN - 2 * MARGIN_IN - LABEL_COLUMN_IN  # the node area: what is left of the printed width
+SLOT_MAX_IN = 1.9  # horizontal room per box on small maps (fewer boxes do not stretch wider)
+# Most boxes in one row of a band before it wraps into another row, tried in turn: the first whose map fits the
+# page's height is used (4 a row leaves ~17 characters a line at 7 pt; 6 a row ~9, long words then break).
+PER_ROW_CHOICES = (4, 5, 6)
+# the most height the map itself may take to fit an A4 portrait page with its title, legend and caption
+# (A4 text height 25.1 cm = 9.9 in, less ~0.4 in of caption, ~0.3 in of title and ~1.5 in of legend)
+MAP_HEIGHT_MAX_IN = 7.6
+ROW_GAP_IN = 0.24  # vertical room between rows of boxes, for the arrows (and same-row arcs) between them
+BOX_WIDTH_FRACTION = 0.88  # box width as a fraction of its slot; the rest is the gap between boxes
+BOX_ROUNDING_IN = 0.06  # corner radius of a box
+GLYPH_COLUMN_IN = 0.19  # strip at the left of a box for the status symbol
+BOX_TEXT_PAD_IN = 0.05  # padding between text and the box edge
+MIN_BOX_LINES = 3  # boxes are at least this many lines of text high, so short names do not give slivers
+BAND_PAD_IN = 0.06  # vertical padding inside a band, above and below its rows (and its label)
+EMPTY_BAND_IN = 0.4  # height of a band with no objectives (still shown and labelled)
+TIER_GAP_IN = 0.08  # white gap between tiers
+FONT_MAX_PT = 8.5  # node font on maps whose names are short enough
+FONT_MIN_PT = MIN_PRINTED_PT  # smallest node font: the least a figure may print at (7 pt)
 FONT_STEP_PT = 0.5  # font sizes tried between the two
 TEXT_WIDTH_MARGIN = 1.06  # rendered text can be a few % wider than its outline at low dpi (hinting)
 LINE_SPACING = 1.18  # line height as a multiple of the font size (matplotlib's default is 1.2)
 CAP_CENTRE_EM = 0.36  # height of the middle of a capital above the baseline (DejaVu Sans cap height 0.73 em)
-MAX_LINES = 4  # lines of a name in a box; longer names are cut with an ellipsis
+MAX_LINES = 4  # lines of a name in a box before the font is made smaller; at the smallest font, boxes grow instead
 SWEEPS = 4  # up-and-down barycentre sweeps (project choice; the best order seen is kept, Sugiyama et al. 1981)
-SAME_ROW_DIP_IN = 0.17  # an arrow between non-adjacent boxes of one row runs this far below the row
+SAME_ROW_DIP_IN = 0.15  # an arrow between non-adjacent boxes of one row runs this far below the row
 ROUTE_CLEARANCE_IN = 0.04  # arrows keep this far from boxes they pass
-CORNER_IN = 0.15  # radius-like length of a rounded bend in an arrow
+CORNER_IN = 0.12  # radius-like length of a rounded bend in an arrow
 ARROW_SHRINK_IN = 0.02  # gap between an arrow's ends and the box outlines
-MARGIN_IN = 0.12  # white margin around the drawing
-TITLE_IN = 0.45  # room for the title
-LEGEND_GAP_IN = 0.3  # gap between legend blocks, and between the map and the legend
-PERSPECTIVE_FONT_PT = 8.5  # perspective band labels
+TITLE_FONT_PT = 10.0  # the title (wrapped to the printed width)
+TITLE_GAP_IN = 0.1  # between the title and the map
+LEGEND_GAP_IN = 0.25  # gap between legend blocks, and between the map and the legend
+LEGEND_FONT_PT = 7.5  # legend entries
+LEGEND_TITLE_PT = 8.0  # legend headings
+PERSPECTIVE_FONT_PT = 7.5  # perspective band labels (bands grow to hold their wrapped label)
+TIER_FONT_PT = 8.0  # tier names, upright in the tier strip
 
 TIER_COLOURS = {  # (label strip, band tint A, band tint B): muted blue, green, brown; tints alternate
     "outcomes": ("#2F5D7C", "#E4EDF4", "#F0F5F9"),
