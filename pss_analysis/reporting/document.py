@@ -161,7 +161,8 @@ def figure_html(
     safe_alt = html.escape(alt, quote=True)
     parts = [f'<figure class="pss-figure" id="figure-{html.escape(name, quote=True)}">']
     if spec is not None:
-        payload = json.dumps(spec, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+        # "<" as \\u003c: nothing in the spec can end or open an element inside its script element
+        payload = json.dumps(spec, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
         parts.append(
             f'<div class="pss-plotly" role="img" tabindex="0" aria-label="{safe_alt}" hidden></div>'
             f'<script type="application/json" class="pss-plotly-spec">{payload}</script>'

@@ -15,6 +15,7 @@ needed to make them.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -107,6 +108,17 @@ def _num(value: Any) -> float | None:
     return float(f"{v:.6g}") if math.isfinite(v) else None
 
 
+def _text(value: Any) -> str:
+    """User text (names, units, change descriptions) for a plotly label: plotly.js reads a few HTML tags
+    in labels, so ``<``, ``>`` and ``&`` are escaped and the text shows as typed."""
+    return html.escape(str(value or ""), quote=False)
+
+
+def _escaped(fmt: Formatter) -> Formatter:
+    """``fmt`` with its words (the measure's units) escaped for a plotly label."""
+    return lambda value: _text(fmt(value))
+
+
 def _three_figures(value: Any) -> str:
     """The default hover format: 3 significant figures (blank for missing)."""
     v = _num(value)
@@ -151,14 +163,14 @@ def _line(
 
 def _layout(title: str | None, ylabel: str | None, *, top: int) -> dict[str, Any]:
     return {
-        "title": {"text": title or "", "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        "title": {"text": _text(title), "x": 0.01, "xanchor": "left", "font": {"size": 16}},
         "font": _FONT,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "margin": {"l": 64, "r": 24, "t": top, "b": 40},
         "height": 460,
         "xaxis": {"type": "date", "showgrid": False, "linecolor": "#444444", "ticks": "outside"},
-        "yaxis": {"title": {"text": ylabel or ""}, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#444444"},
+        "yaxis": {"title": {"text": _text(ylabel)}, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#444444"},
         "legend": {"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "font": {"size": 11}},
         "hovermode": "closest",
         "hoverlabel": {"bgcolor": "#ffffff", "font": {"size": 12}, "align": "left"},
@@ -185,7 +197,7 @@ def _change_log(
         layout["shapes"].append(
             {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1, "line": line}
         )
-        described = [_change_words(part, changes) for part in texts]
+        described = [_text(_change_words(part, changes)) for part in texts]
         layout["annotations"].append(
             {
                 "x": x,
@@ -195,7 +207,7 @@ def _change_log(
                 "yanchor": "bottom",
                 "xanchor": "left",
                 "yshift": 2 + 15 * rows[x],
-                "text": ", ".join(texts) or (START_LABEL if strong else ""),
+                "text": _text(", ".join(texts)) or (START_LABEL if strong else ""),
                 "showarrow": False,
                 "font": {"size": 11, "color": colour},
                 "hovertext": "<br>".join(described) or (START_LABEL if strong else CHANGE_LABEL),
@@ -410,7 +422,7 @@ def spc_plotly(
     Count style of :func:`~.spc.spc_figure`. ``fmt`` words a value in the measure's units (default: 3
     significant figures); ``annotations`` as in :func:`~.spc.spc_figure` (the change log's ids by month);
     ``changes`` maps a change id to what it was (shown on hover)."""
-    fmt = fmt or _three_figures
+    fmt = _escaped(fmt or _three_figures)
     points, summary = result.points, result.summary()
     x, labels = _months(list(points["x"]))
     target = None
@@ -497,7 +509,7 @@ def its_plotly(
     without the programme with their confidence band, the change log. ``average``: the hover gives the
     average monthly difference from expected since the start (rates, percentages, means) rather than the
     running total (counts, amounts)."""
-    fmt = fmt or _three_figures
+    fmt = _escaped(fmt or _three_figures)
     pred = result.predictions() if rate_per is None else result.predictions(per=rate_per)
     treated = (pred[pred["group"] == "treated"] if "group" in pred else pred).reset_index(drop=True)
     x, labels = _months(list(treated["time"]))
