@@ -54,6 +54,7 @@ __all__ = [
     "html_table",
     "column_classes",
     "figure_html",
+    "FigureLink",
 ]
 
 FIGURE_DPI = 100  # screen resolution for the HTML report
@@ -145,6 +146,23 @@ def html_table(shown: pd.DataFrame, label: str, classes: Mapping[Any, str], *, e
     )
 
 
+FigureLink = tuple[tuple[float, float, float, float], str, str]
+"""A region of a figure that links to a section: ``((left, top, width, height) as fractions of the picture
+from its top-left corner, the section's heading, what the link says)``."""
+
+
+def _region_link(link: FigureLink) -> str:
+    """A link laid over a region of a picture (the renderer points it at the section named; a reader's
+    keyboard reaches it, a screen reader reads its label)."""
+    (left, top, width, height), section, label = link
+    box = f"left:{100 * left:.2f}%;top:{100 * top:.2f}%;width:{100 * width:.2f}%;height:{100 * height:.2f}%"
+    words = html.escape(label, quote=True)
+    return (
+        f'<a class="pss-region" data-pss-section="{html.escape(section, quote=True)}" style="{box}" '
+        f'aria-label="{words}" title="{words}"></a>'
+    )
+
+
 def figure_html(
     name: str,
     label: str,
@@ -153,6 +171,7 @@ def figure_html(
     *,
     spec: Mapping[str, Any] | None = None,
     data: pd.DataFrame | None = None,
+    links: Sequence[FigureLink] = (),
 ) -> str:
     """A report figure in HTML: the picture (``png``, base64) with its alt text and numbered caption; with
     ``spec`` (a plotly figure) also an interactive chart, drawn by the report's script, that replaces the
@@ -167,7 +186,11 @@ def figure_html(
             f'<div class="pss-plotly" role="img" tabindex="0" aria-label="{safe_alt}" hidden></div>'
             f'<script type="application/json" class="pss-plotly-spec">{payload}</script>'
         )
-    parts.append(f'<img class="pss-static" src="data:image/png;base64,{png}" alt="{safe_alt}"/>')
+    image = f'<img class="pss-static" src="data:image/png;base64,{png}" alt="{safe_alt}"/>'
+    if links:
+        regions = "".join(_region_link(link) for link in links)
+        image = f'<div class="pss-linked-figure">{image}{regions}</div>'
+    parts.append(image)
     parts.append(f"<figcaption>{html.escape(label)}</figcaption>")
     if data is not None and not data.empty:
         shown = format_table(data)
@@ -355,6 +378,7 @@ class Report:
         alt: str,
         interactive: Mapping[str, Any] | None = None,
         data: pd.DataFrame | None = None,
+        links: Sequence[FigureLink] = (),
     ) -> Path:
         """Save ``figures/<name>.png`` and show it with a numbered caption and alt text.
 
@@ -366,7 +390,8 @@ class Report:
         with ``report.interactive`` (the default) the HTML shows it, drawn by plotly.js, with the
         static picture as the fallback for readers without scripts and for print; Word and PDF use the
         static picture. ``data`` is the data behind the chart, shown (formatted) in a table one click
-        away under the caption.
+        away under the caption. ``links``: regions of the picture that link, in the HTML, to the section
+        whose heading reads as given (the strategy map's boxes to their objective's measures).
         """
         path = self.output_dir / "figures" / f"{name}.png"
         buffer = io.BytesIO()
@@ -389,7 +414,7 @@ class Report:
         label = f"Figure {self._figures}: {caption}"
         encoded = base64.b64encode(png).decode("ascii")
         spec = interactive if interactive is not None and self.params.report.interactive else None
-        body = figure_html(name, label, alt, encoded, spec=spec, data=data)
+        body = figure_html(name, label, alt, encoded, spec=spec, data=data, links=links)
         self._show(
             {"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
             metadata={

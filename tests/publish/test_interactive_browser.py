@@ -200,3 +200,20 @@ def test_without_scripts_the_static_pictures_and_data_tables_stay(demo_run):
         summary.click()
         rows = figure.find_elements(_By.CSS_SELECTOR, "details.pss-chart-data tbody tr")
         assert len(rows) > 24 and rows[0].is_displayed()
+
+
+def test_strategy_map_boxes_link_to_their_objectives_measures(page):
+    page.execute_script("document.getElementById('figure-strategy_map').scrollIntoView()")
+    regions = page.find_elements(By.CSS_SELECTOR, "#figure-strategy_map a.pss-region")
+    assert len(regions) >= 10
+    hrefs = [r.get_attribute("href").split("#")[1] for r in regions]
+    image = page.find_element(By.CSS_SELECTOR, "#figure-strategy_map img").rect
+    for region in regions:  # each link lies on the picture, and says the objective's measures
+        box = region.rect
+        assert image["x"] <= box["x"] and box["x"] + box["width"] <= image["x"] + image["width"] + 1
+        assert "measures" in region.get_attribute("aria-label")
+    assert all(hrefs) and len(set(hrefs)) <= len(hrefs)
+    regions[0].click()
+    time.sleep(0.3)
+    top = page.execute_script("return document.getElementById(arguments[0]).getBoundingClientRect().top", hrefs[0])
+    assert -2 <= top < 60

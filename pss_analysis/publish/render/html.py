@@ -24,6 +24,7 @@ listed under their perspective's section)."""
 _CONTENTS_MARK = "<!-- pss-contents -->"
 _EXPLORABLE = re.compile(r'(<table class="[^"]*\bpss-explorable\b[^"]*">)(.*?)(</table>)', re.S)
 _FIRST_CELL = re.compile(r"(<tr><td(?: class=\"[^\"]*\")?>)(.*?)(</td>)", re.S)
+_REGION = re.compile(r'data-pss-section="([^"]*)"')
 _HEADING = re.compile(r'<h([2-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
@@ -99,7 +100,8 @@ def _plain(fragment: str) -> str:
 
 def link_rows(body: str) -> str:
     """In each explorable table (``Report.table(..., explorable=True)``), the first cell of every row
-    made a link to the section whose heading reads the same (a measure's row to its section)."""
+    made a link to the section whose heading reads the same (a measure's row to its section); and each
+    linked region of a figure (``Report.figure(..., links=...)``) pointed at the section it names."""
     anchors: dict[str, str] = {}
     for _, anchor, inner in _HEADING.findall(body):
         anchors.setdefault(_plain(inner), anchor)
@@ -113,4 +115,10 @@ def link_rows(body: str) -> str:
     def table(match: re.Match[str]) -> str:
         return match.group(1) + _FIRST_CELL.sub(cell, match.group(2)) + match.group(3)
 
-    return _EXPLORABLE.sub(table, body)
+    body = _EXPLORABLE.sub(table, body)
+
+    def region(match: re.Match[str]) -> str:
+        anchor = anchors.get(_plain(match.group(1)))
+        return f'href="#{anchor}"' if anchor else match.group(0)
+
+    return _REGION.sub(region, body)

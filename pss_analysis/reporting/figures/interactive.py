@@ -32,9 +32,10 @@ from pss_analysis.reporting.figures.spc import (
     POINT_STYLES,
     TARGET_COLOUR,
 )
-from pss_analysis.reporting.figures.style import CHANGE_LABEL, START_LABEL
+from pss_analysis.reporting.figures.style import CHANGE_LABEL, START_LABEL, agg_renderer
 
 __all__ = [
+    "figure_regions",
     "spc_plotly",
     "its_plotly",
     "RULE_WORDS",
@@ -592,3 +593,24 @@ def _its_observed(treated: pd.DataFrame, x: list[str], hover: list[str]) -> list
             }
         )
     return traces
+
+
+# --- regions of a static figure ------------------------------------------------------------------------
+
+
+def figure_regions(fig: Any, prefix: str) -> dict[str, tuple[float, float, float, float]]:
+    """Where each drawn element whose ``gid`` starts with ``prefix`` is (the strategy map's boxes are
+    ``node:<objective_id>``), keyed by the rest of its gid: ``(left, top, width, height)`` as fractions of
+    the figure from its top-left corner, so that links can be laid over the picture at any size."""
+    renderer = agg_renderer(fig)
+    width, height = fig.bbox.width, fig.bbox.height
+    regions = {}
+    for artist in fig.findobj(lambda a: str(a.get_gid() or "").startswith(prefix)):
+        box = artist.get_window_extent(renderer)
+        regions[str(artist.get_gid())[len(prefix) :]] = (
+            box.x0 / width,
+            1.0 - box.y1 / height,
+            box.width / width,
+            box.height / height,
+        )
+    return regions

@@ -217,6 +217,9 @@ def _timeseries_output(
         f"timeseries_{mid}",
         caption=f"{name} by month",
         alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.",
+        data=series[["period", "value"]]
+        .assign(period=series["period"].astype(str))
+        .rename(columns={"period": "month"}),
     )
 
 
