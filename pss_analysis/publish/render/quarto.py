@@ -113,9 +113,9 @@ def quarto_notebook(notebook: Path, fmt: str, work: Path, footer: str) -> tuple[
     Word and PDF each report figure becomes Markdown ``![caption](file){fig-alt="..."}``
     with its file (PDF: the print SVG; Word: the PNG) copied beside the
     notebook, because for those formats Quarto prefers the display's PNG to
-    its HTML and would drop the caption and alt text; a Markdown cell
-    states the run's ``footer``; and for HTML with interactive charts a last cell
-    holds plotly.js and the script that draws them (:func:`~.interactive.plotly_loader`).
+    its HTML and would drop the caption and alt text; for HTML with interactive
+    charts a cell holds plotly.js and the script that draws them
+    (:func:`~.interactive.plotly_loader`); and a last Markdown cell states the run's ``footer``.
     """
     import nbformat
 
@@ -129,10 +129,10 @@ def quarto_notebook(notebook: Path, fmt: str, work: Path, footer: str) -> tuple[
                 for output in cell.get("outputs", [])
                 if report_metadata(output).get("kind") != "title"
             ]
-    if footer:
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"---\n\n*{escape_text(footer)}*"))
     if fmt == "html" and any(report_metadata(o).get("interactive") for c in nb.cells for o in c.get("outputs", [])):
         nb.cells.append(_plotly_cell())
+    if footer:
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"---\n\n*{escape_text(footer)}*"))
     return nb, title
 
 
