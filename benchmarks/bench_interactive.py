@@ -51,6 +51,8 @@ def usable_seconds(report: Path) -> float | None:
         t0 = time.perf_counter()
         driver.get(report.as_uri())  # returns once the document has loaded
         first = "document.querySelector('script.pss-plotly-spec')"
+        if not driver.execute_script(f"return !!{first}"):  # a static report: usable once loaded
+            return time.perf_counter() - t0
         driver.execute_script(f"{first}.parentNode.scrollIntoView()")
         while not driver.execute_script(
             f"return !!window.Plotly && {first}.parentNode.querySelector('.pss-drawn') !== null"
@@ -69,7 +71,8 @@ def main() -> None:
         work = Path(tmp)
         statics, interactives = [], []
         for _ in range(repeat):  # interleaved, so both see the same machine load
-            statics.append(demo(work, False)[0])
+            seconds, static_report = demo(work, False)
+            statics.append(seconds)
             seconds, report = demo(work, True)
             interactives.append(seconds)
         size = report.stat().st_size / 1e6
@@ -80,7 +83,11 @@ def main() -> None:
         if usable is None:
             print("usable in Chromium: not measured (chromium or chromedriver not installed)")
         else:
-            print(f"usable in headless Chromium: {usable:.2f} s (target <= {TARGET_USABLE_S:.0f} s)")
+            static = usable_seconds(static_report)
+            print(
+                f"usable in headless Chromium: {usable:.2f} s (target <= {TARGET_USABLE_S:.0f} s; "
+                f"the static report loads in {static:.2f} s)"
+            )
 
 
 if __name__ == "__main__":

@@ -451,6 +451,8 @@ def test_quarto_notebook_keeps_captions_alt_text_and_footer(formats_run, shown, 
         assert first.group(2).endswith(".svg" if fmt == "pdf" else ".png")
         assert _unmarkdown(first.group(1)) == shown.figures[0][0]
     assert nb.cells[-1].cell_type == "markdown" and "FOOTER \\<run\\>" in nb.cells[-1].source
+    loaders = [o for o in outputs if 'id="pss-plotly-js"' in o.get("data", {}).get("text/html", "")]
+    assert len(loaders) == (fmt == "html")  # plotly.js once, for the interactive charts, in HTML only
 
 
 @pytest.mark.skipif(
