@@ -33,7 +33,7 @@ def _show(driver, figure_id: str):
     figure = driver.find_element(By.ID, figure_id)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", figure)
     div = figure.find_element(By.CSS_SELECTOR, "div.pss-plotly")
-    for _ in range(100):
+    for _ in range(300):  # plotly.js runs when the first chart comes near: seconds on a busy machine
         if "pss-drawn" in (div.get_attribute("class") or ""):
             return div
         time.sleep(0.1)
