@@ -93,5 +93,6 @@ def main() -> None:
                 f"report {static[0]:.2f} s); first chart drawn {usable[1]:.2f} s after scrolling to it"
             )
 
+
 if __name__ == "__main__":
     main()

@@ -79,12 +79,14 @@ def test_spc_icons_say_what_they_mean(spc):
     assert ASSURANCE_WORDS[summary["assurance_type"]] in hovers
 
 
-def test_change_lines_say_the_change_and_the_programme_start_is_strong(spc):
-    spec = spc_plotly(spc, annotations=[(MONTHS[10], "C1"), (MONTHS[11], "C2")], changes={"C1": "New clinic"})
+def test_change_lines_say_the_change_and_close_labels_are_staggered(spc):
+    changes = [(MONTHS[2], "C1"), (MONTHS[3], "C2 and a long label"), (MONTHS[4], "C3"), (MONTHS[20], "C4")]
+    spec = spc_plotly(spc, annotations=changes, changes={"C1": "New clinic"})
     labels = {a["text"]: a["hovertext"] for a in spec["layout"]["annotations"] if a.get("xref") == "x"}
-    assert labels["C1"] == "C1: New clinic" and labels["C2"] == "C2"
+    assert labels["C1"] == "C1: New clinic" and labels["C3"] == "C3"  # no description: the label alone
     rows = {a["text"]: a["yshift"] for a in spec["layout"]["annotations"] if a.get("xref") == "x"}
-    assert rows["C1"] != rows["C2"]  # a month apart: staggered so that they do not overlap
+    assert rows["C1"] == rows["C2 and a long label"] == rows["C4"]  # each starts clear of the one before
+    assert rows["C3"] > rows["C1"]  # would run into the long label: a row up
 
 
 def test_its_hover_gives_expected_with_interval_and_the_running_total():

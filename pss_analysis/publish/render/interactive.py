@@ -93,7 +93,7 @@ def _packed_plotly() -> str:
             "report.interactive: false",
             file="plotly/package_data/plotly.min.js",
         ) from exc
-    return base64.b64encode(gzip.compress(code, compresslevel=9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(code, compresslevel=6, mtime=0)).decode("ascii")
 
 
 def plotly_loader() -> str:

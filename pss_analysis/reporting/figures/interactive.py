@@ -93,8 +93,11 @@ PLOTLY_SYMBOLS = {"o": "circle", "s": "square", "X": "x", "D": "diamond"}
 """matplotlib marker -> plotly marker symbol (the static charts' shapes)."""
 
 _DASH = {"--": "dash", ":": "dot", "-.": "dashdot", "-": "solid"}
-LABEL_GAP = 0.07
-"""Change-log labels closer than this share of the chart's width go in different rows (a label is ~60 px)."""
+LABEL_CHAR = 1 / 85
+"""Width of one character of a change-log label, as a share of the chart's width (7 px of a 600 px plot)."""
+LABEL_GAP = 0.01
+"""Space kept after a change-log label before the next in its row, as a share of the chart's width."""
+_LINES = ("centre_line", "lcl", "ucl")
 _PHASE_WORDS = {"Phase": "the process limits are recalculated from this month"}
 _BAND_FILL = "rgba(214,39,40,0.15)"  # the counterfactual colour (#d62728) at the static band's alpha
 _FONT = {"family": "Segoe UI, Arial, Helvetica, sans-serif", "size": 12, "color": "#222222"}
@@ -190,7 +193,7 @@ def _change_log(
     for x, label, strong in marks:
         texts, was_strong = merged.get(x, ([], False))
         merged[x] = ([*texts, label] if label else texts, was_strong or strong)
-    rows = _label_rows(sorted(merged), span)
+    rows = _label_rows({x: ", ".join(texts) or "start" for x, (texts, _) in merged.items()}, span)
     for x in sorted(merged):
         texts, strong = merged[x]
         colour, width = ("#000000", 1.6) if strong else ("#555555", 0.8)
@@ -231,23 +234,25 @@ def _change_words(label: str, changes: Mapping[str, str]) -> str:
     return f"{label}: {words}" if words else label
 
 
-def _label_rows(xs: Sequence[str], span: Sequence[str]) -> dict[str, int]:
-    """A label row for each change month: the lowest row whose last label is far enough to the left
-    (:data:`LABEL_GAP` of the chart's width) not to overlap."""
+def _label_rows(labels: Mapping[str, str], span: Sequence[str]) -> dict[str, int]:
+    """A label row for each change month (``labels``: month -> its label text): the lowest row where the
+    label starts right of the end of the row's last label, a label's length taken as :data:`LABEL_CHAR`
+    of the chart's width a character plus :data:`LABEL_GAP` (a plot ~600 px wide, an 800 px window)."""
     try:
         times = pd.to_datetime(list(span))
         width = (times.max() - times.min()) or pd.Timedelta(days=1)
-        at = {x: pd.Timestamp(x) for x in xs}
+        at = {x: pd.Timestamp(x) for x in labels}
     except (TypeError, ValueError):
-        return {x: k % 2 for k, x in enumerate(xs)}
-    last: list[pd.Timestamp] = []
+        return {x: k % 2 for k, x in enumerate(labels)}
+    ends: list[pd.Timestamp] = []
     rows = {}
-    for x in sorted(xs, key=lambda v: at[v]):
-        row = next((r for r, t in enumerate(last) if (at[x] - t) / width > LABEL_GAP), len(last))
-        if row == len(last):
-            last.append(at[x])
+    for x in sorted(labels, key=lambda v: at[v]):
+        row = next((r for r, end in enumerate(ends) if at[x] > end), len(ends))
+        end = at[x] + width * (len(labels[x]) * LABEL_CHAR + LABEL_GAP)
+        if row == len(ends):
+            ends.append(end)
         else:
-            last[row] = at[x]
+            ends[row] = end
         rows[x] = row
     return rows
 
@@ -261,8 +266,8 @@ def _spc_hover(
     """The hover text of every point: month, value, lines, rules that fired, against the target."""
     rules = [c for c in points.columns if c.startswith("rule_")]
     texts = []
-    for i, row in enumerate(points.itertuples(index=False)):
-        r = row._asdict()
+    columns = [c for c in ("value", "point_type", "excluded", *_LINES, *rules) if c in points]
+    for i, r in enumerate(points[columns].to_dict("records")):
         lines = [f"<b>{labels[i]}</b>", f"Value: {fmt(r['value'])}"]
         if _num(r.get("centre_line")) is not None:
             limits = ""
@@ -471,8 +476,8 @@ def _its_hover(treated: pd.DataFrame, labels: list[str], fmt: Formatter, level: 
     running = np.cumsum(np.where(post, diff, 0.0))
     months = np.cumsum(post)
     texts = []
-    for i, row in enumerate(treated.itertuples(index=False)):
-        r = row._asdict()
+    shown = ["observed", "fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper", "phase"]
+    for i, r in enumerate(treated[shown].to_dict("records")):
         lines = [f"<b>{labels[i]}</b>", f"Observed: {fmt(r['observed'])}", f"Model fit: {fmt(r['fitted'])}"]
         if post[i]:
             lines.append(

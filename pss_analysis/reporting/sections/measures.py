@@ -279,7 +279,8 @@ def _spc_data(spc: SpcResult) -> pd.DataFrame:
     """The data behind a control chart, one row a month: value, lines, type of point and the rules that fired."""
     points = spc.points
     rules = [c for c in points.columns if c.startswith("rule_")]
-    fired = points[rules].astype(bool).apply(lambda r: "; ".join(RULE_WORDS.get(c, c) for c in rules if r[c]), axis=1)
+    flags = points[rules].astype(bool).to_dict("records")
+    fired = ["; ".join(RULE_WORDS.get(c, c) for c in rules if row[c]) for row in flags]
     frame = points[["x", "value", "centre_line", "lcl", "ucl"]].assign(
         x=points["x"].astype(str),
         point=points["point_type"].map(lambda t: POINT_WORDS.get(str(t), str(t))),
