@@ -120,7 +120,9 @@ def _tampered_copy(tmp_path: Path) -> tuple[Path, str, str]:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
             found = re.search(
-                r"segmented regression estimates.*?Immediate change[^<]*</td>\s*<td>([\d.]+)</td>", html, flags=re.S
+                r"segmented regression estimates.*?Immediate change[^<]*</td>\s*<td[^>]*>([\d.]+)</td>",
+                html,
+                flags=re.S,
             )
             if found:
                 value = found.group(1)
@@ -164,4 +166,4 @@ def test_strict_nbval_fails_when_one_shown_number_changes(tmp_path):
     report = done.stdout + done.stderr
     assert done.returncode == 1, report[-3000:]
     assert re.search(r"\b1 failed, \d+ passed\b", report), report[-3000:]
-    assert f"<td>{value}</td>" in report and f"<td>{changed}</td>" in report
+    assert f">{value}</td>" in report and f">{changed}</td>" in report

@@ -307,6 +307,11 @@ class ReportOptions(_Model):
         default_factory=list, description="Report only these measure ids (default: every measure)."
     )
     suppression: SuppressionOptions = Field(default_factory=SuppressionOptions)
+    interactive: bool = Field(
+        default=True,
+        description="HTML: explorable charts (hover, zoom; plotly.js embedded once, no other host); "
+        "false gives static pictures only. Word and PDF always use the static pictures.",
+    )
 
 
 ItsFamily = Literal["gaussian", "poisson", "quasipoisson", "negbin", "binomial", "quasibinomial"]

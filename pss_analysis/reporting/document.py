@@ -27,6 +27,7 @@ import html
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,18 @@ from pss_analysis.reporting.suppression import suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
 
 #: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
-__all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS", "IDENTIFIER_COLUMNS", "publishable_path"]
+__all__ = [
+    "Report",
+    "format_table",
+    "escape_text",
+    "PRINT_FORMATS",
+    "IDENTIFIER_COLUMNS",
+    "publishable_path",
+    "html_table",
+    "column_classes",
+    "figure_html",
+    "FigureLink",
+]
 
 FIGURE_DPI = 100  # screen resolution for the HTML report
 PNG_COMPRESS_LEVEL = 3  # zlib level: 3 writes ~3x faster than the default 6 for ~10% larger files
@@ -80,6 +92,115 @@ def _command_shown(command: Sequence[str]) -> str:
         return f"{option}{eq}{value}"
 
     return " ".join(shown(str(a)) for a in command)
+
+
+#: A shown value that is a number (with its sign, currency and unit after it): "+9.35 pts", "£3.06 million",
+#: "85.8%", "3.43 per 1,000", "(1.2)"; not a month ("2018-04") or an id ("C1").
+_NUMBER_TEXT = re.compile(r"^[(+\-\u2212~<>]?\s?[£$€]?\d[\d,]*(\.\d+)?(%|\)|\s|$)")
+#: A column is shown as numbers (right-aligned) when at least this share of its non-empty values are numbers.
+NUMERIC_SHARE = 0.75
+#: A value without spaces at least this long (a checksum, a path) may break anywhere, so it cannot widen its table.
+LONG_TOKEN = 24
+
+
+def column_classes(frame: pd.DataFrame, shown: pd.DataFrame) -> dict[str, str]:
+    """The HTML class of each shown column that needs one: ``num`` for numbers (right-aligned: numeric
+    in ``frame``, or text that is mostly numbers with their units), ``token`` for long unbroken values
+    (checksums, paths: they may wrap anywhere). Other columns are text, left-aligned."""
+    classes = {}
+    for column in shown.columns:
+        values = [str(v).strip() for v in shown[column] if str(v).strip()]
+        if column in frame and pd.api.types.is_numeric_dtype(frame[column]):
+            if not pd.api.types.is_bool_dtype(frame[column]):
+                classes[column] = "num"
+        elif values and sum(bool(_NUMBER_TEXT.match(v)) for v in values) >= NUMERIC_SHARE * len(values):
+            classes[column] = "num"
+        elif any(len(v) >= LONG_TOKEN and " " not in v for v in values):
+            classes[column] = "token"
+    return classes
+
+
+def _breakable(text: str) -> str:
+    """Escaped cell text with a line-break opportunity after each underscore inside a word, so that a
+    column name in a table (``admission_method``) can wrap instead of widening it."""
+    return re.sub(r"(?<=\w_)(?=\w)", "<wbr>", text)
+
+
+def html_table(shown: pd.DataFrame, label: str, classes: Mapping[Any, str], *, explorable: bool = False) -> str:
+    """The report's HTML table: caption, header and cells escaped, each column's cells with its class from
+    ``classes`` (:func:`column_classes`: ``num`` right-aligned; text left-aligned, the stylesheet's default)."""
+
+    def cell(tag: str, column: Any, text: Any) -> str:
+        attrs = f' class="{classes[column]}"' if column in classes else ""
+        return f"<{tag}{attrs}>{_breakable(html.escape(str(text)))}</{tag}>"
+
+    head = "".join(cell("th", c, c) for c in shown.columns)
+    rows = "\n".join(
+        "    <tr>" + "".join(cell("td", c, v) for c, v in zip(shown.columns, row, strict=True)) + "</tr>"
+        for row in shown.itertuples(index=False, name=None)
+    )
+    kind = "dataframe pss-table pss-explorable" if explorable else "dataframe pss-table"
+    return (
+        f'<table class="{kind}">\n  <caption>{html.escape(label)}</caption>\n'
+        f"  <thead>\n    <tr>{head}</tr>\n  </thead>\n  <tbody>\n{rows}\n  </tbody>\n</table>"
+    )
+
+
+FigureLink = tuple[tuple[float, float, float, float], str, str]
+"""A region of a figure that links to a section: ``((left, top, width, height) as fractions of the picture
+from its top-left corner, the section's heading, what the link says)``."""
+
+
+def _region_link(link: FigureLink) -> str:
+    """A link laid over a region of a picture (the renderer points it at the section named; a reader's
+    keyboard reaches it, a screen reader reads its label)."""
+    (left, top, width, height), section, label = link
+    box = f"left:{100 * left:.2f}%;top:{100 * top:.2f}%;width:{100 * width:.2f}%;height:{100 * height:.2f}%"
+    words = html.escape(label, quote=True)
+    return (
+        f'<a class="pss-region" data-pss-section="{html.escape(section, quote=True)}" style="{box}" '
+        f'aria-label="{words}" title="{words}"></a>'
+    )
+
+
+def figure_html(
+    name: str,
+    label: str,
+    alt: str,
+    png: str,
+    *,
+    spec: Mapping[str, Any] | None = None,
+    data: pd.DataFrame | None = None,
+    links: Sequence[FigureLink] = (),
+) -> str:
+    """A report figure in HTML: the picture (``png``, base64) with its alt text and numbered caption; with
+    ``spec`` (a plotly figure) also an interactive chart, drawn by the report's script, that replaces the
+    picture on screen (the picture stays for readers without scripts and for print); with ``data`` the
+    data behind the chart in a table under a "Data behind the chart" switch."""
+    safe_alt = html.escape(alt, quote=True)
+    parts = [f'<figure class="pss-figure" id="figure-{html.escape(name, quote=True)}">']
+    if spec is not None:
+        # "<" as \\u003c: nothing in the spec can end or open an element inside its script element
+        payload = json.dumps(spec, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+        parts.append(
+            f'<div class="pss-plotly" role="img" tabindex="0" aria-label="{safe_alt}" hidden></div>'
+            f'<script type="application/json" class="pss-plotly-spec">{payload}</script>'
+        )
+    image = f'<img class="pss-static" src="data:image/png;base64,{png}" alt="{safe_alt}"/>'
+    if links:
+        regions = "".join(_region_link(link) for link in links)
+        image = f'<div class="pss-linked-figure">{image}{regions}</div>'
+    parts.append(image)
+    parts.append(f"<figcaption>{html.escape(label)}</figcaption>")
+    if data is not None and not data.empty:
+        shown = format_table(data)
+        number = label.partition(":")[0]
+        table = html_table(shown, f"Data behind {number}", column_classes(data, shown))
+        parts.append(
+            f'<details class="pss-chart-data"><summary>Data behind {html.escape(number)}</summary>{table}</details>'
+        )
+    parts.append("</figure>")
+    return "".join(parts)
 
 
 class _SavedPath(type(Path())):  # type: ignore[misc]
@@ -223,6 +344,7 @@ class Report:
         counts: Sequence[str] = (),
         derived: Mapping[str, Sequence[str]] | None = None,
         helpers: Sequence[str] = (),
+        explorable: bool = False,
     ) -> Path:
         """Write ``tables/<name>.csv`` (full precision) and show the table, numbered and captioned.
 
@@ -230,28 +352,46 @@ class Report:
         column's format spec, or a function that words its values for the board (``yes_no``); ``hide``
         names columns written to the CSV but not shown (by default the identifiers
         :data:`IDENTIFIER_COLUMNS`: the board reads names). ``counts``, ``derived`` and ``helpers`` as
-        in :meth:`save_table` (the shown table is suppressed too).
+        in :meth:`save_table` (the shown table is suppressed too). ``explorable``: in the HTML report the
+        reader can sort and filter the table, and each row's first cell links to the section of that name.
         """
         frame = self._disclosure_safe(frame, counts, derived, helpers)
         path = self.save_table(frame, name, description=caption)
         self._tables += 1
         label = f"Table {self._tables}: {caption}"
         shown = format_table(frame.drop(columns=[c for c in hide if c in frame.columns]), formats)
+        classes = {dict(columns or {}).get(c, c): k for c, k in column_classes(frame, shown).items()}
         if columns:
             shown = shown.rename(columns=dict(columns))
-        body = shown.to_html(index=False, escape=True, border=0, classes="pss-table", na_rep="")
-        body = body.replace("<thead>", f"<caption>{html.escape(label)}</caption>\n  <thead>", 1)
+        body = html_table(shown, label, classes, explorable=explorable)
         self._show(
             {"text/html": body, "text/plain": label}, metadata={"pss": {"kind": "table", "name": name, "label": label}}
         )
         return path
 
-    def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Path:
+    def figure(
+        self,
+        fig: Any,
+        name: str,
+        *,
+        caption: str,
+        alt: str,
+        interactive: Mapping[str, Any] | None = None,
+        data: pd.DataFrame | None = None,
+        links: Sequence[FigureLink] = (),
+    ) -> Path:
         """Save ``figures/<name>.png`` and show it with a numbered caption and alt text.
 
         ``fig`` is a matplotlib Figure (made by :mod:`pss_analysis.reporting.figures`).
         When the run asks for PDF or Word (``report.to``), the figure is also
         saved as ``figures/print/<name>.svg``, which those formats use.
+
+        ``interactive`` is the chart as a plotly spec (:mod:`pss_analysis.reporting.figures.interactive`):
+        with ``report.interactive`` (the default) the HTML shows it, drawn by plotly.js, with the
+        static picture as the fallback for readers without scripts and for print; Word and PDF use the
+        static picture. ``data`` is the data behind the chart, shown (formatted) in a table one click
+        away under the caption. ``links``: regions of the picture that link, in the HTML, to the section
+        whose heading reads as given (the strategy map's boxes to their objective's measures).
         """
         path = self.output_dir / "figures" / f"{name}.png"
         buffer = io.BytesIO()
@@ -273,16 +413,14 @@ class Report:
         self._figures += 1
         label = f"Figure {self._figures}: {caption}"
         encoded = base64.b64encode(png).decode("ascii")
-        body = (
-            f'<figure class="pss-figure"><img src="data:image/png;base64,{encoded}" '
-            f'alt="{html.escape(alt, quote=True)}"/>'
-            f"<figcaption>{html.escape(label)}</figcaption></figure>"
-        )
+        spec = interactive if interactive is not None and self.params.report.interactive else None
+        body = figure_html(name, label, alt, encoded, spec=spec, data=data, links=links)
         self._show(
             {"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
             metadata={
                 "image/png": {"alt": alt},
-                "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files},
+                "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}
+                | ({"interactive": True} if spec is not None else {}),
             },
         )
         return _SavedPath(path)

@@ -24,7 +24,7 @@ ABSOLUTE_PATH = re.compile(r"(?:(?<![\w.~…])/(?:[\w.-]+/)+[\w.-]*|\b[A-Za-z]:\
 
 
 class _Text(HTMLParser):
-    """The visible text of an HTML page, one block per line (script and style dropped)."""
+    """The visible text of an HTML page, one block per line (script, style and the contents list dropped)."""
 
     BLOCKS = {"p", "div", "tr", "td", "th", "li", "h1", "h2", "h3", "h4", "caption", "br", "figcaption", "table"}
 
@@ -34,12 +34,12 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style")
+        self._skip += tag in ("script", "style", "nav")  # the contents list repeats the headings
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style")
+        self._skip -= tag in ("script", "style", "nav")
 
     def handle_data(self, data):
         if not self._skip:

@@ -46,6 +46,7 @@ Renderers are looked up by name in :data:`RENDERERS` (:mod:`.registry`):
 ``builtin``.
 """
 
+from pss_analysis.publish.render.interactive import plotly_loader
 from pss_analysis.publish.render.notebook import REFERENCE_DOCX, TEMPLATES
 from pss_analysis.publish.render.pandoc import (
     HEADING_SHIFT,
@@ -99,4 +100,5 @@ __all__ = [
     "TOC_DEPTH",
     "PDF_STANDARDS",
     "DOCX_FOOTER_PLACEHOLDER",
+    "plotly_loader",
 ]

@@ -27,6 +27,7 @@ from typing import Any
 
 from pss_analysis.config.params import FORMATS
 from pss_analysis.errors import ParameterError, RenderError
+from pss_analysis.publish.render.interactive import plotly_loader
 from pss_analysis.publish.render.notebook import (
     REFERENCE_DOCX,
     TEMPLATES,
@@ -112,8 +113,9 @@ def quarto_notebook(notebook: Path, fmt: str, work: Path, footer: str) -> tuple[
     Word and PDF each report figure becomes Markdown ``![caption](file){fig-alt="..."}``
     with its file (PDF: the print SVG; Word: the PNG) copied beside the
     notebook, because for those formats Quarto prefers the display's PNG to
-    its HTML and would drop the caption and alt text; and a last Markdown cell
-    states the run's ``footer``.
+    its HTML and would drop the caption and alt text; for HTML with interactive
+    charts a cell holds plotly.js and the script that draws them
+    (:func:`~.interactive.plotly_loader`); and a last Markdown cell states the run's ``footer``.
     """
     import nbformat
 
@@ -127,9 +129,25 @@ def quarto_notebook(notebook: Path, fmt: str, work: Path, footer: str) -> tuple[
                 for output in cell.get("outputs", [])
                 if report_metadata(output).get("kind") != "title"
             ]
+    if fmt == "html" and any(report_metadata(o).get("interactive") for c in nb.cells for o in c.get("outputs", [])):
+        nb.cells.append(_plotly_cell())
     if footer:
         nb.cells.append(nbformat.v4.new_markdown_cell(f"---\n\n*{escape_text(footer)}*"))
     return nb, title
+
+
+def _plotly_cell() -> Any:
+    """A last cell whose output is plotly.js and the script drawing the interactive charts (once per report,
+    as in the built-in HTML; Quarto passes HTML outputs through)."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.from_dict(
+            {"output_type": "display_data", "metadata": {}, "data": {"text/html": plotly_loader(), "text/plain": ""}}
+        )
+    ]
+    return cell
 
 
 def _for_quarto(output: Any, fmt: str, run_dir: Path, work: Path) -> Any:

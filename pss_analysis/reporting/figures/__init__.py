@@ -16,6 +16,8 @@ global pyplot state, no windows, and they can be made in any thread.
 * :mod:`.strategy_map` — :func:`strategy_map_figure`, :func:`strategy_map_layout` and
   :func:`count_crossings`: the PSS strategy map coloured by evidence.
 * :mod:`.style` — colours and the single-chart figure factory :func:`new_figure`.
+* :mod:`.interactive` — :func:`spc_plotly` and :func:`its_plotly`: the ITS and SPC charts as plotly
+  specs (plain dicts) for the interactive HTML, with hover in words.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pss_analysis.reporting.figures.dashboards import (
     within_year_figure,
     within_year_parts,
 )
+from pss_analysis.reporting.figures.interactive import its_plotly, spc_plotly
 from pss_analysis.reporting.figures.its import FIGURE_DPI, FIGURE_SIZE_INCHES, its_figure
 from pss_analysis.reporting.figures.robustness import PLACEBO_FIGSIZE, placebo_figure
 from pss_analysis.reporting.figures.spc import (
@@ -95,4 +98,6 @@ __all__ = [
     "new_figure",
     "COLOURS",
     "FIGSIZE",
+    "its_plotly",
+    "spc_plotly",
 ]

@@ -165,4 +165,5 @@ def board_section(rep: Report, study: Study) -> None:
             "value_shown": "value for money",
         },
         hide=[c for c in table.columns if c not in _SHOWN],
+        explorable=True,
     )

@@ -7,17 +7,18 @@ from typing import Any
 
 import pandas as pd
 
-from pss_analysis.evaluation.dashboards import display_impact
+from pss_analysis.evaluation.dashboards import LEVEL_KINDS, display_impact
 from pss_analysis.evaluation.measures import MeasureEvaluation, its_tables
 from pss_analysis.evaluation.study import Study
 from pss_analysis.methods.its import ItsResult, Robustness
 from pss_analysis.methods.spc import SpcResult
 from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.figures.interactive import POINT_WORDS, RULE_WORDS, its_plotly, spc_plotly
 from pss_analysis.reporting.figures.its import its_figure
 from pss_analysis.reporting.figures.robustness import placebo_figure
 from pss_analysis.reporting.figures.spc import spc_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
-from pss_analysis.reporting.formatting import confidence_label, escape_text, p_value, plain_words, yes_no
+from pss_analysis.reporting.formatting import confidence_label, escape_text, in_units, p_value, plain_words, yes_no
 from pss_analysis.reporting.narrative import (
     ASSURANCE_LABELS,
     TERM_LABELS,
@@ -149,6 +150,7 @@ def _its_outputs(
     options: Mapping[str, Any],
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     annotations: list[tuple[Any, str]] | None,
+    changes: Mapping[str, str] | None = None,
 ) -> None:
     """The ITS chart, the table of segmented-regression estimates and the impact table (in the
     chart's units: ``tables`` holds the effects, the impact rows in the model's units and the same
@@ -166,6 +168,19 @@ def _its_outputs(
         alt=f"Chart of {name} by month with the fitted segmented regression line and, after the "
         f"programme start in {rep.params.programme.start}, the line expected had the pre-programme "
         f"trend continued with its {level} confidence band.",
+        interactive=its_plotly(
+            its,
+            title=name,
+            ylabel=unit,
+            rate_per=per,
+            fmt=lambda v: in_units(v, measure),
+            average=measure.get("kind") in LEVEL_KINDS,
+            annotations=annotations or None,
+            changes=changes,
+        )
+        if rep.params.report.interactive
+        else None,
+        data=_its_data(its, per),
     )
     rep.table(
         _effects_display(effects, measure, its),
@@ -280,15 +295,24 @@ def _timeseries_output(
         f"timeseries_{mid}",
         caption=f"{name} by month",
         alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.",
+        data=series[["period", "value"]]
+        .assign(period=series["period"].astype(str))
+        .rename(columns={"period": "month"}),
     )
 
 
 def _spc_output(
-    rep: Report, measure: Mapping[str, Any], spc: SpcResult, chart: str, annotations: list[tuple[Any, str]] | None
+    rep: Report,
+    measure: Mapping[str, Any],
+    spc: SpcResult,
+    chart: str,
+    annotations: list[tuple[Any, str]] | None,
+    changes: Mapping[str, str] | None = None,
 ) -> None:
     """The control chart, limits recalculated at the programme start."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
-    fig = spc_figure(spc, title=f"{name} ({chart.upper()} chart)", ylabel=unit, annotations=annotations or None)
+    title = f"{name} ({chart.upper()} chart)"
+    fig = spc_figure(spc, title=title, ylabel=unit, annotations=annotations or None)
     rep.figure(
         fig,
         f"spc_{mid}",
@@ -297,6 +321,52 @@ def _spc_output(
         f"before and since {rep.params.programme.start}; points are marked by type of variation (grey "
         f"circles common cause, blue squares improvement, orange crosses concern, purple diamonds neither). "
         f"{_spc_latest(spc)}",
+        interactive=spc_plotly(
+            spc,
+            title=title,
+            ylabel=unit,
+            fmt=lambda v: in_units(v, measure),
+            annotations=annotations or None,
+            changes=changes,
+        )
+        if rep.params.report.interactive
+        else None,
+        data=_spc_data(spc),
+    )
+
+
+def _its_data(its: ItsResult, per: float | None) -> pd.DataFrame:
+    """The data behind an ITS chart, one row a month, in the chart's units."""
+    pred = its.predictions() if per is None else its.predictions(per=per)
+    treated = pred[pred["group"] == "treated"] if "group" in pred else pred
+    frame = treated[["time", "observed", "fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper"]]
+    frame = frame.assign(time=frame["time"].astype(str))
+    post = (treated["phase"] != "pre").to_numpy()
+    frame.loc[~post, ["counterfactual", "counterfactual_lower", "counterfactual_upper"]] = float("nan")
+    return frame.rename(
+        columns={
+            "time": "month",
+            "fitted": "model fit",
+            "counterfactual": "expected without the programme",
+            "counterfactual_lower": "lower",
+            "counterfactual_upper": "upper",
+        }
+    )
+
+
+def _spc_data(spc: SpcResult) -> pd.DataFrame:
+    """The data behind a control chart, one row a month: value, lines, type of point and the rules that fired."""
+    points = spc.points
+    rules = [c for c in points.columns if c.startswith("rule_")]
+    flags = points[rules].astype(bool).to_dict("records")
+    fired = ["; ".join(RULE_WORDS.get(c, c) for c in rules if row[c]) for row in flags]
+    frame = points[["x", "value", "centre_line", "lcl", "ucl"]].assign(
+        x=points["x"].astype(str),
+        point=points["point_type"].map(lambda t: POINT_WORDS.get(str(t), str(t))),
+        rules=fired if len(points) else "",
+    )
+    return frame.rename(
+        columns={"x": "month", "centre_line": "centre line", "lcl": "lower limit", "ucl": "upper limit"}
     )
 
 
@@ -315,22 +385,25 @@ def measure_section(
     evaluation: MeasureEvaluation,
     annotations: list[tuple[Any, str]] | None = None,
     qualifier: str | None = None,
+    changes: Mapping[str, str] | None = None,
 ) -> None:
     """One measure: what it is, the plain-English findings (``qualifier``: the verdict's, when the
-    control chart disagrees with it), the ITS and SPC charts and tables."""
+    control chart disagrees with it), the ITS and SPC charts and tables (``changes``: what each change
+    of the change log was, by id, for the interactive charts' hover)."""
     its, spc = evaluation.its, evaluation.spc
     tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
     shown = display_impact(measure, its, tables[1], series) if its is not None and tables is not None else None
     impact = tables[1] if tables else None
     rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier, shown))
     if its is not None and tables is not None and shown is not None:
-        _its_outputs(rep, measure, series, its, evaluation.its_options, (tables[0], tables[1], shown), annotations)
+        outputs = (tables[0], tables[1], shown)
+        _its_outputs(rep, measure, series, its, evaluation.its_options, outputs, annotations, changes)
         if evaluation.robustness is not None:
             _robustness_outputs(rep, measure, evaluation.robustness)
     else:
         _timeseries_output(rep, measure, series, annotations)
     if spc is not None:
-        _spc_output(rep, measure, spc, evaluation.spc_options["chart"], annotations)
+        _spc_output(rep, measure, spc, evaluation.spc_options["chart"], annotations, changes)
 
 
 def perspective_sections(rep: Report, study: Study) -> None:
@@ -338,6 +411,7 @@ def perspective_sections(rep: Report, study: Study) -> None:
     names = study.perspectives.set_index("perspective_id")["name"]
     qualifiers = study.evidence.set_index("measure_id")["verdict_qualifier"].dropna()
     used = list(dict.fromkeys(study.measures["perspective"]))
+    changes = _change_words(study)
     known = [p for p in study.perspectives.sort_values("order")["perspective_id"] if p in used]
     for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
         rep.markdown(f"### {escape_text(perspective_label(perspective, names))}")
@@ -349,4 +423,14 @@ def perspective_sections(rep: Report, study: Study) -> None:
                 study.evaluations[m["measure_id"]],
                 study.annotations,
                 qualifiers.get(m["measure_id"]),
+                changes,
             )
+
+
+def _change_words(study: Study) -> dict[str, str]:
+    """What each change of the scorecard's change log was, by its id: 'what (where, month)'."""
+    if study.scorecard is None or study.scorecard.changes.empty:
+        return {}
+    return {
+        str(row.change_id): f"{row.what} ({row.where}, {row.month})" for row in study.scorecard.changes.itertuples()
+    }

@@ -7,6 +7,7 @@ import pandas as pd
 from pss_analysis.evaluation.balance import objective_statuses
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.figures.interactive import figure_regions
 from pss_analysis.reporting.figures.strategy_map import strategy_map_figure
 from pss_analysis.reporting.formatting import yes_no
 
@@ -54,6 +55,7 @@ def strategy_map_section(rep: Report, study: Study) -> None:
         "top, arrows from drivers to outcomes; "
         + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
         + ".",
+        links=_objective_links(study, figure_regions(fig, "node:")),
     )
     if not sc.changes.empty:
         rep.table(
@@ -63,3 +65,21 @@ def strategy_map_section(rep: Report, study: Study) -> None:
             columns={"change_id": "id", "use_as_interruption": "tested as an interruption"},
             formats={"use_as_interruption": yes_no},
         )
+
+
+def _objective_links(study: Study, regions: dict[str, tuple[float, float, float, float]]) -> list:
+    """Each objective's box linked to the section of its first reported measure, saying all its measures."""
+    sc = study.scorecard
+    if sc is None:
+        return []
+    names = study.measures.set_index("measure_id")["name"]
+    titles = sc.objectives.set_index("objective_id")["name"] if "name" in sc.objectives else pd.Series(dtype=str)
+    links = []
+    for objective, region in regions.items():
+        measures = [
+            names[m] for m in sc.measures.loc[sc.measures["objective_id"] == objective, "measure_id"] if m in names
+        ]
+        if measures:
+            title = titles.get(objective, objective)
+            links.append((region, measures[0], f"{title}: measures {'; '.join(measures)}"))
+    return links
