@@ -24,6 +24,7 @@ from pss_analysis.evaluation.dashboards import (
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
 from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
 from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.units import UNIT_EVIDENCE_COLUMNS, UnitEvidence, unit_evidence
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     CHANGED,
@@ -45,6 +46,9 @@ from pss_analysis.evaluation.verdicts import (
 )
 
 __all__ = [
+    "unit_evidence",
+    "UnitEvidence",
+    "UNIT_EVIDENCE_COLUMNS",
     "board_table",
     "display_impact",
     "prepare_study",

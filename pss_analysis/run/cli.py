@@ -1,10 +1,11 @@
 """The ``pss`` command line. It only parses arguments and calls the pipeline
-(``pss run``) or the starter-project writer (``pss init``).
+(``pss run``), the batch (``pss batch``) or the starter-project writer (``pss init``).
 
 Exit codes: 0 success; 2 wrong parameters or input data (nothing ran or
 nothing was published), or ``pss init`` into a folder that is not empty
 (nothing written); 1 a stage failed while running (the partial run is
-kept under ``reports/<name>/failed/``); 130 interrupted.
+kept under ``reports/<name>/failed/``), or for ``pss batch`` some units failed
+(the batch is published with the failures in its summary); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reports-dir", default="reports", metavar="DIR", help="folder holding the report folders (default: reports)"
     )
+    _add_batch_parser(commands)
     init = commands.add_parser(
         "init",
         help="write a starter project to try and then adapt",
@@ -72,6 +74,75 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("folder", metavar="DIR", help="the new project's folder")
     return parser
+
+
+def _add_batch_parser(commands: argparse._SubParsersAction) -> None:
+    """``pss batch``: the options of ``pss run`` plus the units and the Dask engine."""
+    batch = commands.add_parser(
+        "batch",
+        help="evaluate every locality, provider or parameter set, with a summary across them",
+        description="Run one evaluation per unit on Dask (a local cluster by default) and publish "
+        "reports/<name>/batch/<batch id>/: a run folder per unit and a summary report across units "
+        "(reports/<name>/batch/latest points to it). Exit code 1 when some units failed.",
+    )
+    batch.add_argument("params", metavar="PARAMS.yaml", help="the parameter file")
+    batch.add_argument("--by", metavar="COLUMN", help="one unit per value of this column of the indicator table")
+    batch.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="one run per combination of values, e.g. --grid programme.start=2018-04,2018-06 (repeatable)",
+    )
+    batch.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    batch.add_argument("--to", metavar="FORMATS", help="output formats, comma-separated (default: report.to, html)")
+    batch.add_argument("--renderer", choices=("auto", "quarto", "builtin"))
+    batch.add_argument("--name", help="report name: batches go to reports/NAME/batch/")
+    batch.add_argument("--reports-dir", default="reports", metavar="DIR")
+    batch.add_argument("--workers", type=int, metavar="N", help="local cluster workers (default: one per core)")
+    batch.add_argument(
+        "--scheduler", metavar="ADDRESS", help="submit to an existing Dask cluster (tcp://host:8786) instead"
+    )
+    batch.add_argument(
+        "--resume", action="store_true", help="skip the units unchanged since their last good run (batch/latest)"
+    )
+    batch.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="no report per unit: evaluate every unit and write the summary report and tables only",
+    )
+
+
+def _batch(args: argparse.Namespace, command: list[str]) -> int:
+    """``pss batch``: run the units; exit 1 (saying how many) when some failed."""
+    from pss_analysis.run.batch import batch
+
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1, found {args.workers}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = batch(
+        args.params,
+        by=args.by,
+        grid=args.grid,
+        overrides=args.overrides,
+        to=args.to.split(",") if args.to else None,
+        renderer=args.renderer,
+        name=args.name,
+        reports_root=args.reports_dir,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        summary_only=args.summary_only,
+        command=command,
+    )
+    print(f"Summary ready: {result.report_files[0] if result.report_files else result.batch_dir}")
+    print(f"Batch folder:  {result.batch_dir}")
+    if result.failed:
+        print(f"{len(result.failed)} of {len(result.units)} units failed:", file=sys.stderr)
+        for unit in result.failed:
+            print(f"  {unit.name}: {unit.message}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _init(folder: str) -> int:
@@ -99,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
     try:
+        if args.command == "batch":
+            return _batch(args, command)
         result = run(
             args.params,
             overrides=args.overrides,

@@ -38,8 +38,12 @@ from pss_analysis.reporting.figures.strategy_map import (
 )
 from pss_analysis.reporting.figures.style import COLOURS, FIGSIZE, new_figure
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
+from pss_analysis.reporting.figures.units import funnel_figure, small_multiples_figure, units_icon_grid
 
 __all__ = [
+    "funnel_figure",
+    "small_multiples_figure",
+    "units_icon_grid",
     "its_figure",
     "FIGURE_SIZE_INCHES",
     "FIGURE_DPI",
