@@ -235,11 +235,13 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
     if not tasks:
         return []
     progress = Progress(len(tasks), workers, say)
-    futures = [client.submit(run_unit, task, pure=False, key=f"unit-{task.slug}-{new_run_id()}") for task in tasks]
+    futures = {
+        client.submit(run_unit, task, pure=False, key=f"unit-{task.slug}-{new_run_id()}"): task for task in tasks
+    }
     outcomes = []
     try:
-        for future in distributed.as_completed(futures):
-            outcome = future.result()
+        for future in distributed.as_completed(list(futures)):
+            outcome = _outcome(future, futures[future])
             outcomes.append(outcome)
             progress.update(outcome.status == "ok", outcome.name)
     finally:
@@ -247,6 +249,15 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
         for future in futures:
             future.cancel()
     return outcomes
+
+
+def _outcome(future: Any, task: UnitTask) -> UnitOutcome:
+    """The unit's outcome; a worker lost while running it (killed, out of memory) fails that unit alone."""
+    try:
+        outcome: UnitOutcome = future.result()
+    except Exception as exc:  # noqa: BLE001 - run_unit returns its own failures; this is the worker's
+        return UnitOutcome(task.name, task.slug, "failed", message=f"the worker running this unit stopped: {exc}")
+    return outcome
 
 
 def _in_plan_order(outcomes: list[UnitOutcome], units: list[Unit]) -> list[UnitOutcome]:

@@ -115,8 +115,8 @@ def check_unit(params_file: str, overrides: tuple[str, ...], summary_only: bool)
             if summary_only
             else [sha256_file(find_notebook(nb, Path(params_file))) for nb in params.report.notebooks]
         )
-    except PssError as exc:
-        return str(exc), ""
+    except Exception as exc:  # noqa: BLE001 - a unit that cannot be read is that unit's problem, named
+        return _failure_message(exc), ""
     return None, _fingerprint(params, notebooks, summary_only)
 
 
