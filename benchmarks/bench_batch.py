@@ -38,9 +38,12 @@ DEMO = ROOT / "data" / "demo"
 LOCALITIES = ROOT / "data" / "demo_localities"
 
 
-def _split(table: pd.DataFrame, units: int, rng: np.random.Generator, prefix: str) -> pd.DataFrame:
-    """``units`` units from a table with one series per measure: counts thinned binomially, sizes shared."""
-    shares = rng.dirichlet(np.full(units, 8.0))
+def _split(
+    table: pd.DataFrame, units: int, rng: np.random.Generator, prefix: str, shares: np.ndarray | None = None
+) -> pd.DataFrame:
+    """``units`` units from a table with one series per measure: counts thinned binomially by each unit's
+    share of the sizes (equal shares unless given)."""
+    shares = np.full(units, 1 / units) if shares is None else shares
     parts = []
     for k, share in enumerate(shares):
         part = table.copy()
@@ -116,7 +119,9 @@ def bench_many(work: Path, n_units: int) -> None:
     import distributed
 
     city = pd.read_csv(DEMO / "indicators.csv")
-    indicators = _split(city, n_units, np.random.default_rng(2), "Practice")
+    rng = np.random.default_rng(2)
+    # each practice the size of a small city (30% to 100% of Northbrook), so no month has a zero denominator
+    indicators = _split(city, n_units, rng, "Practice", shares=rng.uniform(0.3, 1.0, n_units))
     params = _params(work, indicators)
     print(f"(b) summary only: {n_units} units x {city['measure_id'].nunique()} measures")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

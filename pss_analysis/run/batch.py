@@ -28,7 +28,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,9 @@ def batch(
             units = plan_units(params, by=by, grid=units_grid, folder=staging)
         shown = ", ".join(u.name for u in units[:6]) + (", ..." if len(units) > 6 else "")
         say(f"Batch {folder.run_id}: {len(units)} units ({shown})")
-        with timed("start engine"), dask_engine(workers=workers, scheduler=scheduler) as engine:
+        with ExitStack() as stack:
+            with timed("start engine"):
+                engine = stack.enter_context(dask_engine(workers=workers, scheduler=scheduler))
             say(f"Dask {engine.info['scheduler']}: {engine.info['workers']} workers")
             with timed("check units"):
                 tasks, outcomes = _check(engine.client, units, params_file, base_overrides, staging, summary_only, say)

@@ -8,15 +8,17 @@ Figure made here (seaborn's ``FacetGrid`` would make its figure through pyplot).
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from pss_analysis.reporting.figures.dashboards import VERDICT_STYLE
-from pss_analysis.reporting.figures.spc import draw_assurance_icon, draw_variation_icon, icon_axes
+from pss_analysis.reporting.figures.spc import draw_assurance_icon, draw_variation_icon
 from pss_analysis.reporting.figures.style import COLOURS
 
 __all__ = ["units_icon_grid", "small_multiples_figure", "funnel_figure", "MAX_FACETS", "FUNNEL_STYLES"]
@@ -39,53 +41,45 @@ _VERDICT_COLOURS = {
 
 def units_icon_grid(evidence: pd.DataFrame, units: Sequence[str], measures: Sequence[tuple[str, str]]) -> Figure:
     """Measures (rows) by units (columns): the verdict as the cell's colour and words, with the
-    Making Data Count variation and assurance icons. ``measures`` is ``(measure_id, name)`` pairs."""
-    n_rows, n_cols = len(measures), len(units)
-    cell_w, cell_h, label_w = 1.45, 0.85, 3.2
-    fig = Figure(figsize=(label_w + cell_w * n_cols, 0.6 + cell_h * n_rows), layout=None)
-    width, height = fig.get_size_inches()
+    Making Data Count variation and assurance icons. ``measures`` is ``(measure_id, name)`` pairs.
+
+    One axes in inches (equal aspect) holds every cell and icon: one axes per icon would take
+    seconds per row."""
+    cell_w, cell_h, label_w, head_h = 1.45, 0.85, 3.2, 0.6
+    width, height = label_w + cell_w * len(units), head_h + cell_h * len(measures)
+    fig = Figure(figsize=(width, height), layout=None)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
     by_key = evidence.set_index(["measure_id", "unit"])
     for j, unit in enumerate(units):
-        fig.text((label_w + cell_w * (j + 0.5)) / width, 1 - 0.3 / height, unit, ha="center", va="center", fontsize=8)
+        ax.text(label_w + cell_w * (j + 0.5), height - head_h / 2, unit, ha="center", va="center", fontsize=8)
     for i, (measure_id, name) in enumerate(measures):
-        top = 1 - (0.6 + cell_h * i) / height
+        top = height - head_h - cell_h * i
         label = "\n".join(textwrap.wrap(str(name), 40)[:3])
-        fig.text(0.1 / width, top - cell_h / 2 / height, label, ha="left", va="center", fontsize=7.5)
+        ax.text(0.1, top - cell_h / 2, label, ha="left", va="center", fontsize=7.5)
         for j, unit in enumerate(units):
-            if (measure_id, unit) not in by_key.index:
-                continue
-            row = by_key.loc[(measure_id, unit)]
-            _cell(fig, row, left=(label_w + cell_w * j) / width, top=top, w=cell_w / width, h=cell_h / height)
+            if (measure_id, unit) in by_key.index:
+                _cell(ax, by_key.loc[(measure_id, unit)], left=label_w + cell_w * j, top=top, w=cell_w, h=cell_h)
     return fig
 
 
-def _cell(fig: Figure, row: pd.Series, *, left: float, top: float, w: float, h: float) -> None:
+def _cell(ax: Any, row: pd.Series, *, left: float, top: float, w: float, h: float) -> None:
+    """One cell: the verdict's colour and words, the variation icon and the assurance icon below."""
     verdict = str(row.get("verdict", ""))
-    background = fig.add_axes((left + 0.02 * w, top - 0.95 * h, 0.96 * w, 0.9 * h))
-    background.set_facecolor(_VERDICT_COLOURS.get(verdict, "#ffffff"))
-    background.set_xticks([])
-    background.set_yticks([])
-    for spine in background.spines.values():
-        spine.set_visible(False)
-    background.text(
-        0.5,
-        0.82,
-        VERDICT_STYLE.get(verdict, ("", verdict))[1],
-        fontsize=6.5,
-        ha="center",
-        va="center",
-        transform=background.transAxes,
-    )
-    size = 0.55 * h
-    aspect = fig.get_size_inches()[1] / fig.get_size_inches()[0]
-    icon_w = size * aspect
-    middle = left + w / 2
-    bottom = top - 0.9 * h
+    colour = _VERDICT_COLOURS.get(verdict, "#ffffff")
+    ax.add_patch(Rectangle((left + 0.02 * w, top - 0.95 * h), 0.96 * w, 0.9 * h, facecolor=colour, edgecolor="none"))
+    words = VERDICT_STYLE.get(verdict, ("", verdict))[1]
+    ax.text(left + w / 2, top - 0.22 * h, words, fontsize=6.5, ha="center", va="center")
+    radius = 0.24 * h
+    centre_y = top - 0.62 * h
     variation = _text_or_none(row.get("variation_type"))
     direction = _text_or_none(row.get("variation_direction"))
-    draw_variation_icon(icon_axes(fig, (middle - 1.1 * icon_w, bottom, icon_w, size)), variation, direction, fontsize=6)
-    assurance = _text_or_none(row.get("assurance_type"))
-    draw_assurance_icon(icon_axes(fig, (middle + 0.1 * icon_w, bottom, icon_w, size)), assurance, fontsize=6)
+    at = (left + w / 2 - 1.15 * radius, centre_y)
+    draw_variation_icon(ax, variation, direction, fontsize=6, at=at, radius=radius)
+    at = (left + w / 2 + 1.15 * radius, centre_y)
+    draw_assurance_icon(ax, _text_or_none(row.get("assurance_type")), fontsize=6, at=at, radius=radius)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -114,16 +108,18 @@ def small_multiples_figure(series: pd.DataFrame, *, title: str, start: str, ylab
     cols = min(4, n)
     rows = -(-n // cols)
     fig = Figure(figsize=(9.0, 1.9 * rows + 0.6), layout="constrained")
-    (
-        so.Plot(frame, x="month", y="value")
-        .facet(col="unit", wrap=cols)
-        .add(so.Line(color=COLOURS.get("observed", "#1f4e79"), linewidth=1.1))
-        .label(x="", y=ylabel, title="{}".format)
-        .share(y=True)
-        .theme(_THEME)
-        .on(fig)
-        .plot()
-    )
+    with warnings.catch_warnings():  # seaborn 0.13 passes pandas 3 a deprecated keyword; nothing for a reader
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        (
+            so.Plot(frame, x="month", y="value")
+            .facet(col="unit", wrap=cols)
+            .add(so.Line(color=COLOURS.get("observed", "#1f4e79"), linewidth=1.1))
+            .label(x="", y=ylabel, title="{}".format)
+            .share(y=True)
+            .theme(_THEME)
+            .on(fig)
+            .plot()
+        )
     marker = pd.Period(start, freq="M").to_timestamp()
     for ax in fig.axes:
         ax.axvline(marker, color="#777777", linestyle=":", linewidth=1.0)
