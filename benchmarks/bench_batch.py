@@ -77,14 +77,13 @@ def bench_units(work: Path, n_units: int) -> None:
     table = pd.read_csv(LOCALITIES / "indicators.csv")
     places = sorted(table["locality"].unique())
     rng = np.random.default_rng(1)
-    halves = []
-    for k, place in enumerate(places):  # split localities in two until there are n_units - 1
+    wanted = n_units - 1  # the batch adds the whole system
+    pieces = []
+    for k, place in enumerate(places[:wanted]):  # split localities in two until there are enough
         rows = table[table["locality"] == place].drop(columns="locality")
-        if len(places) + len(halves) // 2 < n_units - 1 and k < n_units - 1 - len(places):
-            halves.append(_split(rows, 2, rng, place))
-        else:
-            halves.append(rows.assign(locality=place))
-    indicators = pd.concat(halves, ignore_index=True)
+        split = k < wanted - len(places)
+        pieces.append(_split(rows, 2, rng, place) if split else rows.assign(locality=place))
+    indicators = pd.concat(pieces, ignore_index=True)
     params = _params(work, indicators)
     from pss_analysis.config.loading import load_params
 
@@ -138,6 +137,7 @@ def bench_many(work: Path, n_units: int) -> None:
             peaks = client.run(_peak_rss_mb)
     done = f"{len(result.units)} units, {len(result.failed)} failed"
     print(f"    {seconds:.1f} s for {done} (target <= {TARGET_MANY_S:.0f} s)")
+    print("      " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in result.manifest["stages"]))
     for worker, peak in sorted(peaks.items()):
         print(f"    peak memory of worker {worker}: {peak:.0f} MB")
 

@@ -94,11 +94,13 @@ def _add_batch_parser(commands: argparse._SubParsersAction) -> None:
         metavar="KEY=V1,V2",
         help="one run per combination of values, e.g. --grid programme.start=2018-04,2018-06 (repeatable)",
     )
-    batch.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    batch.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="as for pss run, every unit"
+    )
     batch.add_argument("--to", metavar="FORMATS", help="output formats, comma-separated (default: report.to, html)")
-    batch.add_argument("--renderer", choices=("auto", "quarto", "builtin"))
+    batch.add_argument("--renderer", choices=("auto", "quarto", "builtin"), help="as for pss run")
     batch.add_argument("--name", help="report name: batches go to reports/NAME/batch/")
-    batch.add_argument("--reports-dir", default="reports", metavar="DIR")
+    batch.add_argument("--reports-dir", default="reports", metavar="DIR", help="default: reports")
     batch.add_argument("--workers", type=int, metavar="N", help="local cluster workers (default: one per core)")
     batch.add_argument(
         "--scheduler", metavar="ADDRESS", help="submit to an existing Dask cluster (tcp://host:8786) instead"
