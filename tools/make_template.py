@@ -329,10 +329,67 @@ sections.appendix(rep)""",
     ),
 ]
 
+BATCH_SUMMARY_CELLS = [
+    parameters_cell("../../params/demo_localities.yaml"),
+    (
+        "code",
+        """from pss_analysis.reporting import Report, sections
+
+rep = Report.open(params_file, output_dir)
+units = sections.read_units(output_dir)
+rep.title_block()
+sections.units_overview(rep, units)""",
+        [],
+    ),
+    (
+        "markdown",
+        """## Measures by unit
+
+Each unit was evaluated as a report evaluates the whole programme: the verdict of every measure from
+its interrupted time series, and what its control chart shows since the programme started (the
+Making Data Count variation and assurance icons).""",
+        [],
+    ),
+    ("code", "sections.units_verdict_section(rep, units)", []),
+    (
+        "markdown",
+        """## Each measure across the units
+
+The same measure in every unit, month by month, on one scale.""",
+        [],
+    ),
+    ("code", "sections.units_small_multiples(rep, units)", []),
+    (
+        "markdown",
+        """## Funnel plots: the latest year by unit
+
+Each rate and proportion over the latest twelve months in each unit, against the value of all units
+together. Smaller units vary more by chance, so the limits widen as units get smaller (a funnel): a
+unit outside the 95% limits may differ for a reason worth finding, one outside the 99.8% limits very
+probably does (Spiegelhalter 2005).""",
+        [],
+    ),
+    ("code", "sections.units_funnel_section(rep, units)", []),
+    ("markdown", "## Value for money by unit", []),
+    ("code", "sections.units_value_section(rep, units)", []),
+    ("markdown", "## Units that could not be evaluated", []),
+    ("code", "sections.units_failed_section(rep, units)", []),
+    (
+        "markdown",
+        """## Reproducibility appendix
+
+The inputs of this batch with their SHA-256 checksums, and the software that produced it. Each
+unit's own report has its own appendix.""",
+        [],
+    ),
+    ("code", "sections.appendix(rep)", []),
+]
+
 NOTEBOOKS = {
     "report.ipynb": CELLS,
     "replication_bernal2017.ipynb": REPLICATION_CELLS,
     "replication_linden2015.ipynb": LINDEN_CELLS,
+    "batch_summary.ipynb": BATCH_SUMMARY_CELLS,
 }
 
 

@@ -16,7 +16,7 @@ from pss_analysis.config.keys import PATH_KEYS, TEXT_KEYS, generic_key, is_valid
 from pss_analysis.config.yamlfile import load_yaml
 from pss_analysis.errors import ParameterError
 
-__all__ = ["parse_override", "apply_overrides"]
+__all__ = ["parse_override", "apply_overrides", "parse_grid"]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -34,6 +34,37 @@ def parse_override(text: str) -> tuple[str, Any]:
     except yaml.YAMLError:
         value = raw
     return key, value
+
+
+def parse_grid(text: str) -> tuple[str, list[Any]]:
+    """Parse one ``--grid key=v1,v2`` into (dotted key, values), each value read as ``--set`` reads it.
+
+    Commas inside brackets belong to one value (``--grid report.to=[html,pdf],[docx]``).
+    """
+    key, _, raw = text.partition("=")
+    if "=" not in text or not key.strip() or not raw.strip():
+        raise ParameterError("a --grid option must look like key=value1,value2", file="--grid", found=text)
+    key = key.strip()
+    if not is_valid_key(key):
+        raise ParameterError(f"unknown key{suggest_key(key)}", file="--grid", key=key)
+    values = [parse_override(f"{key}={part}")[1] for part in _split_top_level(raw)]
+    if len(set(map(repr, values))) != len(values):
+        raise ParameterError("a --grid key lists the same value twice", file="--grid", key=key, found=raw)
+    return key, values
+
+
+def _split_top_level(raw: str) -> list[str]:
+    """``a,[b,c],d`` -> ``["a", "[b,c]", "d"]``: commas outside brackets separate values."""
+    parts, depth, current = [], 0, ""
+    for char in raw:
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[tuple[str, Any]], *, cwd: Path) -> dict[str, Any]:

@@ -55,6 +55,7 @@ __all__ = [
     "Analysis",
     "Comparison",
     "MeasureOptions",
+    "BatchOptions",
     "params_to_dict",
     "RENDERERS",
     "FORMATS",
@@ -460,6 +461,28 @@ class MeasureOptions(_Model):
 Analysis.model_rebuild()
 
 
+def _grid_values(value: Any) -> Any:
+    """``{programme.start: [2018-04, 2018-06]}``: each key's values as a list (one value alone is a list of one)."""
+    if not isinstance(value, dict):
+        return value
+    return {str(k): (list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in value.items()}
+
+
+class BatchOptions(_Model):
+    """What ``pss batch`` runs: one evaluation per unit (``by``) or per combination of values (``grid``).
+
+    ``by: locality`` runs one evaluation per value of that column of the indicator table (and of
+    the record-level files that have it), plus the whole system; ``grid: {programme.start: [2018-04,
+    2018-06]}`` one per combination of parameter values. ``--by`` and ``--grid`` on the command line
+    take precedence.
+    """
+
+    by: str | None = Field(default=None, description="Column of the indicator table naming the units (locality).")
+    grid: Annotated[dict[str, list[Any]], BeforeValidator(_grid_values)] = Field(
+        default_factory=dict, description="Parameter values to combine, by dotted key: {programme.start: [...]}"
+    )
+
+
 class Params(_Model):
     """All parameters of a report run (the root of a parameter file)."""
 
@@ -470,6 +493,7 @@ class Params(_Model):
     data: DataFiles
     report: ReportOptions = Field(default_factory=ReportOptions)
     analysis: Analysis = Field(default_factory=Analysis)
+    batch: BatchOptions = Field(default_factory=BatchOptions, description="What `pss batch` runs.")
 
 
 def params_to_dict(params: Params) -> dict[str, Any]:

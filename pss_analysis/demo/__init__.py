@@ -32,6 +32,10 @@ It writes five files into ``--out``:
 ``README.md``
     Says what the files are, and that they are synthetic.
 
+and the same city by locality into ``--localities-out`` (default: ``demo_localities`` beside
+``--out``): six localities whose effects differ, one where the programme did nothing, for
+``pss batch params/demo_localities.yaml --by locality`` (:mod:`~pss_analysis.demo.localities`).
+
 The model for each measure's expected value in month ``t`` (1 = 2015-04) is
 multiplicative::
 
@@ -64,6 +68,7 @@ from pathlib import Path
 
 from pss_analysis.demo.files import generate
 from pss_analysis.demo.generator import build
+from pss_analysis.demo.localities import LOCALITIES, build_localities, generate_localities
 from pss_analysis.demo.settings import (
     CITY,
     DEFAULT_SEED,
@@ -94,6 +99,9 @@ __all__ = [
     "build",
     "scorecard_definition",
     "generate",
+    "generate_localities",
+    "build_localities",
+    "LOCALITIES",
     "main",
 ]
 
@@ -106,7 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("data/demo"), help="output directory (default: data/demo)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+    parser.add_argument(
+        "--localities-out",
+        type=Path,
+        default=None,
+        help="output directory of the data by locality (default: demo_localities beside --out)",
+    )
     args = parser.parse_args(argv)
     for path in generate(args.out, args.seed):
+        print(path)
+    for path in generate_localities(args.localities_out or args.out.parent / "demo_localities", args.seed):
         print(path)
     return 0

@@ -38,6 +38,7 @@ from pss_analysis.evaluation.options import (
     robustness_options,
 )
 from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.units import UNIT_EVIDENCE_COLUMNS, UnitEvidence, unit_evidence
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     CHANGED,
@@ -61,6 +62,9 @@ from pss_analysis.evaluation.verdicts import (
 )
 
 __all__ = [
+    "unit_evidence",
+    "UnitEvidence",
+    "UNIT_EVIDENCE_COLUMNS",
     "board_table",
     "display_impact",
     "prepare_study",

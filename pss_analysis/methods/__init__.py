@@ -8,6 +8,8 @@ here imports from the stages that prepare inputs or write reports.
   :class:`ItsResult`, :func:`compare_nested`; :func:`fit_its_many` for many series at once);
 - :mod:`pss_analysis.methods.spc`: statistical process control
   (:func:`evaluate_spc`, :func:`evaluate_spc_many`, :class:`SpcResult`);
+- :mod:`pss_analysis.methods.funnel`: funnel plot limits for comparing units (:func:`funnel_points`,
+  Spiegelhalter 2005);
 - :mod:`pss_analysis.methods.linkage`: driver -> outcome links on the strategy
   map (:func:`link_evidence`, :func:`cross_correlation`, :func:`prewhiten`).
 
@@ -17,6 +19,7 @@ here imports from the stages that prepare inputs or write reports.
 table.
 """
 
+from pss_analysis.methods.funnel import FUNNEL_LEVELS, funnel_limits, funnel_points
 from pss_analysis.methods.its import ItsManyResult, ItsResult, check_its_options, compare_nested, fit_its, fit_its_many
 from pss_analysis.methods.linkage import cross_correlation, link_evidence, prewhiten
 from pss_analysis.methods.spc import SpcResult, check_spc_options, evaluate_spc, evaluate_spc_many
@@ -32,6 +35,9 @@ __all__ = [
     "evaluate_spc_many",
     "check_spc_options",
     "SpcResult",
+    "funnel_limits",
+    "funnel_points",
+    "FUNNEL_LEVELS",
     "link_evidence",
     "cross_correlation",
     "prewhiten",

@@ -1,11 +1,13 @@
 """The ``pss`` command line. It only parses arguments and calls the pipeline
-(``pss run``, with ``--if-changed`` nothing when nothing changed), the starter-project writer
-(``pss init``), the comparison of two runs (``pss compare``) or the watcher (``pss watch``).
+(``pss run``, with ``--if-changed`` nothing when nothing changed), the batch (``pss batch``), the
+starter-project writer (``pss init``), the comparison of two runs (``pss compare``) or the watcher
+(``pss watch``).
 
 Exit codes: 0 success; 2 wrong parameters or input data (nothing ran or
 nothing was published), or ``pss init`` into a folder that is not empty
 (nothing written); 1 a stage failed while running (the partial run is
-kept under ``reports/<name>/failed/``); 130 interrupted.
+kept under ``reports/<name>/failed/``), or for ``pss batch`` some units failed
+(the batch is published with the failures in its summary); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_compare(commands)
     _add_watch(commands)
+    _add_batch_parser(commands)
     init = commands.add_parser(
         "init",
         help="write a starter project to try and then adapt",
@@ -170,6 +173,77 @@ def _compare(run_a: str, run_b: str, csv: str | None, html: str | None) -> int:
     return EXIT_OK
 
 
+def _add_batch_parser(commands: argparse._SubParsersAction) -> None:
+    """``pss batch``: the options of ``pss run`` plus the units and the Dask engine."""
+    batch = commands.add_parser(
+        "batch",
+        help="evaluate every locality, provider or parameter set, with a summary across them",
+        description="Run one evaluation per unit on Dask (a local cluster by default) and publish "
+        "reports/<name>/batch/<batch id>/: a run folder per unit and a summary report across units "
+        "(reports/<name>/batch/latest points to it). Exit code 1 when some units failed.",
+    )
+    batch.add_argument("params", metavar="PARAMS.yaml", help="the parameter file")
+    batch.add_argument("--by", metavar="COLUMN", help="one unit per value of this column of the indicator table")
+    batch.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="one run per combination of values, e.g. --grid programme.start=2018-04,2018-06 (repeatable)",
+    )
+    batch.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="as for pss run, every unit"
+    )
+    batch.add_argument("--to", metavar="FORMATS", help="output formats, comma-separated (default: report.to, html)")
+    batch.add_argument("--renderer", choices=("auto", "quarto", "builtin"), help="as for pss run")
+    batch.add_argument("--name", help="report name: batches go to reports/NAME/batch/")
+    batch.add_argument("--reports-dir", default="reports", metavar="DIR", help="default: reports")
+    batch.add_argument("--workers", type=int, metavar="N", help="local cluster workers (default: one per core)")
+    batch.add_argument(
+        "--scheduler", metavar="ADDRESS", help="submit to an existing Dask cluster (tcp://host:8786) instead"
+    )
+    batch.add_argument(
+        "--resume", action="store_true", help="skip the units unchanged since their last good run (batch/latest)"
+    )
+    batch.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="no report per unit: evaluate every unit and write the summary report and tables only",
+    )
+
+
+def _batch(args: argparse.Namespace, command: list[str]) -> int:
+    """``pss batch``: run the units; exit 1 (saying how many) when some failed."""
+    from pss_analysis.run.batch import batch
+
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1, found {args.workers}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = batch(
+        args.params,
+        by=args.by,
+        grid=args.grid,
+        overrides=args.overrides,
+        to=args.to.split(",") if args.to else None,
+        renderer=args.renderer,
+        name=args.name,
+        reports_root=args.reports_dir,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        summary_only=args.summary_only,
+        command=command,
+    )
+    print(f"Summary ready: {result.report_files[0] if result.report_files else result.batch_dir}")
+    print(f"Batch folder:  {result.batch_dir}")
+    if result.failed:
+        print(f"{len(result.failed)} of {len(result.units)} units failed:", file=sys.stderr)
+        for unit in result.failed:
+            print(f"  {unit.name}: {unit.message}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _init(folder: str) -> int:
     """``pss init``: write the starter project, or say why not (exit 2, nothing written)."""
     from pss_analysis.run.init import init_project
@@ -199,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command = ["pss", *(sys.argv[1:] if argv is None else argv)]
     try:
+        if args.command == "batch":
+            return _batch(args, command)
         result = run(
             args.params,
             overrides=args.overrides,

@@ -299,7 +299,10 @@ def test_different_seed_different_numbers(tmp_path: Path) -> None:
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert demo.main(["--out", str(tmp_path / "cli"), "--seed", str(demo.DEFAULT_SEED)]) == 0
     printed = capsys.readouterr().out.split()
-    assert [Path(p).name for p in printed] == list(FILES)
+    assert [Path(p).name for p in printed][: len(FILES)] == list(FILES)
+    assert (tmp_path / "demo_localities" / "indicators.csv").read_bytes() == (
+        COMMITTED.parent / "demo_localities" / "indicators.csv"
+    ).read_bytes()
     for name in FILES:
         assert (tmp_path / "cli" / name).read_bytes() == (COMMITTED / name).read_bytes()
 

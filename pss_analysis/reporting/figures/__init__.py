@@ -62,8 +62,12 @@ from pss_analysis.reporting.figures.style import (
     printed_scale,
 )
 from pss_analysis.reporting.figures.timeseries import timeseries_figure
+from pss_analysis.reporting.figures.units import funnel_figure, small_multiples_figure, units_icon_grid
 
 __all__ = [
+    "funnel_figure",
+    "small_multiples_figure",
+    "units_icon_grid",
     "its_figure",
     "FIGURE_SIZE_INCHES",
     "FIGURE_DPI",

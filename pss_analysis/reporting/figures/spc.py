@@ -216,17 +216,21 @@ def icon_axes(fig: Figure, rect: tuple[float, float, float, float]) -> Any:
     return ax
 
 
-def _icon_points(ax: Any) -> float:
-    """The diameter of the icon drawn on ``ax`` (spanning -1.15..1.15), in points of the figure."""
+def _icon_points(ax: Any, radius: float = 1.0) -> float:
+    """The diameter of an icon of ``radius`` (data units) drawn on ``ax``, in points of the figure."""
     fig = ax.get_figure(root=True)
     pos = ax.get_position()
-    return float(min(pos.width * fig.get_figwidth(), pos.height * fig.get_figheight()) * 72.0 / 1.15)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    inches_per_unit = min(
+        pos.width * fig.get_figwidth() / abs(x1 - x0), pos.height * fig.get_figheight() / abs(y1 - y0)
+    )
+    return float(2.0 * radius * inches_per_unit * 72.0)
 
 
-def _ring(ax: Any, colour: str) -> float:
+def _ring(ax: Any, colour: str, at: tuple[float, float], radius: float) -> float:
     """The icon's white disc with a ring in ``colour``; returns the icon's diameter in points."""
-    diameter = _icon_points(ax)
-    ax.add_patch(Circle((0, 0), 1.0, facecolor="white", edgecolor=colour, linewidth=max(1.0, diameter * 0.07)))
+    diameter = _icon_points(ax, radius)
+    ax.add_patch(Circle(at, radius, facecolor="white", edgecolor=colour, linewidth=max(1.0, diameter * 0.07)))
     return diameter
 
 
@@ -240,50 +244,68 @@ _RUN_Y = {
 }
 
 
-def draw_variation_icon(ax: Any, variation_type: str | None, direction: str | None, *, fontsize: float = 14) -> bool:
+def draw_variation_icon(
+    ax: Any,
+    variation_type: str | None,
+    direction: str | None,
+    *,
+    fontsize: float = 14,
+    at: tuple[float, float] = (0.0, 0.0),
+    radius: float = 1.0,
+) -> bool:
     """Draw the Making Data Count variation icon on an empty square axes (:func:`icon_axes`); False if none.
 
     As NHS England's Making Data Count draws it: a ring with a small run of dots inside. Common cause:
     grey ring, grey dots. Special cause: ring in the point type's colour (blue improvement, orange
     concern, purple neither), the last dots in that colour rising or falling, and the letter "H"
-    (high) above them or "L" (low) below. ``fontsize`` is the letter's size in points.
+    (high) above them or "L" (low) below. ``fontsize`` is the letter's size in points. ``at`` and
+    ``radius`` place the icon elsewhere on an axes of equal aspect (many icons on one axes draw much
+    faster than one axes each).
     """
     if variation_type not in ICON_COLOURS or variation_type in _ASSURANCE_LETTER:
         return False
     colour = ICON_COLOURS[variation_type]
-    diameter = _ring(ax, colour)
+    diameter = _ring(ax, colour, at, radius)
     letter = "" if variation_type == "common_cause" else {"high": "H", "low": "L"}.get(direction or "", "")
     tail = LINE_GREY if variation_type == "common_cause" else colour
     dot = (diameter * 0.085) ** 2
-    ax.plot(_RUN_X, _RUN_Y[letter], color=LINE_GREY, linewidth=max(0.5, diameter * 0.025), zorder=2)
-    ax.scatter(_RUN_X, _RUN_Y[letter], s=dot, c=[LINE_GREY] * 4 + [tail] * 3, linewidths=0, zorder=3)
+    xs, ys = at[0] + radius * _RUN_X, at[1] + radius * _RUN_Y[letter]
+    ax.plot(xs, ys, color=LINE_GREY, linewidth=max(0.5, diameter * 0.025), zorder=2)
+    ax.scatter(xs, ys, s=dot, c=[LINE_GREY] * 4 + [tail] * 3, linewidths=0, zorder=3)
     if letter:
-        y = 0.45 if letter == "H" else -0.5
-        ax.text(0, y, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
+        y = at[1] + radius * (0.45 if letter == "H" else -0.5)
+        ax.text(at[0], y, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
     return True
 
 
-def draw_assurance_icon(ax: Any, assurance_type: str | None, *, fontsize: float = 14) -> bool:
+def draw_assurance_icon(
+    ax: Any,
+    assurance_type: str | None,
+    *,
+    fontsize: float = 14,
+    at: tuple[float, float] = (0.0, 0.0),
+    radius: float = 1.0,
+) -> bool:
     """Draw the Making Data Count assurance icon on an empty square axes (:func:`icon_axes`); False if none.
 
     A ring with the letter "P" (blue: the process limits say the target will be met every time), "F"
     (orange: it will be missed every time) or "?" (grey: hit or miss), above a dashed target line.
+    ``at`` and ``radius`` as for :func:`draw_variation_icon`.
     """
     if assurance_type not in _ASSURANCE_LETTER:
         return False
     colour = ICON_COLOURS[assurance_type]
-    diameter = _ring(ax, colour)
-    ax.plot([-0.62, 0.62], [-0.52, -0.52], color=colour, linewidth=max(0.8, diameter * 0.05), linestyle=(0, (2, 1)))
-    ax.text(
-        0,
-        0.12,
-        _ASSURANCE_LETTER[assurance_type],
-        ha="center",
-        va="center",
-        fontsize=fontsize,
-        fontweight="bold",
+    diameter = _ring(ax, colour, at, radius)
+    x, y = at
+    ax.plot(
+        [x - 0.62 * radius, x + 0.62 * radius],
+        [y - 0.52 * radius] * 2,
         color=colour,
+        linewidth=max(0.8, diameter * 0.05),
+        linestyle=(0, (2, 1)),
     )
+    letter = _ASSURANCE_LETTER[assurance_type]
+    ax.text(x, y + 0.12 * radius, letter, ha="center", va="center", fontsize=fontsize, fontweight="bold", color=colour)
     return True
 
 

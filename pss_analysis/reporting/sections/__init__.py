@@ -17,6 +17,9 @@ every figure in ``figures/``). Notebooks stay thin: they call these, in this ord
     sections.data_quality_section(rep, study, changes)  # data_quality
     sections.methods_section(rep, study)             # methods
     sections.appendix(rep)                           # appendix
+
+The summary across the units of a batch (``batch_summary.ipynb``) reads the batch's tables with
+``units = sections.read_units(output_dir)`` and calls the ``units_*`` sections (module ``units``).
 """
 
 from __future__ import annotations
@@ -32,8 +35,26 @@ from pss_analysis.reporting.sections.methods import methods_section
 from pss_analysis.reporting.sections.strategy_map import strategy_map_section
 from pss_analysis.reporting.sections.summary import executive_summary
 from pss_analysis.reporting.sections.tables import publish_evaluation_tables
+from pss_analysis.reporting.sections.units import (
+    UnitsData,
+    read_units,
+    units_failed_section,
+    units_funnel_section,
+    units_overview,
+    units_small_multiples,
+    units_value_section,
+    units_verdict_section,
+)
 
 __all__ = [
+    "UnitsData",
+    "read_units",
+    "units_overview",
+    "units_verdict_section",
+    "units_small_multiples",
+    "units_funnel_section",
+    "units_value_section",
+    "units_failed_section",
     "data_summary_table",
     "board_section",
     "changes_section",

@@ -1,0 +1,181 @@
+"""What one Dask worker does for one unit of a batch: check it, or run it.
+
+:func:`check_unit` loads the unit's parameters and inputs (every check ``pss run`` makes before a
+notebook runs) and returns the unit's fingerprint: a sha256 of its resolved parameters, the
+checksums of its input files and template notebooks, and the package version, so that
+``--resume`` can tell a unit that has not changed since its last good run.
+
+:func:`run_unit` makes the unit's run folder with :func:`~pss_analysis.run.pipeline.run` (exactly
+what ``pss run`` makes; skipped in summary-only mode) and evaluates the unit for the summary
+(:func:`~pss_analysis.evaluation.units.unit_evidence`). A failure is returned, not raised, so that
+the other units go on; a kernel that fails to start because of a port race (papermill's issue
+#511, a ``ZMQError`` "Address already in use" when many kernels start at once) is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pss_analysis import __version__
+from pss_analysis.config.loading import load_params
+from pss_analysis.config.manifest import sha256_file
+from pss_analysis.config.params import params_to_dict
+from pss_analysis.errors import PssError
+from pss_analysis.evaluation.study import load_inputs
+from pss_analysis.evaluation.units import unit_evidence
+
+__all__ = ["UnitTask", "UnitOutcome", "check_unit", "run_unit", "KERNEL_START_ATTEMPTS", "SUMMARY_TABLES"]
+
+#: Tries at starting a unit's notebook kernel when the start races another for a port.
+KERNEL_START_ATTEMPTS = 4
+#: The summary tables every unit contributes rows to (attributes of :class:`UnitOutcome`).
+SUMMARY_TABLES = ("evidence", "series", "latest_year", "value")
+
+
+@dataclass(frozen=True)
+class UnitTask:
+    """Everything a worker needs to run one unit (plain values: it travels to another process)."""
+
+    name: str
+    slug: str
+    params_file: str
+    overrides: tuple[str, ...]
+    units_root: str
+    summary_only: bool = False
+    to: tuple[str, ...] | None = None
+    renderer: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass
+class UnitOutcome:
+    """How one unit went: ``status`` ``"ok"`` or ``"failed"`` (with ``message``), its run folder, its rows."""
+
+    name: str
+    slug: str
+    status: str
+    message: str = ""
+    run_folder: str = ""
+    report: str = ""
+    seconds: float = 0.0
+    fingerprint: str = ""
+    reused: bool = False
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The unit's entry in the batch manifest."""
+        return {
+            "name": self.name,
+            "folder": self.slug,
+            "status": self.status,
+            "message": self.message,
+            "run_folder": self.run_folder,
+            "report": self.report,
+            "seconds": round(self.seconds, 3),
+            "fingerprint": self.fingerprint,
+            "reused": self.reused,
+        }
+
+
+def _fingerprint(params: Any, notebooks: list[str], summary_only: bool) -> str:
+    """sha256 of the resolved parameters with each input file replaced by its checksum, and the version."""
+    resolved = params_to_dict(params)
+    resolved["data"] = {key: sha256_file(path) for key, path in sorted(params.data.named_paths().items())}
+    content = {
+        "parameters": resolved,
+        "notebooks": notebooks,
+        "pss_analysis": __version__,
+        "summary_only": summary_only,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_unit(params_file: str, overrides: tuple[str, ...], summary_only: bool) -> tuple[str | None, str]:
+    """(the problem that stops the unit or None, its fingerprint): its parameters and inputs checked.
+
+    In summary-only mode only the parameters are checked here: the unit's evaluation reads and checks
+    its data at once (reading them twice would double the time of a batch of thousands of units), and
+    a unit whose data are bad fails there, alone and named.
+    """
+    from pss_analysis.run.pipeline import find_notebook
+
+    try:
+        params = load_params(params_file, list(overrides))
+        if not summary_only and (params.data.scorecard is not None or params.data.measures is not None):
+            load_inputs(params)
+        notebooks = (
+            []
+            if summary_only
+            else [sha256_file(find_notebook(nb, Path(params_file))) for nb in params.report.notebooks]
+        )
+    except Exception as exc:  # noqa: BLE001 - a unit that cannot be read is that unit's problem, named
+        return _failure_message(exc), ""
+    return None, _fingerprint(params, notebooks, summary_only)
+
+
+def run_unit(task: UnitTask) -> UnitOutcome:
+    """Run one unit (its run folder, then its evidence for the summary); a failure is returned, not raised."""
+    started = time.perf_counter()
+    outcome = UnitOutcome(task.name, task.slug, "ok", fingerprint=task.fingerprint)
+    try:
+        if not task.summary_only:
+            result = _run_with_retries(task)
+            outcome.run_folder = str(result.run_dir)
+            outcome.report = str(result.report_files[0]) if result.report_files else ""
+        evidence = unit_evidence(load_params(task.params_file, list(task.overrides)))
+        outcome.tables = {name: getattr(evidence, name) for name in SUMMARY_TABLES}
+    except Exception as exc:  # noqa: BLE001 - one unit's failure, whatever it is, must not stop the others
+        outcome.status = "failed"
+        outcome.message = _failure_message(exc)
+        kept = getattr(exc, "kept", None)
+        outcome.run_folder = str(kept) if kept and Path(kept).exists() else ""
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _run_with_retries(task: UnitTask) -> Any:
+    from pss_analysis.run.pipeline import run
+
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            return run(
+                task.params_file,
+                overrides=list(task.overrides),
+                to=list(task.to) if task.to else None,
+                renderer=task.renderer,
+                name=task.slug,
+                reports_root=task.units_root,
+                command=["pss", "batch", task.params_file, "(unit)", task.name],
+                progress=False,
+                say=lambda message: None,
+            )
+        except Exception as exc:
+            if attempt == KERNEL_START_ATTEMPTS or not is_kernel_start_race(exc):
+                raise
+            time.sleep(0.5 * attempt)  # let the other kernel take its ports first
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_kernel_start_race(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a kernel start losing a race for a port (ZMQError)."""
+    import zmq
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, zmq.error.ZMQError) or "Address already in use" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _failure_message(exc: BaseException) -> str:
+    stage = getattr(exc, "stage", "")
+    text = str(exc) if isinstance(exc, PssError) else f"{type(exc).__name__}: {exc}"
+    return f"{stage}: {text}" if stage else text

@@ -1,0 +1,53 @@
+"""Figures of the summary across units: what a reader sees is drawn, for every unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Circle
+
+from pss_analysis.methods.funnel import funnel_limits, funnel_points
+from pss_analysis.reporting.figures.units import funnel_figure, small_multiples_figure, units_icon_grid
+
+
+def test_icon_grid_has_a_cell_and_the_icons_for_every_unit_and_measure():
+    evidence = pd.DataFrame(
+        {
+            "measure_id": ["a", "a", "b", "b"],
+            "unit": ["North", "South", "North", "South"],
+            "verdict": ["improved", "no evidence of change", "deteriorated", "not enough data"],
+            "variation_type": ["special_cause_improvement", "common_cause", "common_cause", None],
+            "variation_direction": ["high", None, None, None],
+            "assurance_type": ["pass", "fail", None, None],
+        }
+    )
+    fig = units_icon_grid(evidence, ["North", "South"], [("a", "Measure A"), ("b", "Measure B")])
+    ax = fig.axes[0]
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(circles) == 5  # variation icons in three cells, assurance icons in two
+    texts = [t.get_text() for t in ax.texts]
+    assert {"North", "South", "Measure A", "Measure B", "▲ improved", "▼ deteriorated", "H", "P", "F"} <= set(texts)
+
+
+def test_small_multiples_draw_one_panel_per_unit():
+    periods = [str(p) for p in pd.period_range("2017-01", periods=24, freq="M")]
+    series = pd.DataFrame(
+        [(u, p, float(k)) for u in ("North", "South", "East") for k, p in enumerate(periods)],
+        columns=["unit", "period", "value"],
+    )
+    fig = small_multiples_figure(series, title="A measure", start="2018-01", ylabel="per 1,000")
+    titles = sorted(ax.get_title() for ax in fig.axes)
+    assert titles == ["East", "North", "South"]
+    assert all(len(ax.lines) == 2 for ax in fig.axes)  # the series and the programme start
+
+
+def test_funnel_figure_marks_the_units_outside_the_limits():
+    units = pd.DataFrame({"unit": list("abcd"), "numerator": [100, 150, 95, 105], "denominator": [1000] * 4})
+    points = funnel_points(units, kind="proportion", target=0.1)
+    limits = funnel_limits(0.1, np.geomspace(500, 2000, 50), kind="proportion")
+    fig = funnel_figure(points, limits, title="A proportion", ylabel="per cent", multiplier=100)
+    ax = fig.axes[0]
+    outside = [c for c in ax.collections if c.get_label() == "Unit outside the 95% limits"][0]
+    assert outside.get_offsets().shape[0] == 1
+    np.testing.assert_allclose(outside.get_offsets()[0], [1000, 15.0])
+    assert len(ax.lines) == 5  # the target and two pairs of limits

@@ -1,0 +1,119 @@
+"""The units of a batch (``--by``, ``--grid``) and the inputs written for each, without running anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DEMO_DATA
+
+from pss_analysis.config.loading import load_params
+from pss_analysis.config.overrides import parse_grid
+from pss_analysis.errors import ParameterError
+from pss_analysis.run.units import plan_units, unit_slug
+
+
+def _params(folder: Path, table: pd.DataFrame, *, files: str = "") -> Path:
+    table.to_csv(folder / "indicators.csv", index=False)
+    path = folder / "params.yaml"
+    path.write_text(
+        "title: Split\nprogramme: {name: P, start: 2018-04}\n"
+        f"data:\n  measures: {DEMO_DATA / 'measures.csv'}\n  indicators: indicators.csv\n{files}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "measure_id": ["acs_admissions"] * 4 + ["acs_spend"] * 2,
+            "period": ["2018-01", "2018-01", "2018-02", "2018-02", "2018-01", "2018-01"],
+            "locality": ["North East", "South", "North East", "South", "North East", "South"],
+            "numerator": ["10", "5", "12", "", "1.5", "2.25"],
+            "denominator": ["1000", "800", "1000", "800", "", ""],
+        }
+    )
+
+
+def test_by_a_column_each_unit_reads_its_rows_and_the_whole_system_their_sums(tmp_path):
+    params = load_params(_params(tmp_path, _table()))
+    units = plan_units(params, by="locality", grid={}, folder=tmp_path / "batch")
+    assert [(u.name, u.slug) for u in units] == [
+        ("North East", "north-east"),
+        ("South", "south"),
+        ("Whole system", "whole-system"),
+    ]
+    south = dict(o.split("=", 1) for o in units[1].overrides)
+    assert south["title"] == "Split: South"
+    rows = pd.read_csv(south["data.indicators"], dtype=str, keep_default_na=False)
+    assert list(rows.columns) == ["measure_id", "period", "numerator", "denominator"]  # the unit column dropped
+    assert list(rows["numerator"]) == ["5", "", "2.25"]
+    whole = pd.read_csv(dict(o.split("=", 1) for o in units[2].overrides)["data.indicators"])
+    by_key = whole.set_index(["measure_id", "period"])
+    assert by_key.loc[("acs_admissions", "2018-01"), "numerator"] == 15
+    assert by_key.loc[("acs_admissions", "2018-01"), "denominator"] == 1800
+    assert by_key.loc[("acs_admissions", "2018-02"), "numerator"] == 12  # a blank is not a zero
+    assert by_key.loc[("acs_spend", "2018-01"), "numerator"] == pytest.approx(3.75)
+    assert pd.isna(by_key.loc[("acs_spend", "2018-01"), "denominator"])
+
+
+def test_a_unit_whose_rows_cannot_be_added_up_is_named_not_fatal(tmp_path):
+    table = _table()
+    table.loc[1, "numerator"] = "ten"
+    params = load_params(_params(tmp_path, table))
+    units = plan_units(params, by="locality", grid={}, folder=tmp_path / "batch")
+    assert [u.problem is None for u in units] == [True, True, False]
+    assert "row 3" in units[2].problem and "'ten'" in units[2].problem
+
+
+def test_record_level_parquet_files_are_split_and_keep_their_types(tmp_path):
+    records = pd.DataFrame(
+        {
+            "admitted": pd.to_datetime(["2018-01-03", "2018-01-09", "2018-02-01"]),
+            "locality": ["South", "North East", "South"],
+            "los": [3, 4, 5],
+        }
+    )
+    records.to_parquet(tmp_path / "admissions.parquet", index=False)
+    files = "  files: {admissions: admissions.parquet}\n"
+    params = load_params(_params(tmp_path, _table(), files=files))
+    units = plan_units(params, by="locality", grid={}, folder=tmp_path / "batch")
+    south = dict(o.split("=", 1) for o in units[1].overrides)
+    part = pd.read_parquet(south["data.files.admissions"])
+    assert list(part["los"]) == [3, 5] and str(part["admitted"].dtype).startswith("datetime64")
+    whole = dict(o.split("=", 1) for o in units[2].overrides)
+    assert "data.files.admissions" not in whole  # the whole system reads the full file
+
+
+def test_a_grid_is_every_combination_named_in_words(tmp_path):
+    params = load_params(_params(tmp_path, _table().drop(columns="locality").iloc[[0, 2, 4]]))
+    grid = dict([parse_grid("programme.start=2018-04,2018-06"), parse_grid("analysis.alpha=0.05,0.1")])
+    units = plan_units(params, by=None, grid=grid, folder=tmp_path / "batch")
+    assert [u.name for u in units] == [
+        "programme start 2018-04; analysis alpha 0.05",
+        "programme start 2018-04; analysis alpha 0.1",
+        "programme start 2018-06; analysis alpha 0.05",
+        "programme start 2018-06; analysis alpha 0.1",
+    ]
+    assert units[3].overrides == ("programme.start=2018-06", "analysis.alpha=0.1")
+    assert len({u.slug for u in units}) == 4
+
+
+def test_grid_and_by_options_are_checked():
+    with pytest.raises(ParameterError, match="did you mean 'programme.start'"):
+        parse_grid("programme.strat=2018-04")
+    with pytest.raises(ParameterError, match="key=value1,value2"):
+        parse_grid("programme.start")
+    assert parse_grid("report.to=[html,pdf],[docx]") == ("report.to", [["html", "pdf"], ["docx"]])
+    assert unit_slug("St. Mary's & All Saints") == "st-mary-s-all-saints"
+
+
+def test_nothing_to_split_by_is_a_parameter_error(tmp_path):
+    params = load_params(_params(tmp_path, _table()))
+    with pytest.raises(ParameterError) as caught:
+        plan_units(params, by="region", grid={}, folder=tmp_path / "batch")
+    assert caught.value.key == "batch.by" and "locality" in str(caught.value)
+    with pytest.raises(ParameterError, match="--by COLUMN or --grid"):
+        plan_units(params, by=None, grid={}, folder=tmp_path / "batch")
