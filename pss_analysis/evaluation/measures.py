@@ -48,6 +48,7 @@ from pss_analysis.evaluation.options import measure_options
 from pss_analysis.methods.its import ItsResult, fit_its
 from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
 from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
+from pss_analysis.timings import timed
 
 __all__ = [
     "MeasureEvaluation",
@@ -265,9 +266,11 @@ def evaluate_measures(
         model: Callable[..., Any] = fit_its
         if control is not None and comparison is not None:
             model = functools.partial(fit_its, control=control, control_unit=comparison.unit)
-        its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
-        spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
-        reading = compare_with_first_phase(spc) if spc is not None else None
+        with timed("its", measure=mid):
+            its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
+        with timed("spc", measure=mid):
+            spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
+            reading = compare_with_first_phase(spc) if spc is not None else None
         results[mid] = MeasureEvaluation(
             mid, its, spc, its_kw, spc_kw, its_problem, spc_problem, tuple(its_warn + spc_warn), choice, reading
         )

@@ -30,6 +30,7 @@ from pss_analysis.inputs.tables import (
     summarise,
 )
 from pss_analysis.inputs.validation import ValidationReport
+from pss_analysis.timings import timed
 
 __all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
 
@@ -249,18 +250,21 @@ def prepare_study(params: Params) -> Study:
 
     The evidence table reports the relative impact at the first of ``analysis.impact_at``.
     """
-    i = load_inputs(params)
+    with timed("validation"):
+        i = load_inputs(params)
     start = params.programme.start
     evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start, comparison=i.comparison)
-    evidence = evidence_table(
-        i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
-    )
+    with timed("evidence"):
+        evidence = evidence_table(
+            i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
+        )
     sc = i.scorecard
-    links = (
-        pd.DataFrame()
-        if sc is None
-        else link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha)
-    )
+    with timed("links"):
+        links = (
+            pd.DataFrame()
+            if sc is None
+            else link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha)
+        )
     return Study(
         params=params,
         scorecard=sc,

@@ -41,6 +41,7 @@ from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
+from pss_analysis.timings import KERNEL_TIMINGS_FILE, TIMINGS, timed
 
 #: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
 __all__ = ["Report", "format_table", "escape_text", "PRINT_FORMATS", "IDENTIFIER_COLUMNS", "publishable_path"]
@@ -119,6 +120,7 @@ class Report:
         manifest_path = out / "manifest.json"
         if manifest_path.is_file():
             manifest = read_manifest(manifest_path)
+            TIMINGS.write_to(out / KERNEL_TIMINGS_FILE)  # a run of `pss run`: its pipeline reads them back
         else:
             manifest = provisional_manifest(
                 params, params_file=params_file, run_id="interactive", command=["jupyter", "(interactive)"]
@@ -255,20 +257,22 @@ class Report:
         """
         path = self.output_dir / "figures" / f"{name}.png"
         buffer = io.BytesIO()
-        fig.savefig(
-            buffer,
-            format="png",
-            dpi=FIGURE_DPI,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
-        )
+        with timed("figure", name=name, format="png"):
+            fig.savefig(
+                buffer,
+                format="png",
+                dpi=FIGURE_DPI,
+                metadata={"Software": None},
+                pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+            )
         png = buffer.getvalue()
         path.write_bytes(png)
         files = {"file": f"figures/{name}.png"}
         if set(PRINT_FORMATS) & set(self.params.report.to):
             printed = self.output_dir / "figures" / "print" / f"{name}.svg"
             printed.parent.mkdir(exist_ok=True)
-            fig.savefig(printed, format="svg", metadata={"Date": None})
+            with timed("figure", name=name, format="svg"):
+                fig.savefig(printed, format="svg", metadata={"Date": None})
             files["print"] = f"figures/print/{name}.svg"
         self._figures += 1
         label = f"Figure {self._figures}: {caption}"

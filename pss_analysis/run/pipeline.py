@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,8 @@ from pss_analysis.evaluation.study import load_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
+from pss_analysis.run.profiling import collect_timings
+from pss_analysis.timings import TIMINGS, timed
 
 __all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME", "CELL_TIMEOUT_S"]
 
@@ -113,7 +115,7 @@ def run(
             for notebook in executed
             for fmt in params.report.to
         ]
-        published = _publish(folder, manifest, stages)
+        published = _publish(folder, manifest, stages, executed)
     return RunResult(
         run_dir=published, report_files=[published / p.name for p in reports], manifest=manifest, stages=stages.done
     )
@@ -127,6 +129,7 @@ class _Stages:
         self.started = time.perf_counter()
         self.current = ""
         self.done: list[dict[str, Any]] = []
+        self.first_step = len(TIMINGS.records)  # this run's steps in this process's recorder start here
 
     def begin(self, label: str, message: str) -> None:
         self.current = label
@@ -194,7 +197,8 @@ def _prepare(
     """Check the inputs (and the parameters that depend on them), then make the run folder and
     write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind."""
     if params.data.scorecard is not None or params.data.measures is not None:
-        load_inputs(params)  # every input and every analysis option checked before any notebook runs
+        with timed("validation"):
+            load_inputs(params)  # every input and every analysis option checked before any notebook runs
     run_dir = folder.create()
     resolved = run_dir / "params.yaml"
     resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -281,11 +285,13 @@ def _render_stage(notebook: Path, fmt: str, renderer_name: str, title: str, foot
     return info.output
 
 
-def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages) -> Path:
+def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages, executed: Sequence[Path] = ()) -> Path:
     """Complete the manifest, move the run into place and point ``latest`` at it; the published folder."""
     stages.begin("publish", "[5/5] Publishing")
     run_dir = folder.staging
     manifest["stages"] = stages.done
+    steps = TIMINGS.records[stages.first_step :]
+    manifest["timings"] = collect_timings(stages.done, run_dir, executed, steps)
     manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["duration_seconds"] = round(time.perf_counter() - stages.started, 3)
     manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
