@@ -25,7 +25,15 @@ from pss_analysis.evaluation.dashboards import (
 )
 from pss_analysis.evaluation.measures import MeasureEvaluation, evaluate_measures, its_tables, spc_tables
 from pss_analysis.evaluation.options import analysis_with_scorecard, measure_options, merge_options
-from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.study import (
+    INPUTS_FILE,
+    Inputs,
+    Study,
+    adopt_saved_inputs,
+    load_inputs,
+    prepare_study,
+    save_inputs,
+)
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     CHANGED,
@@ -50,6 +58,9 @@ __all__ = [
     "board_table",
     "display_impact",
     "prepare_study",
+    "save_inputs",
+    "adopt_saved_inputs",
+    "INPUTS_FILE",
     "load_inputs",
     "Study",
     "Inputs",

@@ -45,7 +45,7 @@ from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
 from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
-from pss_analysis.evaluation.study import load_inputs
+from pss_analysis.evaluation.study import INPUTS_FILE, load_inputs, save_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
@@ -196,10 +196,13 @@ def _prepare(
 ) -> dict[str, Any]:
     """Check the inputs (and the parameters that depend on them), then make the run folder and
     write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind."""
+    inputs = None
     if params.data.scorecard is not None or params.data.measures is not None:
         with timed("validation"):
-            load_inputs(params)  # every input and every analysis option checked before any notebook runs
+            inputs = load_inputs(params)  # every input and every analysis option checked before any notebook runs
     run_dir = folder.create()
+    if inputs is not None:
+        save_inputs(inputs, run_dir / INPUTS_FILE)  # the notebooks use them rather than load them again
     resolved = run_dir / "params.yaml"
     resolved.write_text(yaml.safe_dump(params_to_dict(params), sort_keys=False, allow_unicode=True), encoding="utf-8")
     manifest = provisional_manifest(
@@ -292,6 +295,7 @@ def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages, execu
     manifest["stages"] = stages.done
     steps = TIMINGS.records[stages.first_step :]
     manifest["timings"] = collect_timings(stages.done, run_dir, executed, steps)
+    (run_dir / INPUTS_FILE).unlink(missing_ok=True)
     manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["duration_seconds"] = round(time.perf_counter() - stages.started, 3)
     manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())

@@ -9,6 +9,7 @@ import re
 import pandas as pd
 import pytest
 
+from pss_analysis.evaluation.study import INPUTS_FILE
 from pss_analysis.run.cli import EXIT_OK, main
 from pss_analysis.timings import KERNEL_TIMINGS_FILE
 
@@ -50,8 +51,12 @@ def test_profile_prints_the_ten_most_expensive_steps_and_the_manifest_has_every_
     assert {r["measure"] for r in timings if r["step"] == "measure section"} == measures
     figures = [r for r in timings if r["step"] == "figure"]
     assert len(figures) == len(list((run_dir / "figures").glob("*.png")))
-    validations = {r["process"] for r in timings if r["step"] == "validation"}
-    assert validations <= {"pipeline", "kernel"} and validations
+    # figures are written by worker processes while the notebook goes on
+    assert {r["written"] for r in figures} == {"worker"}
+    # the inputs are loaded and checked once, by the pipeline; the kernel adopts them
+    validations = {(r["process"], r.get("adopted", False)) for r in timings if r["step"] == "validation"}
+    assert validations == {("pipeline", False), ("kernel", True)}
+    assert not (run_dir / INPUTS_FILE).exists() and INPUTS_FILE not in manifest["outputs"]
     assert all(r["seconds"] >= 0 for r in timings)
     # the kernel's timings file was merged and removed: not left in the published folder
     assert not (run_dir / KERNEL_TIMINGS_FILE).exists()
