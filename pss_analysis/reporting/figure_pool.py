@@ -9,7 +9,8 @@ is emptied when each notebook cell finishes (IPython's ``post_execute`` event, a
 shows its figures), so every figure stays in the cell that made it, and whenever more than
 :data:`MAX_PENDING` figures wait (memory).
 
-Outside a notebook kernel (a script, a test) there is no pool: figures are written at once.
+Outside a notebook kernel (a script, a test), and on a machine of fewer than :data:`MIN_CORES` cores,
+there is no pool: figures are written at once.
 A figure that cannot be pickled, or a worker that fails, is written in this process instead: the
 files are the same either way.
 """
@@ -29,15 +30,23 @@ from typing import Any
 
 from pss_analysis.timings import TIMINGS
 
-__all__ = ["FigurePool", "FigureJob", "write_figure", "MAX_PENDING", "pool_workers"]
+__all__ = ["FigurePool", "FigureJob", "write_figure", "MAX_PENDING", "MIN_CORES", "pool_workers"]
 
 #: Figures waiting for their files before the oldest is waited for (each holds its Figure in memory).
 MAX_PENDING = 12
 
 
-def pool_workers() -> int:
-    """Worker processes: one per core but one (the notebook draws the next figure on it), 1 to 4."""
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
+#: Cores below which there is no pool. Measured on a busy 2-core machine: the workers cost more than they
+#: save (each figure is pickled, then rebuilt in the worker: about 7 s more CPU on the demo's 41 figures,
+#: and no idle core to win it back on), so figures are written in the notebook's own process there.
+MIN_CORES = 4
+
+
+def pool_workers(cores: int | None = None) -> int:
+    """Worker processes for ``cores`` (this machine's by default): one per core but one (the notebook
+    draws the next figure on it), at most 4; 0 (no pool) below :data:`MIN_CORES`."""
+    cores = (os.cpu_count() or 1) if cores is None else cores
+    return 0 if cores < MIN_CORES else min(4, cores - 1)
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,10 @@ class FigurePool:
         except ImportError:  # pragma: no cover - IPython comes with the notebook stack
             return None
         shell = get_ipython()
-        if shell is None or not hasattr(shell, "kernel"):
+        workers = pool_workers()
+        if shell is None or not hasattr(shell, "kernel") or not workers:
             return None
-        pool = cls(pool_workers())
+        pool = cls(workers)
         shell.events.register("post_execute", pool.flush)
         return pool
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from pss_analysis.config.loading import load_params
 from pss_analysis.evaluation.study import prepare_study
-from pss_analysis.reporting.figure_pool import MAX_PENDING, FigureJob, FigurePool, write_figure
+from pss_analysis.reporting.figure_pool import MAX_PENDING, MIN_CORES, FigureJob, FigurePool, pool_workers, write_figure
 from pss_analysis.reporting.figures import its_figure, spc_figure
 
 
@@ -101,3 +101,8 @@ def test_a_figure_that_cannot_be_pickled_is_written_in_this_process(pool, tmp_pa
 
 def test_outside_a_notebook_kernel_there_is_no_pool():
     assert FigurePool.for_notebook() is None
+
+
+def test_workers_one_per_core_but_one_and_none_on_a_small_machine():
+    assert [pool_workers(c) for c in (1, 2, 3, 4, 6, 16)] == [0, 0, 0, 3, 4, 4]
+    assert MIN_CORES == 4

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pss_analysis.evaluation.study import INPUTS_FILE
+from pss_analysis.reporting.figure_pool import pool_workers
 from pss_analysis.run.cli import EXIT_OK, main
 from pss_analysis.timings import KERNEL_TIMINGS_FILE
 
@@ -51,8 +52,8 @@ def test_profile_prints_the_ten_most_expensive_steps_and_the_manifest_has_every_
     assert {r["measure"] for r in timings if r["step"] == "measure section"} == measures
     figures = [r for r in timings if r["step"] == "figure"]
     assert len(figures) == len(list((run_dir / "figures").glob("*.png")))
-    # figures are written by worker processes while the notebook goes on
-    assert {r["written"] for r in figures} == {"worker"}
+    # figures are written by worker processes while the notebook goes on, on a machine with cores to spare
+    assert {r["written"] for r in figures} == ({"worker"} if pool_workers() else {"kernel"})
     # the inputs are loaded and checked once, by the pipeline; the kernel adopts them
     validations = {(r["process"], r.get("adopted", False)) for r in timings if r["step"] == "validation"}
     assert validations == {("pipeline", False), ("kernel", True)}
