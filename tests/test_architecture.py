@@ -2,7 +2,7 @@
 
 Stages, lowest first: config -> inputs -> methods -> evaluation -> reporting -> publish -> run.
 A module may import from its own stage and the stages below it, never above. The shared root
-modules (``errors``, ``vocabulary``) are below every stage; the applications (``demo``,
+modules (``errors``, ``vocabulary``, ``timings``) are below every stage; the applications (``demo``,
 ``replication``) and the package's entry points may use any stage.
 """
 
@@ -16,7 +16,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "pss_analysis"
 STAGES = ["config", "inputs", "methods", "evaluation", "reporting", "publish", "run"]
-SHARED = {"errors", "vocabulary"}
+SHARED = {"errors", "vocabulary", "timings"}
 APPLICATIONS = {"demo", "replication", "notebooks", "__init__", "__main__"}
 
 

@@ -37,7 +37,15 @@ from pss_analysis.evaluation.options import (
     merge_options,
     robustness_options,
 )
-from pss_analysis.evaluation.study import Inputs, Study, load_inputs, prepare_study
+from pss_analysis.evaluation.study import (
+    INPUTS_FILE,
+    Inputs,
+    Study,
+    adopt_saved_inputs,
+    load_inputs,
+    prepare_study,
+    save_inputs,
+)
 from pss_analysis.evaluation.units import UNIT_EVIDENCE_COLUMNS, UnitEvidence, unit_evidence
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
@@ -68,6 +76,9 @@ __all__ = [
     "board_table",
     "display_impact",
     "prepare_study",
+    "save_inputs",
+    "adopt_saved_inputs",
+    "INPUTS_FILE",
     "load_inputs",
     "Study",
     "Inputs",

@@ -47,6 +47,7 @@ from pss_analysis.evaluation.options import measure_options, robustness_options
 from pss_analysis.methods.its import ItsResult, Robustness, fit_its, newey_west_lags, robustness
 from pss_analysis.methods.spc import PhaseComparison, SpcResult, compare_with_first_phase, evaluate_spc, laney_sigma_z
 from pss_analysis.methods.spc.constants import LANEY_OVERDISPERSION_LIMIT
+from pss_analysis.timings import timed
 
 __all__ = [
     "MeasureEvaluation",
@@ -267,10 +268,13 @@ def evaluate_measures(
             # the checks refit the programme area alone (placebo starts, other models): not comparable
             # with a comparison-area model, so they are left out for it (the methods section counts them)
             rob_options = {**rob_options, "enabled": False}
-        its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
-        spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
-        reading = compare_with_first_phase(spc) if spc is not None else None
-        rob, rob_problem = check_robustness(series, its, its_kw, rob_options, measure_id=mid)
+        with timed("its", measure=mid):
+            its, its_problem, its_warn = _run(model, series, its_kw, measure_id=mid, what="model")
+        with timed("spc", measure=mid):
+            spc, spc_problem, spc_warn = _run(evaluate_spc, series, spc_kw, measure_id=mid, what="chart")
+            reading = compare_with_first_phase(spc) if spc is not None else None
+        with timed("robustness", measure=mid):
+            rob, rob_problem = check_robustness(series, its, its_kw, rob_options, measure_id=mid)
         results[mid] = MeasureEvaluation(
             mid,
             its,

@@ -7,7 +7,9 @@ derives the evidence table. Report sections only read the :class:`Study`.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -30,8 +32,18 @@ from pss_analysis.inputs.tables import (
     summarise,
 )
 from pss_analysis.inputs.validation import ValidationReport
+from pss_analysis.timings import timed
 
-__all__ = ["Study", "Inputs", "load_inputs", "prepare_study", "analysis_with_scorecard"]
+__all__ = [
+    "Study",
+    "Inputs",
+    "load_inputs",
+    "prepare_study",
+    "analysis_with_scorecard",
+    "save_inputs",
+    "adopt_saved_inputs",
+    "INPUTS_FILE",
+]
 
 
 @dataclass(frozen=True)
@@ -244,23 +256,51 @@ def load_inputs(params: Params) -> Inputs:
     )
 
 
+#: The inputs ``pss run`` loaded and checked, handed to the notebook kernel in the run folder (removed when published).
+INPUTS_FILE = ".inputs.pickle"
+_ADOPTED: dict[int, tuple[Params, Inputs]] = {}
+
+
+def save_inputs(inputs: Inputs, path: str | Path) -> None:
+    """Write loaded and checked inputs for :func:`adopt_saved_inputs` in another process (the notebook kernel)."""
+    Path(path).write_bytes(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def adopt_saved_inputs(params: Params, path: str | Path) -> bool:
+    """Let :func:`prepare_study` of this very ``params`` object use the inputs :func:`save_inputs` wrote to ``path``
+    (the pipeline has loaded and checked them already) instead of loading them again; False if there are none.
+
+    The file is the pipeline's own, written into the run folder just before the notebook runs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    inputs = pickle.loads(path.read_bytes())  # noqa: S301 - written by this run's pipeline, see above
+    _ADOPTED[id(params)] = (params, inputs)
+    return True
+
+
 def prepare_study(params: Params) -> Study:
     """Load, evaluate and summarise every measure named by ``params``.
 
     The evidence table reports the relative impact at the first of ``analysis.impact_at``.
     """
-    i = load_inputs(params)
+    adopted = _ADOPTED.pop(id(params), None)
+    with timed("validation", adopted=True if adopted is not None and adopted[0] is params else None):
+        i = adopted[1] if adopted is not None and adopted[0] is params else load_inputs(params)
     start = params.programme.start
     evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start, comparison=i.comparison)
-    evidence = evidence_table(
-        i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
-    )
+    with timed("evidence"):
+        evidence = evidence_table(
+            i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None
+        )
     sc = i.scorecard
-    links = (
-        pd.DataFrame()
-        if sc is None
-        else link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha)
-    )
+    with timed("links"):
+        links = (
+            pd.DataFrame()
+            if sc is None
+            else link_table(sc.links, sc.objectives, sc.measures, evidence, i.indicators, alpha=i.analysis.alpha)
+        )
     return Study(
         params=params,
         scorecard=sc,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import io
 import json
 import os
 import re
@@ -38,10 +37,13 @@ from pss_analysis import __version__
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, read_manifest, write_manifest
 from pss_analysis.config.params import Params, params_to_dict, published_url
+from pss_analysis.evaluation.study import INPUTS_FILE, adopt_saved_inputs
+from pss_analysis.reporting.figure_pool import FigureJob, FigurePool, write_figure
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
+from pss_analysis.timings import KERNEL_TIMINGS_FILE, TIMINGS
 
 #: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
 __all__ = [
@@ -227,6 +229,8 @@ class Report:
         self._figures = 0
         self._descriptions: dict[str, str] = {}
         self._frames: dict[str, pd.DataFrame] = {}  # what was published, for the workbook
+        #: Worker processes writing the figures in a notebook kernel (None: written at once).
+        self._pool: FigurePool | None = None
         (output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (output_dir / "figures").mkdir(parents=True, exist_ok=True)
 
@@ -240,19 +244,31 @@ class Report:
         manifest_path = out / "manifest.json"
         if manifest_path.is_file():
             manifest = read_manifest(manifest_path)
+            TIMINGS.write_to(out / KERNEL_TIMINGS_FILE)  # a run of `pss run`: its pipeline reads them back
+            adopt_saved_inputs(params, out / INPUTS_FILE)  # and has loaded and checked the inputs already
         else:
             manifest = provisional_manifest(
                 params, params_file=params_file, run_id="interactive", command=["jupyter", "(interactive)"]
             )
             write_manifest(manifest_path, manifest)
-        return cls(params, out, manifest)
+        report = cls(params, out, manifest)
+        report._pool = FigurePool.for_notebook()
+        return report
+
+    def flush(self) -> None:
+        """Show every display still waiting for its figure to be written (done at the end of each notebook cell)."""
+        if self._pool is not None:
+            self._pool.flush()
 
     # -- display helpers -------------------------------------------------
-    @staticmethod
-    def _show(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+    def _show(self, bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+        """Display now, or after the figures still being written (:mod:`~pss_analysis.reporting.figure_pool`)."""
         from IPython.display import display
 
-        display(bundle, raw=True, metadata=metadata or {})
+        if self._pool is None:
+            display(bundle, raw=True, metadata=metadata or {})
+        else:
+            self._pool.later(lambda _png: display(bundle, raw=True, metadata=metadata or {}))
 
     def markdown(self, text: str) -> None:
         """Show Markdown text. Put user-supplied parts (names, descriptions) through
@@ -394,35 +410,41 @@ class Report:
         whose heading reads as given (the strategy map's boxes to their objective's measures).
         """
         path = self.output_dir / "figures" / f"{name}.png"
-        buffer = io.BytesIO()
-        fig.savefig(
-            buffer,
-            format="png",
-            dpi=FIGURE_DPI,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
-        )
-        png = buffer.getvalue()
-        path.write_bytes(png)
         files = {"file": f"figures/{name}.png"}
+        svg = None
         if set(PRINT_FORMATS) & set(self.params.report.to):
-            printed = self.output_dir / "figures" / "print" / f"{name}.svg"
-            printed.parent.mkdir(exist_ok=True)
-            fig.savefig(printed, format="svg", metadata={"Date": None})
+            svg = self.output_dir / "figures" / "print" / f"{name}.svg"
             files["print"] = f"figures/print/{name}.svg"
+        job = FigureJob(path, svg, FIGURE_DPI, PNG_COMPRESS_LEVEL)
         self._figures += 1
         label = f"Figure {self._figures}: {caption}"
-        encoded = base64.b64encode(png).decode("ascii")
         spec = interactive if interactive is not None and self.params.report.interactive else None
-        body = figure_html(name, label, alt, encoded, spec=spec, data=data, links=links)
-        self._show(
-            {"text/html": body, "image/png": encoded, "text/plain": f"{label}. {alt}"},
-            metadata={
-                "image/png": {"alt": alt},
-                "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}
-                | ({"interactive": True} if spec is not None else {}),
-            },
-        )
+
+        def show(png: bytes | None) -> None:
+            from IPython.display import display
+
+            assert png is not None
+            encoded = base64.b64encode(png).decode("ascii")
+            display(
+                {
+                    "text/html": figure_html(name, label, alt, encoded, spec=spec, data=data, links=links),
+                    "image/png": encoded,
+                    "text/plain": f"{label}. {alt}",
+                },
+                raw=True,
+                metadata={
+                    "image/png": {"alt": alt},
+                    "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}
+                    | ({"interactive": True} if spec is not None else {}),
+                },
+            )
+
+        if self._pool is not None:
+            self._pool.submit(fig, job, name, show)
+        else:
+            png, seconds = write_figure(fig, job)
+            TIMINGS.add("figure", seconds, name=name, written="kernel")
+            show(png)
         return _SavedPath(path)
 
     # -- standard sections ---------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from pss_analysis import __version__
 from pss_analysis.errors import DataValidationError, ParameterError, PssError
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run only when the parameters, an input's sha256 or the pss-analysis version differ from those of "
         "reports/<name>/latest; else print 'unchanged since <run id>' and exit 0 (for schedules)",
+    )
+    run.add_argument(
+        "--profile", action="store_true", help="after the run, print the ten most expensive steps (from manifest.json)"
     )
     _add_compare(commands)
     _add_watch(commands)
@@ -304,7 +308,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     print(f"Report ready: {result.report_files[0] if result.report_files else result.run_dir}")
     print(f"Run folder:   {result.run_dir}")
+    if args.profile:
+        _print_profile(result.manifest)
     return EXIT_OK
+
+
+def _print_profile(manifest: dict[str, Any]) -> None:
+    """``--profile``: the stages, then the most expensive steps of the run, slowest first."""
+    from pss_analysis.run.profiling import PROFILE_STEPS, profile_lines
+
+    timings = manifest.get("timings", [])
+    stages = ", ".join(f"{r['step']} {r['seconds']:.1f} s" for r in timings if r.get("level") == "stage")
+    print(f"Stages: {stages}")
+    print(f"The {PROFILE_STEPS} most expensive steps (all timings are in manifest.json under 'timings'):")
+    for line in profile_lines(timings):
+        print(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +44,13 @@ from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
 from pss_analysis.config.params import Params
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
-from pss_analysis.evaluation.study import load_inputs
+from pss_analysis.evaluation.study import INPUTS_FILE, load_inputs, save_inputs
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
+from pss_analysis.run.profiling import collect_timings
 from pss_analysis.run.rerun import resolved_parameters_text, unchanged_since
+from pss_analysis.timings import TIMINGS, timed
 
 __all__ = ["run", "RunResult", "NOTEBOOKS_DIR", "find_notebook", "KERNEL_NAME", "CELL_TIMEOUT_S"]
 
@@ -124,7 +126,7 @@ def run(
             for notebook in executed
             for fmt in params.report.to
         ]
-        published = _publish(folder, manifest, stages)
+        published = _publish(folder, manifest, stages, executed)
     return RunResult(
         run_dir=published, report_files=[published / p.name for p in reports], manifest=manifest, stages=stages.done
     )
@@ -138,6 +140,7 @@ class _Stages:
         self.started = time.perf_counter()
         self.current = ""
         self.done: list[dict[str, Any]] = []
+        self.first_step = len(TIMINGS.records)  # this run's steps in this process's recorder start here
 
     def begin(self, label: str, message: str) -> None:
         self.current = label
@@ -204,9 +207,13 @@ def _prepare(
 ) -> dict[str, Any]:
     """Check the inputs (and the parameters that depend on them), then make the run folder and
     write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind."""
+    inputs = None
     if params.data.scorecard is not None or params.data.measures is not None:
-        load_inputs(params)  # every input and every analysis option checked before any notebook runs
+        with timed("validation"):
+            inputs = load_inputs(params)  # every input and every analysis option checked before any notebook runs
     run_dir = folder.create()
+    if inputs is not None:
+        save_inputs(inputs, run_dir / INPUTS_FILE)  # the notebooks use them rather than load them again
     resolved = run_dir / "params.yaml"
     resolved.write_text(resolved_parameters_text(params), encoding="utf-8")
     manifest = provisional_manifest(
@@ -304,11 +311,14 @@ def _render_stage(notebook: Path, fmt: str, renderer_name: str, title: str, foot
     return info.output
 
 
-def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages) -> Path:
+def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages, executed: Sequence[Path] = ()) -> Path:
     """Complete the manifest, move the run into place and point ``latest`` at it; the published folder."""
     stages.begin("publish", "[5/5] Publishing")
     run_dir = folder.staging
     manifest["stages"] = stages.done
+    steps = TIMINGS.records[stages.first_step :]
+    manifest["timings"] = collect_timings(stages.done, run_dir, executed, steps)
+    (run_dir / INPUTS_FILE).unlink(missing_ok=True)
     manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["duration_seconds"] = round(time.perf_counter() - stages.started, 3)
     manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())

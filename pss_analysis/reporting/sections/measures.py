@@ -29,6 +29,7 @@ from pss_analysis.reporting.narrative import (
     spc_sentence,
 )
 from pss_analysis.reporting.sections.counts import impact_protected, month_counts
+from pss_analysis.timings import timed
 
 __all__ = ["measure_section", "perspective_sections"]
 
@@ -416,15 +417,16 @@ def perspective_sections(rep: Report, study: Study) -> None:
     for perspective in known + [p for p in used if p not in known]:  # a catalogue may name others
         rep.markdown(f"### {escape_text(perspective_label(perspective, names))}")
         for m in study.measures[study.measures["perspective"] == perspective].to_dict("records"):
-            measure_section(
-                rep,
-                m,
-                study.indicators[study.indicators["measure_id"] == m["measure_id"]],
-                study.evaluations[m["measure_id"]],
-                study.annotations,
-                qualifiers.get(m["measure_id"]),
-                changes,
-            )
+            with timed("measure section", measure=m["measure_id"], level="section"):
+                measure_section(
+                    rep,
+                    m,
+                    study.indicators[study.indicators["measure_id"] == m["measure_id"]],
+                    study.evaluations[m["measure_id"]],
+                    study.annotations,
+                    qualifiers.get(m["measure_id"]),
+                    changes,
+                )
 
 
 def _change_words(study: Study) -> dict[str, str]:
