@@ -157,8 +157,8 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
             "its",
             "options",
             False,
-            "Interrupted time series options for this measure (keys of "
-            "params.ItsOptions: " + ", ".join(ItsOptions.model_fields) + "); a workbook cell holds "
+            "Interrupted time series options for this measure (the keys of "
+            "analysis.its in the parameter file: " + ", ".join(ItsOptions.model_fields) + "); a workbook cell holds "
             "YAML or JSON text.",
             "{family: negbin}",
         ),
@@ -166,7 +166,7 @@ FIELDS: dict[str, tuple[_Field, ...]] = {
             "spc",
             "options",
             False,
-            "SPC chart options for this measure (keys of params.SpcOptions: "
+            "SPC chart options for this measure (the keys of analysis.spc in the parameter file: "
             + ", ".join(SpcOptions.model_fields)
             + "); a workbook cell holds YAML or JSON text.",
             "{chart: u}",
