@@ -9,9 +9,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 
 from pss_analysis.methods.its import robustness
 from pss_analysis.reporting.figures.robustness import placebo_figure
+from pss_analysis.reporting.figures.style import printed_scale
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.narrative import robustness_sentence
 
@@ -54,7 +56,21 @@ def test_placebo_figure_draws_every_pretend_start_and_the_real_one(falls):
     assert len(grey.get_offsets()) == falls.n_placebos
     assert real.get_offsets()[0][1] == pytest.approx(falls.headline["standardised_change"])
     assert ax.get_title(loc="left") == "Admissions: pretend starts"
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"Includes no change", "Pretend starts", "Real start"}
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert legend == {"No clear change", "Pretend starts", "Real start"}
+
+
+def test_placebo_figure_is_legible_on_a4_with_a_few_dates(falls):
+    fig = placebo_figure(falls, real_start=PERIODS[27], title="Admissions: pretend starts")
+    fig.canvas.draw()
+    scale = printed_scale(fig)
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert min(t.get_fontsize() * scale for t in texts) >= 7
+    assert all(t.get_window_extent().x1 <= fig.bbox.x1 for t in texts)  # the legend is not cut off
+    ticks = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert 2 <= len(ticks) <= 8  # dates, not one label per pretend start
+    boxes = [t.get_window_extent() for t in ticks]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def test_demo_report_shows_robustness_per_measure(demo_run):

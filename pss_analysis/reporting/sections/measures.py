@@ -276,9 +276,9 @@ def _robustness_outputs(rep: Report, measure: Mapping[str, Any], rob: Robustness
             fig,
             f"its_placebo_{mid}",
             caption=f"{name}: the change at the real start against changes at pretend starts before the programme",
-            alt=f"Dot chart of {name}: for each pretend start month before the programme, the change the model "
-            "finds, divided by the half-width of its confidence interval, as a grey dot; the real change at "
-            f"{start} as a larger orange dot; a shaded band from -1 to 1 where an interval includes no change.",
+            alt=f"Dot chart of {name}: for each pretend start month before the programme, the strength of the "
+            "change the model finds (the change divided by its margin of error) as a grey dot; the real change at "
+            f"{start} as a larger orange diamond; a shaded band from -1 to 1 where a change is not clear.",
         )
 
 
