@@ -393,7 +393,7 @@ class Report:
         caption: str,
         alt: str,
         interactive: Mapping[str, Any] | None = None,
-        data: pd.DataFrame | None = None,
+        data: pd.DataFrame | Mapping[str, Any] | None = None,
         links: Sequence[FigureLink] = (),
     ) -> Path:
         """Save ``figures/<name>.png`` and show it with a numbered caption and alt text.
@@ -406,7 +406,9 @@ class Report:
         with ``report.interactive`` (the default) the HTML shows it, drawn by plotly.js, with the
         static picture as the fallback for readers without scripts and for print; Word and PDF use the
         static picture. ``data`` is the data behind the chart, shown (formatted) in a table one click
-        away under the caption. ``links``: regions of the picture that link, in the HTML, to the section
+        away under the caption: a DataFrame, or the keyword arguments of :meth:`save_table`'s small-number
+        suppression (``frame``, ``counts``, ``derived``, ``helpers``), so that it hides what the published
+        tables hide. ``links``: regions of the picture that link, in the HTML, to the section
         whose heading reads as given (the strategy map's boxes to their objective's measures).
         """
         path = self.output_dir / "figures" / f"{name}.png"
@@ -419,6 +421,8 @@ class Report:
         self._figures += 1
         label = f"Figure {self._figures}: {caption}"
         spec = interactive if interactive is not None and self.params.report.interactive else None
+        if isinstance(data, Mapping):
+            data = self._disclosure_safe(data["frame"], data["counts"], data.get("derived"), data["helpers"])
 
         def show(png: bytes | None) -> None:
             from IPython.display import display

@@ -253,6 +253,12 @@ def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
         assert published["y"] == "*" and published["value"] == "*", (row.measure_id, row.period)
     html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
     assert "Counts from 1 to 7" in html  # the methods section states the rule
+    # the data behind each control chart (one click away in the HTML) hides the same months
+    for row in small.itertuples():
+        figure = re.search(rf'id="figure-spc_{row.measure_id}".*?</figure>', html, re.S)
+        assert figure is not None, row.measure_id
+        cells = re.search(rf"<tr>\s*<td[^>]*>{row.period}</td>\s*<td[^>]*>([^<]*)</td>", figure.group(0))
+        assert cells is not None and cells.group(1) == "*", (row.measure_id, row.period)
 
 
 def test_results_workbook_has_every_table_and_a_readme(demo_run):

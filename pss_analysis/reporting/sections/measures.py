@@ -28,7 +28,7 @@ from pss_analysis.reporting.narrative import (
     robustness_sentence,
     spc_sentence,
 )
-from pss_analysis.reporting.sections.counts import impact_protected, month_counts
+from pss_analysis.reporting.sections.counts import impact_protected, month_counts, protected
 from pss_analysis.timings import timed
 
 __all__ = ["measure_section", "perspective_sections"]
@@ -181,7 +181,7 @@ def _its_outputs(
         )
         if rep.params.report.interactive
         else None,
-        data=_its_data(its, per),
+        data=_chart_data(_its_data(its, per), measure, series, ("observed",)),
     )
     rep.table(
         _effects_display(effects, measure, its),
@@ -296,15 +296,33 @@ def _timeseries_output(
         f"timeseries_{mid}",
         caption=f"{name} by month",
         alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.",
-        data=series[["period", "value"]]
-        .assign(period=series["period"].astype(str))
-        .rename(columns={"period": "month"}),
+        data=_chart_data(
+            series[["period", "value"]].assign(period=series["period"].astype(str)).rename(columns={"period": "month"}),
+            measure,
+            series,
+            ("value",),
+        ),
     )
+
+
+def _chart_data(
+    frame: pd.DataFrame,
+    measure: Mapping[str, Any],
+    series: pd.DataFrame,
+    derived: tuple[str, ...],
+    from_denominator: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The data behind a chart (a ``month`` column) with the months' small counts hidden, as the published
+    tables hide them (:func:`~pss_analysis.reporting.sections.counts.protected`)."""
+    counts = month_counts(series, pd.DataFrame([measure]))
+    out = protected(frame.assign(measure_id=measure["measure_id"]), counts, "month", derived, from_denominator)
+    return {**out, "helpers": [*out["helpers"], "measure_id"]}
 
 
 def _spc_output(
     rep: Report,
     measure: Mapping[str, Any],
+    series: pd.DataFrame,
     spc: SpcResult,
     chart: str,
     annotations: list[tuple[Any, str]] | None,
@@ -332,7 +350,7 @@ def _spc_output(
         )
         if rep.params.report.interactive
         else None,
-        data=_spc_data(spc),
+        data=_chart_data(_spc_data(spc), measure, series, ("value",), ("lower limit", "upper limit")),
     )
 
 
@@ -404,7 +422,7 @@ def measure_section(
     else:
         _timeseries_output(rep, measure, series, annotations)
     if spc is not None:
-        _spc_output(rep, measure, spc, evaluation.spc_options["chart"], annotations, changes)
+        _spc_output(rep, measure, series, spc, evaluation.spc_options["chart"], annotations, changes)
 
 
 def perspective_sections(rep: Report, study: Study) -> None:
