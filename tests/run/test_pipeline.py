@@ -259,6 +259,19 @@ def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
         assert figure is not None, row.measure_id
         cells = re.search(rf"<tr>\s*<td[^>]*>{row.period}</td>\s*<td[^>]*>([^<]*)</td>", figure.group(0))
         assert cells is not None and cells.group(1) == "*", (row.measure_id, row.period)
+    # and so does the data behind the within-year dashboards, which show the latest months
+    behind = "".join(re.findall(r'id="figure-dashboard_within_year(?:_\d+)?".*?</figure>', html, re.S))
+    assert "Data behind Figure" in behind
+    names = pd.read_csv(DEMO_DATA / "measures.csv").set_index("measure_id")["name"]
+    shown = []
+    for row in small.itertuples():
+        cells = re.search(
+            rf"<td[^>]*>{re.escape(names[row.measure_id])}</td>\s*<td[^>]*>{row.period}</td>\s*<td[^>]*>([^<]*)</td>",
+            behind,
+        )
+        if cells is not None:  # a month of the latest twelve
+            shown.append(cells.group(1))
+    assert shown and set(shown) == {"*"}
 
 
 def test_results_workbook_has_every_table_and_a_readme(demo_run):

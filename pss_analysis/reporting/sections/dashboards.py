@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from pss_analysis.reporting.figures.dashboards import (
     within_year_figure,
     within_year_parts,
 )
+from pss_analysis.reporting.figures.interactive import POINT_WORDS
 from pss_analysis.reporting.formatting import plain_words
 from pss_analysis.reporting.narrative import ASSURANCE_LABELS, VARIATION_LABELS
 from pss_analysis.reporting.sections.counts import (
@@ -82,6 +84,7 @@ def overview_section(rep: Report, study: Study) -> None:
             "dashboard_overview" if i == 1 else f"dashboard_overview_{i}",
             caption=f"Overview dashboard{_part(i, len(parts))}: each measure before and since the programme started",
             alt=overview_alt(part),
+            data=_overview_data(part),
         )
     table = table.drop(columns=["kind", "multiplier"])
     rep.table(
@@ -114,6 +117,50 @@ def overview_section(rep: Report, study: Study) -> None:
             "cumulative_relative_upper": "+.0%",
         },
     )
+
+
+_OVERVIEW_DATA = {
+    "name": "measure",
+    "mean_before": "mean before",
+    "mean_after": "mean since",
+    "relative_change": "relative change",
+    "cumulative_relative": "effect against expected",
+    "variation_type": "variation",
+    "assurance_type": "assurance",
+}
+
+
+def _overview_data(part: pd.DataFrame) -> pd.DataFrame:
+    """The data behind one overview figure (already as published: small numbers hidden), in words."""
+    frame = part[[c for c in _OVERVIEW_DATA if c in part.columns]].rename(columns=_OVERVIEW_DATA)
+    for column, labels in (("variation", VARIATION_LABELS), ("assurance", ASSURANCE_LABELS)):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v, words=labels: plain_words(v, words))
+    return frame
+
+
+_WITHIN_YEAR_DATA = {
+    "name": "measure",
+    "period": "month",
+    "value": "value",
+    "target": "target",
+    "point_type": "point",
+    "centre_line": "centre line",
+    "lcl": "lower limit",
+    "ucl": "upper limit",
+}
+
+
+def _within_year_data(protect: Mapping[str, Any], ids: list[str]) -> dict[str, Any]:
+    """The data behind one within-year figure (its measures' months), with the small counts hidden as the
+    within-year table hides them (:meth:`Report.figure` applies the suppression)."""
+    frame = protect["frame"]
+    rows = frame[frame["measure_id"].isin(ids)].copy()
+    rows["point_type"] = rows["point_type"].map(lambda t: POINT_WORDS.get(str(t), str(t)))
+    helpers = [c for c in protect["helpers"] if c in rows.columns]
+    rows = rows[[*_WITHIN_YEAR_DATA, *helpers]].rename(columns=_WITHIN_YEAR_DATA)
+    derived = {_WITHIN_YEAR_DATA.get(c, c): v for c, v in (protect.get("derived") or {}).items()}
+    return {**protect, "frame": rows, "derived": {c: v for c, v in derived.items() if c in rows.columns}}
 
 
 def within_year_alt(results: Mapping[str, SpcResult], names: Mapping[str, str]) -> str:
@@ -153,6 +200,7 @@ def within_year_section(rep: Report, study: Study) -> None:
             caption=f"Within-year monitoring{_part(i, len(parts))}: the latest {MONITORING_MONTHS} months of "
             "each measure",
             alt=within_year_alt(part, names),
+            data=_within_year_data(protect, list(part)),
         )
     if table.empty:
         return
