@@ -424,31 +424,33 @@ class Report:
         if isinstance(data, Mapping):
             data = self._disclosure_safe(data["frame"], data["counts"], data.get("derived"), data["helpers"])
 
-        def show(png: bytes | None) -> None:
-            from IPython.display import display
-
+        def shown(png: bytes | None) -> tuple[dict[str, Any], dict[str, Any]]:
             assert png is not None
             encoded = base64.b64encode(png).decode("ascii")
-            display(
-                {
-                    "text/html": figure_html(name, label, alt, encoded, spec=spec, data=data, links=links),
-                    "image/png": encoded,
-                    "text/plain": f"{label}. {alt}",
-                },
-                raw=True,
-                metadata={
-                    "image/png": {"alt": alt},
-                    "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}
-                    | ({"interactive": True} if spec is not None else {}),
-                },
-            )
+            bundle = {
+                "text/html": figure_html(name, label, alt, encoded, spec=spec, data=data, links=links),
+                "image/png": encoded,
+                "text/plain": f"{label}. {alt}",
+            }
+            metadata = {
+                "image/png": {"alt": alt},
+                "pss": {"kind": "figure", "name": name, "label": label, "alt": alt, **files}
+                | ({"interactive": True} if spec is not None else {}),
+            }
+            return bundle, metadata
+
+        def show_later(png: bytes | None) -> None:  # called by the pool, in order, at the end of the cell
+            from IPython.display import display
+
+            bundle, metadata = shown(png)
+            display(bundle, raw=True, metadata=metadata)
 
         if self._pool is not None:
-            self._pool.submit(fig, job, name, show)
+            self._pool.submit(fig, job, name, show_later)
         else:
             png, seconds = write_figure(fig, job)
             TIMINGS.add("figure", seconds, name=name, written="kernel")
-            show(png)
+            self._show(*shown(png))
         return _SavedPath(path)
 
     # -- standard sections ---------------------------------------------------
