@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pss_analysis.config.params import Analysis
@@ -154,18 +155,19 @@ def its_options(measure: Mapping[str, Any], analysis: Analysis, n_points: int, s
 
 
 def choose_spc_chart(
-    measure: Mapping[str, Any], analysis: Analysis, start: str, series: pd.DataFrame | None = None
+    measure: Mapping[str, Any], analysis: Analysis, start: str, series: Mapping[str, Any] | None = None
 ) -> ChartChoice:
     """The SPC chart of one catalogue row: the chart named in the options; else, for a rate or a
     proportion whose ``series`` is over-dispersed (Laney's sigma_z above
     ``LANEY_OVERDISPERSION_LIMIT``, within the phases before and since ``start``), Laney's u' or p'
-    chart; else the default for its kind (``SPC_CHART_BY_KIND``)."""
+    chart; else the default for its kind (``SPC_CHART_BY_KIND``). ``series``: the measure's rows
+    (a DataFrame, or a mapping of its ``period``, ``numerator`` and ``denominator`` arrays)."""
     kind = measure["kind"]
     _, chosen = measure_options(analysis, measure["measure_id"])
     if "chart" in chosen:
         return ChartChoice(str(chosen["chart"]), "chosen")
     default = SPC_CHART_BY_KIND[kind]
-    if kind not in LANEY_CHART_BY_KIND or series is None or series.empty:
+    if kind not in LANEY_CHART_BY_KIND or series is None or len(series["period"]) == 0:
         return ChartChoice(default, "kind")
     phase = (
         (pd.PeriodIndex(series["period"], freq="M") >= pd.Period(start, freq="M")).astype(int)
@@ -173,8 +175,8 @@ def choose_spc_chart(
         else None
     )
     sigma_z = laney_sigma_z(
-        series["numerator"].to_numpy(dtype=float),
-        series["denominator"].to_numpy(dtype=float),
+        np.asarray(series["numerator"], dtype=float),
+        np.asarray(series["denominator"], dtype=float),
         proportion=kind == "proportion",
         phase=phase,
     )

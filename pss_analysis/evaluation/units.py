@@ -13,25 +13,47 @@ inputs, ITS and SPC, verdicts and value for money: :func:`~pss_analysis.evaluati
   latest twelve months of each rate or proportion, for the funnel plot;
 - ``value``: one row, the unit's value for money (the total across value groups, or the one group).
 
+:func:`units_evidence` does the same for many units at once (``pss batch --summary-only``): each
+measure's series of every unit are fitted together (:func:`~pss_analysis.methods.its.fit_its_many`,
+:func:`~pss_analysis.methods.spc.evaluate_spc_many`), with the numbers of one fit per unit; a series
+they cannot take (missing months, a model fitted one at a time) gets its own fit as in a report.
+Robustness checks are not run there: a summary of hundreds of units reads each verdict without them.
+
 Nothing here plots or formats; the batch (``run/``) adds the unit's name to every row.
 """
 
 from __future__ import annotations
 
+import json
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from pss_analysis.config.params import Params
-from pss_analysis.evaluation.measures import evaluate_measures
-from pss_analysis.evaluation.study import load_inputs
+from pss_analysis.config.params import Analysis, Params
+from pss_analysis.errors import PssError
+from pss_analysis.evaluation.measures import _run, choose_spc_chart, evaluate_measures, its_options, spc_options
+from pss_analysis.evaluation.study import Inputs, load_inputs
 from pss_analysis.evaluation.value import value_for_money
-from pss_analysis.evaluation.verdicts import evidence_table
+from pss_analysis.evaluation.verdicts import (
+    ItsReading,
+    chart_reading,
+    evidence_columns,
+    evidence_row,
+    evidence_table,
+    its_reading,
+    relative_impact_columns,
+    spc_columns,
+)
+from pss_analysis.methods.its import fit_its, fit_its_many
+from pss_analysis.methods.spc import evaluate_spc, evaluate_spc_many
 
 __all__ = [
     "UnitEvidence",
     "unit_evidence",
+    "units_evidence",
     "UNIT_EVIDENCE_COLUMNS",
     "UNIT_VALUE_COLUMNS",
     "LATEST_MONTHS",
@@ -102,9 +124,61 @@ def unit_evidence(params: Params) -> UnitEvidence:
     inputs = load_inputs(params)
     analysis = inputs.analysis
     evaluations = evaluate_measures(inputs.indicators, inputs.measures, analysis, params.programme.start)
-    evidence = evidence_table(
-        inputs.measures, inputs.indicators, evaluations, impact_at=analysis.impact_at[0] if analysis.impact_at else None
-    )
+    evidence = evidence_table(inputs.measures, inputs.indicators, evaluations, impact_at=_impact_at(analysis))
+    return _unit_tables(params, inputs, evidence)
+
+
+def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exception]:
+    """Evaluate many units at once (the summary-only batch), keyed as ``units``: a unit whose inputs or
+    evaluation fail gets the exception instead of its evidence, and the others go on.
+
+    Units that share their analysis (programme start, options, catalogue of measures) are evaluated
+    together, measure by measure: every unit's interrupted time series in one
+    :func:`~pss_analysis.methods.its.fit_its_many` and every unit's control chart in one
+    :func:`~pss_analysis.methods.spc.evaluate_spc_many` per model or chart (the same numbers as
+    one fit per unit). Without robustness checks (see the module's docstring); units with comparison
+    areas are evaluated one by one.
+    """
+    out: dict[str, UnitEvidence | Exception] = {}
+    loaded: dict[str, Inputs] = {}
+    for name, params in units.items():
+        try:
+            loaded[name] = load_inputs(params)
+        except Exception as exc:  # noqa: BLE001 - one unit's bad inputs fail that unit alone
+            out[name] = exc
+    shared: dict[str, list[str]] = {}
+    for name, inputs in loaded.items():
+        if inputs.comparison is not None:  # a controlled model: each unit with its own comparison areas
+            try:
+                out[name] = unit_evidence(units[name])
+            except Exception as exc:  # noqa: BLE001 - as above
+                out[name] = exc
+            continue
+        shared.setdefault(_analysis_key(units[name], inputs), []).append(name)
+    for names in shared.values():
+        first = loaded[names[0]]
+        try:
+            rows = _evaluate_together({n: loaded[n].indicators for n in names}, first, units[names[0]])
+        except Exception as exc:  # noqa: BLE001 - a failure of the shared fits: each unit on its own
+            rows = {n: exc for n in names}
+        for name in names:
+            try:
+                found = rows[name]
+                if isinstance(found, Exception):
+                    raise found
+                evidence = pd.DataFrame(found).reindex(columns=evidence_columns(_impact_at(first.analysis)))
+                out[name] = _unit_tables(units[name], loaded[name], evidence)
+            except Exception as exc:  # noqa: BLE001 - as above
+                out[name] = exc
+    return {name: out[name] for name in units}
+
+
+def _impact_at(analysis: Analysis) -> int | None:
+    return analysis.impact_at[0] if analysis.impact_at else None
+
+
+def _unit_tables(params: Params, inputs: Inputs, evidence: pd.DataFrame) -> UnitEvidence:
+    """The unit's tables for the summary from its inputs and evidence table."""
     groups = None if inputs.scorecard is None else inputs.scorecard.measures
     vfm = value_for_money(evidence, groups, params.programme.cost)
     series = inputs.indicators[["measure_id", "period", "value"]].assign(
@@ -118,28 +192,268 @@ def unit_evidence(params: Params) -> UnitEvidence:
     )
 
 
+def _analysis_key(params: Params, inputs: Inputs) -> str:
+    """Units with the same key are evaluated together: the same start, options and measures."""
+    measures = pd.util.hash_pandas_object(inputs.measures.astype(str), index=False).sum()
+    return json.dumps(
+        [str(params.programme.start), inputs.analysis.model_dump(mode="json"), int(measures)], sort_keys=True
+    )
+
+
+_UNIT = "__unit__"  # the column naming each unit's rows while its series are fitted together
+
+
+def _evaluate_together(
+    indicators: Mapping[str, pd.DataFrame], inputs: Inputs, params: Params
+) -> dict[str, list[dict[str, Any]] | Exception]:
+    """Evidence rows of every unit (one per measure, in catalogue order), measure by measure across units."""
+    analysis, start = inputs.analysis, str(params.programme.start)
+    impact_at = _impact_at(analysis)
+    names = list(indicators)
+    long = pd.concat([t.assign(**{_UNIT: n}) for n, t in indicators.items()], ignore_index=True)
+    by_measure = dict(tuple(long.groupby("measure_id", sort=False)))
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for measure in inputs.measures.to_dict("records"):
+        mid = measure["measure_id"]
+        found = _MeasureRows(by_measure.get(mid, long.iloc[:0]))
+        lengths = found.stats["n"]
+        by_length = {n: its_options(measure, analysis, n, start) for n in set(lengths)}
+        its_kw = {name: by_length[n] for name, n in lengths.items()}
+        readings, problems = _its_together(found, its_kw, impact_at, mid)
+        charts = {name: choose_spc_chart(measure, analysis, start, found.arrays(name)).chart for name in found.units}
+        by_chart = {c: spc_options(measure, analysis, start, c) for c in set(charts.values())}
+        spc = _spc_together(found, {name: by_chart[c] for name, c in charts.items()}, mid)
+        for name in names:
+            rows[name].append(
+                evidence_row(
+                    measure,
+                    readings.get(name),
+                    spc.get(name, {}),
+                    problem=problems.get(name),
+                    missing=int(found.stats["missing"].get(name, 0)),
+                )
+            )
+    return dict(rows)
+
+
+class _MeasureRows:
+    """One measure's rows of every unit (a long table with the unit in ``_UNIT``) and, per unit
+    (``stats``), its number of months, first and last month and which columns have blanks."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        ordinal = pd.Series(pd.PeriodIndex(table["period"], freq="M").asi8, index=table.index)
+        blank = table[["numerator", "denominator", "value"]].isna()
+        grouped = blank.assign(_o=ordinal, **{_UNIT: table[_UNIT]}).groupby(_UNIT, sort=False)
+        self.stats = grouped.agg(
+            n=("_o", "size"),
+            first=("_o", "min"),
+            last=("_o", "max"),
+            missing=("value", "sum"),
+            numerator=("numerator", "any"),
+            denominator=("denominator", "any"),
+            value=("value", "any"),
+        )
+        self.units = list(self.stats.index)
+        self._parts: dict[str, pd.DataFrame] | None = None
+        self._positions = table.groupby(_UNIT, sort=False).indices
+        self._columns = {c: table[c].array for c in ("period", "numerator", "denominator")}
+        consecutive = self.stats["last"] - self.stats["first"] + 1 == self.stats["n"]
+        self._complete = {
+            column: (consecutive & ~self.stats[column]).to_dict() for column in ("numerator", "denominator", "value")
+        }
+
+    def arrays(self, name: str) -> dict[str, Any]:
+        """The unit's ``period``, ``numerator`` and ``denominator``, as arrays."""
+        at = self._positions[name]
+        return {c: values[at] for c, values in self._columns.items()}
+
+    def of(self, name: str) -> pd.DataFrame:
+        """The unit's series, as one report evaluates it."""
+        if self._parts is None:
+            self._parts = dict(tuple(self.table.groupby(_UNIT, sort=False)))
+        return self._parts[name].drop(columns=_UNIT).reset_index(drop=True)
+
+    def together(self, names: Sequence[str]) -> pd.DataFrame:
+        """The long table of these units."""
+        return self.table[self.table[_UNIT].isin(names)]
+
+    def complete(self, name: str, columns: Sequence[str]) -> bool:
+        """Whether the unit's series has every month from its first to its last, with no blank in ``columns``."""
+        return all(self._complete[c][name] for c in columns)
+
+    def buckets(self, options: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+        """Units whose series can be fitted together: the same options and the same months."""
+        found: dict[str, list[str]] = {}
+        text: dict[int, str] = {}
+        first, n = self.stats["first"].to_dict(), self.stats["n"].to_dict()
+        for name, kw in options.items():
+            words = text.setdefault(id(kw), json.dumps(kw, sort_keys=True, default=str))
+            found.setdefault(f"{words}|{first[name]}|{n[name]}", []).append(name)
+        return list(found.values())
+
+
+def _its_together(
+    rows: _MeasureRows,
+    options: Mapping[str, Mapping[str, Any]],
+    impact_at: int | None,
+    measure_id: str,
+) -> tuple[dict[str, ItsReading], dict[str, str]]:
+    """(readings, problems) of one measure's model in every unit: each bucket of units in one
+    :func:`fit_its_many`; a unit it leaves out (or one with months missing) with its own :func:`fit_its`."""
+    readings: dict[str, ItsReading] = {}
+    alone: list[str] = []
+    for names in rows.buckets(options):
+        kw = options[names[0]]
+        columns = [kw["y"], *(kw[k] for k in ("offset", "denominator") if k in kw)]
+        together = [n for n in names if rows.complete(n, columns)]
+        alone += [n for n in names if n not in together]
+        if together:
+            found = _fit_many(rows.together(together), kw, impact_at)
+            readings.update(found)
+            alone += [n for n in together if n not in found]
+    problems: dict[str, str] = {}
+    for name in alone:
+        its, problem, _ = _run(fit_its, rows.of(name), options[name], measure_id=measure_id, what="model")
+        if its is not None:
+            readings[name] = its_reading(its, impact_at)
+        elif problem:
+            problems[name] = problem
+    return readings, problems
+
+
+def _fit_many(table: pd.DataFrame, kw: Mapping[str, Any], impact_at: int | None) -> dict[str, ItsReading]:
+    """The readings of the units of ``table`` fitted together with ``kw`` (:func:`its_options`);
+    none when the fit refuses them together (each is then fitted alone)."""
+    names = ("family", "offset", "denominator", "seasonality", "autocorrelation", "slope_change", "phase_in")
+    fit_kw = {k: kw[k] for k in names if k in kw}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            many = fit_its_many(
+                table,
+                by=_UNIT,
+                time=kw["time"],
+                outcome=kw["y"],
+                start=kw["interruption"],
+                interruptions=kw.get("interruptions"),
+                alpha=kw["alpha"],
+                time_since=kw["time_since"],
+                horizons=(),
+                **fit_kw,
+            )
+    except PssError:
+        return {}
+    points = many.points().set_index(_UNIT)
+    if points.empty:
+        return {}
+    n_after = int(points["points_after"].iloc[0])  # one bucket: the same months in every unit
+    impact = many.impact(at=[impact_at] if impact_at is not None and impact_at <= n_after else [])
+    effects = many.effects()
+    effects = effects[effects["group"] == "treated"].drop_duplicates([_UNIT, "term"])
+    effect_rows = _effects_by_unit(effects)
+    cumulative = impact[impact["cumulative"].astype(bool)].set_index(_UNIT)
+    at_h = impact[impact["horizon"].eq(impact_at).fillna(False).astype(bool)].set_index(_UNIT)
+    out = {}
+    for name, row in cumulative.iterrows():
+        at_impact = relative_impact_columns(impact_at, at_h.loc[name]) if name in at_h.index else {}
+        out[str(name)] = ItsReading(
+            int(points.at[name, "points_before"]),
+            int(points.at[name, "points_after"]),
+            effect_rows[name],
+            at_impact,
+            row.to_dict(),
+        )
+    return out
+
+
+def _effects_by_unit(effects: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """:func:`~pss_analysis.evaluation.verdicts.effect_columns` of every unit of a long effects table."""
+    out: dict[str, dict[str, Any]] = {}
+    scale = effects.groupby(_UNIT, sort=False)["scale"].last()
+    for name in scale.index:
+        out[name] = {}
+    wanted = effects[effects["term"].isin(["level_change", "slope_change"])]
+    for unit, term, est, lo, hi in wanted[[_UNIT, "term", "estimate", "estimate_lower", "estimate_upper"]].itertuples(
+        index=False, name=None
+    ):
+        out[unit].update({term: est, f"{term}_lower": lo, f"{term}_upper": hi})
+    for name, value in scale.items():
+        out[name]["effect_scale"] = value
+    return out
+
+
+def _spc_together(
+    rows: _MeasureRows, options: Mapping[str, Mapping[str, Any]], measure_id: str
+) -> dict[str, dict[str, Any]]:
+    """The control chart reading (:func:`~pss_analysis.evaluation.verdicts.spc_columns`) of one measure
+    in every unit: each bucket of units with the same chart options in one :func:`evaluate_spc_many`;
+    a unit it cannot take on its own with :func:`evaluate_spc`."""
+    out: dict[str, dict[str, Any]] = {}
+    alone: list[str] = []
+    for names in rows.buckets(options):
+        found = _chart_many(rows.together(names), dict(options[names[0]]))
+        out.update(found)
+        alone += [n for n in names if n not in found]
+    for name in alone:
+        spc, _, _ = _run(evaluate_spc, rows.of(name), options[name], measure_id=measure_id, what="chart")
+        if spc is not None:
+            out[name] = spc_columns(spc.points, spc.summary(), options[name].get("chart"))
+    return out
+
+
+def _chart_many(table: pd.DataFrame, kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """:func:`spc_columns` of every unit of ``table`` on one chart; none when the charts fail together."""
+    chart = kw.get("chart")
+    y, n, x = kw.pop("y"), kw.pop("n", None), kw.pop("x", None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            many = evaluate_spc_many(table, y, by=_UNIT, n=n, x=x, **kw)
+    except Exception:  # noqa: BLE001 - each unit is then charted alone, which names its own problem
+        return {}
+    phases = many.phases
+    if phases.empty:
+        return {}
+    count = phases.groupby(_UNIT, sort=False)["phase"].transform("size")
+    last = phases[phases.groupby(_UNIT, sort=False).cumcount(ascending=False) == 0]
+    pts = many.points.merge(last[[_UNIT, "phase"]], on=[_UNIT, "phase"])
+    special = pts.groupby(_UNIT, sort=False)["special_cause"].any()
+    several = count[last.index] > 1
+    out = {}
+    for (unit, row), more in zip(last.set_index(_UNIT).iterrows(), several, strict=True):
+        out[str(unit)] = chart_reading(chart, bool(special.get(unit, False)) if more else None, row)
+    return out
+
+
 def latest_year(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
     """Numerators and denominators summed over each rate's and proportion's latest twelve months."""
-    kinds = measures.set_index("measure_id")[["kind", "multiplier"]]
-    rows = []
-    for measure_id, rows_of in indicators.groupby("measure_id", sort=False):
-        if kinds.loc[measure_id, "kind"] not in ("rate", "proportion"):
-            continue
-        last = rows_of[rows_of["period"] > rows_of["period"].max() - LATEST_MONTHS].dropna(
-            subset=["numerator", "denominator"]
-        )
-        rows.append(
-            {
-                "measure_id": measure_id,
-                "kind": kinds.loc[measure_id, "kind"],
-                "multiplier": float(kinds.loc[measure_id, "multiplier"]),
-                "months": len(last),
-                "numerator": float(last["numerator"].sum()),
-                "denominator": float(last["denominator"].sum()),
-            }
-        )
     columns = ["measure_id", "kind", "multiplier", "months", "numerator", "denominator"]
-    return pd.DataFrame(rows, columns=columns)
+    kinds = measures.set_index("measure_id")[["kind", "multiplier"]]
+    wanted = kinds.index[kinds["kind"].isin(("rate", "proportion"))]
+    rows = indicators[indicators["measure_id"].isin(wanted)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    order = pd.unique(rows["measure_id"])  # as the measures first appear in the table
+    month = pd.Series(pd.PeriodIndex(rows["period"], freq="M").asi8, index=rows.index)
+    latest = month.groupby(rows["measure_id"], sort=False).transform("max")
+    last = rows[(month > latest - LATEST_MONTHS) & rows["numerator"].notna() & rows["denominator"].notna()]
+    sums = (
+        last.groupby("measure_id", sort=False)
+        .agg(months=("period", "size"), numerator=("numerator", "sum"), denominator=("denominator", "sum"))
+        .reindex(order)
+    )
+    out = pd.DataFrame(
+        {
+            "measure_id": order,
+            "kind": kinds.loc[order, "kind"].to_numpy(),
+            "multiplier": kinds.loc[order, "multiplier"].to_numpy(dtype=float),
+            "months": sums["months"].fillna(0).to_numpy(dtype=int),
+            "numerator": sums["numerator"].fillna(0).to_numpy(dtype=float),
+            "denominator": sums["denominator"].fillna(0).to_numpy(dtype=float),
+        }
+    )
+    return out.reindex(columns=columns)
 
 
 def _unit_value(vfm: Any) -> dict[str, Any]:

@@ -38,6 +38,7 @@ contribution to the outcome: positive, negative or none.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,14 @@ __all__ = [
     "ROBUSTNESS_RULE",
     "evidence_table",
     "evidence_columns",
+    "evidence_row",
+    "ItsReading",
+    "its_reading",
+    "effect_columns",
+    "impact_at_columns",
+    "relative_impact_columns",
+    "spc_columns",
+    "chart_reading",
     "objective_status",
     "contributions",
     "perspective_summary",
@@ -249,14 +258,46 @@ def evidence_columns(impact_at: int | None) -> list[str]:
     ]
 
 
-def _effect_columns(its: ItsResult) -> dict[str, Any]:
-    """The level and slope changes of the treated series with their intervals, and the effect scale;
-    with comparison areas (a controlled fit), the changes beyond those in the comparison areas (the
-    "difference" group), as the impact's counterfactual keeps the comparison areas' changes."""
+@dataclass(frozen=True)
+class ItsReading:
+    """What the evidence table reads from one measure's fitted interrupted time series
+    (:func:`its_reading` from an :class:`~pss_analysis.methods.its.ItsResult`; the batch across
+    units reads the same from many series fitted together).
+
+    ``effects``: ``level_change``, ``slope_change`` (each with ``_lower`` / ``_upper``) and
+    ``effect_scale``; ``at_impact``: the relative impact at month ``impact_at`` when the data reach
+    it (``relative_impact_<h>`` and its interval), else empty; ``cumulative``: the cumulative row
+    of the impact table.
+    """
+
+    points_before: int
+    points_after: int
+    effects: Mapping[str, Any]
+    at_impact: Mapping[str, Any]
+    cumulative: Mapping[str, Any]
+
+
+def its_reading(its: ItsResult, impact_at: int | None) -> ItsReading:
+    """The :class:`ItsReading` of a fitted model, with the relative impact at month ``impact_at``."""
+    n_before, n_after = points_before_and_since(its)
+    impact = its.impact(at=[impact_at] if impact_at is not None and impact_at <= n_after else [])
+    return ItsReading(
+        n_before,
+        n_after,
+        effect_columns(its.effects(), controlled=bool(its.specification.get("controlled"))),
+        impact_at_columns(impact, impact_at),
+        impact[impact["cumulative"]].iloc[0].to_dict(),
+    )
+
+
+def effect_columns(effects: pd.DataFrame, *, controlled: bool = False) -> dict[str, Any]:
+    """The level and slope changes of the treated series with their intervals, and the effect scale, from
+    one model's effects table; with comparison areas (``controlled``), the changes beyond those in the
+    comparison areas (the "difference" group), as the impact's counterfactual keeps the comparison areas'
+    changes."""
     row: dict[str, Any] = {}
-    eff = its.effects()
-    group = "difference" if its.specification.get("controlled") else "treated"
-    eff = eff[eff["group"] == group].drop_duplicates("term").set_index("term")
+    group = "difference" if controlled else "treated"
+    eff = effects[effects["group"] == group].drop_duplicates("term").set_index("term")
     for term in ("level_change", "slope_change"):
         if term in eff.index:
             row[term] = eff.at[term, "estimate"]
@@ -266,19 +307,21 @@ def _effect_columns(its: ItsResult) -> dict[str, Any]:
     return row
 
 
-def _impact_rows(its: ItsResult, h: int | None, n_after: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the relative impact at month ``h`` when the data reach it, the cumulative row of the impact table)."""
-    impact = its.impact(at=[h] if h is not None and h <= n_after else [])
+def impact_at_columns(impact: pd.DataFrame, h: int | None) -> dict[str, Any]:
+    """The relative impact at month ``h`` from one model's impact table (empty when it has no row for ``h``)."""
     point = impact[impact["horizon"].eq(h).fillna(False).astype(bool)] if h is not None else impact.iloc[:0]
-    at_h: dict[str, Any] = {}
-    if not point.empty:
-        p = point.iloc[0]
-        at_h = {
-            f"relative_impact_{h}": p["relative_effect"],
-            f"relative_impact_{h}_lower": p["relative_effect_lower"],
-            f"relative_impact_{h}_upper": p["relative_effect_upper"],
-        }
-    return at_h, impact[impact["cumulative"]].iloc[0].to_dict()
+    if point.empty:
+        return {}
+    return relative_impact_columns(h, point.iloc[0])
+
+
+def relative_impact_columns(h: int | None, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``relative_impact_<h>`` and its interval from a row of an impact table."""
+    return {
+        f"relative_impact_{h}": row["relative_effect"],
+        f"relative_impact_{h}_lower": row["relative_effect_lower"],
+        f"relative_impact_{h}_upper": row["relative_effect_upper"],
+    }
 
 
 def _cumulative_columns(cumulative: Mapping[str, Any]) -> dict[str, Any]:
@@ -334,54 +377,64 @@ def _money_columns(measure: Mapping[str, Any], cumulative: Mapping[str, Any]) ->
     return {**{k: v * scale for k, v in impact.items()}, "money_unit": "£"}
 
 
-def _spc_columns(evaluation: MeasureEvaluation) -> dict[str, Any]:
-    """The control chart's reading in its latest phase (since the start when limits were recalculated)."""
-    if evaluation.spc is None:
-        return {}
-    pts, summary = evaluation.spc.points, evaluation.spc.summary()
+def spc_columns(points: pd.DataFrame, summary: pd.DataFrame, chart: Any) -> dict[str, Any]:
+    """The control chart's reading in its latest phase (since the start when limits were recalculated),
+    from one chart's points and phase summary."""
     last_phase = summary["phase"].max()
-    latest = summary.iloc[-1]
+    special = bool(points.loc[points["phase"] == last_phase, "special_cause"].any()) if len(summary) > 1 else None
+    return chart_reading(chart, special, summary.iloc[-1])
+
+
+def chart_reading(chart: Any, special_cause_since_start: bool | None, latest: Mapping[str, Any]) -> dict[str, Any]:
+    """The :func:`spc_columns` of a chart from whether it shows special cause since the start (None with one
+    phase) and its latest phase's row of the summary."""
     return {
-        "spc_chart": evaluation.spc_options.get("chart"),
-        "special_cause_since_start": bool(pts.loc[pts["phase"] == last_phase, "special_cause"].any())
-        if len(summary) > 1
-        else None,
+        "spc_chart": chart,
+        "special_cause_since_start": special_cause_since_start,
         "variation_type": latest["variation_type"],
         "variation_direction": latest["variation_direction"],
         "assurance_type": latest["assurance_type"],
     }
 
 
-def _evidence_row(
-    measure: Mapping[str, Any], evaluation: MeasureEvaluation, *, impact_at: int | None, missing: int
+def evidence_row(
+    measure: Mapping[str, Any],
+    its: ItsReading | None,
+    spc: Mapping[str, Any],
+    *,
+    problem: str | None,
+    missing: int,
+    robustness: Robustness | None = None,
 ) -> dict[str, Any]:
-    """One measure's row of the evidence table."""
+    """One measure's row of the evidence table from its model's reading (None when no model could be
+    fitted, ``problem`` saying why), its control chart's :func:`spc_columns` (empty without a chart),
+    its months with no value and its robustness checks."""
     row: dict[str, Any] = {
         k: measure.get(k) for k in ("measure_id", "name", "perspective", "unit", "kind", "improvement_direction")
     }
     cumulative = None
     n_before = n_after = 0
-    if evaluation.its is not None:
-        n_before, n_after = points_before_and_since(evaluation.its)
-        at_h, cumulative = _impact_rows(evaluation.its, impact_at, n_after)
+    if its is not None:
+        n_before, n_after, cumulative = its.points_before, its.points_after, its.cumulative
         row.update(
-            _effect_columns(evaluation.its),
-            **at_h,
+            its.effects,
+            **its.at_impact,
             **_cumulative_columns(cumulative),
             **_money_columns(measure, cumulative),
         )
-    row.update(points_before=n_before, points_after=n_after, missing=missing, **_spc_columns(evaluation))
+    row.update(points_before=n_before, points_after=n_after, missing=missing, **spc)
     row["verdict"], row["verdict_reason"] = verdict(
         cumulative,
         direction=measure["improvement_direction"],
         n_before=n_before,
         n_after=n_after,
-        problem=evaluation.its_problem,
+        problem=problem,
     )
-    row.update(_robustness_columns(evaluation.robustness if cumulative is not None else None))
+    rob = robustness if cumulative is not None else None
+    row.update(_robustness_columns(rob))
     qualifiers = [
         verdict_qualifier(row["verdict"], row.get("variation_type"), row.get("assurance_type")),
-        robustness_qualifier(row["verdict"], evaluation.robustness if cumulative is not None else None),
+        robustness_qualifier(row["verdict"], rob),
     ]
     given = [q for q in qualifiers if q]
     # the verdict said once: "improved, but the latest months show a concern; not robust: ..."
@@ -430,12 +483,21 @@ def evidence_table(
     or for a measure in money (:func:`money_scale`: £, £ thousand, £m) scaled to pounds; negative = saved.
     """
     missing = indicators.assign(_na=indicators["value"].isna()).groupby("measure_id")["_na"].sum()
-    rows = [
-        _evidence_row(
-            m, evaluations[m["measure_id"]], impact_at=impact_at, missing=int(missing.get(m["measure_id"], 0))
+    rows = []
+    for m in measures.to_dict("records"):
+        ev = evaluations[m["measure_id"]]
+        reading = its_reading(ev.its, impact_at) if ev.its is not None else None
+        chart = {} if ev.spc is None else spc_columns(ev.spc.points, ev.spc.summary(), ev.spc_options.get("chart"))
+        rows.append(
+            evidence_row(
+                m,
+                reading,
+                chart,
+                problem=ev.its_problem,
+                missing=int(missing.get(m["measure_id"], 0)),
+                robustness=ev.robustness,
+            )
         )
-        for m in measures.to_dict("records")
-    ]
     return pd.DataFrame(rows).reindex(columns=evidence_columns(impact_at))
 
 

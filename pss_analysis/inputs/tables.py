@@ -117,12 +117,33 @@ def _warn(report: ValidationReport) -> None:
         warnings.warn(str(problem), PssWarning, stacklevel=3)
 
 
+#: Measure catalogues read and checked in this process, by file, size and modification time: a batch
+#: of many units reads one catalogue once (a changed file is read again).
+_MEASURES_READ: dict[tuple[str, int, int], tuple[pd.DataFrame, ValidationReport]] = {}
+
+
 def load_measures_checked(path: str | Path) -> tuple[pd.DataFrame, ValidationReport]:
     """Read and check the measure catalogue; returns it and the report of warnings.
 
     Raises :class:`~pss_analysis.errors.DataValidationError` listing every error.
     """
     path = Path(path)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None  # read_table says what is wrong with the path
+    if key is not None and key in _MEASURES_READ:
+        frame, report = _MEASURES_READ[key]
+        return frame.copy(), report
+    frame, report = _load_measures_checked(path)
+    if key is not None:
+        _MEASURES_READ.clear()  # one catalogue kept: the one a batch's units share
+        _MEASURES_READ[key] = (frame.copy(), report)
+    return frame, report
+
+
+def _load_measures_checked(path: Path) -> tuple[pd.DataFrame, ValidationReport]:
     report = ValidationReport()
     frame = read_table(path, expected=MEASURE_COLUMNS, report=report, what="measure catalogue")
     if not require_columns(frame, MEASURE_COLUMNS, path, report):

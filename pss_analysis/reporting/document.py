@@ -42,7 +42,7 @@ from pss_analysis.reporting.figure_pool import FigureJob, FigurePool, write_figu
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
 from pss_analysis.reporting.suppression import suppress_table, suppression_rule
-from pss_analysis.reporting.workbook import read_csv_tables, write_results_workbook
+from pss_analysis.reporting.workbook import WORKBOOK_MAX_ROWS, read_csv_tables, write_results_workbook
 from pss_analysis.timings import KERNEL_TIMINGS_FILE, TIMINGS
 
 #: ``format_table`` and ``escape_text`` live in :mod:`pss_analysis.reporting.formatting` (re-exported here).
@@ -306,7 +306,8 @@ class Report:
         marker = self.params.report.suppression.marker
         on_disk = {p.stem for p in (self.output_dir / "tables").glob("*.csv")}
         # the tables this notebook wrote are in memory; read back only those written by earlier notebooks
-        tables = read_csv_tables(self.output_dir, markers=(marker,)) if on_disk - set(self._frames) else {}
+        earlier = on_disk - set(self._frames)
+        tables = read_csv_tables(self.output_dir, markers=(marker,), max_rows=WORKBOOK_MAX_ROWS) if earlier else {}
         tables.update({name: self._frames[name] for name in sorted(self._frames)})
         tables = dict(sorted(tables.items()))
         started = self.manifest.get("started_utc")

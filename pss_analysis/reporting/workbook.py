@@ -58,6 +58,7 @@ from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.reporting.suppression import MARKER
 
 __all__ = [
+    "WORKBOOK_MAX_ROWS",
     "write_results_workbook",
     "read_csv_tables",
     "sheet_names",
@@ -86,6 +87,11 @@ FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 #: Shown for a table or column that has no description.
 NO_DESCRIPTION = "No description recorded."
+#: Rows of data a table may have to be in the workbook. An Excel sheet holds 1,048,575, but a sheet of
+#: hundreds of thousands of rows takes minutes to write and to open (e.g. every practice's monthly
+#: values in a batch of a thousand practices): a longer table is left out and the README sheet says
+#: so; its CSV file has it all.
+WORKBOOK_MAX_ROWS = 100_000
 #: Excel's limit on the characters in one cell.
 MAX_CELL_TEXT = 32767
 
@@ -165,7 +171,8 @@ def write_results_workbook(
     readme.title = README_SHEET
     _write_readme(readme, tables, names, descriptions, column_descriptions, title, run_id, notes)
     for table, frame in tables.items():
-        _write_table(workbook.create_sheet(names[table]), frame)
+        if _rows(frame) <= WORKBOOK_MAX_ROWS:
+            _write_table(workbook.create_sheet(names[table]), frame)
 
     props = workbook.properties
     props.creator = props.lastModifiedBy = f"pss-analysis {__version__}"
@@ -179,8 +186,14 @@ def write_results_workbook(
     return path
 
 
-def read_csv_tables(folder: str | Path, *, markers: Sequence[str] = (MARKER,)) -> dict[str, pd.DataFrame]:
+def read_csv_tables(
+    folder: str | Path, *, markers: Sequence[str] = (MARKER,), max_rows: int | None = None
+) -> dict[str, pd.DataFrame]:
     """Every ``tables/*.csv`` of a run folder, as {file stem: frame}, sorted by file name.
+
+    With ``max_rows``, a file of more lines than that is not read: its frame has the columns, no
+    rows and its number of lines in ``attrs["rows"]`` (what :func:`write_results_workbook` needs to
+    list it as left out).
 
     Columns are read as text and then typed column by column: a column whose
     non-empty values are all numbers or ``markers`` becomes numbers (int when
@@ -197,6 +210,12 @@ def read_csv_tables(folder: str | Path, *, markers: Sequence[str] = (MARKER,)) -
         )
     result: dict[str, pd.DataFrame] = {}
     for path in sorted(tables_dir.glob("*.csv"), key=lambda p: p.name):
+        lines = path.read_bytes().count(b"\n") - 1 if max_rows is not None else 0
+        if max_rows is not None and lines > max_rows:
+            header = pd.read_csv(path, dtype=str, nrows=0)
+            header.attrs["rows"] = lines
+            result[path.stem] = header
+            continue
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         except pd.errors.EmptyDataError:
@@ -229,15 +248,7 @@ def _write_readme(sheet, tables, names, descriptions, column_descriptions, title
     sheet.append(header)
     _bold_row(sheet, sheet.max_row, len(header))
     for table, frame in tables.items():
-        sheet.append(
-            [
-                names[table],
-                _text(str(table)),
-                _text(descriptions.get(table) or NO_DESCRIPTION),
-                len(frame),
-                len(frame.columns),
-            ]
-        )
+        sheet.append(_sheet_row(table, frame, names[table], descriptions))
     sheet.append([])
     sheet.append(["Columns in the tables"])
     sheet.cell(row=sheet.max_row, column=1).font = _TITLE
@@ -246,6 +257,8 @@ def _write_readme(sheet, tables, names, descriptions, column_descriptions, title
     _bold_row(sheet, sheet.max_row, len(header))
     appears: dict[str, list[str]] = {}
     for table, frame in tables.items():
+        if _rows(frame) > WORKBOOK_MAX_ROWS:
+            continue
         for column in frame.columns:
             sheets = appears.setdefault(str(column), [])
             if names[table] not in sheets:
@@ -263,6 +276,24 @@ def _write_readme(sheet, tables, names, descriptions, column_descriptions, title
     widths = {1: 34, 2: MAX_COLUMN_WIDTH, 3: MAX_COLUMN_WIDTH, 4: 10, 5: 10}
     for column, width in widths.items():
         sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _sheet_row(table: str, frame: pd.DataFrame, name: str, descriptions: Mapping[str, str]) -> list[Any]:
+    """The README's line for one table: its sheet (none when too long for Excel), name, description, size."""
+    description = descriptions.get(table) or NO_DESCRIPTION
+    rows = _rows(frame)
+    fits = rows <= WORKBOOK_MAX_ROWS
+    if not fits:
+        description += (
+            f" Not in this workbook: its {rows:,} rows are more than the workbook takes "
+            f"({WORKBOOK_MAX_ROWS:,}); the CSV file {table}.csv has them all."
+        )
+    return [name if fits else "(none)", _text(str(table)), _text(description), rows, len(frame.columns)]
+
+
+def _rows(frame: pd.DataFrame) -> int:
+    """The table's rows: ``attrs["rows"]`` for a table :func:`read_csv_tables` did not read (too long)."""
+    return int(frame.attrs.get("rows", len(frame)))
 
 
 def _write_table(sheet, frame: pd.DataFrame) -> None:

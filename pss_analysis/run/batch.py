@@ -48,7 +48,7 @@ from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.index import write_index
 from pss_analysis.run.pipeline import NOTEBOOKS_DIR, _execute_stage, _option_overrides, _render_stage, _Stages
 from pss_analysis.run.progress import Progress
-from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitOutcome, UnitTask, check_unit, run_unit
+from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitOutcome, UnitTask, check_unit, run_unit, run_units
 from pss_analysis.run.units import Unit, plan_units
 
 __all__ = ["batch", "BatchResult", "BATCH_FOLDER", "SUMMARY_NOTEBOOK", "resolve_grid"]
@@ -231,21 +231,26 @@ def _first_lines(text: str, n: int = 4) -> str:
 
 
 def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], None]) -> list[UnitOutcome]:
-    """Submit every unit; collect the outcomes as they finish, with a progress line."""
+    """Submit every unit (summary-only units in chunks evaluated together); collect the outcomes as
+    they finish, with a progress line."""
     import distributed
 
     if not tasks:
         return []
     progress = Progress(len(tasks), workers, say)
-    futures = {
-        client.submit(run_unit, task, pure=False, key=f"unit-{task.slug}-{new_run_id()}"): task for task in tasks
-    }
+    futures = {}
+    for chunk in _chunks(tasks, workers):
+        key = f"unit-{chunk[0].slug}-{new_run_id()}"
+        if chunk[0].summary_only:
+            futures[client.submit(run_units, chunk, pure=False, key=key)] = chunk
+        else:
+            futures[client.submit(run_unit, chunk[0], pure=False, key=key)] = chunk
     outcomes = []
     try:
         for future in distributed.as_completed(list(futures)):
-            outcome = _outcome(future, futures[future])
-            outcomes.append(outcome)
-            progress.update(outcome.status == "ok", outcome.name)
+            for outcome in _outcomes(future, futures[future]):
+                outcomes.append(outcome)
+                progress.update(outcome.status == "ok", outcome.name)
     finally:
         progress.close()
         for future in futures:
@@ -253,13 +258,29 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
     return outcomes
 
 
-def _outcome(future: Any, task: UnitTask) -> UnitOutcome:
-    """The unit's outcome; a worker lost while running it (killed, out of memory) fails that unit alone."""
+#: Summary-only units per chunk: each worker gets about this many chunks, so that the fits shared by
+#: a chunk's units are large while the workers stay evenly loaded and the progress line moves.
+CHUNKS_PER_WORKER = 4
+#: At most this many units in one chunk (a chunk's tables travel back from the worker at once).
+MAX_CHUNK = 250
+
+
+def _chunks(tasks: list[UnitTask], workers: int) -> list[list[UnitTask]]:
+    """One unit per chunk for full runs; summary-only units in chunks evaluated together."""
+    if not tasks[0].summary_only:
+        return [[task] for task in tasks]
+    size = min(MAX_CHUNK, max(1, -(-len(tasks) // (max(1, workers) * CHUNKS_PER_WORKER))))
+    return [tasks[k : k + size] for k in range(0, len(tasks), size)]
+
+
+def _outcomes(future: Any, chunk: list[UnitTask]) -> list[UnitOutcome]:
+    """The chunk's outcomes; a worker lost while running it (killed, out of memory) fails its units alone."""
     try:
-        outcome: UnitOutcome = future.result()
+        found = future.result()
     except Exception as exc:  # noqa: BLE001 - run_unit returns its own failures; this is the worker's
-        return UnitOutcome(task.name, task.slug, "failed", message=f"the worker running this unit stopped: {exc}")
-    return outcome
+        message = f"the worker running this unit stopped: {exc}"
+        return [UnitOutcome(task.name, task.slug, "failed", message=message) for task in chunk]
+    return list(found) if isinstance(found, list) else [found]
 
 
 def _in_plan_order(outcomes: list[UnitOutcome], units: list[Unit]) -> list[UnitOutcome]:

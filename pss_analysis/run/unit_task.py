@@ -7,7 +7,9 @@ checksums of its input files and template notebooks, and the package version, so
 
 :func:`run_unit` makes the unit's run folder with :func:`~pss_analysis.run.pipeline.run` (exactly
 what ``pss run`` makes; skipped in summary-only mode) and evaluates the unit for the summary
-(:func:`~pss_analysis.evaluation.units.unit_evidence`). A failure is returned, not raised, so that
+(:func:`~pss_analysis.evaluation.units.unit_evidence`); :func:`run_units` evaluates a chunk of
+summary-only units together (:func:`~pss_analysis.evaluation.units.units_evidence`, their series
+fitted together). A failure is returned, not raised, so that
 the other units go on; a kernel that fails to start because of a port race (papermill's issue
 #511, a ``ZMQError`` "Address already in use" when many kernels start at once) is retried.
 """
@@ -29,9 +31,17 @@ from pss_analysis.config.manifest import sha256_file
 from pss_analysis.config.params import params_to_dict
 from pss_analysis.errors import PssError
 from pss_analysis.evaluation.study import load_inputs
-from pss_analysis.evaluation.units import unit_evidence
+from pss_analysis.evaluation.units import UnitEvidence, unit_evidence, units_evidence
 
-__all__ = ["UnitTask", "UnitOutcome", "check_unit", "run_unit", "KERNEL_START_ATTEMPTS", "SUMMARY_TABLES"]
+__all__ = [
+    "UnitTask",
+    "UnitOutcome",
+    "check_unit",
+    "run_unit",
+    "run_units",
+    "KERNEL_START_ATTEMPTS",
+    "SUMMARY_TABLES",
+]
 
 #: Tries at starting a unit's notebook kernel when the start races another for a port.
 KERNEL_START_ATTEMPTS = 4
@@ -85,7 +95,10 @@ class UnitOutcome:
 
 
 def _fingerprint(params: Any, notebooks: list[str], summary_only: bool) -> str:
-    """sha256 of the resolved parameters with each input file replaced by its checksum, and the version."""
+    """sha256 of the resolved parameters with each input file replaced by its checksum, and the version.
+
+    Unlike ``pss run --if-changed`` (:func:`~pss_analysis.run.rerun.fingerprint`), the input files'
+    paths are left out: each batch splits the units' inputs into its own folder."""
     resolved = params_to_dict(params)
     resolved["data"] = {key: sha256_file(path) for key, path in sorted(params.data.named_paths().items())}
     content = {
@@ -138,6 +151,32 @@ def run_unit(task: UnitTask) -> UnitOutcome:
         outcome.run_folder = str(kept) if kept and Path(kept).exists() else ""
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def run_units(tasks: list[UnitTask]) -> list[UnitOutcome]:
+    """Evaluate a chunk of summary-only units together; each unit's failure is returned on its outcome."""
+    started = time.perf_counter()
+    outcomes = {t.slug: UnitOutcome(t.name, t.slug, "ok", fingerprint=t.fingerprint) for t in tasks}
+    params = {}
+    for task in tasks:
+        try:
+            params[task.slug] = load_params(task.params_file, list(task.overrides))
+        except Exception as exc:  # noqa: BLE001 - one unit's failure must not stop the others
+            outcomes[task.slug].status, outcomes[task.slug].message = "failed", _failure_message(exc)
+    try:
+        found: dict[str, UnitEvidence | Exception] = dict(units_evidence(params))
+    except Exception as exc:  # noqa: BLE001 - as above: every unit of the chunk fails, named
+        found = {slug: exc for slug in params}
+    seconds = (time.perf_counter() - started) / max(1, len(tasks))
+    for slug, result in found.items():
+        outcome = outcomes[slug]
+        if isinstance(result, Exception):
+            outcome.status, outcome.message = "failed", _failure_message(result)
+        else:
+            outcome.tables = {name: getattr(result, name) for name in SUMMARY_TABLES}
+    for outcome in outcomes.values():
+        outcome.seconds = seconds
+    return [outcomes[t.slug] for t in tasks]
 
 
 def _run_with_retries(task: UnitTask) -> Any:

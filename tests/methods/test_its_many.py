@@ -219,3 +219,37 @@ def test_warnings_of_one_by_one_fits_become_keyed_messages():
         many = fit_its_many(table, by="area", time="month", outcome="events", start=START, family="negbin")
     assert any(m.startswith("[area 001] only 6 fitted points after") for m in many.messages)
     assert many.specification["interruption"] == START and many.specification["time"] == "month"
+
+
+@pytest.mark.parametrize(
+    "autocorrelation",
+    [
+        {"type": "newey_west", "lags": 3, "small_sample": True},
+        {"type": "newey_west", "lags": 1, "small_sample": False},
+        "newey_west",  # the lags from the number of points (Newey & West 1994)
+    ],
+)
+def test_newey_west_on_the_gaussian_family_is_batched_and_equals_fit_its(autocorrelation):
+    table = _table("gaussian", 30, seed=17)
+    kwargs = {"family": "gaussian", "seasonality": "fourier", "autocorrelation": autocorrelation}
+    many = fit_its_many(table, by="area", time="month", outcome="events", start=START, **kwargs)
+    assert many.specification["estimation"] == "batched"
+    assert _assert_same_as_fit_its(table, many, **kwargs) == 30
+
+
+def test_newey_west_across_phase_in_months_fits_one_by_one_with_the_same_output():
+    # the months left out of the fit split the lags, as statsmodels' panels do: one fit per series
+    table = _table("gaussian", 3, seed=18)
+    kwargs = {"family": "gaussian", "autocorrelation": {"type": "newey_west", "lags": 2, "small_sample": True}}
+    many = fit_its_many(table, by="area", time="month", outcome="events", start=START, phase_in=3, **kwargs)
+    assert many.specification["estimation"] == "one fit per series"
+    assert _assert_same_as_fit_its(table, many, phase_in=3, **kwargs) == 3
+
+
+def test_points_before_and_since_the_start_per_series():
+    a = _table("poisson", 2, seed=19)
+    b = _table("poisson", 1, seed=20, n_points=48, first="2016-01").assign(area="late")
+    many = fit_its_many(pd.concat([a, b]), by="area", time="month", outcome="events", start=START)
+    points = many.points().set_index("area")
+    assert points.loc["area 000"].tolist() == [30, 30]  # START is the 31st month of 60
+    assert points.loc["late"].tolist() == [18, 30]

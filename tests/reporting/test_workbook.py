@@ -228,3 +228,26 @@ def test_read_csv_tables(tmp_path, tables):
 def test_read_csv_tables_needs_a_tables_folder(tmp_path):
     with pytest.raises(DataValidationError, match="no tables folder"):
         read_csv_tables(tmp_path)
+
+
+def test_a_table_longer_than_the_workbook_takes_is_left_out_and_the_readme_says_where_it_is(tmp_path):
+    from pss_analysis.reporting.workbook import WORKBOOK_MAX_ROWS
+
+    long = pd.DataFrame({"unit": "A", "value": np.arange(WORKBOOK_MAX_ROWS + 1, dtype=float)})
+    fits = pd.DataFrame({"unit": ["A", "B"], "verdict": ["improved", "no evidence of change"]})
+    (tmp_path / "tables").mkdir()
+    long.to_csv(tmp_path / "tables" / "units_series.csv", index=False)
+    fits.to_csv(tmp_path / "tables" / "units_evidence.csv", index=False)
+    read = read_csv_tables(tmp_path, max_rows=WORKBOOK_MAX_ROWS)
+    assert read["units_series"].empty and read["units_series"].attrs["rows"] == WORKBOOK_MAX_ROWS + 1
+    assert len(read["units_evidence"]) == 2
+    for tables in (read, {"units_series": long, "units_evidence": fits}):  # read back, or in memory
+        path = write_results_workbook(tables, tmp_path / "r.xlsx")
+        book = openpyxl.load_workbook(path, read_only=True)
+        assert book.sheetnames == ["README", "units_evidence"]
+        rows = [[c for c in row if c is not None] for row in book["README"].iter_rows(values_only=True)]
+        listed = next(r for r in rows if r and r[0] == "(none)")
+        assert listed[1] == "units_series" and listed[3] == WORKBOOK_MAX_ROWS + 1
+        assert (
+            "its 100,001 rows are more than the workbook takes (100,000); the CSV file units_series.csv" in (listed[2])
+        )

@@ -77,7 +77,10 @@ def require_columns(
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    return frame[column].map(lambda v: v if isinstance(v, str) else _cell_text(v)).astype(object)
+    cells = frame[column]
+    if not cells.isna().any() and pd.api.types.infer_dtype(cells, skipna=False) == "string":
+        return cells.astype(object)  # text already (a CSV read as text): nothing to convert
+    return cells.map(lambda v: v if isinstance(v, str) else _cell_text(v)).astype(object)
 
 
 def check_required_text(
@@ -103,12 +106,16 @@ def parse_numbers(
     """
     if pd.api.types.is_numeric_dtype(frame[column].dtype) and not pd.api.types.is_bool_dtype(frame[column].dtype):
         values = frame[column].astype(float)
-        text = values.map(lambda v: "" if pd.isna(v) else str(v))
+        text = values.astype(str).mask(values.isna(), "")  # shown in messages only
     else:
         text = _text(frame, column).str.strip()
-        plain = text.where(~text.str.fullmatch(_THOUSANDS.pattern), text.str.replace(",", "", regex=False))
-        values = pd.to_numeric(plain.where(plain != "", None), errors="coerce").astype(float)
-        unread = values.isna() & (text != "") & ~text.str.lower().isin(_NOT_A_NUMBER)
+        values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+        odd = values.isna() & (text != "")  # only these can be thousands-separated numbers or unreadable
+        if odd.any():
+            some = text[odd]
+            plain = some.where(~some.str.fullmatch(_THOUSANDS.pattern), some.str.replace(",", "", regex=False))
+            values[odd] = pd.to_numeric(plain, errors="coerce").astype(float)
+        unread = values.isna() & odd & ~text.str.lower().isin(_NOT_A_NUMBER)
         _report_unreadable(
             report,
             "unparseable_number",
@@ -388,6 +395,20 @@ def check_gaps(
     if frame.empty:
         return
     usable = frame[frame[period].notna()]
+    if isinstance(usable[period].dtype, pd.PeriodDtype):  # only the groups with a gap are looked at one by one
+        ordinal = pd.Series(usable[period].array.asi8, index=usable.index)
+        span = ordinal.groupby([usable[c] for c in by], sort=False, dropna=False) if by else None
+        if span is None:
+            whole = ordinal.max() - ordinal.min() + 1 == ordinal.nunique()
+            if whole:
+                return
+        else:
+            stats = span.agg(["min", "max", "nunique"])
+            gappy = stats.index[stats["max"] - stats["min"] + 1 != stats["nunique"]]
+            if len(gappy) == 0:
+                return
+            keys = pd.MultiIndex.from_frame(usable[list(by)]) if len(by) > 1 else pd.Index(usable[by[0]])
+            usable = usable[keys.isin(gappy)]
     groups = usable.groupby(list(by), sort=False, dropna=False) if by else [((), usable)]
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)

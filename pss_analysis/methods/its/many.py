@@ -18,7 +18,12 @@ from scipy import stats
 
 from pss_analysis.errors import DataValidationError, ParameterError, PssError, PssWarning, ShortSeriesWarning
 from pss_analysis.methods.its.design import _assemble_rows, _Design, _make_design, _resolve_interruptions
-from pss_analysis.methods.its.estimators import IRLS_MAX_ITER, IRLS_PARAMS_TOL
+from pss_analysis.methods.its.estimators import (
+    IRLS_MAX_ITER,
+    IRLS_PARAMS_TOL,
+    NEWEY_WEST_DEFAULT_LAGS_EXPONENT,
+    NEWEY_WEST_DEFAULT_LAGS_FACTOR,
+)
 from pss_analysis.methods.its.fit import _check_sufficiency, _inference, fit_its
 from pss_analysis.methods.its.options import (
     DEFAULT_ALPHA,
@@ -35,9 +40,10 @@ from pss_analysis.methods.its.series import _require_column, _Series, _time_ordi
 __all__ = ["fit_its_many", "ItsManyResult", "BATCHED_FAMILIES"]
 
 BATCHED_FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial", "quasibinomial")
-"""Families fitted together across series (without an ``autocorrelation`` structure). Other
-options (``negbin``, Newey-West, AR/ARMA errors) are fitted one series at a time with
-:func:`fit_its`, with the same tidy output."""
+"""Families fitted together across series (without an ``autocorrelation`` structure, or with
+Newey-West standard errors for the Gaussian family). Other options (``negbin``,
+AR/ARMA errors, Newey-West on a GLM or across phase-in months) are fitted one series at a time
+with :func:`fit_its`, with the same tidy output."""
 
 _EFFECT_COLUMNS = [
     "group",
@@ -138,6 +144,17 @@ class ItsManyResult:
         cols = _IMPACT_COLUMNS + (_IMPACT_OFFSET_COLUMNS if self.specification["offset"] is not None else [])
         return _concat(frames, self.by, cols)
 
+    def points(self) -> pd.DataFrame:
+        """Months of every fitted series before the start and from it to the end of the data (phase-in
+        months included), as :func:`~pss_analysis.evaluation.measures.points_before_and_since` counts
+        them from one fit. Columns: the ``by`` columns, ``points_before``, ``points_after``."""
+        frames = []
+        for b in self._batches:
+            before = int(np.sum(b.rows["phase"] == "pre"))
+            after = len(b.rows["phase"]) - before
+            frames.append(_with_keys(b.keys, 1, {"points_before": before, "points_after": after}))
+        return _concat(frames, self.by, ["points_before", "points_after"])
+
 
 def _concat(frames: list[pd.DataFrame], by: tuple[str, ...], cols: list[str]) -> pd.DataFrame:
     if not frames:
@@ -210,7 +227,7 @@ def fit_its_many(
     options = _validate_options(**fit_kwargs)
     _impact_horizons(horizons, 10**9)  # whole numbers >= 1 (the upper bound is checked per batch)
     frame = _SeriesTable.read(table, by_cols, time, outcome, offset, denominator, options)
-    batched = options.family.name in BATCHED_FAMILIES and options.autocorrelation is None
+    batched = _batched(options)
     batches, messages, skipped = [], list(frame.messages), list(frame.skipped)
     for members in frame.batches():
         try:
@@ -234,6 +251,15 @@ def fit_its_many(
         _batches=batches,
         _horizons=tuple(int(h) for h in horizons),
     )
+
+
+def _batched(options: _Options) -> bool:
+    ac = options.autocorrelation
+    if options.family.name not in BATCHED_FAMILIES:
+        return False
+    # Newey-West pairs months within one run of consecutive fitted months: batched when none is left out
+    newey_west = ac is not None and ac["type"] == "newey_west" and options.family.name == "gaussian"
+    return ac is None or (newey_west and options.phase_in == 0)
 
 
 def _by_columns(table: Any, by: Any) -> tuple[str, ...]:
@@ -482,7 +508,7 @@ def _fit_batch(
     in_fit = rows["in_fit"]
     x = design.x[in_fit]
     if fam.name == "gaussian":
-        beta, cov, converged = _ols_many(x, y[:, in_fit])
+        beta, cov, converged = _ols_many(x, y[:, in_fit], options.autocorrelation)
     else:
         beta, cov, converged = _irls_many(
             fam.link, fam.quasi, x, y[:, in_fit], None if trials is None else trials[:, in_fit], log_offset[:, in_fit]
@@ -499,16 +525,34 @@ def _fit_batch(
     return batch
 
 
-def _ols_many(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """OLS of every row of ``y`` (S, n) on the shared design ``x`` (n, p): one QR."""
+def _ols_many(
+    x: np.ndarray, y: np.ndarray, autocorrelation: Mapping[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS of every row of ``y`` (S, n) on the shared design ``x`` (n, p): one QR. With Newey-West
+    ``autocorrelation`` the covariance is the sandwich :func:`fit_its` gets from statsmodels'
+    ``hac-panel`` (Bartlett weights, lags within the series, ``n / (n - p)`` when ``small_sample``)."""
     n, p = x.shape
     q, r = np.linalg.qr(x)
     r_inv = np.linalg.inv(r)
     beta = (y @ q) @ r_inv.T
     resid = y - beta @ x.T
-    sigma2 = np.einsum("ij,ij->i", resid, resid) / (n - p)
     xtx_inv = r_inv @ r_inv.T
-    return beta, sigma2[:, None, None] * xtx_inv[None], np.ones(len(y), dtype=bool)
+    converged = np.ones(len(y), dtype=bool)
+    if autocorrelation is None:
+        sigma2 = np.einsum("ij,ij->i", resid, resid) / (n - p)
+        return beta, sigma2[:, None, None] * xtx_inv[None], converged
+    lags = autocorrelation["lags"]
+    if lags is None:
+        lags = int(np.floor(NEWEY_WEST_DEFAULT_LAGS_FACTOR * (n / 100.0) ** NEWEY_WEST_DEFAULT_LAGS_EXPONENT))
+    scores = resid[:, :, None] * x[None, :, :]  # (S, n, p)
+    meat = np.einsum("sni,snj->sij", scores, scores)
+    for lag in range(1, int(lags) + 1):
+        cross = np.einsum("sni,snj->sij", scores[:, lag:], scores[:, :-lag])
+        meat += (1.0 - lag / (lags + 1.0)) * (cross + cross.transpose(0, 2, 1))
+    cov = xtx_inv[None] @ meat @ xtx_inv[None]
+    if autocorrelation["small_sample"]:
+        cov *= n / (n - p)
+    return beta, cov, converged
 
 
 def _irls_many(

@@ -145,7 +145,8 @@ def evaluate_spc(
     -------
     SpcResult
     """
-    options = {name: value for name, value in locals().items() if name in _option_defaults()}
+    known = _option_defaults()
+    options = {name: value for name, value in locals().items() if name in known}
     ev = _evaluate(data, y, n, x, (), options)
     if ev.phases.empty:
         raise InsufficientDataError(
@@ -206,11 +207,14 @@ def check_spc_options(**options: Any) -> None:
 
 def _option_defaults() -> dict[str, Any]:
     """The analysis options and their defaults, in order: read from :func:`evaluate_spc`'s signature."""
-    return {
-        name: p.default
-        for name, p in inspect.signature(evaluate_spc).parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("n", "x")
-    }
+    return dict(_OPTION_DEFAULTS)
+
+
+_OPTION_DEFAULTS = tuple(
+    (name, p.default)
+    for name, p in inspect.signature(evaluate_spc).parameters.items()
+    if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("n", "x")
+)
 
 
 # --- the engine ----------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ unit's status; ``units_evidence.csv``, ``units_series.csv``, ``units_latest_year
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class UnitsData:
     series: pd.DataFrame
     latest_year: pd.DataFrame
     value: pd.DataFrame
+    #: The batch made no report per unit (``pss batch --summary-only``) and ran no robustness checks.
+    summary_only: bool = False
 
     @property
     def evaluated(self) -> list[str]:
@@ -79,8 +82,15 @@ def read_units(folder: str | Path) -> UnitsData:
         return pd.read_csv(path, dtype={"unit": str, "unit_folder": str, "period": str}, keep_default_na=True)
 
     units = read("units").fillna({"reason": "", "report": ""})
+    manifest = Path(folder) / "manifest.json"
+    batch = json.loads(manifest.read_text(encoding="utf-8")).get("batch", {}) if manifest.is_file() else {}
     return UnitsData(
-        units, read("units_evidence"), read("units_series"), read("units_latest_year"), read("units_value")
+        units,
+        read("units_evidence"),
+        read("units_series"),
+        read("units_latest_year"),
+        read("units_value"),
+        summary_only=bool(batch.get("summary_only", False)),
     )
 
 
@@ -91,6 +101,11 @@ def units_overview(rep: Report, data: UnitsData) -> None:
     text = f"This batch evaluated {evaluated} of {total} units" + (
         f"; {failed} could not be evaluated (see the last section)." if failed else "."
     )
+    if data.summary_only:
+        text += (
+            " This is a summary only: no report was made for each unit, and the verdicts were reached"
+            " without the robustness checks a full report makes (pretend starts, other models)."
+        )
     rep.markdown(text)
     if data.evidence.empty:
         return

@@ -1,0 +1,104 @@
+"""Tests for pss_analysis.evaluation.units: many units evaluated together (:func:`units_evidence`,
+the summary-only batch) give every unit the tables one evaluation per unit gives
+(:func:`unit_evidence`), to 1e-7, on the demo localities (18 measures: rates, proportions, counts,
+means and amounts; quasi-Poisson and quasi-binomial fitted together, OLS with Newey-West fitted
+together, u/p/c/XmR and Laney charts); a unit with months missing, one too short for a model and
+one with bad inputs each get what a report would give them, and the others are not disturbed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from pss_analysis.config.loading import load_params
+from pss_analysis.errors import DataValidationError
+from pss_analysis.evaluation.units import latest_year, unit_evidence, units_evidence
+from pss_analysis.evaluation.verdicts import NOT_ENOUGH_DATA
+
+LOCALITIES = ROOT / "data" / "demo_localities"
+PARAMS = ROOT / "params" / "demo_localities.yaml"
+NO_ROBUSTNESS = "analysis.its.robustness={enabled: false}"
+
+
+def _units(folder, tables: dict[str, pd.DataFrame]) -> dict:
+    units = {}
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        table.to_csv(path, index=False)
+        units[name] = load_params(PARAMS, [f"data.indicators={path}", NO_ROBUSTNESS])
+    return units
+
+
+def _assert_same(one, together) -> None:
+    for name in ("evidence", "series", "latest_year", "value"):
+        pd.testing.assert_frame_equal(
+            getattr(together, name), getattr(one, name), check_exact=False, rtol=1e-7, atol=1e-9
+        )
+
+
+@pytest.fixture(scope="module")
+def localities() -> dict[str, pd.DataFrame]:
+    table = pd.read_csv(LOCALITIES / "indicators.csv")
+    return {place: rows.drop(columns="locality") for place, rows in table.groupby("locality")}
+
+
+def test_units_evaluated_together_equal_one_evaluation_per_unit(tmp_path, localities):
+    units = _units(tmp_path, localities)
+    together = units_evidence(units)
+    assert list(together) == list(units)
+    verdicts = set()
+    for name, params in units.items():
+        one = unit_evidence(params)
+        _assert_same(one, together[name])
+        verdicts |= set(one.evidence["verdict"])
+    assert len(verdicts) >= 3  # the localities differ: improved, no evidence, ... (Northfield did nothing)
+
+
+def test_missing_months_a_short_series_and_bad_inputs_are_each_treated_as_a_report_would(tmp_path, localities):
+    names = sorted(localities)
+    gappy = localities[names[0]].copy()
+    gap = gappy.index[(gappy["measure_id"] == "acs_admissions") & (gappy["period"] == "2016-06")]
+    gappy = gappy.drop(gap)  # one month of one measure missing: that model is fitted alone, and refuses
+    short = localities[names[1]].copy()
+    short = short[short["period"] >= "2017-11"]  # five months before the start: not enough for a verdict
+    bad = localities[names[2]].copy()
+    bad.loc[bad.index[3], "numerator"] = -5  # a negative count
+    units = _units(tmp_path, {"gappy": gappy, "short": short, "bad": bad, "whole": localities[names[3]]})
+    together = units_evidence(units)
+    assert isinstance(together["bad"], DataValidationError)
+    assert "bad.csv" in str(together["bad"])
+    with pytest.raises(DataValidationError):
+        unit_evidence(units["bad"])
+    for name in ("gappy", "short", "whole"):
+        _assert_same(unit_evidence(units[name]), together[name])
+    evidence = together["gappy"].evidence.set_index("measure_id")
+    assert evidence.at["acs_admissions", "verdict"] == NOT_ENOUGH_DATA
+    assert "gap in the time column" in evidence.at["acs_admissions", "verdict_reason"]
+    assert evidence.drop(index="acs_admissions")["points_before"].gt(0).all()
+    assert (together["short"].evidence["verdict"] == NOT_ENOUGH_DATA).all()
+
+
+def test_latest_year_sums_the_last_twelve_months_of_rates_and_proportions():
+    measures = pd.DataFrame({"measure_id": ["r", "c"], "kind": ["rate", "count"], "multiplier": [1000, 1]})
+    periods = pd.period_range("2020-01", periods=15, freq="M")
+    rows = pd.DataFrame(
+        {
+            "measure_id": ["r"] * 15 + ["c"] * 15,
+            "period": list(periods) * 2,
+            "numerator": [1.0] * 14 + [np.nan] + [5.0] * 15,
+            "denominator": [100.0] * 30,
+        }
+    )
+    out = latest_year(rows, measures)
+    assert out.to_dict("records") == [
+        {
+            "measure_id": "r",
+            "kind": "rate",
+            "multiplier": 1000.0,
+            "months": 11,
+            "numerator": 11.0,
+            "denominator": 1100.0,
+        }
+    ]
