@@ -210,8 +210,19 @@ def _frame_from_rows(
             )
         seen.setdefault(name, j)
     width = len(header)
+    columns = [c if c else f"unnamed_{j + 1}" for j, c in enumerate(header)]
+    body = rows[h + 1 :]
+    if width and all(len(row) == width for row in body):  # every row as wide as the header: column by column
+        frame = pd.DataFrame(body, columns=columns, dtype=object)
+        blank = np.zeros(len(frame), dtype=bool)  # a blank line: every cell blank (its first cell, then the rest)
+        maybe = (frame.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool) if len(frame) else blank
+        for i in np.flatnonzero(maybe):
+            blank[i] = not any(c.strip() for c in body[i])
+        frame = frame.loc[~blank]
+        frame.index = pd.Index(np.asarray(row_numbers[h + 1 :], dtype="int64")[~blank], name="row")
+        return frame.loc[:, ~frame.columns.duplicated()]
     data, index = [], []
-    for row, number in zip(rows[h + 1 :], row_numbers[h + 1 :], strict=True):
+    for row, number in zip(body, row_numbers[h + 1 :], strict=True):
         cells = [str(c) for c in row]
         if not any(c.strip() for c in cells):
             continue  # blank line
@@ -229,7 +240,7 @@ def _frame_from_rows(
         index.append(number)
     frame = pd.DataFrame(
         data,
-        columns=[c if c else f"unnamed_{j + 1}" for j, c in enumerate(header)],
+        columns=columns,
         index=pd.Index(index, dtype="int64", name="row"),
         dtype=object,
     )
