@@ -5,7 +5,8 @@
     HTML) and its evaluation for the summary: one after another in this process, then on a
     ``LocalCluster`` of 2 workers. Target: the cluster >= 1.7x faster on 2 cores. Prints both
     times and the ratio (the units' phase; the batch's total, with the cluster's start and the
-    summary report, is printed too).
+    summary report, is printed too), and this machine's own ceiling: the same ratio for two
+    processes that only compute (no files, no kernels), measured in the same run.
 (b) **Summary only, many units**: 1,000 units x 18 measures (an ITS and an SPC chart each) with
     ``--summary-only`` on a ``LocalCluster`` of 2 workers. Target: <= 60 s. Prints the time and
     each worker's peak memory.
@@ -72,6 +73,28 @@ def _params(folder: Path, indicators: pd.DataFrame) -> Path:
     return params
 
 
+def _spin(n: int) -> float:
+    t0, x = time.perf_counter(), 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - t0
+
+
+def machine_ceiling(n: int = 40_000_000) -> float:
+    """Two pure-Python computations one after another / side by side in two processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [1000, 1000]))  # both processes started
+        t0 = time.perf_counter()
+        for _ in range(2):
+            list(pool.map(_spin, [n]))
+        sequential = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        return sequential / (time.perf_counter() - t0)
+
+
 def bench_units(work: Path, n_units: int) -> None:
     """(a): the same units one after another, then on 2 workers."""
     table = pd.read_csv(LOCALITIES / "indicators.csv")
@@ -107,6 +130,7 @@ def bench_units(work: Path, n_units: int) -> None:
     print("      " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()) + ")")
     print(f"    ratio, the units: {sequential / units_phase:.2f}x (target >= {TARGET_RATIO})")
     print(f"    ratio, the whole batch against the units one after another: {sequential / total:.2f}x")
+    print(f"    this machine's ceiling (two processes that only compute): {machine_ceiling():.2f}x")
 
 
 def _peak_rss_mb() -> float:
