@@ -161,24 +161,39 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
             rows = _evaluate_together({n: loaded[n].indicators for n in names}, first, units[names[0]])
         except Exception as exc:  # noqa: BLE001 - a failure of the shared fits: each unit on its own
             rows = {n: exc for n in names}
+        latest = _latest_years({n: loaded[n].indicators for n in names}, first.measures)
         for name in names:
             try:
                 found = rows[name]
                 if isinstance(found, Exception):
                     raise found
                 evidence = pd.DataFrame(found).reindex(columns=evidence_columns(_impact_at(first.analysis)))
-                out[name] = _unit_tables(units[name], loaded[name], evidence)
+                out[name] = _unit_tables(units[name], loaded[name], evidence, latest.get(name))
             except Exception as exc:  # noqa: BLE001 - as above
                 out[name] = exc
     return {name: out[name] for name in units}
+
+
+def _latest_years(indicators: Mapping[str, pd.DataFrame], measures: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every unit's :func:`latest_year`, summed together."""
+    sums = latest_year(_long_table(indicators), measures, by=_UNIT)
+    return {str(n): part.drop(columns=_UNIT).reset_index(drop=True) for n, part in sums.groupby(_UNIT, sort=False)}
+
+
+def _long_table(indicators: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The units' indicator tables one after another, each row's unit in ``_UNIT``."""
+    return pd.concat([t.assign(**{_UNIT: n}) for n, t in indicators.items()], ignore_index=True)
 
 
 def _impact_at(analysis: Analysis) -> int | None:
     return analysis.impact_at[0] if analysis.impact_at else None
 
 
-def _unit_tables(params: Params, inputs: Inputs, evidence: pd.DataFrame) -> UnitEvidence:
-    """The unit's tables for the summary from its inputs and evidence table."""
+def _unit_tables(
+    params: Params, inputs: Inputs, evidence: pd.DataFrame, latest: pd.DataFrame | None = None
+) -> UnitEvidence:
+    """The unit's tables for the summary from its inputs and evidence table (and its :func:`latest_year`,
+    when it was summed with other units')."""
     groups = None if inputs.scorecard is None else inputs.scorecard.measures
     vfm = value_for_money(evidence, groups, params.programme.cost)
     series = inputs.indicators[["measure_id", "period", "value"]].assign(
@@ -187,7 +202,7 @@ def _unit_tables(params: Params, inputs: Inputs, evidence: pd.DataFrame) -> Unit
     return UnitEvidence(
         evidence=evidence.rename(columns={"unit": "measure_unit"}).reindex(columns=list(UNIT_EVIDENCE_COLUMNS)),
         series=series.reset_index(drop=True),
-        latest_year=latest_year(inputs.indicators, inputs.measures),
+        latest_year=latest_year(inputs.indicators, inputs.measures) if latest is None else latest,
         value=pd.DataFrame([_unit_value(vfm)], columns=list(UNIT_VALUE_COLUMNS)),
     )
 
@@ -210,7 +225,7 @@ def _evaluate_together(
     analysis, start = inputs.analysis, str(params.programme.start)
     impact_at = _impact_at(analysis)
     names = list(indicators)
-    long = pd.concat([t.assign(**{_UNIT: n}) for n, t in indicators.items()], ignore_index=True)
+    long = _long_table(indicators)
     by_measure = dict(tuple(long.groupby("measure_id", sort=False)))
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for measure in inputs.measures.to_dict("records"):
@@ -426,34 +441,35 @@ def _chart_many(table: pd.DataFrame, kw: dict[str, Any]) -> dict[str, dict[str, 
     return out
 
 
-def latest_year(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
-    """Numerators and denominators summed over each rate's and proportion's latest twelve months."""
-    columns = ["measure_id", "kind", "multiplier", "months", "numerator", "denominator"]
+def latest_year(indicators: pd.DataFrame, measures: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+    """Numerators and denominators summed over each rate's and proportion's latest twelve months
+    (with ``by``, of each unit's: the column naming the unit comes first)."""
+    keys = ["measure_id"] if by is None else [by, "measure_id"]
+    columns = [*keys, "kind", "multiplier", "months", "numerator", "denominator"]
     kinds = measures.set_index("measure_id")[["kind", "multiplier"]]
     wanted = kinds.index[kinds["kind"].isin(("rate", "proportion"))]
     rows = indicators[indicators["measure_id"].isin(wanted)]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    order = pd.unique(rows["measure_id"])  # as the measures first appear in the table
     month = pd.Series(pd.PeriodIndex(rows["period"], freq="M").asi8, index=rows.index)
-    latest = month.groupby(rows["measure_id"], sort=False).transform("max")
-    last = rows[(month > latest - LATEST_MONTHS) & rows["numerator"].notna() & rows["denominator"].notna()]
+    latest = month.groupby([rows[k] for k in keys], sort=False).transform("max")
+    usable = (month > latest - LATEST_MONTHS) & rows["numerator"].notna() & rows["denominator"].notna()
     sums = (
-        last.groupby("measure_id", sort=False)
-        .agg(months=("period", "size"), numerator=("numerator", "sum"), denominator=("denominator", "sum"))
-        .reindex(order)
+        pd.DataFrame(
+            {
+                **{k: rows[k] for k in keys},
+                "months": usable.astype(int),
+                "numerator": rows["numerator"].astype(float).where(usable, 0.0),
+                "denominator": rows["denominator"].astype(float).where(usable, 0.0),
+            }
+        )
+        .groupby(keys, sort=False)
+        .sum()
+        .reset_index()
     )
-    out = pd.DataFrame(
-        {
-            "measure_id": order,
-            "kind": kinds.loc[order, "kind"].to_numpy(),
-            "multiplier": kinds.loc[order, "multiplier"].to_numpy(dtype=float),
-            "months": sums["months"].fillna(0).to_numpy(dtype=int),
-            "numerator": sums["numerator"].fillna(0).to_numpy(dtype=float),
-            "denominator": sums["denominator"].fillna(0).to_numpy(dtype=float),
-        }
-    )
-    return out.reindex(columns=columns)
+    sums["kind"] = sums["measure_id"].map(kinds["kind"])
+    sums["multiplier"] = sums["measure_id"].map(kinds["multiplier"]).astype(float)
+    return sums.reindex(columns=columns)
 
 
 def _unit_value(vfm: Any) -> dict[str, Any]:
