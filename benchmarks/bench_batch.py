@@ -37,6 +37,8 @@ TARGET_RATIO = 1.7
 TARGET_MANY_S = 60.0
 DEMO = ROOT / "data" / "demo"
 LOCALITIES = ROOT / "data" / "demo_localities"
+_MEASURES = pd.read_csv(DEMO / "measures.csv")
+PROPORTIONS = set(_MEASURES.loc[_MEASURES["kind"] == "proportion", "measure_id"])
 
 
 def _split(
@@ -55,7 +57,8 @@ def _split(
         whole = part["numerator"].to_numpy() == part["numerator"].round().to_numpy()
         thinned = rng.binomial(counts.to_numpy(), share).astype(float)
         part["numerator"] = np.where(whole, thinned, (part["numerator"] * share).round(2))
-        too_many = part["denominator"].notna() & (part["numerator"] > part["denominator"].astype(float))
+        # a proportion's successes never above its trials (a mean's or rate's numerator may well be)
+        too_many = part["measure_id"].isin(PROPORTIONS) & (part["numerator"] > part["denominator"].astype(float))
         part.loc[too_many, "numerator"] = part.loc[too_many, "denominator"].astype(float)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
