@@ -11,6 +11,7 @@ so that the lists of valid values are spelled once, in the engines. Each problem
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -64,10 +65,22 @@ def check_measure_options(
             ("spc", check_spc_options, spc_options(measure, analysis, start)),
         ]
         for engine, check, options in checks:
+            key = json.dumps([engine, options], sort_keys=True, default=str)
+            if key in _PASSED:
+                continue
             try:
                 check(**options)
             except ParameterError as exc:
                 raise _named(exc, engine, mid, params, scorecard) from None
+            if len(_PASSED) > _PASSED_KEPT:
+                _PASSED.clear()
+            _PASSED.add(key)
+
+
+#: Option sets the engines' checks passed in this process (the checks depend on the options alone): a
+#: batch of many units with one analysis checks each measure's options once.
+_PASSED: set[str] = set()
+_PASSED_KEPT = 10_000
 
 
 def _named(exc: ParameterError, engine: str, mid: str, params: Params, scorecard: Scorecard | None) -> ParameterError:
