@@ -274,3 +274,5 @@ def test_summary_only_on_an_existing_cluster_writes_the_tidy_table_and_no_unit_r
     assert manifest["engine"]["scheduler"] == "existing cluster"
     assert manifest["batch"]["summary_only"] is True
     assert "summary only" in (latest / "index.html").read_text()
+    summary = (latest / "batch_summary.html").read_text()
+    assert "This is a summary only" in summary and "without the robustness checks" in summary
