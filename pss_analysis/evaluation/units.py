@@ -33,7 +33,6 @@ from typing import Any
 import pandas as pd
 
 from pss_analysis.config.params import Analysis, Params
-from pss_analysis.errors import PssError
 from pss_analysis.evaluation.measures import _run, choose_spc_chart, evaluate_measures, its_options, spc_options
 from pss_analysis.evaluation.study import Inputs, load_inputs
 from pss_analysis.evaluation.value import value_for_money
@@ -157,10 +156,7 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
         shared.setdefault(_analysis_key(units[name], inputs), []).append(name)
     for names in shared.values():
         first = loaded[names[0]]
-        try:
-            rows = _evaluate_together({n: loaded[n].indicators for n in names}, first, units[names[0]])
-        except Exception as exc:  # noqa: BLE001 - a failure of the shared fits: each unit on its own
-            rows = {n: exc for n in names}
+        rows = _rows_of(names, loaded, units)
         latest = _latest_years({n: loaded[n].indicators for n in names}, first.measures)
         for name in names:
             try:
@@ -172,6 +168,23 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
             except Exception as exc:  # noqa: BLE001 - as above
                 out[name] = exc
     return {name: out[name] for name in units}
+
+
+def _rows_of(
+    names: list[str], loaded: Mapping[str, Inputs], units: Mapping[str, Params]
+) -> dict[str, list[dict[str, Any]] | Exception]:
+    """Every unit's evidence rows, evaluated together; if one unit's data break the shared evaluation,
+    each unit on its own (a unit that fails then gets its exception)."""
+    try:
+        return _evaluate_together({n: loaded[n].indicators for n in names}, loaded[names[0]], units[names[0]])
+    except Exception:  # noqa: BLE001 - see the docstring
+        rows: dict[str, list[dict[str, Any]] | Exception] = {}
+        for n in names:
+            try:
+                rows.update(_evaluate_together({n: loaded[n].indicators}, loaded[n], units[n]))
+            except Exception as exc:  # noqa: BLE001 - that unit fails alone
+                rows[n] = exc
+        return rows
 
 
 def _latest_years(indicators: Mapping[str, pd.DataFrame], measures: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -357,7 +370,7 @@ def _fit_many(table: pd.DataFrame, kw: Mapping[str, Any], impact_at: int | None)
                 horizons=(),
                 **fit_kw,
             )
-    except PssError:
+    except Exception:  # noqa: BLE001 - each unit is then fitted alone, which names its own problem
         return {}
     points = many.points().set_index(_UNIT)
     if points.empty:
