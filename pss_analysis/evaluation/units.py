@@ -120,9 +120,15 @@ class UnitEvidence:
 
 def unit_evidence(params: Params) -> UnitEvidence:
     """Evaluate every measure of ``params`` (one unit) and keep what the summary across units needs."""
-    inputs = load_inputs(params)
+    return _evaluated_alone(params, load_inputs(params))
+
+
+def _evaluated_alone(params: Params, inputs: Inputs) -> UnitEvidence:
+    """One unit's tables from its loaded inputs, every measure evaluated as a report evaluates it."""
     analysis = inputs.analysis
-    evaluations = evaluate_measures(inputs.indicators, inputs.measures, analysis, params.programme.start)
+    evaluations = evaluate_measures(
+        inputs.indicators, inputs.measures, analysis, params.programme.start, comparison=inputs.comparison
+    )
     evidence = evidence_table(inputs.measures, inputs.indicators, evaluations, impact_at=_impact_at(analysis))
     return _unit_tables(params, inputs, evidence)
 
@@ -149,7 +155,7 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
     for name, inputs in loaded.items():
         if inputs.comparison is not None:  # a controlled model: each unit with its own comparison areas
             try:
-                out[name] = unit_evidence(units[name])
+                out[name] = _evaluated_alone(units[name], inputs)
             except Exception as exc:  # noqa: BLE001 - as above
                 out[name] = exc
             continue
@@ -396,7 +402,8 @@ def _fit_many(table: pd.DataFrame, kw: Mapping[str, Any], impact_at: int | None)
 
 
 def _effects_by_unit(effects: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """:func:`~pss_analysis.evaluation.verdicts.effect_columns` of every unit of a long effects table."""
+    """The effect columns of the evidence table (level and slope changes with their intervals, the effect
+    scale; as ``verdicts._effect_columns`` reads one model's effects) of every unit of a long effects table."""
     out: dict[str, dict[str, Any]] = {}
     scale = effects.groupby(_UNIT, sort=False)["scale"].last()
     for name in scale.index:

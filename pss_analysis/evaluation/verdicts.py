@@ -72,8 +72,6 @@ __all__ = [
     "evidence_row",
     "ItsReading",
     "its_reading",
-    "effect_columns",
-    "impact_at_columns",
     "relative_impact_columns",
     "spc_columns",
     "chart_reading",
@@ -284,13 +282,13 @@ def its_reading(its: ItsResult, impact_at: int | None) -> ItsReading:
     return ItsReading(
         n_before,
         n_after,
-        effect_columns(its.effects(), controlled=bool(its.specification.get("controlled"))),
-        impact_at_columns(impact, impact_at),
+        _effect_columns(its.effects(), controlled=bool(its.specification.get("controlled"))),
+        _impact_at_columns(impact, impact_at),
         impact[impact["cumulative"]].iloc[0].to_dict(),
     )
 
 
-def effect_columns(effects: pd.DataFrame, *, controlled: bool = False) -> dict[str, Any]:
+def _effect_columns(effects: pd.DataFrame, *, controlled: bool = False) -> dict[str, Any]:
     """The level and slope changes of the treated series with their intervals, and the effect scale, from
     one model's effects table; with comparison areas (``controlled``), the changes beyond those in the
     comparison areas (the "difference" group), as the impact's counterfactual keeps the comparison areas'
@@ -307,7 +305,7 @@ def effect_columns(effects: pd.DataFrame, *, controlled: bool = False) -> dict[s
     return row
 
 
-def impact_at_columns(impact: pd.DataFrame, h: int | None) -> dict[str, Any]:
+def _impact_at_columns(impact: pd.DataFrame, h: int | None) -> dict[str, Any]:
     """The relative impact at month ``h`` from one model's impact table (empty when it has no row for ``h``)."""
     point = impact[impact["horizon"].eq(h).fillna(False).astype(bool)] if h is not None else impact.iloc[:0]
     if point.empty:
