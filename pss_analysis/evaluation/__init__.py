@@ -43,10 +43,11 @@ from pss_analysis.evaluation.study import (
     Study,
     adopt_saved_inputs,
     load_inputs,
+    load_inputs_many,
     prepare_study,
     save_inputs,
 )
-from pss_analysis.evaluation.units import UNIT_EVIDENCE_COLUMNS, UnitEvidence, unit_evidence
+from pss_analysis.evaluation.units import UNIT_EVIDENCE_COLUMNS, UnitEvidence, unit_evidence, units_evidence
 from pss_analysis.evaluation.value import ValueForMoney, value_for_money
 from pss_analysis.evaluation.verdicts import (
     CHANGED,
@@ -71,6 +72,7 @@ from pss_analysis.evaluation.verdicts import (
 
 __all__ = [
     "unit_evidence",
+    "units_evidence",
     "UnitEvidence",
     "UNIT_EVIDENCE_COLUMNS",
     "board_table",
@@ -80,6 +82,7 @@ __all__ = [
     "adopt_saved_inputs",
     "INPUTS_FILE",
     "load_inputs",
+    "load_inputs_many",
     "Study",
     "Inputs",
     "evaluate_measures",

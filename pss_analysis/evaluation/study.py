@@ -7,13 +7,16 @@ derives the evidence table. Report sections only read the :class:`Study`.
 
 from __future__ import annotations
 
+import json
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from pss_analysis.config.params import Analysis, Params
+from pss_analysis.config.params import Analysis, DatabaseSource, Params, params_to_dict
 from pss_analysis.errors import DataValidationError, ParameterError
 from pss_analysis.evaluation.balance import link_table
 from pss_analysis.evaluation.checks import check_measure_options, check_measure_overrides, check_start_within_data
@@ -25,19 +28,21 @@ from pss_analysis.evaluation.verdicts import evidence_table
 from pss_analysis.inputs.indicators import compute_indicators_checked, definitions_table, parse_definitions
 from pss_analysis.inputs.scorecard import Scorecard, default_perspectives, load_scorecard
 from pss_analysis.inputs.tables import (
+    INDICATOR_COLUMNS,
     check_indicators,
     load_indicators_checked,
     load_measures_checked,
     select_measures,
     summarise,
 )
-from pss_analysis.inputs.validation import ValidationReport
+from pss_analysis.inputs.validation import ValidationReport, read_table
 from pss_analysis.timings import timed
 
 __all__ = [
     "Study",
     "Inputs",
     "load_inputs",
+    "load_inputs_many",
     "prepare_study",
     "analysis_with_scorecard",
     "save_inputs",
@@ -241,19 +246,154 @@ def load_inputs(params: Params) -> Inputs:
     measures = select_measures(catalogue.measures, params.report.measures)
     check_measure_overrides(params, catalogue.measures)
     indicators, definitions, comparison = _indicator_rows(params, catalogue, report)
+    return _inputs(params, catalogue, measures, indicators, definitions, comparison, report.to_frame())
+
+
+def _inputs(
+    params: Params,
+    catalogue: _Catalogue,
+    measures: pd.DataFrame,
+    indicators: pd.DataFrame,
+    definitions: pd.DataFrame,
+    comparison: ComparisonData | None,
+    data_quality: pd.DataFrame,
+    *,
+    options_checked: bool = False,
+) -> Inputs:
+    """The inputs from the checked indicator rows: the measures asked for, the checks that need the data."""
     indicators = indicators[indicators["measure_id"].isin(measures["measure_id"])].reset_index(drop=True)
     check_start_within_data(params.programme.start, indicators)
-    check_measure_options(params, catalogue.measures, catalogue.analysis, catalogue.scorecard, indicators)
+    if not options_checked:
+        check_measure_options(params, catalogue.measures, catalogue.analysis, catalogue.scorecard, indicators)
     return Inputs(
         catalogue.scorecard,
         measures,
         catalogue.perspectives,
         indicators,
         catalogue.analysis,
-        report.to_frame(),
+        data_quality,
         definitions,
         comparison,
     )
+
+
+def load_inputs_many(units: Mapping[str, Params]) -> dict[str, Inputs | Exception]:
+    """:func:`load_inputs` for many parameter sets (a batch's units), keyed as ``units``: a unit whose
+    inputs fail gets the exception instead, with the message :func:`load_inputs` gives.
+
+    Units whose parameters differ only in their indicator table (a CSV or Excel file) and title are
+    checked together: their tables are read one by one, then checked as one long table, each
+    unit's rows a series of their own, and the catalogue and options once. A unit with any problem
+    in its table, even a warning, and every unit that cannot share (record-level files, comparison
+    areas, a database table) is loaded on its own, so that its messages name its own file and rows.
+    The inputs are the same either way.
+    """
+    groups: dict[str, list[str]] = {}
+    for name, params in units.items():
+        groups.setdefault(_shared_key(params), []).append(name)
+    out: dict[str, Inputs | Exception] = {}
+    for names in groups.values():
+        try:
+            out.update(_loaded_together({n: units[n] for n in names}))
+        except Exception:  # noqa: BLE001, S110 - the units are loaded one by one below, with their own messages
+            pass
+    for name, params in units.items():
+        if name not in out:
+            try:
+                out[name] = load_inputs(params)
+            except Exception as exc:  # noqa: BLE001 - one unit's bad inputs fail that unit alone
+                out[name] = exc
+    return {name: out[name] for name in units}
+
+
+def _shared_key(params: Params) -> str:
+    """Units with the same key may be checked together: every parameter equal but the indicator table and title."""
+    resolved = params_to_dict(params)
+    resolved.pop("title", None)
+    resolved["data"].pop("indicators", None)
+    return json.dumps(resolved, sort_keys=True, default=str)
+
+
+_UNIT = "__unit__"  # the column naming each unit's rows in the long table checked together
+
+
+def _loaded_together(units: Mapping[str, Params]) -> dict[str, Inputs | Exception]:
+    """The inputs of the units (sharing all but their indicator table) that could be checked together;
+    the others are left out (loaded one by one by the caller)."""
+    first = next(iter(units.values()))
+    if first.analysis.comparison is not None or first.data.files:
+        return {}
+    report = ValidationReport()
+    catalogue = _load_catalogue(first, report)
+    measures = select_measures(catalogue.measures, first.report.measures)
+    check_measure_overrides(first, catalogue.measures)
+    if catalogue.scorecard is not None and any(m.indicator for m in catalogue.scorecard.measures.itertuples()):
+        return {}  # measures computed from records
+    tables = {}
+    for name, params in units.items():
+        source = params.data.indicators
+        if source is None or isinstance(source, DatabaseSource):
+            continue
+        read = ValidationReport()
+        frame = read_table(source, expected=INDICATOR_COLUMNS, report=read, what="indicator table")
+        if len(read) == 0 and not frame.empty:  # any reading problem: the unit is loaded on its own
+            tables[name] = frame
+    out: dict[str, Inputs | Exception] = {}
+    data_quality = report.to_frame()  # the catalogue's warnings: the units' tables have none
+    options: dict[tuple[tuple[str, int], ...], Exception | None] = {}  # checked once per months of each measure
+    for name, indicators in _checked_together(tables, catalogue).items():
+        try:
+            inputs = _inputs(
+                units[name], catalogue, measures, indicators, pd.DataFrame(), None, data_quality, options_checked=True
+            )
+            points = tuple(inputs.indicators.groupby("measure_id", sort=False).size().items())
+            if points not in options:
+                try:
+                    check_measure_options(
+                        first, catalogue.measures, catalogue.analysis, catalogue.scorecard, inputs.indicators
+                    )
+                    options[points] = None
+                except Exception as exc:  # noqa: BLE001 - the same options fail every unit with these months
+                    options[points] = exc
+            problem = options[points]
+            if problem is not None:
+                raise problem
+            out[name] = inputs
+        except Exception as exc:  # noqa: BLE001 - one unit's inputs fail that unit alone
+            out[name] = exc
+    return out
+
+
+def _checked_together(tables: Mapping[str, pd.DataFrame], catalogue: _Catalogue) -> dict[str, pd.DataFrame]:
+    """Each unit's checked indicator rows, for the units whose rows raise no problem at all (two tries:
+    the units named by the first check's problems are left out, then any problem leaves out every unit)."""
+    if not tables:
+        return {}
+    columns = list(next(iter(tables.values())).columns)
+    names = [n for n, t in tables.items() if list(t.columns) == columns]
+    for attempt in range(2):
+        if not names:
+            return {}
+        long = pd.concat([tables[n] for n in names], ignore_index=True)
+        unit = np.repeat(np.arange(len(names)), [len(tables[n]) for n in names])
+        long[_UNIT] = unit
+        report = ValidationReport()
+        try:
+            table, _ = check_indicators(long, catalogue.measures, breakdowns=[_UNIT], report=report)
+        except DataValidationError:
+            table = None
+        flagged = {int(unit[p.row]) for p in report if p.row is not None}
+        if table is not None:
+            measures = table.groupby(_UNIT)["measure_id"].nunique().reindex(range(len(names)), fill_value=0)
+            flagged |= {int(k) for k, n in measures.items() if n != len(catalogue.measures)}
+        if table is not None and len(report) == 0 and not flagged:
+            return {
+                names[k]: part.drop(columns=_UNIT).reset_index(drop=True) for k, part in table.groupby(_UNIT, sort=True)
+            }
+        if attempt == 1 or any(p.row is None for p in report):
+            return {}
+        names = [n for k, n in enumerate(names) if k not in flagged]
+    return {}
 
 
 #: The inputs ``pss run`` loaded and checked, handed to the notebook kernel in the run folder (removed when published).

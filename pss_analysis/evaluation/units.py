@@ -34,7 +34,7 @@ import pandas as pd
 
 from pss_analysis.config.params import Analysis, Params
 from pss_analysis.evaluation.measures import _run, choose_spc_chart, evaluate_measures, its_options, spc_options
-from pss_analysis.evaluation.study import Inputs, load_inputs
+from pss_analysis.evaluation.study import Inputs, load_inputs, load_inputs_many
 from pss_analysis.evaluation.value import value_for_money
 from pss_analysis.evaluation.verdicts import (
     ItsReading,
@@ -146,12 +146,13 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
     """
     out: dict[str, UnitEvidence | Exception] = {}
     loaded: dict[str, Inputs] = {}
-    for name, params in units.items():
-        try:
-            loaded[name] = load_inputs(params)
-        except Exception as exc:  # noqa: BLE001 - one unit's bad inputs fail that unit alone
-            out[name] = exc
+    for name, inputs_or_problem in load_inputs_many(units).items():
+        if isinstance(inputs_or_problem, Exception):  # one unit's bad inputs fail that unit alone
+            out[name] = inputs_or_problem
+        else:
+            loaded[name] = inputs_or_problem
     shared: dict[str, list[str]] = {}
+    keys: dict[tuple[str, int, int], str] = {}
     for name, inputs in loaded.items():
         if inputs.comparison is not None:  # a controlled model: each unit with its own comparison areas
             try:
@@ -159,7 +160,7 @@ def units_evidence(units: Mapping[str, Params]) -> dict[str, UnitEvidence | Exce
             except Exception as exc:  # noqa: BLE001 - as above
                 out[name] = exc
             continue
-        shared.setdefault(_analysis_key(units[name], inputs), []).append(name)
+        shared.setdefault(_analysis_key(units[name], inputs, keys), []).append(name)
     for names in shared.values():
         first = loaded[names[0]]
         rows = _rows_of(names, loaded, units)
@@ -226,12 +227,15 @@ def _unit_tables(
     )
 
 
-def _analysis_key(params: Params, inputs: Inputs) -> str:
-    """Units with the same key are evaluated together: the same start, options and measures."""
-    measures = pd.util.hash_pandas_object(inputs.measures.astype(str), index=False).sum()
-    return json.dumps(
-        [str(params.programme.start), inputs.analysis.model_dump(mode="json"), int(measures)], sort_keys=True
-    )
+def _analysis_key(params: Params, inputs: Inputs, seen: dict[tuple[str, int, int], str]) -> str:
+    """Units with the same key are evaluated together: the same start, options and measures (``seen``: the
+    keys made so far, by the objects they were made of: units loaded together share them)."""
+    start = str(params.programme.start)
+    made = (start, id(inputs.analysis), id(inputs.measures))
+    if made not in seen:
+        measures = pd.util.hash_pandas_object(inputs.measures.astype(str), index=False).sum()
+        seen[made] = json.dumps([start, inputs.analysis.model_dump(mode="json"), int(measures)], sort_keys=True)
+    return seen[made]
 
 
 _UNIT = "__unit__"  # the column naming each unit's rows while its series are fitted together
@@ -386,18 +390,14 @@ def _fit_many(table: pd.DataFrame, kw: Mapping[str, Any], impact_at: int | None)
     effects = many.effects()
     effects = effects[effects["group"] == "treated"].drop_duplicates([_UNIT, "term"])
     effect_rows = _effects_by_unit(effects)
-    cumulative = impact[impact["cumulative"].astype(bool)].set_index(_UNIT)
-    at_h = impact[impact["horizon"].eq(impact_at).fillna(False).astype(bool)].set_index(_UNIT)
+    cumulative = impact[impact["cumulative"].astype(bool)].set_index(_UNIT).to_dict("index")
+    at_h = impact[impact["horizon"].eq(impact_at).fillna(False).astype(bool)].set_index(_UNIT).to_dict("index")
+    counts = points[["points_before", "points_after"]].to_dict("index")
     out = {}
-    for name, row in cumulative.iterrows():
-        at_impact = relative_impact_columns(impact_at, at_h.loc[name]) if name in at_h.index else {}
-        out[str(name)] = ItsReading(
-            int(points.at[name, "points_before"]),
-            int(points.at[name, "points_after"]),
-            effect_rows[name],
-            at_impact,
-            row.to_dict(),
-        )
+    for name, row in cumulative.items():
+        at_impact = relative_impact_columns(impact_at, at_h[name]) if name in at_h else {}
+        n = counts[name]
+        out[str(name)] = ItsReading(int(n["points_before"]), int(n["points_after"]), effect_rows[name], at_impact, row)
     return out
 
 
@@ -456,7 +456,8 @@ def _chart_many(table: pd.DataFrame, kw: dict[str, Any]) -> dict[str, dict[str, 
     special = pts.groupby(_UNIT, sort=False)["special_cause"].any()
     several = count[last.index] > 1
     out = {}
-    for (unit, row), more in zip(last.set_index(_UNIT).iterrows(), several, strict=True):
+    latest = last.set_index(_UNIT).to_dict("index")
+    for (unit, row), more in zip(latest.items(), several, strict=True):
         out[str(unit)] = chart_reading(chart, bool(special.get(unit, False)) if more else None, row)
     return out
 

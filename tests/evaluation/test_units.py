@@ -14,6 +14,7 @@ from conftest import ROOT
 
 from pss_analysis.config.loading import load_params
 from pss_analysis.errors import DataValidationError
+from pss_analysis.evaluation.study import load_inputs, load_inputs_many
 from pss_analysis.evaluation.units import latest_year, unit_evidence, units_evidence
 from pss_analysis.evaluation.verdicts import NOT_ENOUGH_DATA
 
@@ -78,6 +79,33 @@ def test_missing_months_a_short_series_and_bad_inputs_are_each_treated_as_a_repo
     assert "gap in the time column" in evidence.at["acs_admissions", "verdict_reason"]
     assert evidence.drop(index="acs_admissions")["points_before"].gt(0).all()
     assert (together["short"].evidence["verdict"] == NOT_ENOUGH_DATA).all()
+
+
+def test_inputs_loaded_together_equal_one_load_per_unit_and_problems_name_the_units_own_file(tmp_path, localities):
+    names = sorted(localities)
+    tables = {n: localities[n] for n in names[:3]}
+    gappy = localities[names[3]].copy()  # a month missing: a warning, which only this unit's inputs record
+    month = (gappy["measure_id"] == "acs_admissions") & (gappy["period"] == "2016-06")
+    tables["gappy"] = gappy.drop(gappy.index[month])
+    bad = localities[names[4]].copy()
+    bad.loc[bad.index[7], "period"] = "2016-13"
+    tables["bad"] = bad
+    tables["reordered"] = localities[names[5]][["period", "measure_id", "denominator", "numerator"]]
+    units = _units(tmp_path, tables)
+    together = load_inputs_many(units)
+    assert list(together) == list(units)
+    assert isinstance(together["bad"], DataValidationError)
+    with pytest.raises(DataValidationError) as alone:
+        load_inputs(units["bad"])
+    assert str(together["bad"]) == str(alone.value)
+    assert "bad.csv" in str(alone.value) and "row 9" in str(alone.value)
+    for name in (n for n in units if n != "bad"):
+        one, many = load_inputs(units[name]), together[name]
+        for table in ("indicators", "measures", "perspectives", "data_quality", "definitions"):
+            pd.testing.assert_frame_equal(getattr(many, table), getattr(one, table))
+        assert many.analysis == one.analysis
+    assert together["gappy"].data_quality["check"].tolist() == ["period_gap"]
+    assert together[names[0]].data_quality.empty
 
 
 def test_latest_year_sums_the_last_twelve_months_of_rates_and_proportions():
