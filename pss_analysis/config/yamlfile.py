@@ -12,8 +12,9 @@ from pss_analysis.errors import ParameterError
 __all__ = ["YamlLoader", "load_yaml", "read_yaml"]
 
 
-class YamlLoader(yaml.SafeLoader):
-    """YAML loader that keeps dates as text, so that they are checked (and reported) by the schema."""
+class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc] # libyaml's, where built
+    """YAML loader that keeps dates as text, so that they are checked (and reported) by the schema (PyYAML's
+    safe loader, on libyaml where PyYAML has it: a batch reads a parameter file once per unit)."""
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:

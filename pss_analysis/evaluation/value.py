@@ -86,10 +86,10 @@ def _group_of(groups: pd.DataFrame | None) -> tuple[dict[str, str], set[str]]:
     return group_of, leads
 
 
-def _representative(members: pd.DataFrame, leads: set[str]) -> int:
+def _representative(members: list[dict[str, Any]], leads: set[str]) -> int:
     """The position in ``members`` of the group's figure: money first, then the lead, then the first."""
-    money = [money_scale(u) is not None for u in members["unit"]]
-    lead = [m in leads for m in members["measure_id"]]
+    money = [money_scale(m["unit"]) is not None for m in members]
+    lead = [m["measure_id"] in leads for m in members]
     for k, (is_money, is_lead) in enumerate(zip(money, lead, strict=True)):
         if is_money and is_lead:
             return k
@@ -100,13 +100,14 @@ def _representative(members: pd.DataFrame, leads: set[str]) -> int:
 
 
 def _figures(costed: pd.DataFrame, group_of: dict[str, str], leads: set[str]) -> pd.DataFrame:
-    costed = costed.assign(value_group=[group_of.get(m, m) for m in costed["measure_id"]])
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for measure in costed.reindex(columns=[c for c in FIGURE_COLUMNS if c != "value_group"]).to_dict("records"):
+        by_group.setdefault(group_of.get(measure["measure_id"], measure["measure_id"]), []).append(measure)
     rows = []
-    for _, members in costed.groupby("value_group", sort=False):
-        members = members.reset_index(drop=True)
+    for group, members in by_group.items():
         k = _representative(members, leads)
-        row = members.iloc[k].to_dict()
-        row["alternatives"] = [n for j, n in enumerate(members["name"]) if j != k]
+        row = {**members[k], "value_group": group}
+        row["alternatives"] = [m["name"] for j, m in enumerate(members) if j != k]
         row["claimed"] = row["verdict"] in (IMPROVED, DETERIORATED)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))

@@ -4,7 +4,8 @@
 
 1. **validate** the base parameters and the batch options (``--by`` / ``--grid`` or ``batch:``);
 2. **plan** the units (:func:`~pss_analysis.run.units.plan_units`): each unit's inputs are written
-   into ``reports/<name>/batch/.incomplete/<batch id>/inputs/<unit>/``;
+   into ``reports/<name>/batch/.incomplete/<batch id>/inputs/<unit>/``, while the Dask workers, just
+   started, import what they need (:func:`~pss_analysis.run.unit_task.warm_up`);
 3. **check** every unit's parameters and data on the workers before any unit runs
    (:func:`~pss_analysis.run.unit_task.check_unit`); each bad unit is named, recorded as failed and
    left out; when every unit is bad nothing runs (a :class:`~pss_analysis.errors.ParameterError`);
@@ -31,8 +32,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -48,8 +50,10 @@ from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.index import write_index
 from pss_analysis.run.pipeline import NOTEBOOKS_DIR, _execute_stage, _option_overrides, _render_stage, _Stages
 from pss_analysis.run.progress import Progress
-from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitOutcome, UnitTask, check_unit, run_unit, run_units
+from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitOutcome, UnitTask, check_units, run_unit, run_units, warm_up
 from pss_analysis.run.units import Unit, plan_units
+
+T = TypeVar("T")
 
 __all__ = ["batch", "BatchResult", "BATCH_FOLDER", "SUMMARY_NOTEBOOK", "resolve_grid"]
 
@@ -122,19 +126,25 @@ def batch(
     timed = _Timings()
     try:
         staging = folder.create()
-        with timed("plan units"):
-            units = plan_units(params, by=by, grid=units_grid, folder=staging)
-        shown = ", ".join(u.name for u in units[:6]) + (", ..." if len(units) > 6 else "")
-        say(f"Batch {folder.run_id}: {len(units)} units ({shown})")
         with ExitStack() as stack:
             with timed("start engine"):
                 engine = stack.enter_context(dask_engine(workers=workers, scheduler=scheduler))
+            client = engine.client  # each worker imports what it needs while the units are planned
+            warming = [client.submit(warm_up, pure=False, workers=[w]) for w in client.scheduler_info()["workers"]]
+            with timed("plan units"):
+                units = plan_units(params, by=by, grid=units_grid, folder=staging)
+            shown = ", ".join(u.name for u in units[:6]) + (", ..." if len(units) > 6 else "")
+            say(f"Batch {folder.run_id}: {len(units)} units ({shown})")
             say(f"Dask {engine.info['scheduler']}: {engine.info['workers']} workers")
+            n_workers = engine.info["workers"]
             with timed("check units"):
-                tasks, outcomes = _check(engine.client, units, params_file, base_overrides, staging, summary_only, say)
+                client.gather(warming, errors="skip")  # a worker that could not import fails its units, named
+                tasks, outcomes = _check(
+                    client, units, params_file, base_overrides, staging, summary_only, n_workers, say
+                )
                 reused, tasks = _reuse(tasks, folder, staging, resume, say) if resume else ([], tasks)
             with timed("run units"):
-                outcomes += reused + _run(engine.client, tasks, engine.info["workers"], say)
+                outcomes += reused + _run(client, tasks, n_workers, say)
         outcomes = _in_plan_order(outcomes, units)
         for outcome in outcomes:  # paths within the batch folder, valid once it is published
             outcome.run_folder = _relative(outcome.run_folder, staging)
@@ -190,15 +200,18 @@ def _check(
     base: list[str],
     staging: Path,
     summary_only: bool,
+    workers: int,
     say: Callable[[str], None],
 ) -> tuple[list[UnitTask], list[UnitOutcome]]:
     """Every unit's parameters and data checked on the workers before any runs: (tasks to run, units left out)."""
     say(f"Checking the parameters and data of {len(units)} units")
     plain = [u for u in units if u.problem is None]
     futures = [
-        client.submit(check_unit, str(params_file), (*base, *u.overrides), summary_only, pure=False) for u in plain
+        client.submit(check_units, str(params_file), [(*base, *u.overrides) for u in part], summary_only, pure=False)
+        for part in _chunks(plain, _chunk_size(len(plain), workers, summary_only))
     ]
-    checked = dict(zip((u.slug for u in plain), client.gather(futures), strict=True))
+    found = [result for results in client.gather(futures) for result in results]
+    checked = dict(zip((u.slug for u in plain), found, strict=True))
     tasks, bad = [], []
     for unit in units:
         problem, fingerprint = (unit.problem, "") if unit.problem else checked[unit.slug]
@@ -239,7 +252,7 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
         return []
     progress = Progress(len(tasks), workers, say)
     futures = {}
-    for chunk in _chunks(tasks, workers):
+    for chunk in _chunks(tasks, _chunk_size(len(tasks), workers, tasks[0].summary_only)):
         key = f"unit-{chunk[0].slug}-{new_run_id()}"
         if chunk[0].summary_only:
             futures[client.submit(run_units, chunk, pure=False, key=key)] = chunk
@@ -265,12 +278,16 @@ CHUNKS_PER_WORKER = 4
 MAX_CHUNK = 250
 
 
-def _chunks(tasks: list[UnitTask], workers: int) -> list[list[UnitTask]]:
-    """One unit per chunk for full runs; summary-only units in chunks evaluated together."""
-    if not tasks[0].summary_only:
-        return [[task] for task in tasks]
-    size = min(MAX_CHUNK, max(1, -(-len(tasks) // (max(1, workers) * CHUNKS_PER_WORKER))))
-    return [tasks[k : k + size] for k in range(0, len(tasks), size)]
+def _chunk_size(units: int, workers: int, summary_only: bool) -> int:
+    """Units per task sent to a worker: one for full runs; summary-only units in chunks evaluated together."""
+    if not summary_only:
+        return 1
+    return min(MAX_CHUNK, max(1, -(-units // (max(1, workers) * CHUNKS_PER_WORKER))))
+
+
+def _chunks(items: list[T], size: int) -> list[list[T]]:
+    """``items`` cut into lists of ``size``."""
+    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 def _outcomes(future: Any, chunk: list[UnitTask]) -> list[UnitOutcome]:
@@ -356,15 +373,17 @@ def _copy_unit(
 def _write_summary_tables(staging: Path, outcomes: list[UnitOutcome], by: str | None) -> None:
     """``tables/units_<table>.csv`` (a row per unit and measure, the unit first) and ``units_failed.csv``."""
     tables = staging / "tables"
+    front = ["unit", "unit_folder"]
     for name in SUMMARY_TABLES:
-        parts = [
-            o.tables[name].assign(unit=o.name, unit_folder=o.slug)
-            for o in outcomes
-            if o.status == "ok" and name in o.tables
-        ]
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit", "unit_folder"])
-        front = ["unit", "unit_folder"]
-        frame = frame[front + [c for c in frame.columns if c not in front]]
+        done = [o for o in outcomes if o.status == "ok" and name in o.tables]
+        if not done:
+            pd.DataFrame(columns=front).to_csv(tables / f"units_{name}.csv", index=False, lineterminator="\n")
+            continue
+        frame = pd.concat([o.tables[name] for o in done], ignore_index=True)
+        rows = [len(o.tables[name]) for o in done]
+        frame = frame.drop(columns=[c for c in front if c in frame.columns])
+        frame.insert(0, "unit_folder", np.repeat([o.slug for o in done], rows))
+        frame.insert(0, "unit", np.repeat([o.name for o in done], rows))
         frame.to_csv(tables / f"units_{name}.csv", index=False, lineterminator="\n")
     units = pd.DataFrame(
         [

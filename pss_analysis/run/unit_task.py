@@ -37,8 +37,10 @@ __all__ = [
     "UnitTask",
     "UnitOutcome",
     "check_unit",
+    "check_units",
     "run_unit",
     "run_units",
+    "warm_up",
     "KERNEL_START_ATTEMPTS",
     "SUMMARY_TABLES",
 ]
@@ -110,6 +112,11 @@ def _fingerprint(params: Any, notebooks: list[str], summary_only: bool) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def warm_up() -> None:
+    """Import what running a unit needs (a worker does it while the batch plans its units)."""
+    import pss_analysis.run.pipeline  # noqa: F401 - imported for its import time only
+
+
 def check_unit(params_file: str, overrides: tuple[str, ...], summary_only: bool) -> tuple[str | None, str]:
     """(the problem that stops the unit or None, its fingerprint): its parameters and inputs checked.
 
@@ -131,6 +138,11 @@ def check_unit(params_file: str, overrides: tuple[str, ...], summary_only: bool)
     except Exception as exc:  # noqa: BLE001 - a unit that cannot be read is that unit's problem, named
         return _failure_message(exc), ""
     return None, _fingerprint(params, notebooks, summary_only)
+
+
+def check_units(params_file: str, overrides: list[tuple[str, ...]], summary_only: bool) -> list[tuple[str | None, str]]:
+    """:func:`check_unit` for each of many units (one task on a worker for a chunk of summary-only units)."""
+    return [check_unit(params_file, unit, summary_only) for unit in overrides]
 
 
 def run_unit(task: UnitTask) -> UnitOutcome:

@@ -153,17 +153,15 @@ def _parts_of(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame | str]
     written in seconds); for a typed (Parquet) table or text with line breaks in a cell, a frame."""
     keys = frame[column].astype(str)
     rest = frame.drop(columns=column)
-    text = frame.index.name == "row" and not any(
-        rest[c].astype(str).str.contains("[\r\n]", regex=True).any() for c in rest.columns
-    )
-    if not text:
-        return {str(value): rows.drop(columns=column) for value, rows in frame.groupby(keys, sort=False)}
-    lines = rest.to_csv(index=False, lineterminator="\n").split("\n")
-    header, body = lines[0], lines[1:-1]
-    return {
-        str(value): "\n".join([header, *(body[i] for i in at)]) + "\n"
-        for value, at in keys.reset_index(drop=True).groupby(keys.to_numpy(), sort=False).indices.items()
-    }
+    if frame.index.name == "row":
+        lines = rest.to_csv(index=False, lineterminator="\n").split("\n")
+        header, body = lines[0], lines[1:-1]
+        if len(body) == len(frame):  # one line per row (no line break in a cell): cut the text
+            return {
+                str(value): "\n".join([header, *(body[i] for i in at)]) + "\n"
+                for value, at in keys.reset_index(drop=True).groupby(keys.to_numpy(), sort=False).indices.items()
+            }
+    return {str(value): rows.drop(columns=column) for value, rows in frame.groupby(keys, sort=False)}
 
 
 def _file_table(source: Path | DatabaseSource, name: str) -> pd.DataFrame | None:
@@ -225,7 +223,7 @@ def _whole_system(
         return Unit(WHOLE_SYSTEM, slug, (title,), labels={column: WHOLE_SYSTEM})
     frame = tables["data.indicators"]
     frame = frame[frame[column].isin(values)].drop(columns=column)
-    numbers = {c: pd.to_numeric(frame[c].str.replace(",", ""), errors="coerce") for c in ("numerator", "denominator")}
+    numbers = {c: _numbers(frame[c]) for c in ("numerator", "denominator")}
     bad = [
         f"row {row} ({c} {frame.at[row, c]!r})"
         for c, parsed in numbers.items()
@@ -247,3 +245,12 @@ def _whole_system(
     )
     path = _write_part(summed, "data.indicators", folder / "inputs" / slug)
     return Unit(WHOLE_SYSTEM, slug, (f"data.indicators={path}", title), labels={column: WHOLE_SYSTEM})
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """A text column as numbers (NaN where not a number), thousands separators allowed (``1,234``)."""
+    parsed = pd.to_numeric(text, errors="coerce")
+    again = parsed.isna().to_numpy()  # blanks and text: parsed again without separators (few cells)
+    if again.any():
+        parsed[again] = pd.to_numeric(text[again].str.replace(",", ""), errors="coerce").to_numpy()
+    return parsed

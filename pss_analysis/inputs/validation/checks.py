@@ -115,7 +115,9 @@ def parse_numbers(
             some = text[odd]
             plain = some.where(~some.str.fullmatch(_THOUSANDS.pattern), some.str.replace(",", "", regex=False))
             values[odd] = pd.to_numeric(plain, errors="coerce").astype(float)
-        unread = values.isna() & odd & ~text.str.lower().isin(_NOT_A_NUMBER)
+        unread = values.isna() & odd
+        if unread.any():  # "nan" written as text is an error of its own (below)
+            unread[unread] = ~text[unread].str.lower().isin(_NOT_A_NUMBER).to_numpy()
         _report_unreadable(
             report,
             "unparseable_number",
