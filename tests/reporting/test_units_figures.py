@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.patches import Circle
 
 from pss_analysis.methods.funnel import funnel_limits, funnel_points
@@ -51,3 +52,36 @@ def test_funnel_figure_marks_the_units_outside_the_limits():
     assert outside.get_offsets().shape[0] == 1
     np.testing.assert_allclose(outside.get_offsets()[0], [1000, 15.0])
     assert len(ax.lines) == 5  # the target and two pairs of limits
+
+
+def test_with_many_units_the_value_table_shows_those_that_saved_most_and_least_and_writes_every_unit(tmp_path):
+    from conftest import DEMO_PARAMS
+
+    from pss_analysis.evaluation.units import WHOLE_SYSTEM
+    from pss_analysis.reporting import Report
+    from pss_analysis.reporting.sections.units import MAX_VALUE_UNITS, UnitsData, units_value_section
+
+    n = MAX_VALUE_UNITS + 5
+    money = [-1000.0 * (k % 7) + 50.0 * k for k in range(n)]  # a mix of savings and extra costs
+    value = pd.DataFrame(
+        {
+            "unit": [f"Unit {k:02d}" for k in range(n)] + [WHOLE_SYSTEM],
+            "money": [*money, -5000.0],
+            "money_lower": [m - 500 for m in money] + [-9000.0],
+            "money_upper": [m + 500 for m in money] + [-1000.0],
+        }
+    )
+    empty = pd.DataFrame(columns=["unit"])
+    data = UnitsData(pd.DataFrame({"unit": value["unit"], "status": "ok"}), empty, empty, empty, value)
+    rep = Report.open(DEMO_PARAMS, tmp_path)
+    units_value_section(rep, data)
+    every = pd.read_csv(tmp_path / "tables" / "units_value_for_money.csv")
+    assert len(every) == n + 2  # every unit, the whole system and the sum of the units
+    assert every["money"].iloc[-1] == pytest.approx(sum(money))
+    shown = pd.read_csv(tmp_path / "tables" / "units_value_for_money_shown.csv")
+    half = MAX_VALUE_UNITS // 2
+    order = sorted(range(n), key=lambda k: money[k])
+    expected = [f"Unit {k:02d}" for k in order[:half] + order[-half:]] + [WHOLE_SYSTEM, "Sum of the units"]
+    assert shown["unit"].tolist() == expected
+    assert shown["value for money"].iloc[0] == "£5,700 saved"  # the unit that saved most comes first
+    assert shown["value for money"].iloc[half * 2 - 1] == "£1,050 extra cost"  # the one that cost most, last

@@ -41,10 +41,14 @@ __all__ = [
     "units_value_section",
     "units_failed_section",
     "MAX_GRID_UNITS",
+    "MAX_VALUE_UNITS",
 ]
 
 #: Units shown side by side in the measures-by-units table and icon grid; with more, verdicts are counted.
 MAX_GRID_UNITS = 12
+#: Units whose value for money the report lists; with more, it lists the half that saved most and the
+#: half that saved least (the table of every unit is written all the same).
+MAX_VALUE_UNITS = 20
 
 
 @dataclass(frozen=True)
@@ -225,43 +229,54 @@ def units_funnel_section(rep: Report, data: UnitsData) -> None:
 
 
 def units_value_section(rep: Report, data: UnitsData) -> None:
-    """Value for money per unit (money saved, negative = saved in the tables) and the sum over the units."""
+    """Value for money per unit (money saved, negative = saved in the tables) and the sum over the units;
+    with more than :data:`MAX_VALUE_UNITS` units, the report shows the units that saved most and least
+    (every unit's row is in ``tables/units_value_for_money.csv``)."""
     value = data.value.dropna(subset=["money"]) if "money" in data.value else pd.DataFrame()
     if value.empty:
         rep.markdown("No measure has a cost per unit, so there is no value-for-money figure.")
         return
     places = value[value["unit"] != WHOLE_SYSTEM]
-    rows = [
-        {
-            "unit": r.unit,
-            "money": r.money,
-            "money_lower": r.money_lower,
-            "money_upper": r.money_upper,
-            "value for money": money_change(r.money),
-            "interval": money_range(r.money_lower, r.money_upper),
-        }
-        for r in value.itertuples()
-    ]
+    rows = [_value_row(r.unit, r.money, r.money_lower, r.money_upper) for r in value.itertuples()]
     if len(places) > 1:
         total = places[["money", "money_lower", "money_upper"]].sum()
-        rows.append(
-            {
-                "unit": "Sum of the units",
-                **total.to_dict(),
-                "value for money": money_change(total["money"]),
-                "interval": money_range(total["money_lower"], total["money_upper"]),
-            }
+        rows.append(_value_row("Sum of the units", total["money"], total["money_lower"], total["money_upper"]))
+    table = pd.DataFrame(rows)
+    caption = "Value for money by unit, and summed over the units"
+    hidden = ("money", "money_lower", "money_upper")
+    if len(places) <= MAX_VALUE_UNITS:
+        rep.table(table, "units_value_for_money", caption=caption, hide=hidden)
+    else:
+        rep.save_table(table, "units_value_for_money", description=caption)
+        n = MAX_VALUE_UNITS // 2
+        ranked = places.sort_values("money", kind="stable")  # most saved first (negative = saved)
+        shown = [*ranked["unit"].head(n), *ranked["unit"].tail(n), WHOLE_SYSTEM, "Sum of the units"]
+        rep.table(
+            table.set_index("unit").reindex([u for u in shown if u in set(table["unit"])]).reset_index(),
+            "units_value_for_money_shown",
+            caption=f"Value for money: the {n} units with the most money saved, the {n} with the least, and in total",
+            hide=hidden,
         )
-    rep.table(
-        pd.DataFrame(rows),
-        "units_value_for_money",
-        caption="Value for money by unit, and summed over the units",
-        hide=("money", "money_lower", "money_upper"),
-    )
+        rep.markdown(
+            f"With {len(places)} units, the table shows the {n} units with the most money saved and the {n} "
+            "with the least (or the most extra cost), ranked from the most saved down; every unit's figure is in "
+            "the tidy table `tables/units_value_for_money.csv`."
+        )
     rep.markdown(
         "The sum of the units adds up each unit's estimate and the ends of its interval, so its range is wider "
         "than a joint interval would be; the whole system's own estimate is in its row."
     )
+
+
+def _value_row(unit: str, money: float, lower: float, upper: float) -> dict[str, object]:
+    return {
+        "unit": unit,
+        "money": money,
+        "money_lower": lower,
+        "money_upper": upper,
+        "value for money": money_change(money),
+        "interval": money_range(lower, upper),
+    }
 
 
 def units_failed_section(rep: Report, data: UnitsData) -> None:
