@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,6 +316,7 @@ def _shared_key(params: Params) -> str:
 
 
 _UNIT = "__unit__"  # the column naming each unit's rows in the long table checked together
+_UNIT_NAMED = re.compile(rf"\b{_UNIT} (\d+)\b")  # a problem of one unit's series, named by its key
 
 
 def _loaded_together(units: Mapping[str, Params]) -> dict[str, Inputs | Exception]:
@@ -383,6 +385,8 @@ def _checked_together(tables: Mapping[str, pd.DataFrame], catalogue: _Catalogue)
         except DataValidationError:
             table = None
         flagged = {int(unit[p.row]) for p in report if p.row is not None}
+        # a gap in a unit's months names no row but the series, "..., __unit__ 3: 1 period missing ..."
+        flagged |= {int(m.group(1)) for p in report if (m := _UNIT_NAMED.search(p.message)) and p.row is None}
         if table is not None:
             measures = table.groupby(_UNIT)["measure_id"].nunique().reindex(range(len(names)), fill_value=0)
             flagged |= {int(k) for k, n in measures.items() if n != len(catalogue.measures)}
@@ -390,7 +394,7 @@ def _checked_together(tables: Mapping[str, pd.DataFrame], catalogue: _Catalogue)
             return {
                 names[k]: part.drop(columns=_UNIT).reset_index(drop=True) for k, part in table.groupby(_UNIT, sort=True)
             }
-        if attempt == 1 or any(p.row is None for p in report):
+        if attempt == 1 or any(p.row is None and not _UNIT_NAMED.search(p.message) for p in report):
             return {}
         names = [n for k, n in enumerate(names) if k not in flagged]
     return {}

@@ -106,6 +106,11 @@ def test_inputs_loaded_together_equal_one_load_per_unit_and_problems_name_the_un
         assert many.analysis == one.analysis
     assert together["gappy"].data_quality["check"].tolist() == ["period_gap"]
     assert together[names[0]].data_quality.empty
+    # the clean units were checked together (they share one data-quality table); the gappy unit and the one
+    # whose columns are in another order were loaded alone
+    shared = together[names[0]].data_quality
+    assert together[names[1]].data_quality is shared and together[names[2]].data_quality is shared
+    assert together["gappy"].data_quality is not shared and together["reordered"].data_quality is not shared
 
 
 def test_latest_year_sums_the_last_twelve_months_of_rates_and_proportions():
