@@ -97,9 +97,10 @@ WORKBOOK_MAX_ROWS = 100_000
 #: Excel's limit on the characters in one cell.
 MAX_CELL_TEXT = 32767
 
-_NUMBER_TEXT = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf|nan)", re.IGNORECASE)
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
-_LEADING_ZERO = re.compile(r"[+-]?0\d")
+# checked column by column (pyarrow's regular expressions): ASCII digits only
+_NUMBER_TEXT = r"[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[iI][nN][fF]|[nN][aA][nN])"
+_INTEGER_TEXT = r"[+-]?[0-9]+"
+_LEADING_ZERO = r"[+-]?0[0-9]"
 
 
 def sheet_names(
@@ -310,12 +311,7 @@ def _write_table(sheet, frame: pd.DataFrame) -> bytes:
     headers = [_text(str(c)) for c in frame.columns]
     columns = [_column_values(frame.iloc[:, k]) for k in range(frame.shape[1])] if len(frame) else []
     for k, header in enumerate(headers, start=1):
-        widest = NUMBER_WIDTH if columns and frame.iloc[:, k - 1].dtype.kind in "iuf" else MAX_COLUMN_WIDTH - 2
-        width = len(header)
-        for value in columns[k - 1] if columns else []:
-            if width >= widest:  # no wider column can be set
-                break
-            width = max(width, _width(value))
+        width = max(len(header), _column_width(columns[k - 1]) if columns else 0)
         sheet.column_dimensions[get_column_letter(k)].width = min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, width + 2))
     sheet.freeze_panes = "A2"
     if headers:
@@ -369,7 +365,13 @@ def _text(value: str) -> str:
 
 def _column_values(column: pd.Series) -> list[Any]:
     """:func:`_cell_value` of every value of ``column`` (numbers converted all at once)."""
-    if not isinstance(column.dtype, np.dtype):  # nullable integers and booleans, text, categories, periods
+    if isinstance(column.dtype, pd.StringDtype):  # text: checked all at once, each cell kept as it is
+        values = column.tolist()
+        texts = [v for v in values if isinstance(v, str)]
+        if max(map(len, texts), default=0) <= MAX_CELL_TEXT and not ILLEGAL_CHARACTERS_RE.search("".join(texts)):
+            return [v if isinstance(v, str) else None for v in values]
+        return [_cell_value(v) for v in values]
+    if not isinstance(column.dtype, np.dtype):  # nullable integers and booleans, categories, periods
         return [_cell_value(v) for v in column.tolist()]
     if column.dtype.kind == "f":
         numbers = column.to_numpy()
@@ -408,6 +410,24 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
     return _text(str(value))  # Period, Decimal, Timedelta, lists, ...
+
+
+#: What ``str.splitlines`` breaks lines at.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _column_width(values: list[Any]) -> int:
+    """The widest :func:`_width` of ``values``, text and numbers measured all at once."""
+    texts = [v for v in values if type(v) is str]
+    numbers = [v for v in values if type(v) is int or type(v) is float]
+    others = [v for v in values if v is not None and type(v) not in (str, int, float)]
+    width = max(map(_width, others), default=0)
+    if texts:
+        one_line = not _LINE_BREAK.search("".join(texts))
+        width = max(width, max(map(len, texts)) if one_line else max(map(_width, texts)))
+    if numbers:
+        width = max(width, min(max(map(len, map(str, numbers))), NUMBER_WIDTH))
+    return width
 
 
 def _width(value: Any) -> int:
@@ -465,23 +485,23 @@ def _typed(column: pd.Series, markers: Sequence[str]) -> pd.Series:
         return column == "True"
     is_marker = present.isin(list(markers))
     numbers = present[~is_marker]
-    if (
-        numbers.empty
-        or not all(_NUMBER_TEXT.fullmatch(text) for text in numbers)
-        or any(_LEADING_ZERO.match(text) for text in numbers)
-    ):
+    if numbers.empty or not numbers.str.fullmatch(_NUMBER_TEXT).all() or numbers.str.match(_LEADING_ZERO).any():
         return column.where(~empty)  # text (codes with leading zeros stay text)
-    values = [int(text) if _INTEGER_TEXT.fullmatch(text) else float(text) for text in numbers]
+    texts = numbers.tolist()
+    whole = numbers.str.fullmatch(_INTEGER_TEXT).to_numpy(dtype=bool)
     if is_marker.any():  # numbers and markers together: keep each as it is
+        mixed = [int(t) if w else float(t) for t, w in zip(texts, whole, strict=True)]
         out = pd.Series(np.nan, index=column.index, dtype=object)
         out[present.index[is_marker.to_numpy()]] = present[is_marker]
-        out[numbers.index] = pd.Series(values, index=numbers.index, dtype=object)
+        out[numbers.index] = pd.Series(mixed, index=numbers.index, dtype=object)
         return out
-    if not empty.any() and all(isinstance(v, int) for v in values):
+    if not empty.any() and whole.all():
         try:
-            return pd.Series(values, index=column.index, dtype="int64")
+            return pd.Series([int(t) for t in texts], index=column.index, dtype="int64")
         except OverflowError:
             pass
     out = pd.Series(np.nan, index=column.index, dtype="float64")
-    out[numbers.index] = np.array(values, dtype="float64")
+    values = np.asarray(texts, dtype="float64")  # Python's own parsing, as float(text)
+    values[whole] += 0.0  # a whole number is read as an integer: "-0" is 0, not -0.0
+    out[numbers.index] = values
     return out

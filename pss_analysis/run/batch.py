@@ -28,13 +28,12 @@ import datetime as _dt
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -50,7 +49,17 @@ from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.index import write_index
 from pss_analysis.run.pipeline import NOTEBOOKS_DIR, _execute_stage, _option_overrides, _render_stage, _Stages
 from pss_analysis.run.progress import Progress
-from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitOutcome, UnitTask, check_units, run_unit, run_units, warm_up
+from pss_analysis.run.unit_task import (
+    SUMMARY_TABLES,
+    UNIT_COLUMNS,
+    UnitOutcome,
+    UnitTask,
+    check_units,
+    run_unit,
+    run_units,
+    summary_rows,
+    warm_up,
+)
 from pss_analysis.run.units import Unit, plan_units
 
 T = TypeVar("T")
@@ -373,18 +382,17 @@ def _copy_unit(
 def _write_summary_tables(staging: Path, outcomes: list[UnitOutcome], by: str | None) -> None:
     """``tables/units_<table>.csv`` (a row per unit and measure, the unit first) and ``units_failed.csv``."""
     tables = staging / "tables"
-    front = ["unit", "unit_folder"]
     for name in SUMMARY_TABLES:
+        path = tables / f"units_{name}.csv"
         done = [o for o in outcomes if o.status == "ok" and name in o.tables]
         if not done:
-            pd.DataFrame(columns=front).to_csv(tables / f"units_{name}.csv", index=False, lineterminator="\n")
-            continue
-        frame = pd.concat([o.tables[name] for o in done], ignore_index=True)
-        rows = [len(o.tables[name]) for o in done]
-        frame = frame.drop(columns=[c for c in front if c in frame.columns])
-        frame.insert(0, "unit_folder", np.repeat([o.slug for o in done], rows))
-        frame.insert(0, "unit", np.repeat([o.name for o in done], rows))
-        frame.to_csv(tables / f"units_{name}.csv", index=False, lineterminator="\n")
+            pd.DataFrame(columns=list(UNIT_COLUMNS)).to_csv(path, index=False, lineterminator="\n")
+        elif all(name in o.lines for o in done) and _same_columns(o.tables[name] for o in done):
+            with path.open("w", encoding="utf-8", newline="") as out:  # the rows as the workers wrote them
+                out.write(summary_rows(done[:1], name).iloc[:0].to_csv(index=False, lineterminator="\n"))
+                out.writelines(o.lines[name] for o in done)
+        else:
+            summary_rows(done, name).to_csv(path, index=False, lineterminator="\n")
     units = pd.DataFrame(
         [
             {"unit": o.name, "unit_folder": o.slug, "status": o.status, "reason": o.message, "report": o.report}
@@ -393,6 +401,12 @@ def _write_summary_tables(staging: Path, outcomes: list[UnitOutcome], by: str | 
         columns=["unit", "unit_folder", "status", "reason", "report"],
     )
     units.to_csv(tables / "units.csv", index=False, lineterminator="\n")
+
+
+def _same_columns(frames: Iterable[pd.DataFrame]) -> bool:
+    """Whether every frame has the same columns, of the same types."""
+    kinds = {tuple(zip(f.columns, map(str, f.dtypes), strict=True)) for f in frames}
+    return len(kinds) == 1
 
 
 def _relative(path: str, base: Path) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pss_analysis import __version__
@@ -43,12 +44,18 @@ __all__ = [
     "warm_up",
     "KERNEL_START_ATTEMPTS",
     "SUMMARY_TABLES",
+    "summary_rows",
 ]
 
 #: Tries at starting a unit's notebook kernel when the start races another for a port.
 KERNEL_START_ATTEMPTS = 4
 #: The summary tables every unit contributes rows to (attributes of :class:`UnitOutcome`).
 SUMMARY_TABLES = ("evidence", "series", "latest_year", "value")
+#: The summary tables a chunk of summary-only units also sends as CSV lines (:attr:`UnitOutcome.lines`): the
+#: long ones (a row per unit, measure and month), whose columns have the same types in every unit.
+LINE_TABLES = ("series",)
+#: The columns naming the unit, first in every table across units.
+UNIT_COLUMNS = ("unit", "unit_folder")
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,8 @@ class UnitTask:
 
 @dataclass
 class UnitOutcome:
-    """How one unit went: ``status`` ``"ok"`` or ``"failed"`` (with ``message``), its run folder, its rows."""
+    """How one unit went: ``status`` ``"ok"`` or ``"failed"`` (with ``message``), its run folder, its rows
+    (``tables``; for :data:`LINE_TABLES`, also the rows of :func:`summary_rows` as CSV lines in ``lines``)."""
 
     name: str
     slug: str
@@ -80,6 +88,7 @@ class UnitOutcome:
     fingerprint: str = ""
     reused: bool = False
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    lines: dict[str, str] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """The unit's entry in the batch manifest."""
@@ -188,7 +197,39 @@ def run_units(tasks: list[UnitTask]) -> list[UnitOutcome]:
             outcome.tables = {name: getattr(result, name) for name in SUMMARY_TABLES}
     for outcome in outcomes.values():
         outcome.seconds = seconds
-    return [outcomes[t.slug] for t in tasks]
+    done = [outcomes[t.slug] for t in tasks]
+    for name in LINE_TABLES:
+        _add_lines(done, name)
+    return done
+
+
+def summary_rows(outcomes: list[UnitOutcome], name: str) -> pd.DataFrame:
+    """The rows of summary table ``name`` of the good ``outcomes``, one after another, each row's unit and
+    unit folder first."""
+    done = [o for o in outcomes if o.status == "ok" and name in o.tables]
+    frame = pd.concat([o.tables[name] for o in done], ignore_index=True)
+    rows = [len(o.tables[name]) for o in done]
+    frame = frame.drop(columns=[c for c in UNIT_COLUMNS if c in frame.columns])
+    frame.insert(0, "unit_folder", np.repeat([o.slug for o in done], rows))
+    frame.insert(0, "unit", np.repeat([o.name for o in done], rows))
+    return frame
+
+
+def _add_lines(outcomes: list[UnitOutcome], name: str) -> None:
+    """Each good outcome's :func:`summary_rows` of ``name`` as CSV lines, written for the chunk at once (in
+    the worker: the batch joins them instead of writing a million rows itself); none when a cell has a
+    line break or the units' columns differ."""
+    done = [o for o in outcomes if o.status == "ok" and name in o.tables]
+    if not done or any(list(o.tables[name].columns) != list(done[0].tables[name].columns) for o in done):
+        return
+    lines = summary_rows(done, name).to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
+    rows = [len(o.tables[name]) for o in done]
+    if len(lines) != sum(rows):
+        return
+    start = 0
+    for outcome, n in zip(done, rows, strict=True):
+        outcome.lines[name] = "".join(line + "\n" for line in lines[start : start + n])
+        start += n
 
 
 def _run_with_retries(task: UnitTask) -> Any:

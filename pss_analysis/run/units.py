@@ -154,14 +154,27 @@ def _parts_of(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame | str]
     keys = frame[column].astype(str)
     rest = frame.drop(columns=column)
     if frame.index.name == "row":
-        lines = rest.to_csv(index=False, lineterminator="\n").split("\n")
-        header, body = lines[0], lines[1:-1]
+        header, body = _csv_lines(rest)
         if len(body) == len(frame):  # one line per row (no line break in a cell): cut the text
             return {
                 str(value): "\n".join([header, *(body[i] for i in at)]) + "\n"
                 for value, at in keys.reset_index(drop=True).groupby(keys.to_numpy(), sort=False).indices.items()
             }
     return {str(value): rows.drop(columns=column) for value, rows in frame.groupby(keys, sort=False)}
+
+
+#: What the csv module would quote in a cell.
+_QUOTED = re.compile('[,"\r\n]')
+
+
+def _csv_lines(frame: pd.DataFrame) -> tuple[str, list[str]]:
+    """The header and the data lines of ``frame`` (every cell text) as CSV: joined with commas when no cell
+    needs quoting (several times faster), else written by pandas."""
+    columns = [[str(c) for c in frame.columns], *(frame[c].tolist() for c in frame.columns)]
+    if frame.shape[1] > 1 and not any(_QUOTED.search("".join(cells)) for cells in columns):
+        return ",".join(columns[0]), list(map(",".join, zip(*columns[1:], strict=True)))
+    lines = frame.to_csv(index=False, lineterminator="\n").split("\n")
+    return lines[0], lines[1:-1]
 
 
 def _file_table(source: Path | DatabaseSource, name: str) -> pd.DataFrame | None:
@@ -227,7 +240,7 @@ def _whole_system(
     bad = [
         f"row {row} ({c} {frame.at[row, c]!r})"
         for c, parsed in numbers.items()
-        for row in frame.index[parsed.isna() & frame[c].str.strip().ne("")][:3]
+        for row in _not_numbers(frame[c], parsed)[:3]
     ]
     if bad:
         problem = (
@@ -245,6 +258,12 @@ def _whole_system(
     )
     path = _write_part(summed, "data.indicators", folder / "inputs" / slug)
     return Unit(WHOLE_SYSTEM, slug, (f"data.indicators={path}", title), labels={column: WHOLE_SYSTEM})
+
+
+def _not_numbers(text: pd.Series, parsed: pd.Series) -> pd.Index:
+    """The rows of ``text`` that are neither blank nor a number (``parsed``: :func:`_numbers` of it)."""
+    missing = text[parsed.isna().to_numpy()]  # few cells: blanks and text
+    return missing.index[missing.str.strip().ne("").to_numpy()]
 
 
 def _numbers(text: pd.Series) -> pd.Series:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 
 import openpyxl
 import pandas as pd
@@ -290,6 +292,39 @@ def test_byte_order_mark_is_a_warning_and_handled(tmp_path, measures):
     assert frame is not None and report.ok
     assert [p.check for p in report.warnings] == ["byte_order_mark"]
     assert frame["measure_id"].iloc[0] == "adm"
+
+
+ROWS = [
+    ["adm", "2016-04", "10", "1000", " North "],
+    ["sat", "2016-04", "", "10", "Sheffield—Hallam"],
+    ["new", "2016-05", "7"],  # a short row: the missing cells are blank
+    ["los", "2016-05", "80", "10", "é"],
+    [",", "", "", "", ""],  # text with a comma (quoted in the plain file too)
+    ["", "", "", "", ""],  # a blank row
+    [" ", "", "", "", "  "],
+    ["adm", "2016-06", "1,234", "2000", "NA"],
+]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("rows", [ROWS[:4], ROWS[:4] + ROWS[5:6], ROWS[:4] + ROWS[6:7], ROWS[:4] + ROWS[7:], ROWS])
+def test_a_plain_csv_reads_as_the_same_table_as_a_quoted_one(tmp_path, rows, newline):
+    """A plain CSV (no quotes) is read by pandas' parser, a quoted one row by row: the same table, with
+    the same row numbers, blank rows dropped and short rows filled with blanks."""
+    header = ["measure_id", " period ", "numerator", "denominator", "locality"]
+    frames = []
+    for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL):
+        text = io.StringIO(newline="")
+        csv.writer(text, quoting=quoting, lineterminator=newline).writerows([header, *rows])
+        path = tmp_path / f"table{quoting}.csv"
+        path.write_bytes(text.getvalue().encode("utf-8"))
+        frames.append(read_table(path, expected=["measure_id", "period"]))
+    plain, quoted = frames
+    pd.testing.assert_frame_equal(plain, quoted)
+    assert list(plain.columns) == ["measure_id", "period", "numerator", "denominator", "locality"]
+    kept = [k + 2 for k, row in enumerate(rows) if any(c.strip() for c in row)]
+    assert plain.index.tolist() == kept
+    assert plain.loc[2, "locality"] == " North " and plain.loc[4, "denominator"] == ""
 
 
 def _workbook(path, rows, title_rows):

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DEMO_DATA
+from conftest import DEMO_DATA, ROOT
 
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.overrides import parse_grid
 from pss_analysis.errors import ParameterError
+from pss_analysis.run.batch import _write_summary_tables
+from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, run_units
 from pss_analysis.run.units import plan_units, unit_slug
 
 
@@ -117,3 +119,28 @@ def test_nothing_to_split_by_is_a_parameter_error(tmp_path):
     assert caught.value.key == "batch.by" and "locality" in str(caught.value)
     with pytest.raises(ParameterError, match="--by COLUMN or --grid"):
         plan_units(params, by=None, grid={}, folder=tmp_path / "batch")
+
+
+def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_them(tmp_path):
+    """A chunk of summary-only units sends its long series table as CSV lines too; the batch's
+    ``units_series.csv`` made of them is the file written from the tables themselves, byte for byte."""
+    params_file = ROOT / "params" / "demo_localities.yaml"
+    units = plan_units(load_params(params_file), by="locality", grid={}, folder=tmp_path / "batch")
+    tasks = [UnitTask(u.name, u.slug, str(params_file), u.overrides, str(tmp_path), summary_only=True) for u in units]
+    outcomes = run_units(tasks)
+    assert all(o.status == "ok" and "series" in o.lines for o in outcomes)
+    joined, written = tmp_path / "joined", tmp_path / "written"
+    for folder in (joined, written):
+        (folder / "tables").mkdir(parents=True)
+    _write_summary_tables(joined, outcomes, "locality")
+    lines = {o.slug: o.lines.pop("series") for o in outcomes}
+    _write_summary_tables(written, outcomes, "locality")
+    assert "".join(lines.values()) in (joined / "tables" / "units_series.csv").read_text(encoding="utf-8")
+    for name in SUMMARY_TABLES:
+        assert (joined / "tables" / f"units_{name}.csv").read_bytes() == (
+            written / "tables" / f"units_{name}.csv"
+        ).read_bytes()
+    series = pd.read_csv(joined / "tables" / "units_series.csv")
+    assert list(series.columns[:2]) == ["unit", "unit_folder"]
+    assert list(series["unit"].unique()) == [u.name for u in units]
+    assert len(series) == sum(len(o.tables["series"]) for o in outcomes)

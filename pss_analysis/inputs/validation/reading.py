@@ -12,6 +12,7 @@ import csv
 import datetime as _dt
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,10 +271,52 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_csv_rows(path: Path, report: ValidationReport) -> tuple[list[list[str]], list[int]]:
+def _read_csv(path: Path, expected: Sequence[str], report: ValidationReport, what: str) -> pd.DataFrame:
     text = _decode(path.read_bytes(), path, report)
+    frame = _plain_csv_frame(text, expected)
+    if frame is not None:
+        return frame
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    return rows, list(range(1, len(rows) + 1))
+    return _frame_from_rows(rows, list(range(1, len(rows) + 1)), expected, path, report, what=what)
+
+
+#: A line with nothing but spaces and commas: a blank row.
+_BLANK_LINE = re.compile(r"^(?:[^\S\n]|,)*$", re.MULTILINE)
+
+
+def _plain_csv_frame(text: str, expected: Sequence[str]) -> pd.DataFrame | None:
+    """The frame :func:`_frame_from_rows` makes of ``text``, read by pandas' C parser (several times faster
+    than the csv module on a table of a million rows), for a plain CSV: no quotes, no blank rows, the
+    header on the first row naming every column once with ``expected`` among them, and no row wider
+    than the header. None for any other text (read row by row instead, where every problem is named)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    end = text.find("\n")
+    if end < 0 or end == len(text) - 1 or '"' in text or "\r" in text or "\x00" in text:
+        return None
+    header = [c.strip() for c in text[:end].split(",")]
+    if not all(header) or len(set(header)) < len(header) or not set(expected) <= set(header):
+        return None
+    if _BLANK_LINE.search(text, end + 1, len(text) - text.endswith("\n")):
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+        )
+    except pd.errors.ParserError:  # a row wider than the header
+        return None
+    if frame.shape[1] != len(header):
+        return None
+    frame = frame.iloc[1:]  # shorter rows are filled with blanks, as row by row
+    frame.columns = header
+    frame.index = pd.Index(np.arange(2, len(frame) + 2, dtype="int64"), name="row")
+    return frame
 
 
 def _read_excel_rows(
@@ -359,8 +402,7 @@ def read_table(
         report.error("missing_file", f"the {what} file does not exist", file=path)
         frame = pd.DataFrame(columns=list(expected))
     elif kind == "csv":
-        rows, numbers = _read_csv_rows(path, report)
-        frame = _frame_from_rows(rows, numbers, expected, path, report, what=what)
+        frame = _read_csv(path, expected, report, what)
     elif kind == "excel":
         rows, numbers = _read_excel_rows(path, expected, report, sheet)
         frame = _frame_from_rows(rows, numbers, expected, path, report, what=what)
