@@ -44,7 +44,7 @@ from pss_analysis.config.overrides import parse_grid
 from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.errors import DataValidationError, ParameterError, PssError
 from pss_analysis.publish.render import choose_renderer
-from pss_analysis.run.engine import dask_engine
+from pss_analysis.run.engine import dask_engine, peak_memory_mb
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.index import write_index
 from pss_analysis.run.pipeline import NOTEBOOKS_DIR, _execute_stage, _option_overrides, _render_stage, _Stages
@@ -154,6 +154,7 @@ def batch(
                 reused, tasks = _reuse(tasks, folder, staging, resume, say) if resume else ([], tasks)
             with timed("run units"):
                 outcomes += reused + _run(client, tasks, n_workers, say)
+            engine.info["peak_memory_mb"] = peak_memory_mb(client)
         outcomes = _in_plan_order(outcomes, units)
         for outcome in outcomes:  # paths within the batch folder, valid once it is published
             outcome.run_folder = _relative(outcome.run_folder, staging)
@@ -259,9 +260,10 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
 
     if not tasks:
         return []
-    progress = Progress(len(tasks), workers, say)
+    size = _chunk_size(len(tasks), workers, tasks[0].summary_only)
+    progress = Progress(len(tasks), workers, say, per_task=size)
     futures = {}
-    for chunk in _chunks(tasks, _chunk_size(len(tasks), workers, tasks[0].summary_only)):
+    for chunk in _chunks(tasks, size):
         key = f"unit-{chunk[0].slug}-{new_run_id()}"
         if chunk[0].summary_only:
             futures[client.submit(run_units, chunk, pure=False, key=key)] = chunk
@@ -270,9 +272,10 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
     outcomes = []
     try:
         for future in distributed.as_completed(list(futures)):
-            for outcome in _outcomes(future, futures[future]):
+            found = _outcomes(future, futures[future])
+            for k, outcome in enumerate(found, start=1):
                 outcomes.append(outcome)
-                progress.update(outcome.status == "ok", outcome.name)
+                progress.update(outcome.status == "ok", outcome.name, show=k == len(found))
     finally:
         progress.close()
         for future in futures:
@@ -280,18 +283,22 @@ def _run(client: Any, tasks: list[UnitTask], workers: int, say: Callable[[str], 
     return outcomes
 
 
-#: Summary-only units per chunk: each worker gets about this many chunks, so that the fits shared by
-#: a chunk's units are large while the workers stay evenly loaded and the progress line moves.
-CHUNKS_PER_WORKER = 4
+#: Summary-only chunks per worker: each worker gets at least this many, so that the fits shared by a chunk's
+#: units are large (a chunk's per-measure work is paid once: about 10% of a unit's time at 125 units a chunk)
+#: while the workers stay evenly loaded.
+CHUNKS_PER_WORKER = 2
 #: At most this many units in one chunk (a chunk's tables travel back from the worker at once).
-MAX_CHUNK = 250
+MAX_CHUNK = 300
 
 
 def _chunk_size(units: int, workers: int, summary_only: bool) -> int:
-    """Units per task sent to a worker: one for full runs; summary-only units in chunks evaluated together."""
+    """Units per task sent to a worker: one for full runs; summary-only units in chunks evaluated together,
+    as many chunks for each worker."""
     if not summary_only:
         return 1
-    return min(MAX_CHUNK, max(1, -(-units // (max(1, workers) * CHUNKS_PER_WORKER))))
+    workers = max(1, workers)
+    rounds = max(CHUNKS_PER_WORKER, -(-units // (workers * MAX_CHUNK)))
+    return max(1, -(-units // (workers * rounds)))
 
 
 def _chunks(items: list[T], size: int) -> list[list[T]]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from pss_analysis.errors import ExecutionError
 
-__all__ = ["Engine", "dask_engine", "default_workers"]
+__all__ = ["Engine", "dask_engine", "default_workers", "peak_memory_mb"]
 
 
 @dataclass
@@ -87,6 +87,24 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def peak_memory_mb(client: Any) -> dict[str, float]:
+    """Each worker's peak resident memory so far, in MB (the process's own, not its notebook kernels'),
+    by worker address; {} if the workers cannot say (an operating system without ``resource``)."""
+    try:
+        peaks = client.run(_own_peak_mb)
+    except Exception:  # noqa: BLE001 - a figure for the manifest, never a reason to fail a batch
+        return {}
+    return {str(worker): round(float(mb), 1) for worker, mb in sorted(peaks.items())}
+
+
+def _own_peak_mb() -> float:
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
 def _info(client: Any, kind: str, address: str) -> dict[str, Any]:

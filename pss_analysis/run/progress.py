@@ -1,8 +1,9 @@
 """The batch's progress line: units done, failed, running and waiting, and the time left.
 
 On a terminal the line is rewritten in place; otherwise (a log, a CI job) one line is written
-per finished unit. The time left is the time per finished unit so far (the units run side by
-side, so this already counts the workers) times the units left.
+per finished task (a unit, or a chunk of summary-only units that finish together). The time left
+is the time per finished unit so far (the units run side by side, so this already counts the
+workers) times the units left.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ def time_left(seconds: float) -> str:
 class Progress:
     """Counts the units as they finish and says where the batch is."""
 
-    def __init__(self, total: int, workers: int, say: Callable[[str], None], *, tty: bool | None = None) -> None:
+    def __init__(
+        self, total: int, workers: int, say: Callable[[str], None], *, per_task: int = 1, tty: bool | None = None
+    ) -> None:
         self.total = total
         self.workers = max(1, workers)
+        self.per_task = max(1, per_task)
         self.say = say
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.done = 0
@@ -34,19 +38,21 @@ class Progress:
         self.started = time.perf_counter()
         self._show("")
 
-    def update(self, ok: bool, name: str) -> None:
-        """One unit finished (``ok`` or failed)."""
+    def update(self, ok: bool, name: str, *, show: bool = True) -> None:
+        """One unit finished (``ok`` or failed); the line is shown unless ``show`` is false (more units of
+        the same chunk follow)."""
         if ok:
             self.done += 1
         else:
             self.failed += 1
-        self._show(name if ok else f"{name} FAILED")
+        if show:
+            self._show(name if ok else f"{name} FAILED")
 
     def line(self) -> str:
         """The progress line as it stands."""
         finished = self.done + self.failed
         left = self.total - finished
-        running = min(self.workers, left)
+        running = min(self.workers * self.per_task, left)
         text = f"units: {self.done} done, {self.failed} failed, {running} running, {left - running} waiting"
         if finished and left:
             text += f"; {time_left((time.perf_counter() - self.started) / finished * left)}"

@@ -117,6 +117,8 @@ def test_a_four_unit_batch_publishes_a_run_folder_per_unit_and_a_summary(tmp_pat
     assert manifest["engine"]["scheduler"] == "local cluster"
     assert manifest["engine"]["workers"] == 2
     assert manifest["engine"]["dask_version"]
+    peaks = manifest["engine"]["peak_memory_mb"]  # each worker's own, measured by the worker
+    assert len(peaks) == 2 and all(100 < mb < 4000 for mb in peaks.values())
     assert "Whole system" in (latest / "batch_summary.html").read_text()
 
 

@@ -12,6 +12,7 @@ from pss_analysis.config.loading import load_params
 from pss_analysis.config.overrides import parse_grid
 from pss_analysis.errors import ParameterError
 from pss_analysis.run.batch import _write_summary_tables
+from pss_analysis.run.progress import Progress
 from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, run_units
 from pss_analysis.run.units import plan_units, unit_slug
 
@@ -144,3 +145,15 @@ def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_t
     assert list(series.columns[:2]) == ["unit", "unit_folder"]
     assert list(series["unit"].unique()) == [u.name for u in units]
     assert len(series) == sum(len(o.tables["series"]) for o in outcomes)
+
+
+def test_the_progress_line_counts_a_chunk_of_units_once_it_is_back():
+    """Summary-only units finish a chunk at a time: one line per chunk, the chunk's units as running."""
+    lines: list[str] = []
+    progress = Progress(10, 2, lines.append, per_task=3, tty=False)
+    assert lines == ["units: 0 done, 0 failed, 6 running, 4 waiting"]
+    for k, name in enumerate(["A", "B", "C"], start=1):
+        progress.update(name != "B", name, show=k == 3)
+    assert len(lines) == 2
+    assert lines[1].startswith("units: 2 done, 1 failed, 6 running, 1 waiting; about ")
+    assert lines[1].endswith(" left (last: C)")
