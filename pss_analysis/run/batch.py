@@ -25,11 +25,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -153,6 +155,7 @@ def batch(
                 )
                 reused, tasks = _reuse(tasks, folder, staging, resume, say) if resume else ([], tasks)
             with timed("run units"):
+                _import_soon("papermill")  # for the summary notebook (2 s, nbformat's schemas): while the units run
                 outcomes += reused + _run(client, tasks, n_workers, say)
             engine.info["peak_memory_mb"] = peak_memory_mb(client)
         outcomes = _in_plan_order(outcomes, units)
@@ -245,6 +248,17 @@ def _check(
             f"every unit of the batch has a problem; the first, '{bad[0].name}': {bad[0].message}", key="batch"
         )
     return tasks, bad
+
+
+def _import_soon(*modules: str) -> None:
+    """Import ``modules`` in a background thread (a failure is left for the import where it is needed)."""
+
+    def work() -> None:
+        for module in modules:
+            with suppress(Exception):
+                importlib.import_module(module)
+
+    threading.Thread(target=work, name="pss-import", daemon=True).start()
 
 
 def _first_lines(text: str, n: int = 4) -> str:

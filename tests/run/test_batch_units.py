@@ -11,6 +11,7 @@ from conftest import DEMO_DATA, ROOT
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.overrides import parse_grid
 from pss_analysis.errors import ParameterError
+from pss_analysis.evaluation.units import units_evidence
 from pss_analysis.run.batch import _write_summary_tables
 from pss_analysis.run.progress import Progress
 from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, run_units
@@ -130,6 +131,13 @@ def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_t
     tasks = [UnitTask(u.name, u.slug, str(params_file), u.overrides, str(tmp_path), summary_only=True) for u in units]
     outcomes = run_units(tasks)
     assert all(o.status == "ok" and "series" in o.lines for o in outcomes)
+    # the chunk is evaluated with pandas' object strings: the same tables, as text, as with its Arrow strings
+    alone = units_evidence({t.slug: load_params(t.params_file, list(t.overrides)) for t in tasks})
+    for outcome in outcomes:
+        for name in SUMMARY_TABLES:
+            assert outcome.tables[name].to_csv() == getattr(alone[outcome.slug], name).to_csv()
+    assert str(alone[tasks[0].slug].evidence["measure_id"].dtype) == "str"
+    assert outcomes[0].tables["evidence"]["measure_id"].dtype == object
     joined, written = tmp_path / "joined", tmp_path / "written"
     for folder in (joined, written):
         (folder / "tables").mkdir(parents=True)
