@@ -204,6 +204,16 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups")
+def _command_line(pid: int) -> str:
+    """The process's command line; "" for one that has ended meanwhile (a zombie has none to read)."""
+    import psutil
+
+    try:
+        return " ".join(psutil.Process(pid).cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
+        return ""
+
+
 def test_ctrl_c_stops_the_cluster_and_leaves_latest_as_it_was(tmp_path):
     import psutil
 
@@ -225,7 +235,7 @@ def test_ctrl_c_stops_the_cluster_and_leaves_latest_as_it_was(tmp_path):
         deadline = time.monotonic() + 180
         kernels: set[int] = set()
         while not kernels and time.monotonic() < deadline and proc.poll() is None:
-            kernels = {p for p in _children(proc.pid) if "ipykernel_launcher" in " ".join(psutil.Process(p).cmdline())}
+            kernels = {p for p in _children(proc.pid) if "ipykernel_launcher" in _command_line(p)}
             time.sleep(0.3)
         assert kernels, "no unit's kernel started"
         everything = _children(proc.pid)
