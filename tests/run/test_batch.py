@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import DEMO_DATA, ROOT, write_notebook
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from pss_analysis.run.cli import main
 
@@ -267,13 +268,40 @@ def test_ctrl_c_stops_the_cluster_and_leaves_latest_as_it_was(tmp_path):
     assert len(kept) == 1
 
 
+class _UnitsAtOnce(SchedulerPlugin):
+    """A scheduler plugin counting the batch's unit tasks given to the workers, and the most at once."""
+
+    name = "units-at-once"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_workers: set[str] = set()
+        self.started = 0
+        self.most = 0
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if not str(key).startswith("unit-"):
+            return
+        if finish == "processing":
+            self.on_workers.add(key)
+            self.started += 1
+            self.most = max(self.most, len(self.on_workers))
+        elif start == "processing":
+            self.on_workers.discard(key)
+
+
 def test_summary_only_on_an_existing_cluster_writes_the_tidy_table_and_no_unit_reports(tmp_path):
     import distributed
 
     params = _localities(tmp_path)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        watch = _UnitsAtOnce()
+        cluster.scheduler.add_plugin(watch)
         code = _batch(params, "--by", "locality", "--summary-only", "--scheduler", cluster.scheduler_address)
         assert code == 0
+        # 4 units in 4 chunks, handed out one per worker thread: a free worker takes the next at once, and
+        # no worker holds units waiting while the other is idle
+        assert (watch.started, watch.most) == (4, 2)
         with distributed.Client(cluster) as client:  # the batch left the cluster running
             assert len(client.scheduler_info()["workers"]) == 2
     latest = _latest(params)
