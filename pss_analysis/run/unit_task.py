@@ -214,7 +214,13 @@ def _object_strings() -> Iterator[None]:
     A chunk of summary-only units makes thousands of small tables; with Arrow strings each string
     column costs an Arrow array, and a chunk takes about 30% longer. The tables' CSV text is the same
     either way (tested). The option goes in pandas 4: then this does nothing.
+
+    The option is the whole process's, so it is left alone in a Dask worker that runs several tasks at
+    once (a ``--scheduler`` cluster of multi-threaded workers): the other tasks would see it too.
     """
+    if not _one_task_at_a_time():
+        yield
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the option's deprecation notice
         try:
@@ -229,6 +235,17 @@ def _object_strings() -> Iterator[None]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pd.set_option("future.infer_string", previous)
+
+
+def _one_task_at_a_time() -> bool:
+    """Whether this process runs one task at a time: outside a Dask worker, or in a worker of one thread."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not in a worker
+        return True
+    return int(getattr(worker.state, "nthreads", 1)) <= 1
 
 
 def summary_rows(outcomes: list[UnitOutcome], name: str) -> pd.DataFrame:

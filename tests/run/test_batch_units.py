@@ -14,7 +14,7 @@ from pss_analysis.errors import ParameterError
 from pss_analysis.evaluation.units import units_evidence
 from pss_analysis.run.batch import _write_summary_tables
 from pss_analysis.run.progress import Progress
-from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, run_units
+from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, _object_strings, run_units
 from pss_analysis.run.units import plan_units, unit_slug
 
 
@@ -153,6 +153,27 @@ def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_t
     assert list(series.columns[:2]) == ["unit", "unit_folder"]
     assert list(series["unit"].unique()) == [u.name for u in units]
     assert len(series) == sum(len(o.tables["series"]) for o in outcomes)
+
+
+def _strings_inside() -> str:
+    """The dtype of a string column made inside :func:`_object_strings`."""
+    with _object_strings():
+        return str(pd.DataFrame({"a": ["x"]})["a"].dtype)
+
+
+def test_object_strings_are_used_only_where_no_other_task_shares_the_process():
+    """pandas' string option is the whole process's: a worker running two tasks at once keeps it as it is."""
+    import distributed
+
+    assert _strings_inside() == "object"  # outside a worker: one task at a time
+    for threads, expected in ((1, "object"), (2, "str")):
+        with (
+            distributed.LocalCluster(
+                n_workers=1, threads_per_worker=threads, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            assert client.submit(_strings_inside, pure=False).result() == expected
 
 
 def test_the_progress_line_counts_a_chunk_of_units_once_it_is_back():
