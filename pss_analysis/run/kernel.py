@@ -84,6 +84,15 @@ class ThisPythonKernelManager(AsyncKernelManager):
         await super().start_kernel(**kw)
         _RUNNING.add(self)
 
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt the kernel, except on its way out: jupyter_client interrupts every kernel before
+        asking it to shut down, and a kernel still answering a message then logs "KeyboardInterrupt
+        caught in kernel" on the terminal. Ours are idle by then (the notebook has finished, or failed);
+        a kernel busy past a cell's time limit is asked to shut down, then killed, all the same."""
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
     def kill_now(self) -> None:
         """Kill the kernel's process group (the kernel and what its cells started) without asking it first."""
         process = getattr(self.provisioner, "process", None)

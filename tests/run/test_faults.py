@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DEMO_PARAMS, ROOT
+from conftest import DEMO_PARAMS, ROOT, write_notebook
 
 TCP_WARNING = "without encryption"
 
@@ -117,6 +117,25 @@ def test_the_kernel_runs_over_an_encrypted_transport():
 
     reply = asyncio.run(start_and_ask())
     assert reply["content"]["status"] == "ok"
+
+
+def test_a_kernel_is_not_interrupted_when_its_notebook_has_finished(tmp_path):
+    """jupyter_client interrupts a kernel before shutting it down, and a kernel answering a message at that
+    moment printed "KeyboardInterrupt caught in kernel" on the user's terminal: ours are shut down without."""
+    import papermill as pm
+
+    from pss_analysis.run.kernel import papermill_kernel
+
+    marker = tmp_path / "interrupted.txt"
+    # what the kernel does on SIGINT once this cell is done (ipykernel restores this handler after each message)
+    cell = (
+        "kernel = get_ipython().kernel\n"
+        f"kernel.saved_sigint_handler = lambda *args: open({str(marker)!r}, 'w').write('SIGINT')"
+    )
+    template = write_notebook(tmp_path / "t.ipynb", cell, "import time\ntime.sleep(0.2)")
+    pm.execute_notebook(str(template), str(tmp_path / "out.ipynb"), progress_bar=False, **papermill_kernel())
+    time.sleep(1)  # a signal handler writing the file would have run by now
+    assert not marker.exists()
 
 
 # -- small numbers, end to end --------------------------------------------------
