@@ -319,7 +319,7 @@ def _slots(client: Any, workers: int) -> int:
     other holds units waiting (measured: in a batch of 6 reports on 2 workers, one worker stood idle for
     the length of a whole unit, twice)."""
     try:
-        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        threads = sum(client.nthreads().values())
     except Exception:  # noqa: BLE001 - the count of the cluster as it started will do
         threads = workers
     return max(1, threads)
