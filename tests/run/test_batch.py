@@ -204,7 +204,6 @@ def _children(pid: int) -> set[int]:
         return set()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="process groups")
 def _command_line(pid: int) -> str:
     """The process's command line; "" for one that has ended meanwhile (a zombie has none to read)."""
     import psutil
@@ -215,6 +214,7 @@ def _command_line(pid: int) -> str:
         return ""
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups")
 def test_ctrl_c_stops_the_cluster_and_leaves_latest_as_it_was(tmp_path):
     import psutil
 
