@@ -24,6 +24,13 @@ ROW = {
 }
 
 
+def _rings(fig) -> list:
+    """The icons' rings (their extents are the icons')."""
+    from matplotlib.patches import Circle
+
+    return [p for ax in fig.axes for p in ax.patches if isinstance(p, Circle)]
+
+
 def _texts(fig) -> list[str]:
     return [t.get_text() for ax in fig.axes for t in ax.texts]
 
@@ -83,7 +90,7 @@ def _check_readable(fig, ax, n_labels: int) -> None:
     assert all(box.y0 >= plot.y1 for box in labels), "a change label sits inside the plotting area"
     own_titles = [c for c in ax.get_children() if isinstance(c, Text) and c not in ax.texts]
     titles = [t.get_window_extent(renderer) for t in [*fig.texts, *own_titles] if t.get_text()]
-    icons = [other.get_window_extent(renderer) for other in fig.axes if other is not ax]
+    icons = [ring.get_window_extent(renderer) for ring in _rings(fig)]
     assert titles
     for box in titles:
         assert not any(box.overlaps(other) for other in labels + icons), "the title runs under a label or an icon"
@@ -116,6 +123,7 @@ def test_change_log_is_readable_on_the_demo_charts(demo_study):
                 evaluation.spc, title=f"{m['name']} ({chart} chart)", ylabel=m["unit"], annotations=changes
             )
             _check_readable(fig, fig.axes[0], len(changes))
+            assert _rings(fig)  # its icons
         series = demo_study.indicators[demo_study.indicators["measure_id"] == m["measure_id"]]
         fig = timeseries_figure(series, start=start, title=m["name"], ylabel=m["unit"], annotations=changes)
         _check_readable(fig, fig.axes[0], len(changes))

@@ -22,8 +22,8 @@ from pss_analysis.reporting.figures.spc import (
     draw_assurance_icon,
     draw_icon_legend,
     draw_variation_icon,
-    icon_axes,
     icon_legend_height,
+    icon_spot,
     spc_small_multiples,
 )
 from pss_analysis.reporting.figures.style import PRINT_WIDTH_IN, fit_lines, text_width
@@ -240,10 +240,12 @@ def _draw_row_icons(fig: Figure, r: Mapping[str, Any], *, top: float, height: fl
     """The variation and assurance icons of one measure's row, their tops ``top`` inches from the bottom."""
     w, h = _ICON_IN / PRINT_WIDTH_IN, _ICON_IN / height
     bottom = (top - _ICON_IN) / height
-    variation = icon_axes(fig, (_VARIATION_X / PRINT_WIDTH_IN - w / 2, bottom, w, h))
-    draw_variation_icon(variation, r["variation_type"], r["variation_direction"], fontsize=OVERVIEW_FONTSIZE)
-    assurance = icon_axes(fig, (_ASSURANCE_X / PRINT_WIDTH_IN - w / 2, bottom, w, h))
-    draw_assurance_icon(assurance, r["assurance_type"], fontsize=OVERVIEW_FONTSIZE)
+    variation = icon_spot(fig, (_VARIATION_X / PRINT_WIDTH_IN - w / 2, bottom, w, h))
+    draw_variation_icon(
+        variation_type=r["variation_type"], direction=r["variation_direction"], fontsize=OVERVIEW_FONTSIZE, **variation
+    )
+    assurance = icon_spot(fig, (_ASSURANCE_X / PRINT_WIDTH_IN - w / 2, bottom, w, h))
+    draw_assurance_icon(assurance_type=r["assurance_type"], fontsize=OVERVIEW_FONTSIZE, **assurance)
 
 
 def _hidden_marker(overview: pd.DataFrame) -> str:

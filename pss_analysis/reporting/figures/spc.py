@@ -39,7 +39,8 @@ __all__ = [
     "spc_small_multiples",
     "draw_variation_icon",
     "draw_assurance_icon",
-    "icon_axes",
+    "icon_layer",
+    "icon_spot",
     "draw_icon_legend",
     "icon_legend_height",
     "ICON_LEGEND",
@@ -206,14 +207,32 @@ def _latest(summary: pd.DataFrame, column: str) -> Any:
 # --- icons -----------------------------------------------------------------------------------------
 
 
-def icon_axes(fig: Figure, rect: tuple[float, float, float, float]) -> Any:
-    """A new empty square axes at ``rect`` (figure fractions) spanning -1.15..1.15, for one icon."""
-    ax = fig.add_axes(rect)
-    ax.set_xlim(-1.15, 1.15)
-    ax.set_ylim(-1.15, 1.15)
-    ax.set_aspect("equal")
+#: The label of the axes that holds a figure's icons (:func:`icon_layer`).
+ICON_LAYER = "icons"
+
+
+def icon_layer(fig: Figure) -> Any:
+    """The figure's icon layer: one invisible axes over the whole figure, in inches from its bottom-left
+    corner (so of equal aspect), made on first use. Every icon of a figure is drawn on it: one axes per
+    icon cost a report about a second and a half."""
+    for ax in fig.axes:
+        if ax.get_label() == ICON_LAYER:
+            return ax
+    width, height = fig.get_size_inches()
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0), label=ICON_LAYER)
+    ax.set_xlim(0.0, width)
+    ax.set_ylim(0.0, height)
     ax.axis("off")
     return ax
+
+
+def icon_spot(fig: Figure, rect: tuple[float, float, float, float]) -> dict[str, Any]:
+    """Where to draw one icon filling the square ``rect`` (figure fractions): the keyword arguments
+    ``ax``, ``at`` and ``radius`` of :func:`draw_variation_icon` and :func:`draw_assurance_icon`."""
+    x, y, w, h = rect
+    width, height = fig.get_size_inches()
+    size = min(w * width, h * height)
+    return {"ax": icon_layer(fig), "at": ((x + w / 2) * width, (y + h / 2) * height), "radius": size / 2.3}
 
 
 def _icon_points(ax: Any, radius: float = 1.0) -> float:
@@ -253,14 +272,14 @@ def draw_variation_icon(
     at: tuple[float, float] = (0.0, 0.0),
     radius: float = 1.0,
 ) -> bool:
-    """Draw the Making Data Count variation icon on an empty square axes (:func:`icon_axes`); False if none.
+    """Draw the Making Data Count variation icon on ``ax``, an axes of equal aspect; False if none.
 
     As NHS England's Making Data Count draws it: a ring with a small run of dots inside. Common cause:
     grey ring, grey dots. Special cause: ring in the point type's colour (blue improvement, orange
     concern, purple neither), the last dots in that colour rising or falling, and the letter "H"
     (high) above them or "L" (low) below. ``fontsize`` is the letter's size in points. ``at`` and
-    ``radius`` place the icon elsewhere on an axes of equal aspect (many icons on one axes draw much
-    faster than one axes each).
+    ``radius`` place it (in ``ax``'s data units): :func:`icon_spot` gives ``ax`` (the figure's
+    :func:`icon_layer`), ``at`` and ``radius`` for a square of the figure.
     """
     if variation_type not in ICON_COLOURS or variation_type in _ASSURANCE_LETTER:
         return False
@@ -286,7 +305,7 @@ def draw_assurance_icon(
     at: tuple[float, float] = (0.0, 0.0),
     radius: float = 1.0,
 ) -> bool:
-    """Draw the Making Data Count assurance icon on an empty square axes (:func:`icon_axes`); False if none.
+    """Draw the Making Data Count assurance icon on ``ax``, an axes of equal aspect; False if none.
 
     A ring with the letter "P" (blue: the process limits say the target will be met every time), "F"
     (orange: it will be missed every time) or "?" (grey: hit or miss), above a dashed target line.
@@ -341,11 +360,11 @@ def draw_icon_legend(fig: Figure, *, left: float, top: float, width: float, font
         row, col = divmod(k, ncols)
         x = left + col * col_w
         y = top - row * _LEGEND_ROW_IN - (_LEGEND_ROW_IN + _LEGEND_ICON_IN) / 2
-        ax = icon_axes(fig, (x / fig_w, y / fig_h, _LEGEND_ICON_IN / fig_w, _LEGEND_ICON_IN / fig_h))
+        spot = icon_spot(fig, (x / fig_w, y / fig_h, _LEGEND_ICON_IN / fig_w, _LEGEND_ICON_IN / fig_h))
         if kind in _ASSURANCE_LETTER:
-            draw_assurance_icon(ax, kind, fontsize=fontsize)
+            draw_assurance_icon(assurance_type=kind, fontsize=fontsize, **spot)
         else:
-            draw_variation_icon(ax, kind, direction, fontsize=fontsize)
+            draw_variation_icon(variation_type=kind, direction=direction, fontsize=fontsize, **spot)
         fig.text(
             (x + _LEGEND_ICON_IN + 0.06) / fig_w,
             (y + _LEGEND_ICON_IN / 2) / fig_h,
@@ -372,9 +391,10 @@ def _draw_icons(
     x_assure = right - w
     x_var = x_assure - gap - w if assurance in _ASSURANCE_LETTER else x_assure
     if assurance in _ASSURANCE_LETTER:
-        draw_assurance_icon(icon_axes(fig, (x_assure, top - h, w, h)), assurance, fontsize=fontsize)
+        draw_assurance_icon(assurance_type=assurance, fontsize=fontsize, **icon_spot(fig, (x_assure, top - h, w, h)))
     if variation in ICON_COLOURS:
-        draw_variation_icon(icon_axes(fig, (x_var, top - h, w, h)), variation, direction, fontsize=fontsize)
+        spot = icon_spot(fig, (x_var, top - h, w, h))
+        draw_variation_icon(variation_type=variation, direction=direction, fontsize=fontsize, **spot)
         return x_var, top - h
     if assurance in _ASSURANCE_LETTER:
         return x_assure, top - h
