@@ -9,10 +9,16 @@ is emptied when each notebook cell finishes (IPython's ``post_execute`` event, a
 shows its figures), so every figure stays in the cell that made it, and whenever more than
 :data:`MAX_PENDING` figures wait (memory).
 
-Outside a notebook kernel (a script, a test), and on a machine of fewer than :data:`MIN_CORES` cores,
-there is no pool: figures are written at once.
-A figure that cannot be pickled, or a worker that fails, is written in this process instead: the
+The work is shared: while every worker has a figure to write and one more waiting, the notebook writes
+the next figure itself, and at the end of a cell it writes those still waiting for a worker rather
+than wait for them (a figure sent to a worker costs some processor time more than one written here,
+in pickling it and rebuilding it there), so both the notebook's core and the workers' stay busy.
+A figure that cannot be pickled, or a worker that fails, is written in this process instead. The
 files are the same either way.
+
+Outside a notebook kernel (a script, a test) and on a machine of one core there is no pool: figures
+are written at once. The environment variable :data:`WORKERS_VARIABLE` sets the number of workers
+(``0``: none), as ``pss batch`` does for the reports it runs side by side (each already has a core).
 """
 
 from __future__ import annotations
@@ -28,25 +34,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pss_analysis.errors import ParameterError
 from pss_analysis.timings import TIMINGS
 
-__all__ = ["FigurePool", "FigureJob", "write_figure", "MAX_PENDING", "MIN_CORES", "pool_workers"]
+__all__ = ["FigurePool", "FigureJob", "write_figure", "MAX_PENDING", "WORKERS_VARIABLE", "pool_workers"]
 
 #: Figures waiting for their files before the oldest is waited for (each holds its Figure in memory).
 MAX_PENDING = 12
 
 
-#: Cores below which there is no pool. Measured on a busy 2-core machine: the workers cost more than they
-#: save (each figure is pickled, then rebuilt in the worker: about 7 s more CPU on the demo's 41 figures,
-#: and no idle core to win it back on), so figures are written in the notebook's own process there.
-MIN_CORES = 4
+#: The environment variable that sets the number of worker processes (an integer, 0 for none),
+#: read when a report opens in a notebook kernel.
+WORKERS_VARIABLE = "PSS_FIGURE_WORKERS"
 
 
 def pool_workers(cores: int | None = None) -> int:
     """Worker processes for ``cores`` (this machine's by default): one per core but one (the notebook
-    draws the next figure on it), at most 4; 0 (no pool) below :data:`MIN_CORES`."""
-    cores = (os.cpu_count() or 1) if cores is None else cores
-    return 0 if cores < MIN_CORES else min(4, cores - 1)
+    draws the next figure on it), at most 4; 0 (no pool) on one core. Without ``cores``,
+    :data:`WORKERS_VARIABLE` decides when it is set (a :class:`~pss_analysis.errors.ParameterError`
+    if it is not a whole number)."""
+    if cores is None:
+        setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+        if setting:
+            if not setting.isdigit():
+                raise ParameterError(
+                    f"environment variable {WORKERS_VARIABLE}: not a number of figure workers",
+                    expected="a whole number, 0 for none",
+                    found=setting,
+                )
+            return int(setting)
+        cores = os.cpu_count() or 1
+    return min(4, max(0, cores - 1))
 
 
 @dataclass(frozen=True)
@@ -83,21 +101,25 @@ def _write_pickled(pickled: bytes, job: FigureJob) -> tuple[bytes, float]:
     return write_figure(pickle.loads(pickled), job)  # noqa: S301 - pickled by this notebook a moment ago
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiting:
     show: Callable[[bytes | None], None]  # displays the item; the PNG's bytes for a figure
-    fig: Any = None
-    job: FigureJob | None = None
-    future: Future[tuple[bytes, float]] | None = None
+    job: FigureJob | None = None  # None: not a figure (a table, text)
     name: str = ""
+    fig: Any = None  # the figure, until it is written (written here if its worker fails)
+    pickled: bytes | None = None  # waiting for a free worker
+    future: Future[tuple[bytes, float]] | None = None  # sent to a worker
+    written: tuple[bytes, float] | None = None  # written here: its PNG and seconds
 
 
 class FigurePool:
     """Worker processes writing figures, and the report's displays queued in order until they are written."""
 
     def __init__(self, workers: int) -> None:
+        self._workers = workers
         self._executor = ProcessPoolExecutor(max_workers=workers)
-        self._queue: deque[_Waiting] = deque()
+        self._queue: deque[_Waiting] = deque()  # every display, in order
+        self._backlog: deque[_Waiting] = deque()  # figures waiting for a free worker, at most one a worker
 
     @classmethod
     def for_notebook(cls) -> FigurePool | None:
@@ -107,49 +129,89 @@ class FigurePool:
         except ImportError:  # pragma: no cover - IPython comes with the notebook stack
             return None
         shell = get_ipython()
+        if shell is None or not hasattr(shell, "kernel"):
+            return None
         workers = pool_workers()
-        if shell is None or not hasattr(shell, "kernel") or not workers:
+        if not workers:
             return None
         pool = cls(workers)
         shell.events.register("post_execute", pool.flush)
         return pool
 
     def submit(self, fig: Any, job: FigureJob, name: str, show: Callable[[bytes | None], None]) -> None:
-        """Write ``fig`` in a worker; ``show(png)`` once it is written and everything queued before is shown."""
-        future = None
-        try:
-            future = self._executor.submit(_write_pickled, pickle.dumps(fig), job)
-        except Exception:  # noqa: BLE001 - not picklable, or the pool is broken: written here when its turn comes
-            future = None
-        self._queue.append(_Waiting(show, fig, job, future, name))
-        while sum(w.job is not None for w in self._queue) > MAX_PENDING:
+        """Write ``fig`` in a worker, or here when every worker has a figure and one more waiting (or it
+        cannot be pickled); ``show(png)`` once it is written and everything queued before is shown."""
+        item = _Waiting(show, job, name, fig)
+        self._pump()
+        if len(self._backlog) < self._workers:
+            try:
+                item.pickled = pickle.dumps(fig)
+            except Exception:  # noqa: BLE001 - not picklable: written here
+                item.pickled = None
+        if item.pickled is None:
+            self._write_here(item)
+        else:
+            self._backlog.append(item)
+            self._pump()
+        self._queue.append(item)
+        while sum(w.fig is not None for w in self._queue) > MAX_PENDING:
             self._show_first()
 
     def later(self, show: Callable[[bytes | None], None]) -> None:
         """Show a display (a table, text) after the figures queued before it, or now if none wait."""
+        self._pump()
         if self._queue:
             self._queue.append(_Waiting(show))
         else:
             show(None)
 
     def flush(self) -> None:
-        """Wait for every queued figure and show everything queued, in order."""
+        """Wait for every queued figure and show everything queued, in order. What still waits for a
+        worker is written here meanwhile (the last first: a worker that frees up takes the first)."""
+        self._pump()
+        while self._backlog:
+            self._write_here(self._backlog.pop())
+            self._pump()
         while self._queue:
             self._show_first()
+
+    def _busy(self) -> int:
+        """Figures sent to the workers and not yet written."""
+        return sum(w.future is not None and not w.future.done() for w in self._queue)
+
+    def _pump(self) -> None:
+        """Send waiting figures to the workers that are free."""
+        while self._backlog and self._busy() < self._workers:
+            item = self._backlog.popleft()
+            assert item.pickled is not None and item.job is not None
+            try:
+                item.future = self._executor.submit(_write_pickled, item.pickled, item.job)
+            except Exception:  # noqa: BLE001 - a broken pool: written here when its turn comes
+                item.future = None
+            item.pickled = None
+
+    def _write_here(self, item: _Waiting) -> None:
+        assert item.job is not None
+        item.written = write_figure(item.fig, item.job)
+        item.fig = item.pickled = None
 
     def _show_first(self) -> None:
         item = self._queue.popleft()
         if item.job is None:
             item.show(None)
             return
+        if self._backlog and self._backlog[0] is item:  # still waiting for a worker: written here
+            self._write_here(self._backlog.popleft())
         png, seconds, where = self._written(item)
         TIMINGS.add("figure", seconds, name=item.name, written=where)
         item.show(png)
 
     @staticmethod
     def _written(item: _Waiting) -> tuple[bytes, float, str]:
-        """(PNG bytes, seconds, where) of a queued figure: the worker's, or written here if that failed."""
+        """(PNG bytes, seconds, where) of a queued figure: written here, by a worker, or here if that failed."""
         assert item.job is not None
+        if item.written is not None:
+            return (*item.written, "kernel")
         if item.future is not None:
             try:
                 png, seconds = item.future.result()

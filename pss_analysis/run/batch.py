@@ -48,6 +48,7 @@ from pss_analysis.config.overrides import parse_grid
 from pss_analysis.config.params import Params, params_to_dict
 from pss_analysis.errors import DataValidationError, ParameterError, PssError
 from pss_analysis.publish.render import choose_renderer
+from pss_analysis.reporting.figure_pool import WORKERS_VARIABLE, pool_workers
 from pss_analysis.run.engine import dask_engine, peak_memory_mb
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.index import write_index
@@ -130,6 +131,7 @@ def batch(
     params_file = Path(params_file).resolve()
     base_overrides = _option_overrides(overrides, to, renderer, name)
     params = load_params(params_file, base_overrides)
+    summary_env = {WORKERS_VARIABLE: str(pool_workers())}  # the summary's figures (the units' kernels have none)
     by = by or params.batch.by
     units_grid = resolve_grid(grid, params)
     renderer_name = choose_renderer(params.report.renderer)
@@ -167,7 +169,7 @@ def batch(
         manifest = _manifest(params, params_file, folder, command, engine.info, outcomes, by, units_grid, summary_only)
         with timed("summary"):
             _write_summary_tables(staging, outcomes, by)
-            reports = _summary_report(params, staging, manifest, renderer_name, say)
+            reports = _summary_report(params, staging, manifest, renderer_name, say, summary_env)
             write_index(staging, params.title, outcomes, reports)
         manifest["stages"] = timed.stages
         manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -468,16 +470,22 @@ def _relative(path: str, base: Path) -> str:
 
 
 def _summary_report(
-    params: Params, staging: Path, manifest: dict[str, Any], renderer_name: str, say: Callable[[str], None]
+    params: Params,
+    staging: Path,
+    manifest: dict[str, Any],
+    renderer_name: str,
+    say: Callable[[str], None],
+    env: dict[str, str],
 ) -> list[Path]:
-    """The summary notebook executed in the batch folder and rendered to every format asked for."""
+    """The summary notebook executed in the batch folder (its kernel's environment variables ``env``) and
+    rendered to every format asked for."""
     summary = params.model_copy(update={"title": f"{params.title}: summary across units"})
     (staging / "params.yaml").write_text(
         yaml.safe_dump(params_to_dict(summary), sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     write_manifest(staging / "manifest.json", manifest)
     stages = _Stages(say)
-    executed = _execute_stage(SUMMARY_NOTEBOOK, staging, stages, progress=False, previous=None)
+    executed = _execute_stage(SUMMARY_NOTEBOOK, staging, stages, progress=False, previous=None, env=env)
     footer = f"pss-analysis {manifest['pss_analysis_version']} · batch {manifest['run_id']}"
     return [_render_stage(executed, fmt, renderer_name, summary.title, footer, stages) for fmt in params.report.to]
 

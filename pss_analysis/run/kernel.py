@@ -70,7 +70,12 @@ _RUNNING: weakref.WeakSet[ThisPythonKernelManager] = weakref.WeakSet()
 
 
 class ThisPythonKernelManager(AsyncKernelManager):
-    """nbclient's kernel manager, able to start :data:`KERNEL_NAME`, over an encrypted transport."""
+    """nbclient's kernel manager, able to start :data:`KERNEL_NAME`, over an encrypted transport.
+
+    ``extra_env``: environment variables the kernel gets on top of this process's
+    (:func:`papermill_kernel` makes a subclass that sets them)."""
+
+    extra_env: dict[str, str] = {}  # noqa: RUF012 - set by subclassing, never mutated
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
@@ -81,6 +86,8 @@ class ThisPythonKernelManager(AsyncKernelManager):
         return "auto" if zmq.has("curve") else "disabled"
 
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+        if self.extra_env:
+            kw["env"] = {**kw.get("env", os.environ), **self.extra_env}
         await super().start_kernel(**kw)
         _RUNNING.add(self)
 
@@ -138,6 +145,15 @@ def stop_kernels_on_interrupt() -> Iterator[None]:
         executor_log.disabled = was_disabled
 
 
-def papermill_kernel() -> dict[str, Any]:
-    """Keyword arguments for ``papermill.execute_notebook`` that run the notebook in this Python."""
-    return {"kernel_name": KERNEL_NAME, "kernel_manager_class": ThisPythonKernelManager}
+def papermill_kernel(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``papermill.execute_notebook`` that run the notebook in this Python, with
+    the environment variables ``env`` set in the kernel's process (on top of this process's)."""
+    if not env:
+        return {"kernel_name": KERNEL_NAME, "kernel_manager_class": ThisPythonKernelManager}
+
+    extra = dict(env)
+
+    class WithEnvironment(ThisPythonKernelManager):
+        extra_env = extra
+
+    return {"kernel_name": KERNEL_NAME, "kernel_manager_class": WithEnvironment}

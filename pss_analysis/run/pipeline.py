@@ -23,7 +23,9 @@ Any failure after stage 1 moves the partial run to
 shows the error), leaves ``latest`` alone and raises a
 :class:`~pss_analysis.errors.PssError` that names the stage.
 
-The pipeline reads no environment variables and changes none. Relative
+The pipeline reads one environment variable, ``PSS_FIGURE_WORKERS`` (the number of processes that
+write the report's figures beside its kernel, :mod:`pss_analysis.reporting.figure_pool`), and changes
+none. Relative
 paths are the user's: ``reports_root`` and ``--set`` paths are relative to
 the current folder, paths in the parameter file to that file's folder.
 """
@@ -46,6 +48,7 @@ from pss_analysis.config.params import Params
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
 from pss_analysis.evaluation.study import INPUTS_FILE, load_inputs, save_inputs
 from pss_analysis.publish.render import choose_renderer, render
+from pss_analysis.reporting.figure_pool import WORKERS_VARIABLE, pool_workers
 from pss_analysis.run.folders import RunFolder, new_run_id
 from pss_analysis.run.kernel import KERNEL_NAME, papermill_kernel, stop_kernels_on_interrupt
 from pss_analysis.run.profiling import collect_timings
@@ -88,13 +91,16 @@ def run(
     progress: bool | None = None,
     say: Callable[[str], None] = _say,
     if_changed: bool = False,
+    figure_workers: int | None = None,
 ) -> RunResult:
     """Run the whole pipeline for one parameter file and publish the report folder.
 
     ``to``, ``renderer`` and ``name`` override ``report.to``, ``report.renderer``
     and ``report.name`` (like ``--set``). With ``if_changed``, nothing runs when the parameters, inputs and
     version equal those of ``reports/<name>/latest`` (:mod:`pss_analysis.run.rerun`): the result names that
-    run in ``unchanged_since``. Raises
+    run in ``unchanged_since``. ``figure_workers``: the processes that write the report's figures beside
+    its kernel (None: ``PSS_FIGURE_WORKERS`` when set, else one per core but one,
+    :func:`~pss_analysis.reporting.figure_pool.pool_workers`). Raises
     :class:`~pss_analysis.errors.ParameterError` before anything runs when the
     parameters are wrong, and another :class:`~pss_analysis.errors.PssError`
     (naming the stage) when a later stage fails.
@@ -107,6 +113,7 @@ def run(
         params = load_params(params_file, _option_overrides(overrides, to, renderer, name))
         renderer_name = choose_renderer(params.report.renderer)
         templates = [find_notebook(nb, params_file) for nb in params.report.notebooks]
+        kernel_env = {WORKERS_VARIABLE: str(pool_workers() if figure_workers is None else figure_workers)}
     folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
     previous = folder.previous()
     same = unchanged_since(previous, params, params_file, templates) if if_changed else None
@@ -117,7 +124,9 @@ def run(
             manifest = _prepare(folder, params, params_file, templates, renderer_name, command)
             manifest["previous_run"] = previous.name if previous else None
             write_manifest(folder.staging / "manifest.json", manifest)
-        executed = [_execute_stage(template, folder.staging, stages, progress, previous) for template in templates]
+        executed = [
+            _execute_stage(template, folder.staging, stages, progress, previous, kernel_env) for template in templates
+        ]
         footer = (
             f"pss-analysis {__version__} · run {folder.run_id} · parameters sha256 {manifest['parameters_sha256'][:12]}"
         )
@@ -225,7 +234,9 @@ def _prepare(
     return manifest
 
 
-def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: bool, previous: Path | None) -> Path:
+def _execute_stage(
+    template: Path, run_dir: Path, stages: _Stages, progress: bool, previous: Path | None, env: dict[str, str]
+) -> Path:
     """Execute one template into the run folder; the executed notebook. A template whose parameters cell
     has ``previous_run`` gets the folder of the last run (``latest`` before this run), to say what changed."""
     with stages.stage(f"execute {template.name}", f"[3/5] Executing {template.name}"):
@@ -234,7 +245,7 @@ def _execute_stage(template: Path, run_dir: Path, stages: _Stages, progress: boo
         if previous is not None and _declares(template, "previous_run"):
             parameters["previous_run"] = str(previous)
         with stop_kernels_on_interrupt():  # Ctrl-C kills the kernel at once, then stops the run
-            _execute(template, output, parameters, progress)
+            _execute(template, output, parameters, progress, env)
     return output
 
 
@@ -247,7 +258,7 @@ def _declares(template: Path, name: str) -> bool:
     return any(line.split(":")[0].split("=")[0].strip() == name for c in cells for line in c.source.splitlines())
 
 
-def _execute(template: Path, output: Path, parameters: dict[str, Any], progress: bool) -> None:
+def _execute(template: Path, output: Path, parameters: dict[str, Any], progress: bool, env: dict[str, str]) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -261,7 +272,7 @@ def _execute(template: Path, output: Path, parameters: dict[str, Any], progress:
             log_output=False,
             request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT_S,
-            **papermill_kernel(),
+            **papermill_kernel(env),
         )
     except PapermillExecutionError as exc:
         cell = _failing_cell(output)

@@ -292,6 +292,7 @@ def _run_with_retries(task: UnitTask) -> Any:
                 command=["pss", "batch", task.params_file, "(unit)", task.name],
                 progress=False,
                 say=lambda message: None,
+                figure_workers=0,  # the batch runs a unit a core: the kernel writes its own figures
             )
         except Exception as exc:
             if attempt == KERNEL_START_ATTEMPTS or not is_kernel_start_race(exc):

@@ -10,9 +10,19 @@ from conftest import DEMO_PARAMS
 from matplotlib.figure import Figure
 
 from pss_analysis.config.loading import load_params
+from pss_analysis.errors import ParameterError
 from pss_analysis.evaluation.study import prepare_study
-from pss_analysis.reporting.figure_pool import MAX_PENDING, MIN_CORES, FigureJob, FigurePool, pool_workers, write_figure
+from pss_analysis.reporting import figure_pool
+from pss_analysis.reporting.figure_pool import (
+    MAX_PENDING,
+    WORKERS_VARIABLE,
+    FigureJob,
+    FigurePool,
+    pool_workers,
+    write_figure,
+)
 from pss_analysis.reporting.figures import its_figure, spc_figure
+from pss_analysis.timings import TIMINGS
 
 
 @pytest.fixture(scope="module")
@@ -79,15 +89,19 @@ def test_displays_wait_behind_the_figures_queued_before_them(pool, tmp_path):
     assert all((tmp_path / f"f{k}.png").is_file() for k in range(3))
 
 
-def test_no_more_than_max_pending_figures_wait(pool, tmp_path):
+def test_no_more_than_max_pending_figures_wait(pool, tmp_path, monkeypatch):
+    """Two workers, at most two figures waiting: never more than four are busy, so all go to the workers,
+    and from the third on the oldest is waited for."""
+    assert MAX_PENDING >= 2 * 2
+    monkeypatch.setattr(figure_pool, "MAX_PENDING", 2)
     shown: list[int] = []
-    for k in range(MAX_PENDING + 3):
+    for k in range(5):
         pool.submit(
             _small_figure(k), FigureJob(tmp_path / f"f{k}.png", None, 30, 3), f"f{k}", lambda p, k=k: shown.append(k)
         )
     assert shown == [0, 1, 2]  # the oldest were waited for and shown, in order
     pool.flush()
-    assert shown == list(range(MAX_PENDING + 3))
+    assert shown == list(range(5))
 
 
 def test_a_figure_that_cannot_be_pickled_is_written_in_this_process(pool, tmp_path):
@@ -103,6 +117,34 @@ def test_outside_a_notebook_kernel_there_is_no_pool():
     assert FigurePool.for_notebook() is None
 
 
-def test_workers_one_per_core_but_one_and_none_on_a_small_machine():
-    assert [pool_workers(c) for c in (1, 2, 3, 4, 6, 16)] == [0, 0, 0, 3, 4, 4]
-    assert MIN_CORES == 4
+def test_the_notebook_writes_figures_itself_while_the_workers_have_enough(demo_figures, tmp_path):
+    """One worker: the first figure goes to it and the second waits for it; the third, made while it still
+    draws the first, is written by the notebook; all are shown in order, each file as the notebook writes it."""
+    figures = [demo_figures["its"], demo_figures["spc"]] * 3
+    pool = FigurePool(1)
+    TIMINGS.clear()
+    shown: list[tuple[int, bytes]] = []
+    try:
+        for k, fig in enumerate(figures):
+            job = FigureJob(tmp_path / f"f{k}.png", None, 100, 3)
+            pool.submit(fig, job, f"f{k}", lambda png, k=k: shown.append((k, png)))
+        pool.flush()
+    finally:
+        pool.close()
+    where = [r["written"] for r in TIMINGS.records if r["step"] == "figure"]
+    assert where[0] == "worker" and where[2] == "kernel"
+    assert [k for k, _ in shown] == list(range(len(figures)))
+    for k, png in shown:
+        here, _ = write_figure(figures[k], FigureJob(tmp_path / f"here{k}.png", None, 100, 3))
+        assert png == here == (tmp_path / f"f{k}.png").read_bytes()
+
+
+def test_workers_one_per_core_but_one_none_on_one_core_or_as_the_environment_says(monkeypatch):
+    assert [pool_workers(c) for c in (1, 2, 3, 4, 6, 16)] == [0, 1, 2, 3, 4, 4]
+    monkeypatch.setenv(WORKERS_VARIABLE, "0")
+    assert pool_workers() == 0
+    monkeypatch.setenv(WORKERS_VARIABLE, " 3 ")
+    assert pool_workers() == 3
+    monkeypatch.setenv(WORKERS_VARIABLE, "two")
+    with pytest.raises(ParameterError, match=f"environment variable {WORKERS_VARIABLE}.*whole number.*'two'"):
+        pool_workers()

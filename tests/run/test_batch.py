@@ -95,6 +95,9 @@ def test_a_four_unit_batch_publishes_a_run_folder_per_unit_and_a_summary(tmp_pat
             p.name for p in run_dir.iterdir()
         }
         assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
+        timings = json.loads((run_dir / "manifest.json").read_text())["timings"]
+        figures = [r for r in timings if r["step"] == "figure"]
+        assert figures and {r["written"] for r in figures} == {"kernel"}  # a unit a core: no figure workers
         unit_params = yaml.safe_load((run_dir / "params.yaml").read_text())
         assert unit_params["title"].endswith(row.unit if row.unit != "Whole system" else "whole system")
     # each locality's rows, and the whole system's sums, reached the unit's evaluation

@@ -192,6 +192,19 @@ def test_cli_bad_parameter_is_one_line_exit_2(tmp_path):
     assert errors == [f"error: {path}, key 'colour': unknown key"]
 
 
+def test_cli_bad_figure_workers_variable_exit_2_before_anything_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("PSS_FIGURE_WORKERS", "lots")
+    for command in ("run", "batch"):
+        done = _pss(command, str(DEMO_PARAMS), "--reports-dir", str(tmp_path / "reports"), cwd=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
+        assert errors == [
+            "error: environment variable PSS_FIGURE_WORKERS: not a number of figure workers; "
+            "expected a whole number, 0 for none, found 'lots'"
+        ]
+    assert not (tmp_path / "reports").exists()
+
+
 def test_cli_bad_set_override_exit_2(tmp_path):
     done = _pss("run", str(DEMO_PARAMS), "--set", "report.renderr=builtin", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -52,8 +52,10 @@ def test_profile_prints_the_ten_most_expensive_steps_and_the_manifest_has_every_
     assert {r["measure"] for r in timings if r["step"] == "measure section"} == measures
     figures = [r for r in timings if r["step"] == "figure"]
     assert len(figures) == len(list((run_dir / "figures").glob("*.png")))
-    # figures are written by worker processes while the notebook goes on, on a machine with cores to spare
-    assert {r["written"] for r in figures} == ({"worker"} if pool_workers() else {"kernel"})
+    # figures are written by worker processes while the notebook goes on (and by the notebook while the
+    # workers have enough), on a machine with cores to spare
+    written = {r["written"] for r in figures}
+    assert ("worker" in written and written <= {"worker", "kernel"}) if pool_workers() else written == {"kernel"}
     # the inputs are loaded and checked once, by the pipeline; the kernel adopts them
     validations = {(r["process"], r.get("adopted", False)) for r in timings if r["step"] == "validation"}
     assert validations == {("pipeline", False), ("kernel", True)}
