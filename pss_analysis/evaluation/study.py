@@ -8,8 +8,11 @@ derives the evidence table. Report sections only read the :class:`Study`.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,7 @@ from pss_analysis.inputs.tables import (
     summarise,
 )
 from pss_analysis.inputs.validation import ValidationReport, read_table
-from pss_analysis.timings import timed
+from pss_analysis.timings import TIMINGS, timed
 
 __all__ = [
     "Study",
@@ -48,7 +51,10 @@ __all__ = [
     "analysis_with_scorecard",
     "save_inputs",
     "adopt_saved_inputs",
+    "evaluate_ahead",
     "INPUTS_FILE",
+    "EVALUATIONS_FILE",
+    "EVALUATIONS_PENDING",
 ]
 
 
@@ -402,7 +408,13 @@ def _checked_together(tables: Mapping[str, pd.DataFrame], catalogue: _Catalogue)
 
 #: The inputs ``pss run`` loaded and checked, handed to the notebook kernel in the run folder (removed when published).
 INPUTS_FILE = ".inputs.pickle"
-_ADOPTED: dict[int, tuple[Params, Inputs]] = {}
+#: The measures' evaluations ``pss run`` makes while the kernel starts (:func:`evaluate_ahead`), handed to it
+#: in the run folder (removed when published); and the marker that says they are on their way.
+EVALUATIONS_FILE = ".evaluations.pickle"
+EVALUATIONS_PENDING = ".evaluations.pending"
+#: Longest a kernel waits for the evaluations made ahead before it makes them itself (seconds).
+AHEAD_WAIT_S = 600.0
+_ADOPTED: dict[int, tuple[Params, Inputs, Path]] = {}
 
 
 def save_inputs(inputs: Inputs, path: str | Path) -> None:
@@ -412,7 +424,8 @@ def save_inputs(inputs: Inputs, path: str | Path) -> None:
 
 def adopt_saved_inputs(params: Params, path: str | Path) -> bool:
     """Let :func:`prepare_study` of this very ``params`` object use the inputs :func:`save_inputs` wrote to ``path``
-    (the pipeline has loaded and checked them already) instead of loading them again; False if there are none.
+    (the pipeline has loaded and checked them already) instead of loading them again, and the measures'
+    evaluations :func:`evaluate_ahead` makes in the same folder; False if there are no inputs.
 
     The file is the pipeline's own, written into the run folder just before the notebook runs.
     """
@@ -420,20 +433,73 @@ def adopt_saved_inputs(params: Params, path: str | Path) -> bool:
     if not path.is_file():
         return False
     inputs = pickle.loads(path.read_bytes())  # noqa: S301 - written by this run's pipeline, see above
-    _ADOPTED[id(params)] = (params, inputs)
+    _ADOPTED[id(params)] = (params, inputs, path.parent)
     return True
 
 
+def _evaluate(i: Inputs, params: Params) -> dict[str, MeasureEvaluation]:
+    """Every measure of ``i`` evaluated: models, charts, robustness checks."""
+    return evaluate_measures(i.indicators, i.measures, i.analysis, params.programme.start, comparison=i.comparison)
+
+
+def evaluate_ahead(inputs: Inputs, params: Params, run_dir: str | Path) -> threading.Thread:
+    """Evaluate the measures of ``inputs`` in a thread of this process while the notebook kernel starts
+    (a process of its own, on another core), for its :func:`prepare_study` to adopt.
+
+    The evaluations are written to :data:`EVALUATIONS_FILE` in ``run_dir`` when done; until then the
+    marker :data:`EVALUATIONS_PENDING` tells the kernel to wait for them. If they fail, the marker goes
+    and the kernel evaluates the measures itself (and reports what is wrong). The returned thread is
+    running.
+    """
+    run_dir = Path(run_dir)
+    pending = run_dir / EVALUATIONS_PENDING
+    pending.touch()
+
+    def work() -> None:
+        try:
+            payload = pickle.dumps(_evaluate(inputs, params), protocol=pickle.HIGHEST_PROTOCOL)
+            part = run_dir / (EVALUATIONS_FILE + ".part")
+            part.write_bytes(payload)
+            os.replace(part, run_dir / EVALUATIONS_FILE)
+        except Exception:  # noqa: BLE001, S110 - the kernel evaluates the measures itself and says what is wrong
+            pass
+        finally:
+            pending.unlink(missing_ok=True)
+
+    thread = threading.Thread(target=work, name="pss-evaluate-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
+def _evaluations_ahead(run_dir: Path) -> dict[str, MeasureEvaluation] | None:
+    """The evaluations :func:`evaluate_ahead` made for this run, waited for while they are on their way;
+    None if there are none (or they failed)."""
+    done, pending = run_dir / EVALUATIONS_FILE, run_dir / EVALUATIONS_PENDING
+    started = time.perf_counter()
+    while not done.is_file() and pending.exists() and time.perf_counter() - started < AHEAD_WAIT_S:
+        time.sleep(0.02)
+    if not done.is_file():
+        return None
+    evaluations: dict[str, MeasureEvaluation] = pickle.loads(done.read_bytes())  # noqa: S301 - this run's own
+    TIMINGS.add("evaluations", time.perf_counter() - started, adopted=True)
+    return evaluations
+
+
 def prepare_study(params: Params) -> Study:
-    """Load, evaluate and summarise every measure named by ``params``.
+    """Load, evaluate and summarise every measure named by ``params`` (in a run of ``pss run``, with the
+    inputs and evaluations the pipeline made: :func:`adopt_saved_inputs`).
 
     The evidence table reports the relative impact at the first of ``analysis.impact_at``.
     """
     adopted = _ADOPTED.pop(id(params), None)
-    with timed("validation", adopted=True if adopted is not None and adopted[0] is params else None):
-        i = adopted[1] if adopted is not None and adopted[0] is params else load_inputs(params)
+    if adopted is not None and adopted[0] is not params:
+        adopted = None
+    with timed("validation", adopted=True if adopted is not None else None):
+        i = adopted[1] if adopted is not None else load_inputs(params)
     start = params.programme.start
-    evaluations = evaluate_measures(i.indicators, i.measures, i.analysis, start, comparison=i.comparison)
+    evaluations = _evaluations_ahead(adopted[2]) if adopted is not None else None
+    if evaluations is None:
+        evaluations = _evaluate(i, params)
     with timed("evidence"):
         evidence = evidence_table(
             i.measures, i.indicators, evaluations, impact_at=i.analysis.impact_at[0] if i.analysis.impact_at else None

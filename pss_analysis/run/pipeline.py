@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,7 +47,14 @@ from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import provisional_manifest, sha256_file, write_manifest
 from pss_analysis.config.params import Params
 from pss_analysis.errors import ExecutionError, ParameterError, PssError
-from pss_analysis.evaluation.study import INPUTS_FILE, load_inputs, save_inputs
+from pss_analysis.evaluation.study import (
+    EVALUATIONS_FILE,
+    EVALUATIONS_PENDING,
+    INPUTS_FILE,
+    evaluate_ahead,
+    load_inputs,
+    save_inputs,
+)
 from pss_analysis.publish.render import choose_renderer, render
 from pss_analysis.reporting.figure_pool import WORKERS_VARIABLE, pool_workers
 from pss_analysis.run.folders import RunFolder, new_run_id
@@ -113,7 +121,8 @@ def run(
         params = load_params(params_file, _option_overrides(overrides, to, renderer, name))
         renderer_name = choose_renderer(params.report.renderer)
         templates = [find_notebook(nb, params_file) for nb in params.report.notebooks]
-        kernel_env = {WORKERS_VARIABLE: str(pool_workers() if figure_workers is None else figure_workers)}
+        helpers = pool_workers() if figure_workers is None else figure_workers
+        kernel_env = {WORKERS_VARIABLE: str(helpers)}
     folder = RunFolder(Path(reports_root).resolve(), params.report.name, new_run_id())
     previous = folder.previous()
     same = unchanged_since(previous, params, params_file, templates) if if_changed else None
@@ -121,12 +130,14 @@ def run(
         return RunResult(run_dir=previous, report_files=[], manifest={}, unchanged_since=same)
     with _kept_if_failed(folder, stages):
         with stages.stage("prepare", f"[2/5] Preparing run {folder.run_id} and checking the data"):
-            manifest = _prepare(folder, params, params_file, templates, renderer_name, command)
+            manifest, ahead = _prepare(folder, params, params_file, templates, renderer_name, command, helpers > 0)
             manifest["previous_run"] = previous.name if previous else None
             write_manifest(folder.staging / "manifest.json", manifest)
         executed = [
             _execute_stage(template, folder.staging, stages, progress, previous, kernel_env) for template in templates
         ]
+        if ahead is not None:
+            ahead.join()  # done by now, unless no notebook asked for the study
         footer = (
             f"pss-analysis {__version__} · run {folder.run_id} · parameters sha256 {manifest['parameters_sha256'][:12]}"
         )
@@ -212,17 +223,28 @@ def find_notebook(name: str, params_file: Path) -> Path:
 
 
 def _prepare(
-    folder: RunFolder, params: Params, params_file: Path, templates: list[Path], renderer_name: str, command: list[str]
-) -> dict[str, Any]:
+    folder: RunFolder,
+    params: Params,
+    params_file: Path,
+    templates: list[Path],
+    renderer_name: str,
+    command: list[str],
+    spare_cores: bool,
+) -> tuple[dict[str, Any], threading.Thread | None]:
     """Check the inputs (and the parameters that depend on them), then make the run folder and
-    write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind."""
+    write ``params.yaml`` and the provisional manifest: bad input leaves no folder behind. With
+    ``spare_cores``, the measures are evaluated in a thread while the kernel starts
+    (:func:`~pss_analysis.evaluation.study.evaluate_ahead`: the thread, or None)."""
     inputs = None
     if params.data.scorecard is not None or params.data.measures is not None:
         with timed("validation"):
             inputs = load_inputs(params)  # every input and every analysis option checked before any notebook runs
     run_dir = folder.create()
+    ahead = None
     if inputs is not None:
         save_inputs(inputs, run_dir / INPUTS_FILE)  # the notebooks use them rather than load them again
+        if spare_cores:
+            ahead = evaluate_ahead(inputs, params, run_dir)
     resolved = run_dir / "params.yaml"
     resolved.write_text(resolved_parameters_text(params), encoding="utf-8")
     manifest = provisional_manifest(
@@ -231,7 +253,7 @@ def _prepare(
     manifest["parameters_sha256"] = sha256_file(resolved)
     manifest["renderer"] = renderer_name
     write_manifest(run_dir / "manifest.json", manifest)
-    return manifest
+    return manifest, ahead
 
 
 def _execute_stage(
@@ -329,7 +351,8 @@ def _publish(folder: RunFolder, manifest: dict[str, Any], stages: _Stages, execu
     manifest["stages"] = stages.done
     steps = TIMINGS.records[stages.first_step :]
     manifest["timings"] = collect_timings(stages.done, run_dir, executed, steps)
-    (run_dir / INPUTS_FILE).unlink(missing_ok=True)
+    for handed in (INPUTS_FILE, EVALUATIONS_FILE, EVALUATIONS_PENDING):
+        (run_dir / handed).unlink(missing_ok=True)
     manifest["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest["duration_seconds"] = round(time.perf_counter() - stages.started, 3)
     manifest["outputs"] = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
