@@ -24,8 +24,8 @@ shows the error), leaves ``latest`` alone and raises a
 :class:`~pss_analysis.errors.PssError` that names the stage.
 
 The pipeline reads one environment variable, ``PSS_FIGURE_WORKERS`` (the number of processes that
-write the report's figures beside its kernel, :mod:`pss_analysis.reporting.figure_pool`), and changes
-none. Relative
+write the report's figures beside its kernel, :mod:`pss_analysis.reporting.figure_pool`; with none,
+the measures are not evaluated while the kernel starts either), and changes none. Relative
 paths are the user's: ``reports_root`` and ``--set`` paths are relative to
 the current folder, paths in the parameter file to that file's folder.
 """
@@ -108,7 +108,8 @@ def run(
     version equal those of ``reports/<name>/latest`` (:mod:`pss_analysis.run.rerun`): the result names that
     run in ``unchanged_since``. ``figure_workers``: the processes that write the report's figures beside
     its kernel (None: ``PSS_FIGURE_WORKERS`` when set, else one per core but one,
-    :func:`~pss_analysis.reporting.figure_pool.pool_workers`). Raises
+    :func:`~pss_analysis.reporting.figure_pool.pool_workers`); with any, the measures are also evaluated
+    in a thread while the kernel starts (:func:`~pss_analysis.evaluation.study.evaluate_ahead`). Raises
     :class:`~pss_analysis.errors.ParameterError` before anything runs when the
     parameters are wrong, and another :class:`~pss_analysis.errors.PssError`
     (naming the stage) when a later stage fails.
