@@ -233,8 +233,9 @@ def _published_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
     book = load_workbook(run_dir / "tables" / "results.xlsx", read_only=True)
     for sheet in book.worksheets:
         if sheet.title != "README":
-            rows = list(sheet.values)
-            frame = pd.DataFrame(rows[1:], columns=rows[0]).astype(str)
+            rows = list(sheet.values)  # read-only rows end at their last value: padded to the header
+            body = [(*row, *[None] * (len(rows[0]) - len(row))) for row in rows[1:]]
+            frame = pd.DataFrame(body, columns=rows[0]).astype(str)
             tables[f"results.xlsx[{sheet.title}]"] = frame
     return tables
 
