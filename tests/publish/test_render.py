@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import nbformat
@@ -10,6 +11,7 @@ import pytest
 from pss_analysis.errors import ParameterError
 from pss_analysis.publish import render as render_mod
 from pss_analysis.publish.render import choose_renderer, quarto_command, render
+from pss_analysis.publish.render.html import NO_ALT_TEXT
 
 HAS_QUARTO = shutil.which("quarto") is not None
 
@@ -71,6 +73,24 @@ def test_builtin_renders_self_contained_html_without_code(tmp_path):
     assert "cdnjs" not in html and "<script src=" not in html
     assert "pss-analysis test footer" in html
     assert "<title>T &lt;1&gt;</title>" in html
+
+
+def test_builtin_html_gives_pictures_alt_text_and_makes_outputs_focusable(tmp_path):
+    """What nbconvert's exporter adds (done on the text, not by a second parse of the page): a picture shown
+    without alternative text gets a placeholder, one with its own keeps it; outputs take keyboard focus."""
+    nb = nbformat.read(_executed_notebook(tmp_path / "nb.ipynb"), as_version=4)
+    dot = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    bare = nbformat.v4.new_output("display_data", data={"image/png": dot})
+    tag = f'<img src="data:image/png;base64,{dot}" alt="A dot">'
+    own = nbformat.v4.new_output("display_data", data={"text/html": tag})
+    nb.cells[1].outputs += [bare, own]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    info = render(tmp_path / "nb.ipynb", renderer="builtin", fmt="html", out_dir=tmp_path, stem="out")
+    html = info.output.read_text()
+    assert html.count("<img") == 2
+    assert html.count(f'alt="{NO_ALT_TEXT}"') == 1 and html.count('alt="A dot"') == 1
+    outputs = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', html)
+    assert len(outputs) == 3 and all('tabindex="0"' in div for div in outputs)
 
 
 @pytest.mark.skipif(

@@ -16,7 +16,7 @@ from pss_analysis.errors import RenderError
 from pss_analysis.publish.render.interactive import has_interactive, plotly_loader
 from pss_analysis.publish.render.notebook import TEMPLATES
 
-__all__ = ["render_html", "contents_nav", "link_rows", "CONTENTS_DEPTH"]
+__all__ = ["render_html", "accessible_outputs", "contents_nav", "link_rows", "CONTENTS_DEPTH", "NO_ALT_TEXT"]
 
 CONTENTS_DEPTH = 3
 """Headings listed in the contents: ``##`` sections and ``###`` subsections (the measures, ``####``, are
@@ -26,17 +26,20 @@ _EXPLORABLE = re.compile(r'(<table class="[^"]*\bpss-explorable\b[^"]*">)(.*?)(<
 _FIRST_CELL = re.compile(r"(<tr><td(?: class=\"[^\"]*\")?>)(.*?)(</td>)", re.S)
 _REGION = re.compile(r'data-pss-section="([^"]*)"')
 _HEADING = re.compile(r'<h([2-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])")
+_FOCUSABLE_DIV = re.compile(r'(<div class="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?")')
+NO_ALT_TEXT = "No description has been provided for this image"
+"""The text nbconvert gives a picture that came without one (a figure a custom notebook showed by itself)."""
 
 
 def render_html(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, footer: str) -> Path:
     """Write ``out_dir/<stem>.html`` from the executed notebook (``fmt`` is ``html``)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(
+    exporter = _exporter_class()(
         template_name="pss_report",
         extra_template_basedirs=[str(TEMPLATES / "html")],
         exclude_input=True,
@@ -50,6 +53,7 @@ def render_html(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, 
         body, _ = exporter.from_notebook_node(nb, resources=resources)
     except Exception as exc:  # nbconvert raises many kinds; report them as one
         raise RenderError(f"nbconvert could not render the notebook: {exc}", file=str(notebook)) from exc
+    body = accessible_outputs(body)
     body = body.replace(_CONTENTS_MARK, contents_nav(body), 1)
     body = link_rows(body)
     if has_interactive(body):  # plotly.js once, at the end of the page
@@ -58,6 +62,39 @@ def render_html(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, 
     target = out_dir / f"{stem}.html"
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def _exporter_class() -> type:
+    """nbconvert's ``HTMLExporter`` without its last pass, which parses the whole page again with
+    BeautifulSoup (every embedded picture included: over a second on the demo) only to give pictures
+    without alternative text a placeholder and make outputs focusable; :func:`accessible_outputs` does
+    both on the text."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PssHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7), up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PssHTMLExporter
+
+
+def accessible_outputs(body: str) -> str:
+    """What nbconvert's HTML exporter adds for screen readers and keyboards: every picture without
+    alternative text gets :data:`NO_ALT_TEXT`, and every output box and text cell is focusable
+    (``tabindex="0"``), so that a table wider than the page can be scrolled from the keyboard."""
+    body = _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT_TEXT}"', body)
+    return _FOCUSABLE_DIV.sub(r'\1 tabindex="0"', body)
 
 
 def contents_nav(body: str, depth: int = CONTENTS_DEPTH) -> str:
