@@ -16,6 +16,7 @@ import pytest
 from conftest import DEMO_DATA, DEMO_PARAMS, write_notebook, write_params
 
 from pss_analysis.errors import ExecutionError, ParameterError
+from pss_analysis.run.cli import UNUSED_IMPORTS
 from pss_analysis.run.pipeline import run
 
 QUIET = {"say": lambda message: None, "renderer": "builtin"}
@@ -218,6 +219,21 @@ def test_cli_failing_notebook_exit_1_names_stage_and_cell(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "execute broken.ipynb" in done.stderr and "failed in cell 2 " in done.stderr
     assert "ZeroDivisionError" in done.stderr and "failed" in done.stderr
+
+
+def test_cli_runs_a_report_without_loading_what_it_does_not_use(tmp_path):
+    """``pss`` keeps jsonschema's optional IRI grammar (1.3 s to build) from loading; papermill and nbformat
+    work as before without it."""
+    write_notebook(tmp_path / "ok.ipynb", "x = 1 + 1")
+    path = write_params(tmp_path, notebooks=["ok.ipynb"])
+    code = (
+        "import sys; from pss_analysis.run.cli import main; "
+        f"code = main(['run', {str(path)!r}, '--renderer', 'builtin']); "
+        "print(code, [name for name in UNUSED if sys.modules.get(name) is not None])"
+    ).replace("UNUSED", repr(UNUSED_IMPORTS))
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.stdout.splitlines()[-1] == "0 []", done.stderr
+    assert (tmp_path / "reports" / "test" / "latest" / "ok.html").is_file()
 
 
 def test_cli_bad_data_file_exit_2(tmp_path):
