@@ -75,9 +75,10 @@ def test_builtin_renders_self_contained_html_without_code(tmp_path):
     assert "<title>T &lt;1&gt;</title>" in html
 
 
-def test_builtin_html_gives_pictures_alt_text_and_makes_outputs_focusable(tmp_path):
-    """What nbconvert's exporter adds (done on the text, not by a second parse of the page): a picture shown
-    without alternative text gets a placeholder, one with its own keeps it; outputs take keyboard focus."""
+def test_builtin_html_is_mended_gives_pictures_alt_text_and_makes_outputs_focusable(tmp_path):
+    """What nbconvert's exporter does last (done on the text, not by a second parse of the page): a heading's
+    empty anchor link is closed (a browser leaves ``<a/>`` open over what follows); a picture shown without
+    alternative text gets a placeholder, one with its own keeps it; outputs take keyboard focus."""
     nb = nbformat.read(_executed_notebook(tmp_path / "nb.ipynb"), as_version=4)
     dot = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
     bare = nbformat.v4.new_output("display_data", data={"image/png": dot})
@@ -87,6 +88,8 @@ def test_builtin_html_gives_pictures_alt_text_and_makes_outputs_focusable(tmp_pa
     nbformat.write(nb, tmp_path / "nb.ipynb")
     info = render(tmp_path / "nb.ipynb", renderer="builtin", fmt="html", out_dir=tmp_path, stem="out")
     html = info.output.read_text()
+    assert '<h2 id="A-section">A section<a class="anchor-link" href="#A-section"></a></h2>' in html
+    assert not re.search(r"<(?!br|img|meta|link|input|hr|wbr)\w+\b[^<>]*/>", html)
     assert html.count("<img") == 2
     assert html.count(f'alt="{NO_ALT_TEXT}"') == 1 and html.count('alt="A dot"') == 1
     outputs = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', html)

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -345,7 +346,7 @@ def test_every_confidence_label_follows_alpha(tmp_path):
         **QUIET,
     )
     html = result.report_files[0].read_text(encoding="utf-8")
-    text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", html)
+    text = unescape(re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", html))
     assert "90%" in text
     # the one 95% left is an indicator definition's own level (its standardise.confidence), stated as such
     text = text.replace("95% confidence interval by Dobson's method", "")

@@ -16,7 +16,7 @@ from pss_analysis.errors import RenderError
 from pss_analysis.publish.render.interactive import has_interactive, plotly_loader
 from pss_analysis.publish.render.notebook import TEMPLATES
 
-__all__ = ["render_html", "accessible_outputs", "contents_nav", "link_rows", "CONTENTS_DEPTH", "NO_ALT_TEXT"]
+__all__ = ["render_html", "finish_html", "contents_nav", "link_rows", "CONTENTS_DEPTH", "NO_ALT_TEXT"]
 
 CONTENTS_DEPTH = 3
 """Headings listed in the contents: ``##`` sections and ``###`` subsections (the measures, ``####``, are
@@ -27,6 +27,8 @@ _FIRST_CELL = re.compile(r"(<tr><td(?: class=\"[^\"]*\")?>)(.*?)(</td>)", re.S)
 _REGION = re.compile(r'data-pss-section="([^"]*)"')
 _HEADING = re.compile(r'<h([2-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])")
+_VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+_SELF_CLOSED = re.compile(rf"<(?!(?:{_VOID})\b)([a-zA-Z][\w-]*)((?:\s[^<>]*?)?)\s*/>")
 _FOCUSABLE_DIV = re.compile(r'(<div class="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?")')
 NO_ALT_TEXT = "No description has been provided for this image"
 """The text nbconvert gives a picture that came without one (a figure a custom notebook showed by itself)."""
@@ -53,7 +55,7 @@ def render_html(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, 
         body, _ = exporter.from_notebook_node(nb, resources=resources)
     except Exception as exc:  # nbconvert raises many kinds; report them as one
         raise RenderError(f"nbconvert could not render the notebook: {exc}", file=str(notebook)) from exc
-    body = accessible_outputs(body)
+    body = finish_html(body)
     body = body.replace(_CONTENTS_MARK, contents_nav(body), 1)
     body = link_rows(body)
     if has_interactive(body):  # plotly.js once, at the end of the page
@@ -66,9 +68,9 @@ def render_html(notebook: Path, fmt: str, out_dir: Path, stem: str, title: str, 
 
 def _exporter_class() -> type:
     """nbconvert's ``HTMLExporter`` without its last pass, which parses the whole page again with
-    BeautifulSoup (every embedded picture included: over a second on the demo) only to give pictures
-    without alternative text a placeholder and make outputs focusable; :func:`accessible_outputs` does
-    both on the text."""
+    BeautifulSoup (every embedded picture included: over a second on the demo) to mend what it wrote and
+    to give pictures without alternative text a placeholder and make outputs focusable;
+    :func:`finish_html` does the same on the text."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
@@ -89,10 +91,13 @@ def _exporter_class() -> type:
     return PssHTMLExporter
 
 
-def accessible_outputs(body: str) -> str:
-    """What nbconvert's HTML exporter adds for screen readers and keyboards: every picture without
-    alternative text gets :data:`NO_ALT_TEXT`, and every output box and text cell is focusable
+def finish_html(body: str) -> str:
+    """What nbconvert's HTML exporter does last, on the page's text: an element written self-closed that
+    HTML does not allow so is closed (the headings' empty anchor links come out of nbconvert as
+    ``<a ... />``, which a browser would leave open over the rest of the page); every picture without
+    alternative text gets :data:`NO_ALT_TEXT`; every output box and text cell is focusable
     (``tabindex="0"``), so that a table wider than the page can be scrolled from the keyboard."""
+    body = _SELF_CLOSED.sub(r"<\1\2></\1>", body)
     body = _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT_TEXT}"', body)
     return _FOCUSABLE_DIV.sub(r'\1 tabindex="0"', body)
 
