@@ -37,7 +37,16 @@ from typing import Any
 from pss_analysis.errors import ParameterError
 from pss_analysis.timings import TIMINGS
 
-__all__ = ["FigurePool", "FigureJob", "write_figure", "MAX_PENDING", "WORKERS_VARIABLE", "pool_workers"]
+__all__ = [
+    "FigurePool",
+    "FigureJob",
+    "write_figure",
+    "save_svg",
+    "SVG_SALT",
+    "MAX_PENDING",
+    "WORKERS_VARIABLE",
+    "pool_workers",
+]
 
 #: Figures waiting for their files before the oldest is waited for (each holds its Figure in memory).
 MAX_PENDING = 12
@@ -92,8 +101,21 @@ def write_figure(fig: Any, job: FigureJob) -> tuple[bytes, float]:
     job.png.write_bytes(png)
     if job.svg is not None:
         job.svg.parent.mkdir(exist_ok=True)
-        fig.savefig(job.svg, format="svg", metadata={"Date": None})
+        save_svg(fig, job.svg)
     return png, time.perf_counter() - t0
+
+
+#: matplotlib's ``svg.hashsalt`` for every SVG the report writes.
+SVG_SALT = "pss-analysis"
+
+
+def save_svg(fig: Any, path: Path) -> None:
+    """Write ``fig`` to ``path`` as SVG, the same bytes for the same figure: no date, and element ids
+    (clip paths, markers) derived from :data:`SVG_SALT` and the content instead of drawn at random."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(path, format="svg", metadata={"Date": None})
 
 
 def _write_pickled(pickled: bytes, job: FigureJob) -> tuple[bytes, float]:

@@ -7,6 +7,7 @@ import pandas as pd
 from pss_analysis.evaluation.balance import objective_statuses
 from pss_analysis.evaluation.study import Study
 from pss_analysis.reporting.document import Report
+from pss_analysis.reporting.figure_pool import save_svg
 from pss_analysis.reporting.figures.interactive import figure_regions
 from pss_analysis.reporting.figures.strategy_map import strategy_map_figure
 from pss_analysis.reporting.formatting import yes_no
@@ -45,7 +46,7 @@ def strategy_map_section(rep: Report, study: Study) -> None:
         link_status=link_status,
         title="Strategy map, coloured by the evidence of each objective's measures",
     )
-    fig.savefig(rep.output_dir / "figures" / "strategy_map.svg", format="svg", metadata={"Date": None})
+    save_svg(fig, rep.output_dir / "figures" / "strategy_map.svg")
     counts = pd.Series(status).value_counts()
     rep.figure(
         fig,
