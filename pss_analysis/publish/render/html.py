@@ -29,7 +29,9 @@ _HEADING = re.compile(r'<h([2-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])")
 _VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
 _SELF_CLOSED = re.compile(rf"<(?!(?:{_VOID})\b)([a-zA-Z][\w-]*)((?:\s[^<>]*?)?)\s*/>")
-_FOCUSABLE_DIV = re.compile(r'(<div class="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?")')
+_FOCUSABLE_DIV = re.compile(
+    r'(<div\b[^<>]*?\sclass="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?")'
+)
 NO_ALT_TEXT = "No description has been provided for this image"
 """The text nbconvert gives a picture that came without one (a figure a custom notebook showed by itself)."""
 
