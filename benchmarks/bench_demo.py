@@ -9,6 +9,9 @@ a shared machine) and the ratio is that of the medians.
 Then the same for `--to html,pdf,docx` against the floor plus one pandoc conversion (the floor's
 HTML to Word), and the peak resident memory of a demo run: this process and every process under
 it (the notebook kernel, pandoc, Typst), sampled every 50 ms with psutil; target <= 1.5 GB.
+It also prints the processor time a demo run uses (this process and its child processes, the sampling
+thread left out) and what that allows: spread perfectly over every core, no run could take less than
+that time divided by the cores, which bounds the ratio any scheduling of the same work can reach.
 The `timings` of the last demo run's manifest say where its time went (`pss run --profile`).
 
     python benchmarks/bench_demo.py [--repeat 3] [--only html|all]
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -55,6 +59,7 @@ class PeakMemory:
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
         self.peak = 0
+        self.cpu = 0.0  # processor seconds the sampling thread itself used
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -69,6 +74,7 @@ class PeakMemory:
                     continue
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
+        self.cpu = time.thread_time()
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -98,8 +104,16 @@ def floor(work: Path, pandoc: bool) -> float:
     return time.perf_counter() - t0
 
 
+def processor_seconds() -> float:
+    """Processor seconds (user and system) used so far by this process and its ended child processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def demo(work: Path, formats: list[str], last: dict[str, object]) -> float:
-    """Seconds for one demo run to ``formats``; its manifest and peak memory go into ``last``."""
+    """Seconds for one demo run to ``formats``; its manifest, processor seconds and the peak memory so
+    far go into ``last``."""
+    cpu0 = processor_seconds()
     t0 = time.perf_counter()
     with PeakMemory() as memory:
         result = run(
@@ -111,22 +125,34 @@ def demo(work: Path, formats: list[str], last: dict[str, object]) -> float:
             progress=False,
         )
     seconds = time.perf_counter() - t0
+    last["cpu"] = processor_seconds() - cpu0 - memory.cpu
     last["manifest"] = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
     last["peak"] = max(float(str(last.get("peak", 0))), memory.peak / 1e9)
     return seconds
 
 
-def compare(label: str, repeat: int, run_floor: Callable[[], float], run_demo: Callable[[], float]) -> float:
-    """Interleaved pairs; prints and returns the ratio of the medians."""
-    floors, demos = [], []
+def compare(
+    label: str, repeat: int, run_floor: Callable[[], float], run_demo: Callable[[], float], last: dict[str, object]
+) -> float:
+    """Interleaved pairs; prints and returns the ratio of the medians, then the least processor time of
+    a demo run and the ratio it allows on this machine's cores."""
+    floors, demos, cpus = [], [], []
     for _ in range(repeat):  # interleaved, so both see the same machine load
         floors.append(run_floor())
         demos.append(run_demo())
+        cpus.append(float(str(last["cpu"])))
     f, d = statistics.median(floors), statistics.median(demos)
     ratio = d / f
     print(
         f"{label}: floor {f:.2f} s, demo run {d:.2f} s (medians of {repeat} pairs; demo runs "
         f"{', '.join(f'{x:.1f}' for x in demos)} s), ratio {ratio:.2f} (target <= {TARGET_RATIO:.1f})",
+        flush=True,
+    )
+    cores = len(os.sched_getaffinity(0))
+    cpu = min(cpus)
+    print(
+        f"  processor time of a demo run {cpu:.1f} s (least of {repeat}); on {cores} cores no run doing this "
+        f"work takes less than {cpu / cores:.1f} s: ratio at least {cpu / cores / f:.2f}",
         flush=True,
     )
     return ratio
@@ -142,13 +168,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.only != "all":
-            compare("demo (html)", repeat, lambda: floor(work, False), lambda: demo(work, ["html"], last))
+            compare("demo (html)", repeat, lambda: floor(work, False), lambda: demo(work, ["html"], last), last)
         if args.only != "html":
             compare(
                 "demo (html, pdf, docx) against floor + one pandoc conversion",
                 repeat,
                 lambda: floor(work, True),
                 lambda: demo(work, ALL_FORMATS, last),
+                last,
             )
     peak = float(str(last["peak"]))
     print(f"demo: peak resident memory {peak:.2f} GB, pipeline and kernel together (target <= {TARGET_PEAK_GB:.1f} GB)")
