@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pss_analysis._lazy import lazy_exports
 
-__version__ = "0.13.0"
+__version__ = "0.14.0"
 
 _EXPORTS = {
     "fit_its": "methods.its",

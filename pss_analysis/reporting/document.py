@@ -41,7 +41,7 @@ from pss_analysis.evaluation.study import INPUTS_FILE, adopt_saved_inputs
 from pss_analysis.reporting.figure_pool import FigureJob, FigurePool, write_figure
 from pss_analysis.reporting.formatting import escape_text, format_table
 from pss_analysis.reporting.glossary import COLUMN_DESCRIPTIONS
-from pss_analysis.reporting.suppression import suppress_table, suppression_rule
+from pss_analysis.reporting.suppression import SuppressionResult, suppress_table, suppression_rule
 from pss_analysis.reporting.workbook import WORKBOOK_MAX_ROWS, read_csv_tables, write_results_workbook
 from pss_analysis.timings import KERNEL_TIMINGS_FILE, TIMINGS
 
@@ -290,16 +290,37 @@ class Report:
         derived: Mapping[str, Sequence[str]] | None,
         helpers: Sequence[str],
     ) -> pd.DataFrame:
+        result = self._suppression(frame, counts, derived)
+        return (frame if result is None else result.table).drop(columns=list(helpers))
+
+    def _suppression(
+        self, frame: pd.DataFrame, counts: Sequence[str], derived: Mapping[str, Sequence[str]] | None
+    ) -> SuppressionResult | None:
+        """The run's small-number suppression of ``frame`` (None when it is off or there are no counts)."""
         options = self.params.report.suppression
-        if options.enabled and counts:
-            frame = suppress_table(
-                frame,
-                count_columns=list(counts),
-                derived=dict(derived or {}),
-                threshold=options.threshold,
-                marker=options.marker,
-            ).table
-        return frame.drop(columns=list(helpers))
+        if not (options.enabled and counts):
+            return None
+        return suppress_table(
+            frame,
+            count_columns=list(counts),
+            derived=dict(derived or {}),
+            threshold=options.threshold,
+            marker=options.marker,
+        )
+
+    def hidden_cells(
+        self,
+        frame: pd.DataFrame,
+        counts: Sequence[str] = (),
+        derived: Mapping[str, Sequence[str]] | None = None,
+        helpers: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """Where the published ``frame`` shows the suppression marker: True/False with its index and
+        columns (``helpers`` left out), for the same arguments as :meth:`save_table`. A chart drawn from
+        the same numbers leaves those values out, so that it never shows what the tables hide."""
+        result = self._suppression(frame, counts, derived)
+        mask = pd.DataFrame(False, index=frame.index, columns=frame.columns) if result is None else result.mask
+        return mask.drop(columns=list(helpers))
 
     def write_workbook(self) -> Path:
         """Gather every table of the run folder into ``tables/results.xlsx`` (a README sheet first)."""

@@ -217,3 +217,17 @@ def test_strategy_map_boxes_link_to_their_objectives_measures(page):
     time.sleep(0.3)
     top = page.execute_script("return document.getElementById(arguments[0]).getBoundingClientRect().top", hrefs[0])
     assert -2 <= top < 60
+
+
+def test_a_month_not_shown_is_a_tick_on_the_time_axis_whose_hover_says_why(page):
+    """The demo's staff turnover has months of 1 to 7 leavers: the control chart has no point for them, a
+    tick on the time axis instead, and its hover says the value is not shown."""
+    div = _show(page, "figure-spc_staff_turnover")
+    ticks = div.find_elements(By.CSS_SELECTOR, ".xy2 .scatterlayer .trace path.point")
+    hidden = page.execute_script("return arguments[0].data.find(t => t.meta === 'hidden').x.length", div)
+    assert hidden > 0 and len(ticks) == hidden
+    plot = div.find_element(By.CSS_SELECTOR, ".draglayer .xy .nsewdrag").rect  # the plot area
+    tick = ticks[0].rect
+    assert abs(tick["y"] + tick["height"] / 2 - (plot["y"] + plot["height"])) < 8  # on the time axis
+    text = _hover_text(page, div, ticks[0])
+    assert "Value: not shown (small number)" in text and "%" not in text.split("Centre line")[0], text

@@ -304,6 +304,41 @@ def test_no_small_count_is_published_anywhere_in_the_run_folder(demo_run):
     assert shown and set(shown) == {"*"}
 
 
+def _chart_spec(html: str, name: str) -> dict:
+    """The plotly spec of the report's figure ``name`` (its interactive chart)."""
+    figure = re.search(rf'id="figure-{name}".*?</figure>', html, re.S)
+    assert figure is not None, name
+    spec = re.search(r'<script type="application/json" class="pss-plotly-spec">(.*?)</script>', figure.group(0), re.S)
+    assert spec is not None, name
+    return json.loads(spec.group(1))
+
+
+def test_no_chart_shows_a_month_the_tables_hide(demo_run):
+    """The interactive control and time-series charts leave out the value of every month with a small count:
+    no point, no number in the page's chart data, the hover says why; a tick on the time axis marks it."""
+    html = (demo_run.run_dir / "report.html").read_text(encoding="utf-8")
+    data = pd.read_csv(DEMO_DATA / "indicators.csv")
+    small = data[(data["numerator"] >= 1) & (data["numerator"] <= 7)]
+    multiplier = pd.read_csv(DEMO_DATA / "measures.csv").set_index("measure_id")["multiplier"]
+    for mid, rows in small.groupby("measure_id"):
+        months = {f"{p}-01" for p in rows["period"]}
+        values = (rows["numerator"] / rows["denominator"] * multiplier[mid]).fillna(rows["numerator"])
+        true = {float(f"{v:.6g}") for v in values}
+        for name, series, words in ((f"spc_{mid}", "Monthly values", "Value"), (f"its_{mid}", "Observed", "Observed")):
+            spec = _chart_spec(html, name)
+            values = next(t for t in spec["data"] if t["name"] == series)
+            shown = {x: y for x, y in zip(values["x"], values["y"], strict=True)}
+            assert {shown[m] for m in months if m in shown} == {None}, name
+            numbers = {y for t in spec["data"] for y in t.get("y") or [] if isinstance(y, float)}
+            assert not (true & numbers), (name, true & numbers)
+            (ticks,) = [t for t in spec["data"] if t.get("meta") == "hidden"]
+            assert set(ticks["x"]) == months and ticks["name"] == "Month not shown (small number)", name
+            assert all(f"{words}: not shown (small number)" in text for text in ticks["text"]), name
+            texts = " ".join(text for t in spec["data"] for text in t.get("text") or [])
+            assert texts.count("not shown (small number)") >= len(months), name
+    assert len(small["measure_id"].unique()) >= 2  # the demo has such months in more than one measure
+
+
 def test_results_workbook_has_every_table_and_a_readme(demo_run):
     from openpyxl import load_workbook
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pss_analysis.reporting.figures.its import _COLOURS as ITS_COLOURS
+from pss_analysis.reporting.figures.its import shown_observed
 from pss_analysis.reporting.figures.spc import (
     CENTRE_COLOUR,
     ICON_COLOURS,
@@ -32,7 +33,13 @@ from pss_analysis.reporting.figures.spc import (
     POINT_STYLES,
     TARGET_COLOUR,
 )
-from pss_analysis.reporting.figures.style import CHANGE_LABEL, START_LABEL, agg_renderer
+from pss_analysis.reporting.figures.style import (
+    CHANGE_LABEL,
+    HIDDEN_COLOUR,
+    HIDDEN_LABEL,
+    START_LABEL,
+    agg_renderer,
+)
 
 __all__ = [
     "figure_regions",
@@ -275,9 +282,10 @@ def _spc_hover(
     """The hover text of every point: month, value, lines, rules that fired, against the target."""
     rules = [c for c in points.columns if c.startswith("rule_")]
     texts = []
-    columns = [c for c in ("value", "point_type", "excluded", *_LINES, *rules) if c in points]
+    columns = [c for c in ("value", "point_type", "excluded", "hidden", *_LINES, *rules) if c in points]
     for i, r in enumerate(points[columns].to_dict("records")):
-        lines = [f"<b>{labels[i]}</b>", f"Value: {fmt(r['value'])}"]
+        hidden = bool(r.get("hidden", False))
+        lines = [f"<b>{labels[i]}</b>", f"Value: {_NOT_SHOWN if hidden else fmt(r['value'])}"]
         if _num(r.get("centre_line")) is not None:
             limits = ""
             if _num(r.get("lcl")) is not None or _num(r.get("ucl")) is not None:
@@ -288,7 +296,7 @@ def _spc_hover(
         lines.append(kind + (". Rule: " + "; ".join(fired) if fired else " (no rule fired)"))
         if bool(r.get("excluded", False)):
             lines.append("Left out of the limits (excluded)")
-        if target is not None and _num(r["value"]) is not None:
+        if target is not None and not hidden and _num(r["value"]) is not None:
             met = (r["value"] >= target) if direction >= 0 else (r["value"] <= target)
             lines.append(f"Target {fmt(target)}: {'met' if met else 'not met'}")
         texts.append("<br>".join(lines))
@@ -436,7 +444,9 @@ def spc_plotly(
     """An SPC chart (:class:`~pss_analysis.methods.spc.SpcResult`) as a plotly spec, in the Making Data
     Count style of :func:`~.spc.spc_figure`. ``fmt`` words a value in the measure's units (default: 3
     significant figures); ``annotations`` as in :func:`~.spc.spc_figure` (the change log's ids by month);
-    ``changes`` maps a change id to what it was (shown on hover)."""
+    ``changes`` maps a change id to what it was (shown on hover). A point whose value is NaN with
+    ``hidden`` True in ``result.points`` (a report's small numbers) has no symbol and no value in any
+    hover text, and a tick on the time axis instead."""
     fmt = _escaped(fmt or _three_figures)
     points, summary = result.points, result.summary()
     x, labels = _months(list(points["x"]))
@@ -452,6 +462,7 @@ def spc_plotly(
         data.append(_line([x[0], x[-1]], [target, target], "Target", TARGET_COLOUR, dash="dashdot", width=1.1))
     data += _spc_points(points, x, hover)
     layout = _layout(title, ylabel, top=110)
+    data += _hidden_months(layout, x, hover, points["hidden"] if "hidden" in points else None)
     marks = _marks(points["x"], x, annotations)
     phase = points["phase"].to_numpy()
     for k, start in enumerate(np.flatnonzero(np.diff(phase)) + 1):
@@ -474,6 +485,36 @@ def _marks(times: pd.Series, x: list[str], annotations: Any) -> list[tuple[str, 
     return [(at, ", ".join(texts), False) for at, texts in found.items()]
 
 
+_NOT_SHOWN = "not shown (small number)"
+
+
+def _hidden_months(
+    layout: dict[str, Any], x: list[str], hover: list[str], hidden: pd.Series | None
+) -> list[dict[str, Any]]:
+    """Months whose value is not shown, as ticks on the time axis (as the static chart's
+    :func:`~.style.draw_hidden_months`) whose hover says so: a trace on an overlaid axis from 0 to 1,
+    so the ticks stay on the time axis whatever the zoom (no trace when no month is hidden)."""
+    rows = np.flatnonzero(hidden.to_numpy(dtype=bool)) if hidden is not None else np.array([], dtype=int)
+    if not rows.size:
+        return []
+    layout["yaxis2"] = {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True}
+    return [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [x[i] for i in rows],
+            "y": [0] * len(rows),
+            "yaxis": "y2",
+            "name": HIDDEN_LABEL,
+            "marker": {"symbol": "line-ns-open", "size": 10, "color": HIDDEN_COLOUR, "line": {"width": 2}},
+            "cliponaxis": False,
+            "text": [hover[i] for i in rows],
+            "hovertemplate": "%{text}<extra></extra>",
+            "meta": "hidden",
+        }
+    ]
+
+
 # --- ITS ---------------------------------------------------------------------------------------------
 
 
@@ -485,9 +526,10 @@ def _its_hover(treated: pd.DataFrame, labels: list[str], fmt: Formatter, level: 
     running = np.cumsum(np.where(post, diff, 0.0))
     months = np.cumsum(post)
     texts = []
-    shown = ["observed", "fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper", "phase"]
+    shown = ["observed", "hidden", "fitted", "counterfactual", "counterfactual_lower", "counterfactual_upper", "phase"]
     for i, r in enumerate(treated[shown].to_dict("records")):
-        lines = [f"<b>{labels[i]}</b>", f"Observed: {fmt(r['observed'])}", f"Model fit: {fmt(r['fitted'])}"]
+        observed = _NOT_SHOWN if r["hidden"] else fmt(r["observed"])
+        lines = [f"<b>{labels[i]}</b>", f"Observed: {observed}", f"Model fit: {fmt(r['fitted'])}"]
         if post[i]:
             lines.append(
                 f"Expected without the programme: {fmt(r['counterfactual'])} ({level}: "
@@ -518,20 +560,24 @@ def its_plotly(
     average: bool = False,
     annotations: Sequence[tuple[Any, str]] | Mapping[Any, str] | None = None,
     changes: Mapping[str, str] | None = None,
+    hidden: Collection[str] = (),
 ) -> dict[str, Any]:
     """An interrupted time series fit (:class:`~pss_analysis.methods.its.ItsResult`) as a plotly spec, as
     :func:`~.its.its_figure` draws it: observed points, the model fit by segment, the expected values
     without the programme with their confidence band, the change log. ``average``: the hover gives the
     average monthly difference from expected since the start (rates, percentages, means) rather than the
-    running total (counts, amounts)."""
+    running total (counts, amounts). ``hidden``: months (times as text) whose observed value is not shown
+    (small numbers), as in :func:`~.its.its_figure`: no point, nor the value in any hover text."""
     fmt = _escaped(fmt or _three_figures)
     pred = result.predictions() if rate_per is None else result.predictions(per=rate_per)
-    treated = (pred[pred["group"] == "treated"] if "group" in pred else pred).reset_index(drop=True)
+    treated = shown_observed(pred[pred["group"] == "treated"] if "group" in pred else pred, hidden)
+    treated = treated.reset_index(drop=True)
     x, labels = _months(list(treated["time"]))
     level = pred.attrs.get("confidence_level")
     hover = _its_hover(treated, labels, fmt, f"{100 * level:g}% CI" if level else "CI", average)
     data = _its_expected(treated, x, level) + _its_fit(treated, x) + _its_observed(treated, x, hover)
     layout = _layout(title, ylabel or (f"Rate per {rate_per:,g}" if rate_per else "Outcome"), top=80)
+    data += _hidden_months(layout, x, hover, treated["hidden"])
     segments = treated["segment"].to_numpy()
     marks = [(x[b], "", k == 0) for k, b in enumerate(np.flatnonzero(np.diff(segments) != 0) + 1)]
     for at, text, _ in _marks(treated["time"], x, annotations):

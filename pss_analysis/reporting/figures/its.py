@@ -9,7 +9,7 @@ canvas, never with pyplot's global state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pss_analysis.errors import ParameterError
-from pss_analysis.reporting.figures.style import ChangeMark, band_points, draw_change_log, room_above
+from pss_analysis.reporting.figures.style import (
+    ChangeMark,
+    band_points,
+    draw_change_log,
+    draw_hidden_months,
+    hidden_handle,
+    room_above,
+)
 
-__all__ = ["its_figure", "FIGURE_SIZE_INCHES", "FIGURE_DPI"]
+__all__ = ["its_figure", "shown_observed", "FIGURE_SIZE_INCHES", "FIGURE_DPI"]
 
 FIGURE_SIZE_INCHES = (8.0, 4.0)
 """Figure size (width, height) in inches: the project's standard report figure."""
@@ -107,6 +114,7 @@ def its_figure(
     show_deseasonalised: bool = False,
     annotations: Mapping[Any, str] | Sequence[tuple[Any, str]] | None = None,
     rate_per: float | None = None,
+    hidden: Collection[str] = (),
 ) -> Figure:
     """Draw an interrupted time series fit.
 
@@ -125,6 +133,9 @@ def its_figure(
     rate_per:
         With an offset, plot rates per this many units of offset
         (``result.predictions(per=rate_per)``).
+    hidden:
+        Months (times as text) whose observed value is not shown (a report's small numbers): no point,
+        a tick on the time axis instead (:func:`~.style.draw_hidden_months`).
 
     Returns
     -------
@@ -136,20 +147,22 @@ def its_figure(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
 
-    treated = pred[pred["group"] == "treated"] if "group" in pred else pred
+    treated = shown_observed(pred[pred["group"] == "treated"] if "group" in pred else pred, hidden)
     x = _x_values(treated["time"])
     if "group" in pred and "control" in pred["group"].unique().tolist():
         _draw_comparison_group(ax, pred[pred["group"] == "control"])
     _draw_observed(ax, x, treated)
+    draw_hidden_months(ax, x[treated["hidden"].to_numpy(dtype=bool)])
     _draw_fit(ax, x, treated)
     _draw_counterfactual(ax, x, treated, _band_label(pred))
     if show_deseasonalised:
         _draw_deseasonalised(ax, x, treated)
-    # fixed margins (room for the legend below): a layout engine doubles the drawing time
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
+    # fixed margins (room for the legend below, a row more with the mark of a month not shown): a layout
+    # engine doubles the drawing time
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.25 if treated["hidden"].any() else 0.2)
     _finish_axes(ax, x, ylabel=ylabel, rate_per=rate_per)
     rows = draw_change_log(ax, _change_marks(x, treated, annotations), legend=True)
-    _finish_legend(ax)
+    _finish_legend(fig, ax, hidden=bool(treated["hidden"].any()))
     band = band_points(rows)
     if title:
         ax.set_title(title, pad=band + 6)
@@ -294,9 +307,21 @@ def _finish_axes(ax: Axes, x: np.ndarray, *, ylabel: str | None, rate_per: float
     ax.grid(True, alpha=0.3)
 
 
-def _finish_legend(ax: Axes) -> None:
-    """The legend below the axes."""
+def _finish_legend(fig: Figure, ax: Axes, *, hidden: bool) -> None:
+    """The legend below the axes, and under it the mark of a month not shown when there is one (a line of
+    its own: the legend's columns are as wide as the figure)."""
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=LEGEND_FONTSIZE, frameon=False)
+    if hidden:
+        fig.legend(
+            handles=[hidden_handle()], loc="lower center", fontsize=LEGEND_FONTSIZE, frameon=False, borderaxespad=0.2
+        )
+
+
+def shown_observed(treated: pd.DataFrame, hidden: Collection[str]) -> pd.DataFrame:
+    """``treated`` (rows of ``predictions()``) with a ``hidden`` column, True for the months of ``hidden``
+    (times as text), whose ``observed`` becomes NaN: what a chart may show."""
+    mask = treated["time"].astype(str).isin(set(hidden)).to_numpy()
+    return treated.assign(hidden=mask, observed=treated["observed"].where(~mask))
 
 
 def _band_label(pred: pd.DataFrame) -> str:

@@ -28,7 +28,9 @@ from pss_analysis.reporting.figures.style import (
     band_points,
     change_log_handles,
     draw_change_log,
+    draw_hidden_months,
     fit_lines,
+    hidden_handle,
     room_above,
 )
 
@@ -128,6 +130,7 @@ def _draw_series(ax: Any, points: pd.DataFrame, summary: pd.DataFrame, *, compac
         if k > 0:
             _draw_phase_break(ax, xs[idx][0])
     _draw_points(ax, points, xs, value, compact=compact)
+    draw_hidden_months(ax, xs[_hidden(points)], compact=compact)
     target = _target(summary)
     if target is not None:
         ax.axhline(target, color=TARGET_COLOUR, linestyle="-.", linewidth=1.1, zorder=1)
@@ -189,6 +192,18 @@ def _format_x_axis(ax: Any, xs: np.ndarray, labels: list[str] | None, *, compact
         step = max(1, len(labels) // (4 if compact else 12))
         ax.set_xticks(xs[::step])
         ax.set_xticklabels(labels[::step], rotation=30 if compact else 0, ha="right" if compact else "center")
+
+
+def _hidden(points: pd.DataFrame) -> np.ndarray:
+    """Which points' values are not shown (the ``hidden`` column a report adds for small numbers)."""
+    if "hidden" not in points:
+        return np.zeros(len(points), dtype=bool)
+    return points["hidden"].to_numpy(dtype=bool)
+
+
+def _shown_kinds(points: pd.DataFrame) -> set[Any]:
+    """The point types of the points drawn (a point whose value is not shown has no symbol)."""
+    return set(points["point_type"][np.isfinite(points["value"].to_numpy(dtype=float))])
 
 
 def _target(summary: pd.DataFrame) -> float | None:
@@ -424,6 +439,7 @@ def spc_figure(
     """
     points = result.points
     summary = result.summary()
+    kinds = _shown_kinds(points)
     fig = Figure(figsize=SPC_FIGSIZE, dpi=DPI)
     ax = fig.add_axes((0.08, 0.2, 0.9, 0.62))
     _draw_series(ax, points, summary, compact=False)
@@ -441,10 +457,12 @@ def spc_figure(
             label=s["label"],
         )
         for k, s in POINT_STYLES.items()
-        if (points["point_type"] == k).any()
+        if k in kinds
     ]
     marks = _change_marks(points, annotations)
     handles += _line_handles(points, summary) + change_log_handles(marks)
+    if _hidden(points).any():
+        handles.append(hidden_handle())
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8.5)
     icons_left, icons_bottom = _draw_icons(fig, summary, right=0.98, top=0.985, size=0.62, fontsize=12)
     floor = min(icons_bottom, _draw_title(fig, title, right=icons_left - 0.01) if title else 1.0)
@@ -603,7 +621,7 @@ def _small_panel(fig: Figure, name: str, res: Any, *, left: float, top: float, w
 
 def _small_handles(items: list[tuple[str, Any]]) -> list[Line2D]:
     """Legend entries for what the panels draw: the point types present, the lines, the target."""
-    kinds = set().union(*(set(res.points["point_type"]) for _, res in items)) if items else set()
+    kinds = set().union(*(_shown_kinds(res.points) for _, res in items)) if items else set()
     handles = [
         Line2D([], [], linestyle="none", marker=s["marker"], markersize=6, color=s["color"], label=s["label"])
         for k, s in POINT_STYLES.items()
@@ -620,4 +638,6 @@ def _small_handles(items: list[tuple[str, Any]]) -> list[Line2D]:
         handles.append(
             Line2D([], [], color=LIMIT_COLOUR, linestyle=(0, (1, 3)), linewidth=0.9, label="Limits recalculated")
         )
+    if any(_hidden(res.points).any() for _, res in items):
+        handles.append(hidden_handle(compact=True))
     return handles

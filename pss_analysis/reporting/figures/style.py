@@ -35,6 +35,10 @@ __all__ = [
     "printed_scale",
     "text_width",
     "fit_lines",
+    "HIDDEN_LABEL",
+    "HIDDEN_COLOUR",
+    "draw_hidden_months",
+    "hidden_handle",
 ]
 
 #: Colours used across charts (Okabe-Ito based, distinguishable with colour-blindness).
@@ -247,3 +251,34 @@ def room_above(ax: Axes, points: float) -> None:
     pos = ax.get_position()
     if pos.y1 > top:
         ax.set_position((pos.x0, pos.y0, pos.width, top - pos.y0))
+
+
+# --- months whose value is not published (small numbers) ----------------------------------------------
+
+HIDDEN_LABEL = "Month not shown (small number)"
+"""The legend's words for a month whose value a chart leaves out because the report's tables hide it
+(small-number suppression): the chart leaves a gap there and a tick on the time axis."""
+
+HIDDEN_COLOUR = "#767676"
+_HIDDEN_MARKER: dict[str, Any] = {"marker": 2, "color": HIDDEN_COLOUR, "linestyle": "none", "markeredgewidth": 1.4}
+
+
+def draw_hidden_months(ax: Axes, xs: Any, *, compact: bool = False) -> None:
+    """A short upward tick on the time axis at each of ``xs`` (data x values): months whose value is not
+    shown. Nothing is drawn where the value would have been (the axes' height says nothing of it)."""
+    xs = np.asarray(xs)
+    if xs.size:
+        ax.plot(
+            xs,
+            np.zeros(xs.size),
+            transform=ax.get_xaxis_transform(),
+            markersize=4 if compact else 7,
+            clip_on=False,
+            zorder=4,
+            **_HIDDEN_MARKER,
+        )
+
+
+def hidden_handle(*, compact: bool = False) -> Line2D:
+    """The legend entry of :func:`draw_hidden_months`."""
+    return Line2D([], [], markersize=4 if compact else 7, label=HIDDEN_LABEL, **_HIDDEN_MARKER)

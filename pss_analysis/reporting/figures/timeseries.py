@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pandas as pd
@@ -13,6 +13,8 @@ from pss_analysis.reporting.figures.style import (
     ChangeMark,
     band_points,
     draw_change_log,
+    draw_hidden_months,
+    hidden_handle,
     new_figure,
     room_above,
 )
@@ -28,19 +30,29 @@ def timeseries_figure(
     ylabel: str,
     target: float | None = None,
     annotations: Sequence[tuple[Any, str]] | None = None,
+    hidden: Collection[str] = (),
 ) -> Figure:
     """Line chart of one measure: ``series`` has columns ``period`` (monthly Period) and ``value``.
 
     The programme start (``YYYY-MM``) is a strong vertical line and each change in ``annotations``
     (``(month, label)`` pairs, the scorecard's change log) a thin one, labelled above the chart; the target (if
     any) a dotted horizontal line; the mean before and after the start are drawn
-    as short horizontal segments so the change is visible at a glance.
+    as short horizontal segments so the change is visible at a glance. The months of ``hidden`` (as text:
+    a report's small numbers) have no point, a tick on the time axis instead.
     """
     fig, ax = new_figure()
     x = series["period"].dt.to_timestamp()
+    masked = series["period"].astype(str).isin(set(hidden))
     ax.plot(
-        x, series["value"], color=COLOURS["observed"], marker="o", markersize=3, linewidth=1.2, label="Monthly value"
+        x,
+        series["value"].mask(masked),
+        color=COLOURS["observed"],
+        marker="o",
+        markersize=3,
+        linewidth=1.2,
+        label="Monthly value",
     )
+    draw_hidden_months(ax, x[masked].to_numpy())
     start_ts = pd.Period(start, freq="M").to_timestamp()
     before = series["period"] < pd.Period(start, freq="M")
     for mask, label, colour in (
@@ -59,5 +71,8 @@ def timeseries_figure(
     ax.set_title(title, loc="left", fontsize=11, pad=band + 6)
     room_above(ax, band + 6 + 11 * 1.3 + 4)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    handles, _ = ax.get_legend_handles_labels()
+    if masked.any():
+        handles.append(hidden_handle())
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     return fig

@@ -10,9 +10,14 @@ total is small it is hidden with the fitted total (which equals it) and everythi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from pss_analysis.methods.spc import SpcResult
 
 __all__ = [
     "COUNT_PARTS",
@@ -27,6 +32,8 @@ __all__ = [
     "phase_totals",
     "with_phase_totals",
     "overview_protected",
+    "hidden_months",
+    "published_spc",
 ]
 
 #: Which parts of a measure are counts of people or events, by kind (what suppression protects).
@@ -162,14 +169,18 @@ def phase_totals(points: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_phase_totals(
-    kwargs: dict[str, Any], totals: pd.DataFrame, points: pd.DataFrame | None = None
+    kwargs: dict[str, Any],
+    totals: pd.DataFrame,
+    points: pd.DataFrame | None = None,
+    columns: tuple[str, ...] = PHASE_COLUMNS,
 ) -> dict[str, Any]:
     """Add to Report.table/save_table keyword arguments (from :func:`protected`, or ``{"frame": ...}``)
     the suppression of a phase's centre line and limits when the phase's total count is small: the
     centre line is the phase's mean (or its total over its total n) and gives the total back.
 
     A frame without a ``phase`` column has a ``period`` column: its phase is looked up in the
-    SPC ``points`` (``measure_id``, ``x``, ``phase``)."""
+    SPC ``points`` (``measure_id``, ``x``, ``phase``). ``columns``: the frame's names of the centre line
+    and limits (by default the SPC tables' own, :data:`PHASE_COLUMNS`)."""
     frame = kwargs["frame"]
     helpers = [*kwargs.get("helpers", []), _PHASE_TOTAL]
     if "phase" not in frame.columns and points is not None:
@@ -181,7 +192,7 @@ def with_phase_totals(
     merged = frame.merge(totals, on=["measure_id", "phase"], how="left")
     merged.index = frame.index
     derived = dict(kwargs.get("derived") or {})
-    for column in (c for c in PHASE_COLUMNS if c in merged.columns):
+    for column in (c for c in columns if c in merged.columns):
         derived[column] = [*derived.get(column, []), _PHASE_TOTAL]
     return {
         **kwargs,
@@ -206,3 +217,46 @@ def overview_protected(table: pd.DataFrame, indicators: pd.DataFrame, measures: 
     derived = {"mean_before": both[:1], "mean_after": both[1:], "change": both, "relative_change": both}
     present = {c: sources for c, sources in derived.items() if c in frame.columns}
     return {"frame": frame, "counts": both, "derived": present, "helpers": both}
+
+
+def hidden_months(mask: pd.DataFrame, months: pd.Series, column: str) -> frozenset[str]:
+    """The months (as text) on whose row the published table hides ``column``: ``mask`` is
+    :meth:`Report.hidden_cells <pss_analysis.reporting.document.Report.hidden_cells>` of a table whose
+    month column is ``months``."""
+    if column not in mask.columns:
+        return frozenset()
+    return frozenset(months.astype(str)[mask[column].to_numpy(dtype=bool)])
+
+
+#: Columns of an SPC result's points worked out from the month's n (the limits around the centre line).
+_LIMIT_COLUMNS = ("lcl", "ucl", "lower_2sigma", "upper_2sigma", "lower_1sigma", "upper_1sigma")
+
+
+def published_spc(
+    result: SpcResult,
+    *,
+    value: Collection[str] = (),
+    limits: Collection[str] = (),
+    centre: Collection[str] = (),
+) -> SpcResult:
+    """``result`` as a chart may show it, when the published tables hide the ``value`` of some months (as
+    text), the ``limits`` of some (a small n) and the ``centre`` line of some (a phase's small total):
+    those become NaN in its points (and a phase's whole centre line and limits in its summary when
+    they are hidden for every month of it), and the points gain a ``hidden`` column, True where the
+    value is not shown. The charts leave those values out (:mod:`pss_analysis.reporting.figures`)."""
+    points = result.points
+    month = points["x"].astype(str)
+    hide_value, hide_centre = month.isin(set(value)), month.isin(set(centre))
+    hide_limits = month.isin(set(limits)) | hide_centre
+    shown = points.assign(hidden=hide_value.to_numpy(), value=points["value"].mask(hide_value))
+    shown["centre_line"] = points["centre_line"].mask(hide_centre)
+    for column in (c for c in _LIMIT_COLUMNS if c in points.columns):
+        shown[column] = points[column].mask(hide_limits)
+    phases = result.phases
+    hidden_phases = [p for p, rows in hide_centre.groupby(points["phase"]) if len(rows) and rows.all()]
+    if hidden_phases:
+        phases = phases.copy()
+        gone = phases["phase"].isin(hidden_phases).to_numpy()
+        for column in (c for c in ("centre_line", *_LIMIT_COLUMNS) if c in phases.columns):
+            phases[column] = phases[column].where(~gone, np.nan)
+    return replace(result, points=shown, phases=phases)

@@ -22,10 +22,12 @@ from pss_analysis.reporting.figures.interactive import POINT_WORDS
 from pss_analysis.reporting.formatting import plain_words
 from pss_analysis.reporting.narrative import ASSURANCE_LABELS, VARIATION_LABELS
 from pss_analysis.reporting.sections.counts import (
+    hidden_months,
     month_counts,
     overview_protected,
     phase_totals,
     protected,
+    published_spc,
     with_phase_totals,
 )
 from pss_analysis.reporting.suppression import suppress_table
@@ -163,6 +165,25 @@ def _within_year_data(protect: Mapping[str, Any], ids: list[str]) -> dict[str, A
     return {**protect, "frame": rows, "derived": {c: v for c, v in derived.items() if c in rows.columns}}
 
 
+def _published_results(
+    results: Mapping[str, SpcResult], protect: Mapping[str, Any], hide: pd.DataFrame
+) -> dict[str, SpcResult]:
+    """The within-year charts' results without the values, limits and centre lines that the within-year
+    table (``protect``, its hidden cells ``hide``) does not show."""
+    frame = protect["frame"]
+    out = {}
+    for mid, res in results.items():
+        rows = (frame["measure_id"] == mid).to_numpy()
+        months, mask = frame["period"][rows], hide[rows]
+        out[mid] = published_spc(
+            res,
+            value=hidden_months(mask, months, "value"),
+            limits=hidden_months(mask, months, "lcl"),
+            centre=hidden_months(mask, months, "centre_line"),
+        )
+    return out
+
+
 def within_year_alt(results: Mapping[str, SpcResult], names: Mapping[str, str]) -> str:
     """The short text alternative of one within-year figure: what it shows and what its icons say."""
     latest = pd.DataFrame([res.summary().iloc[-1] for res in results.values()]) if results else pd.DataFrame()
@@ -191,7 +212,7 @@ def within_year_section(rep: Report, study: Study) -> None:
         protect = with_phase_totals(protect, phase_totals(points, counts), points)
     rep.save_table(name="dashboard_within_year", description="Latest months of every measure against target", **protect)
     names = dict(zip(study.measures["measure_id"], study.measures["name"], strict=True))
-    results = within_year_results(study.evaluations)
+    results = _published_results(within_year_results(study.evaluations), protect, rep.hidden_cells(**protect))
     parts = within_year_parts(results)
     for i, part in enumerate(parts or [{}], start=1):
         rep.figure(

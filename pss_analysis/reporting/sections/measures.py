@@ -28,7 +28,15 @@ from pss_analysis.reporting.narrative import (
     robustness_sentence,
     spc_sentence,
 )
-from pss_analysis.reporting.sections.counts import impact_protected, month_counts, protected
+from pss_analysis.reporting.sections.counts import (
+    hidden_months,
+    impact_protected,
+    month_counts,
+    phase_totals,
+    protected,
+    published_spc,
+    with_phase_totals,
+)
 from pss_analysis.timings import timed
 
 __all__ = ["measure_section", "perspective_sections"]
@@ -161,7 +169,9 @@ def _its_outputs(
     level = confidence_label(rep.params.analysis.alpha)
     scaled = options.get("offset") or options.get("denominator")
     per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
-    fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None)
+    data = _chart_data(_its_data(its, per), measure, series, ("observed",))
+    hidden = hidden_months(rep.hidden_cells(**data), data["frame"]["month"], "observed")
+    fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None, hidden=hidden)
     rep.figure(
         fig,
         f"its_{mid}",
@@ -178,10 +188,11 @@ def _its_outputs(
             average=measure.get("kind") in LEVEL_KINDS,
             annotations=annotations or None,
             changes=changes,
+            hidden=hidden,
         )
         if rep.params.report.interactive
         else None,
-        data=_chart_data(_its_data(its, per), measure, series, ("observed",)),
+        data=data,
     )
     rep.table(
         _effects_display(effects, measure, its),
@@ -288,20 +299,28 @@ def _timeseries_output(
     """The plain chart of a measure without an ITS model."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     start = rep.params.programme.start
+    data = _chart_data(
+        series[["period", "value"]].assign(period=series["period"].astype(str)).rename(columns={"period": "month"}),
+        measure,
+        series,
+        ("value",),
+    )
+    hidden = hidden_months(rep.hidden_cells(**data), data["frame"]["month"], "value")
     fig = timeseries_figure(
-        series, start=start, title=name, ylabel=unit, target=measure.get("target"), annotations=annotations
+        series,
+        start=start,
+        title=name,
+        ylabel=unit,
+        target=measure.get("target"),
+        annotations=annotations,
+        hidden=hidden,
     )
     rep.figure(
         fig,
         f"timeseries_{mid}",
         caption=f"{name} by month",
         alt=f"Line chart of {name} ({unit}) by month with the programme start in {start} marked.",
-        data=_chart_data(
-            series[["period", "value"]].assign(period=series["period"].astype(str)).rename(columns={"period": "month"}),
-            measure,
-            series,
-            ("value",),
-        ),
+        data=data,
     )
 
 
@@ -331,6 +350,22 @@ def _spc_output(
     """The control chart, limits recalculated at the programme start."""
     mid, name, unit = measure["measure_id"], measure["name"], measure["unit"]
     title = f"{name} ({chart.upper()} chart)"
+    data = _chart_data(_spc_data(spc), measure, series, ("value",), ("lower limit", "upper limit"))
+    points = spc.points.assign(measure_id=mid)  # the centre line of a phase gives its total back
+    data["frame"] = data["frame"].assign(phase=points["phase"].to_numpy())
+    data = with_phase_totals(
+        {**data, "helpers": [*data["helpers"], "phase"]},
+        phase_totals(points, month_counts(series, pd.DataFrame([measure]))),
+        columns=_SPC_LINES,
+    )
+    hide = rep.hidden_cells(**data)
+    months = data["frame"]["month"]
+    spc = published_spc(
+        spc,
+        value=hidden_months(hide, months, "value"),
+        limits=hidden_months(hide, months, "lower limit"),
+        centre=hidden_months(hide, months, "centre line"),
+    )
     fig = spc_figure(spc, title=title, ylabel=unit, annotations=annotations or None)
     rep.figure(
         fig,
@@ -350,7 +385,7 @@ def _spc_output(
         )
         if rep.params.report.interactive
         else None,
-        data=_chart_data(_spc_data(spc), measure, series, ("value",), ("lower limit", "upper limit")),
+        data=data,
     )
 
 
@@ -371,6 +406,10 @@ def _its_data(its: ItsResult, per: float | None) -> pd.DataFrame:
             "counterfactual_upper": "upper",
         }
     )
+
+
+#: The centre line and limits of a control chart's data (:func:`_spc_data`).
+_SPC_LINES = ("centre line", "lower limit", "upper limit")
 
 
 def _spc_data(spc: SpcResult) -> pd.DataFrame:

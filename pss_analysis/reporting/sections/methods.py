@@ -96,8 +96,14 @@ def methods_section(rep: Report, study: Study) -> None:
     """The verdict rules, indicator definitions, the model and chart used for each measure, and the
     small-number suppression rule."""
     rep.markdown(
-        "**Small numbers.** " + escape_text(rep.suppression_rule) + " Computations use the true values; "
-        "only what is published is suppressed."
+        "**Small numbers.** "
+        + escape_text(rep.suppression_rule)
+        + (
+            " Charts leave such values out: the line has a gap at a month not shown, marked by a grey tick "
+            "on the time axis. Computations use the true values; only what is published is suppressed."
+            if rep.params.report.suppression.enabled
+            else ""
+        )
     )
     if not study.definitions.empty:
         catalogue = study.scorecard.measures if study.scorecard is not None else study.measures
