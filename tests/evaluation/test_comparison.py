@@ -175,3 +175,39 @@ def test_areas_given_on_the_command_line_or_as_codes(project):
         _params(project, "analysis:\n  comparison:\n    unit: area\n    treated: 101\n    areas: [102, 103]\n")
     )
     assert codes.analysis.comparison.treated == "101" and codes.analysis.comparison.areas == ["102", "103"]
+
+
+def test_the_its_chart_leaves_out_a_comparison_month_with_a_small_count(project, tmp_path):
+    """A comparison area's month of 1 to 7 admissions: the ITS chart draws no comparison point for it and
+    marks the month on the time axis, as for the programme area's own small numbers."""
+    from pss_analysis.reporting.document import Report
+    from pss_analysis.reporting.figures import its_figure
+    from pss_analysis.reporting.figures.style import HIDDEN_LABEL
+    from pss_analysis.reporting.sections.counts import area_protected, hidden_months
+
+    table = pd.read_csv(project / "indicators.csv")
+    small = (table["area"] == "Southshire") & (table["measure_id"] == "admissions") & (table["period"] == "2019-05")
+    table.loc[small, "numerator"] = 4
+    table.to_csv(project / "indicators.csv", index=False)
+    comparison = "analysis:\n  comparison:\n    unit: area\n    treated: Northshire\n    areas: [Southshire]\n"
+    path = _params(project, comparison)
+    rep = Report.open(path, tmp_path / "run")
+    study = prepare_study(rep.params)
+    measure = study.measures.set_index("measure_id").loc["admissions"].to_dict() | {"measure_id": "admissions"}
+    rows = study.comparison.rows[study.comparison.rows["measure_id"] == "admissions"]
+    data = area_protected(rows, measure)
+    months = hidden_months(rep.hidden_cells(**data), data["frame"]["_month"], "value")
+    assert months == {"2019-05"}
+
+    fig = its_figure(study.evaluations["admissions"].its, title="Admissions", hidden_comparison=months)
+    ax = fig.axes[0]
+    control = next(c for c in ax.collections if c.get_label() == "Observed (comparison group)")
+    ys = np.ma.masked_invalid(control.get_offsets()[:, 1])
+    assert ys.count() == len(MONTHS) - 1 and ys.mask[4]
+    assert HIDDEN_LABEL in {t.get_text() for legend in fig.legends for t in legend.get_texts()}
+    shown = its_figure(study.evaluations["admissions"].its, title="Admissions")
+    control = next(c for c in shown.axes[0].collections if c.get_label() == "Observed (comparison group)")
+    assert np.ma.masked_invalid(control.get_offsets()[:, 1]).count() == len(MONTHS)
+    # and the whole report runs with it
+    result = run(path, reports_root=tmp_path / "reports", renderer="builtin", say=lambda m: None)
+    assert (result.run_dir / "figures" / "its_admissions.png").is_file()

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from pss_analysis.errors import ParameterError
 from pss_analysis.reporting.figures.style import (
     ChangeMark,
+    agg_renderer,
     band_points,
     draw_change_log,
     draw_hidden_months,
@@ -115,6 +116,7 @@ def its_figure(
     annotations: Mapping[Any, str] | Sequence[tuple[Any, str]] | None = None,
     rate_per: float | None = None,
     hidden: Collection[str] = (),
+    hidden_comparison: Collection[str] = (),
 ) -> Figure:
     """Draw an interrupted time series fit.
 
@@ -136,6 +138,9 @@ def its_figure(
     hidden:
         Months (times as text) whose observed value is not shown (a report's small numbers): no point,
         a tick on the time axis instead (:func:`~.style.draw_hidden_months`).
+    hidden_comparison:
+        Months whose comparison-group value is not shown (a comparison area's small number), marked
+        the same way.
 
     Returns
     -------
@@ -150,19 +155,22 @@ def its_figure(
     treated = shown_observed(pred[pred["group"] == "treated"] if "group" in pred else pred, hidden)
     x = _x_values(treated["time"])
     if "group" in pred and "control" in pred["group"].unique().tolist():
-        _draw_comparison_group(ax, pred[pred["group"] == "control"])
+        _draw_comparison_group(ax, pred[pred["group"] == "control"], hidden_comparison)
+    else:
+        hidden_comparison = ()
     _draw_observed(ax, x, treated)
-    draw_hidden_months(ax, x[treated["hidden"].to_numpy(dtype=bool)])
+    not_shown = treated["hidden"].to_numpy(dtype=bool) | treated["time"].astype(str).isin(set(hidden_comparison))
+    draw_hidden_months(ax, x[not_shown])
     _draw_fit(ax, x, treated)
     _draw_counterfactual(ax, x, treated, _band_label(pred))
     if show_deseasonalised:
         _draw_deseasonalised(ax, x, treated)
-    # fixed margins (room for the legend below, a row more with the mark of a month not shown): a layout
-    # engine doubles the drawing time
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.25 if treated["hidden"].any() else 0.2)
+    # fixed margins, the bottom one made to fit the legend (_finish_legend): a layout engine doubles the
+    # drawing time
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2)
     _finish_axes(ax, x, ylabel=ylabel, rate_per=rate_per)
     rows = draw_change_log(ax, _change_marks(x, treated, annotations), legend=True)
-    _finish_legend(fig, ax, hidden=bool(treated["hidden"].any()))
+    _finish_legend(fig, ax, hidden=bool(not_shown.any()))
     band = band_points(rows)
     if title:
         ax.set_title(title, pad=band + 6)
@@ -170,12 +178,14 @@ def its_figure(
     return fig
 
 
-def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame) -> None:
+def _draw_comparison_group(ax: Axes, ctrl: pd.DataFrame, hidden: Collection[str]) -> None:
     """Observed points (hollow) and the dotted model fit of the comparison group; with several
-    comparison areas, their average in each period (as Stata's itsa draws "Controls average")."""
+    comparison areas, their average in each period (as Stata's itsa draws "Controls average"). No
+    point for the months of ``hidden`` (times as text)."""
     several = "unit" in ctrl and ctrl["unit"].nunique() > 1
     if several:
         ctrl = ctrl.groupby("time", sort=False, as_index=False)[["observed", "fitted"]].mean()
+    ctrl = shown_observed(ctrl, hidden)
     xc = _x_values(ctrl["time"])
     ax.scatter(
         xc,
@@ -308,13 +318,27 @@ def _finish_axes(ax: Axes, x: np.ndarray, *, ylabel: str | None, rate_per: float
 
 
 def _finish_legend(fig: Figure, ax: Axes, *, hidden: bool) -> None:
-    """The legend below the axes, and under it the mark of a month not shown when there is one (a line of
-    its own: the legend's columns are as wide as the figure)."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=LEGEND_FONTSIZE, frameon=False)
+    """The legend below the axes, in three columns or fewer, as many as fit the figure's width (a chart
+    with a comparison group has longer entries), and under it the mark of a month not shown when there
+    is one (a line of its own); the axes' bottom is raised until both fit above the figure's edge."""
+    renderer = agg_renderer(fig)
+    for ncol in (3, 2, 1):
+        legend = ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=ncol, fontsize=LEGEND_FONTSIZE, frameon=False
+        )
+        if legend.get_window_extent(renderer).width <= fig.bbox.width:
+            break
+    below = legend.get_window_extent(renderer).height + 12  # and its padding above, and a gap below
     if hidden:
-        fig.legend(
+        mark = fig.legend(
             handles=[hidden_handle()], loc="lower center", fontsize=LEGEND_FONTSIZE, frameon=False, borderaxespad=0.2
         )
+        below += mark.get_window_extent(renderer).height
+    pos = ax.get_position()
+    top = pos.y1 * fig.bbox.height
+    # the legend hangs 0.1 of the axes' height below them: bottom = 0.1 (top - bottom) + below
+    bottom = max(pos.y0 * fig.bbox.height, (0.1 * top + below) / 1.1)
+    ax.set_position((pos.x0, bottom / fig.bbox.height, pos.width, (top - bottom) / fig.bbox.height))
 
 
 def shown_observed(treated: pd.DataFrame, hidden: Collection[str]) -> pd.DataFrame:

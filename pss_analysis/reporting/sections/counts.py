@@ -10,7 +10,7 @@ total is small it is hidden with the fitted total (which equals it) and everythi
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "overview_protected",
     "hidden_months",
     "published_spc",
+    "area_protected",
 ]
 
 #: Which parts of a measure are counts of people or events, by kind (what suppression protects).
@@ -260,3 +261,12 @@ def published_spc(
         for column in (c for c in ("centre_line", *_LIMIT_COLUMNS) if c in phases.columns):
             phases[column] = phases[column].where(~gone, np.nan)
     return replace(result, points=shown, phases=phases)
+
+
+def area_protected(rows: pd.DataFrame, measure: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for Report.hidden_cells/save_table over one measure's indicator rows of other
+    areas (``measure_id, period, numerator, denominator, value``; the comparison areas): ``value`` is
+    hidden on a row whose count is small, and the frame's ``_month`` column names the row's month."""
+    counts = month_counts(rows, pd.DataFrame([measure]))
+    frame = counts.assign(value=rows["value"].to_numpy())
+    return {"frame": frame, "counts": list(_HELPERS), "derived": {"value": list(_HELPERS)}, "helpers": list(_HELPERS)}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pss_analysis.evaluation.comparison import ComparisonData
 from pss_analysis.evaluation.dashboards import LEVEL_KINDS, display_impact
 from pss_analysis.evaluation.measures import MeasureEvaluation, its_tables
 from pss_analysis.evaluation.study import Study
@@ -29,6 +30,7 @@ from pss_analysis.reporting.narrative import (
     spc_sentence,
 )
 from pss_analysis.reporting.sections.counts import (
+    area_protected,
     hidden_months,
     impact_protected,
     month_counts,
@@ -160,6 +162,7 @@ def _its_outputs(
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     annotations: list[tuple[Any, str]] | None,
     changes: Mapping[str, str] | None = None,
+    comparison: ComparisonData | None = None,
 ) -> None:
     """The ITS chart, the table of segmented-regression estimates and the impact table (in the
     chart's units: ``tables`` holds the effects, the impact rows in the model's units and the same
@@ -171,7 +174,15 @@ def _its_outputs(
     per = float(measure["multiplier"]) if scaled else None  # rates per 1,000, percentages
     data = _chart_data(_its_data(its, per), measure, series, ("observed",))
     hidden = hidden_months(rep.hidden_cells(**data), data["frame"]["month"], "observed")
-    fig = its_figure(its, title=name, ylabel=unit, rate_per=per, annotations=annotations or None, hidden=hidden)
+    fig = its_figure(
+        its,
+        title=name,
+        ylabel=unit,
+        rate_per=per,
+        annotations=annotations or None,
+        hidden=hidden,
+        hidden_comparison=_comparison_hidden(rep, measure, comparison) if its.specification.get("controlled") else (),
+    )
     rep.figure(
         fig,
         f"its_{mid}",
@@ -227,6 +238,19 @@ def _its_outputs(
             "relative_effect_upper": "rel. upper (%)",
         },
     )
+
+
+def _comparison_hidden(rep: Report, measure: Mapping[str, Any], comparison: ComparisonData | None) -> frozenset[str]:
+    """The months in which a comparison area's count of ``measure`` is small: the ITS chart shows no
+    comparison value for them (one area's value, or the areas' average or total, would give it back
+    with what else is known)."""
+    if comparison is None:
+        return frozenset()
+    rows = comparison.rows[comparison.rows["measure_id"] == measure["measure_id"]]
+    if rows.empty:
+        return frozenset()
+    data = area_protected(rows, measure)
+    return hidden_months(rep.hidden_cells(**data), data["frame"]["_month"], "value")
 
 
 _RELATIVE = ["relative_effect", "relative_effect_lower", "relative_effect_upper"]
@@ -444,10 +468,12 @@ def measure_section(
     annotations: list[tuple[Any, str]] | None = None,
     qualifier: str | None = None,
     changes: Mapping[str, str] | None = None,
+    comparison: ComparisonData | None = None,
 ) -> None:
     """One measure: what it is, the plain-English findings (``qualifier``: the verdict's, when the
     control chart disagrees with it), the ITS and SPC charts and tables (``changes``: what each change
-    of the change log was, by id, for the interactive charts' hover)."""
+    of the change log was, by id, for the interactive charts' hover; ``comparison``: the comparison
+    areas, whose small numbers the ITS chart leaves out too)."""
     its, spc = evaluation.its, evaluation.spc
     tables = its_tables({measure["measure_id"]: evaluation}, rep.params.analysis.impact_at) if its is not None else None
     shown = display_impact(measure, its, tables[1], series) if its is not None and tables is not None else None
@@ -455,7 +481,7 @@ def measure_section(
     rep.markdown(_findings(measure, evaluation, impact, rep.params.analysis.alpha, qualifier, shown))
     if its is not None and tables is not None and shown is not None:
         outputs = (tables[0], tables[1], shown)
-        _its_outputs(rep, measure, series, its, evaluation.its_options, outputs, annotations, changes)
+        _its_outputs(rep, measure, series, its, evaluation.its_options, outputs, annotations, changes, comparison)
         if evaluation.robustness is not None:
             _robustness_outputs(rep, measure, evaluation.robustness)
     else:
@@ -483,6 +509,7 @@ def perspective_sections(rep: Report, study: Study) -> None:
                     study.annotations,
                     qualifiers.get(m["measure_id"]),
                     changes,
+                    study.comparison,
                 )
 
 
