@@ -8,7 +8,9 @@ inputs, ITS and SPC, verdicts and value for money: :func:`~pss_analysis.evaluati
 - ``evidence``: one row per measure (:data:`UNIT_EVIDENCE_COLUMNS`): the verdict, the Making Data
   Count variation and assurance types, the overall relative change with its interval, money (the
   measure's unit of measurement is ``measure_unit``: ``unit`` names the batch's unit);
-- ``series``: ``measure_id, period, value``: the monthly values, for small multiples;
+- ``series``: ``measure_id, period, value``: the monthly values, for small multiples, with the month's
+  counts (:data:`SERIES_COUNTS`: the numerator and denominator where they count people or events,
+  :func:`count_parts`) for the batch to hide the values of small ones before it publishes the table;
 - ``latest_year``: ``measure_id, kind, multiplier, months, numerator, denominator``: the sums over the
   latest twelve months of each rate or proportion, for the funnel plot;
 - ``value``: one row, the unit's value for money (the total across value groups, or the one group).
@@ -48,6 +50,7 @@ from pss_analysis.evaluation.verdicts import (
 )
 from pss_analysis.methods.its import fit_its, fit_its_many
 from pss_analysis.methods.spc import evaluate_spc, evaluate_spc_many
+from pss_analysis.vocabulary import COUNT_PARTS
 
 __all__ = [
     "UnitEvidence",
@@ -57,7 +60,12 @@ __all__ = [
     "UNIT_VALUE_COLUMNS",
     "LATEST_MONTHS",
     "WHOLE_SYSTEM",
+    "SERIES_COUNTS",
+    "count_parts",
 ]
+
+#: The columns of :attr:`UnitEvidence.series` with the month's counts (blank where that part is not a count).
+SERIES_COUNTS = ("numerator_count", "denominator_count")
 
 #: The name of the unit that is the whole system (every unit's rows added up) in a batch by a column.
 WHOLE_SYSTEM = "Whole system"
@@ -205,6 +213,20 @@ def _long_table(indicators: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([t.assign(**{_UNIT: n}) for n, t in indicators.items()], ignore_index=True)
 
 
+def count_parts(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+    """``numerator, denominator`` of each row of ``indicators`` where that part counts people or events
+    for the row's measure (:data:`~pss_analysis.vocabulary.COUNT_PARTS` by its ``kind`` in ``measures``),
+    NaN where it does not; the index of ``indicators``."""
+    kinds = indicators["measure_id"].map(measures.set_index("measure_id")["kind"])
+    return pd.DataFrame(
+        {
+            part: indicators[part].where(kinds.map(lambda k, p=part: p in COUNT_PARTS.get(k, ())))
+            for part in ("numerator", "denominator")
+        },
+        index=indicators.index,
+    )
+
+
 def _impact_at(analysis: Analysis) -> int | None:
     return analysis.impact_at[0] if analysis.impact_at else None
 
@@ -216,8 +238,11 @@ def _unit_tables(
     when it was summed with other units')."""
     groups = None if inputs.scorecard is None else inputs.scorecard.measures
     vfm = value_for_money(evidence, groups, params.programme.cost)
+    parts = count_parts(inputs.indicators, inputs.measures)
     series = inputs.indicators[["measure_id", "period", "value"]].assign(
-        period=lambda f: f["period"].astype(str), value=lambda f: f["value"].astype(float)
+        period=lambda f: f["period"].astype(str),
+        value=lambda f: f["value"].astype(float),
+        **{column: parts[part].to_numpy() for column, part in zip(SERIES_COUNTS, parts.columns, strict=True)},
     )
     return UnitEvidence(
         evidence=evidence.rename(columns={"unit": "measure_unit"}).reindex(columns=list(UNIT_EVIDENCE_COLUMNS)),

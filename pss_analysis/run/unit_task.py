@@ -32,10 +32,11 @@ import pandas as pd
 from pss_analysis import __version__
 from pss_analysis.config.loading import load_params
 from pss_analysis.config.manifest import sha256_file
-from pss_analysis.config.params import params_to_dict
+from pss_analysis.config.params import SuppressionOptions, params_to_dict
 from pss_analysis.errors import PssError
 from pss_analysis.evaluation.study import load_inputs
-from pss_analysis.evaluation.units import UnitEvidence, unit_evidence, units_evidence
+from pss_analysis.evaluation.units import SERIES_COUNTS, UnitEvidence, unit_evidence, units_evidence
+from pss_analysis.reporting.suppression import suppress_table
 
 __all__ = [
     "UnitTask",
@@ -48,6 +49,7 @@ __all__ = [
     "KERNEL_START_ATTEMPTS",
     "SUMMARY_TABLES",
     "summary_rows",
+    "published_tables",
 ]
 
 #: Tries at starting a unit's notebook kernel when the start races another for a port.
@@ -166,8 +168,8 @@ def run_unit(task: UnitTask) -> UnitOutcome:
             result = _run_with_retries(task)
             outcome.run_folder = str(result.run_dir)
             outcome.report = str(result.report_files[0]) if result.report_files else ""
-        evidence = unit_evidence(load_params(task.params_file, list(task.overrides)))
-        outcome.tables = {name: getattr(evidence, name) for name in SUMMARY_TABLES}
+        params = load_params(task.params_file, list(task.overrides))
+        outcome.tables = published_tables(unit_evidence(params), params.report.suppression)
     except Exception as exc:  # noqa: BLE001 - one unit's failure, whatever it is, must not stop the others
         outcome.status = "failed"
         outcome.message = _failure_message(exc)
@@ -175,6 +177,25 @@ def run_unit(task: UnitTask) -> UnitOutcome:
         outcome.run_folder = str(kept) if kept and Path(kept).exists() else ""
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def published_tables(evidence: UnitEvidence, suppression: SuppressionOptions) -> dict[str, pd.DataFrame]:
+    """The unit's tables for the summary (:data:`SUMMARY_TABLES`) as the batch publishes them: a month's
+    value in ``series`` is the suppression marker where its count is small, as in the unit's own report
+    (the value with the count's other part, published there, would give the count back)."""
+    tables = {name: getattr(evidence, name) for name in SUMMARY_TABLES}
+    series = tables["series"]
+    counts = [c for c in SERIES_COUNTS if c in series.columns]
+    if suppression.enabled and counts:
+        series = suppress_table(
+            series,
+            count_columns=counts,
+            derived={"value": counts},
+            threshold=suppression.threshold,
+            marker=suppression.marker,
+        ).table
+    tables["series"] = series.drop(columns=counts)
+    return tables
 
 
 def run_units(tasks: list[UnitTask]) -> list[UnitOutcome]:
@@ -198,7 +219,7 @@ def run_units(tasks: list[UnitTask]) -> list[UnitOutcome]:
         if isinstance(result, Exception):
             outcome.status, outcome.message = "failed", _failure_message(result)
         else:
-            outcome.tables = {name: getattr(result, name) for name in SUMMARY_TABLES}
+            outcome.tables = published_tables(result, params[slug].report.suppression)
     for outcome in outcomes.values():
         outcome.seconds = seconds
     done = [outcomes[t.slug] for t in tasks]

@@ -42,6 +42,26 @@ def test_small_multiples_draw_one_panel_per_unit():
     assert all(len(ax.lines) == 2 for ax in fig.axes)  # the series and the programme start
 
 
+def test_small_multiples_break_the_line_at_a_month_not_shown_and_mark_it():
+    from pss_analysis.reporting.figures.style import HIDDEN_LABEL
+
+    periods = [str(p) for p in pd.period_range("2017-01", periods=24, freq="M")]
+    series = pd.DataFrame(
+        [(u, p, float(k), u == "North" and k in (5, 6)) for u in ("North", "South") for k, p in enumerate(periods)],
+        columns=["unit", "period", "value", "hidden"],
+    )
+    fig = small_multiples_figure(series, title="A measure", start="2018-01", ylabel="per 1,000")
+    north = next(ax for ax in fig.axes if ax.get_title() == "North")
+    south = next(ax for ax in fig.axes if ax.get_title() == "South")
+    hidden_x = pd.PeriodIndex(periods[5:7], freq="M").to_timestamp().to_numpy()
+    data = [line for line in north.lines if line.get_marker() != 2 and line.get_linestyle() != ":"]  # not the start
+    assert sorted(len(line.get_xdata()) for line in data) == [5, 17]  # a gap where the two months are
+    ticks = [line for line in north.lines if line.get_marker() == 2]
+    assert len(ticks) == 1 and list(ticks[0].get_xdata()) == list(hidden_x)
+    assert not any(line.get_marker() == 2 for line in south.lines)
+    assert [t.get_text() for legend in fig.legends for t in legend.get_texts()] == [HIDDEN_LABEL]
+
+
 def test_funnel_figure_marks_the_units_outside_the_limits():
     units = pd.DataFrame({"unit": list("abcd"), "numerator": [100, 150, 95, 105], "denominator": [1000] * 4})
     points = funnel_points(units, kind="proportion", target=0.1)

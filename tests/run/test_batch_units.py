@@ -14,8 +14,10 @@ from pss_analysis.errors import ParameterError
 from pss_analysis.evaluation.units import units_evidence
 from pss_analysis.run.batch import _write_summary_tables
 from pss_analysis.run.progress import Progress
-from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, _object_strings, run_units
+from pss_analysis.run.unit_task import SUMMARY_TABLES, UnitTask, _object_strings, published_tables, run_units
 from pss_analysis.run.units import plan_units, unit_slug
+
+LOCALITIES_DATA = ROOT / "data" / "demo_localities"
 
 
 def _params(folder: Path, table: pd.DataFrame, *, files: str = "") -> Path:
@@ -133,9 +135,11 @@ def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_t
     assert all(o.status == "ok" and "series" in o.lines for o in outcomes)
     # the chunk is evaluated with pandas' object strings: the same tables, as text, as with its Arrow strings
     alone = units_evidence({t.slug: load_params(t.params_file, list(t.overrides)) for t in tasks})
+    suppression = load_params(params_file).report.suppression
     for outcome in outcomes:
+        published = published_tables(alone[outcome.slug], suppression)
         for name in SUMMARY_TABLES:
-            assert outcome.tables[name].to_csv() == getattr(alone[outcome.slug], name).to_csv()
+            assert outcome.tables[name].to_csv() == published[name].to_csv()
     assert str(alone[tasks[0].slug].evidence["measure_id"].dtype) == "str"
     assert outcomes[0].tables["evidence"]["measure_id"].dtype == object
     joined, written = tmp_path / "joined", tmp_path / "written"
@@ -153,6 +157,30 @@ def test_the_series_across_units_joins_the_workers_lines_as_pandas_would_write_t
     assert list(series.columns[:2]) == ["unit", "unit_folder"]
     assert list(series["unit"].unique()) == [u.name for u in units]
     assert len(series) == sum(len(o.tables["series"]) for o in outcomes)
+
+
+def test_the_series_across_units_hides_each_units_small_counts(tmp_path):
+    """A locality's month of 1 to 7 leavers: its value in ``units_series.csv`` is the marker, as in that
+    locality's own report (with the staff in post published there, the rate gives the count back)."""
+    params_file = ROOT / "params" / "demo_localities.yaml"
+    units = plan_units(load_params(params_file), by="locality", grid={}, folder=tmp_path / "batch")
+    tasks = [UnitTask(u.name, u.slug, str(params_file), u.overrides, str(tmp_path), summary_only=True) for u in units]
+    outcomes = run_units(tasks)
+    (tmp_path / "out" / "tables").mkdir(parents=True)
+    _write_summary_tables(tmp_path / "out", outcomes, "locality")
+    series = pd.read_csv(tmp_path / "out" / "tables" / "units_series.csv", dtype=str)
+    assert not {"numerator_count", "denominator_count"} & set(series.columns)
+    indicators = pd.read_csv(LOCALITIES_DATA / "indicators.csv", dtype={"period": str})
+    small = indicators[(indicators["numerator"] >= 1) & (indicators["numerator"] <= 7)]
+    assert len(small) > 10
+    keyed = series.set_index(["unit", "measure_id", "period"])["value"]
+    assert {keyed[(row.locality, row.measure_id, row.period)] for row in small.itertuples()} == {"*"}
+    # and only those: every other hidden month of a locality has a small denominator
+    hidden = series[(series["value"] == "*") & (series["unit"] != "Whole system")]
+    rows = indicators.set_index(["locality", "measure_id", "period"])
+    for row in hidden.itertuples():
+        counts = rows.loc[(row.unit, row.measure_id, row.period), ["numerator", "denominator"]]
+        assert ((counts >= 1) & (counts <= 7)).any(), row
 
 
 def _strings_inside() -> str:

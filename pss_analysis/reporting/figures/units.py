@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 
 from pss_analysis.reporting.figures.dashboards import VERDICT_STYLE
 from pss_analysis.reporting.figures.spc import draw_assurance_icon, draw_variation_icon
-from pss_analysis.reporting.figures.style import COLOURS
+from pss_analysis.reporting.figures.style import COLOURS, draw_hidden_months, hidden_handle
 
 __all__ = ["units_icon_grid", "small_multiples_figure", "funnel_figure", "MAX_FACETS", "FUNNEL_STYLES"]
 
@@ -100,10 +100,17 @@ _THEME = {
 
 
 def small_multiples_figure(series: pd.DataFrame, *, title: str, start: str, ylabel: str) -> Figure:
-    """One measure across units: a panel per unit (``series``: ``unit, period, value``), the start marked."""
+    """One measure across units: a panel per unit (``series``: ``unit, period, value``), the start marked.
+
+    With a ``hidden`` column (True for a month whose value is not shown: a small number), the line
+    breaks there and a tick on the time axis marks the month, explained under the panels."""
     import seaborn.objects as so
 
     frame = series.assign(month=pd.PeriodIndex(series["period"], freq="M").to_timestamp())
+    hidden = frame["hidden"].astype(bool) if "hidden" in frame else pd.Series(False, index=frame.index)
+    # each run of shown months is a line of its own: a hidden month is a gap, not a straight join
+    frame = frame.assign(run=hidden.groupby(frame["unit"], sort=False).cumsum())
+    shown, gone = frame[~hidden], frame[hidden]
     n = frame["unit"].nunique()
     cols = min(4, n)
     rows = -(-n // cols)
@@ -111,9 +118,9 @@ def small_multiples_figure(series: pd.DataFrame, *, title: str, start: str, ylab
     with warnings.catch_warnings():  # seaborn 0.13 passes pandas 3 a deprecated keyword; nothing for a reader
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
         (
-            so.Plot(frame, x="month", y="value")
-            .facet(col="unit", wrap=cols)
-            .add(so.Line(color=COLOURS.get("observed", "#1f4e79"), linewidth=1.1))
+            so.Plot(shown, x="month", y="value")
+            .facet(col="unit", wrap=cols, order=list(pd.unique(frame["unit"])))
+            .add(so.Line(color=COLOURS.get("observed", "#1f4e79"), linewidth=1.1), group="run")
             .label(x="", y=ylabel, title="{}".format)
             .share(y=True)
             .theme(_THEME)
@@ -121,11 +128,15 @@ def small_multiples_figure(series: pd.DataFrame, *, title: str, start: str, ylab
             .plot()
         )
     marker = pd.Period(start, freq="M").to_timestamp()
+    months = {unit: rows["month"].to_numpy() for unit, rows in gone.groupby("unit", sort=False)}
     for ax in fig.axes:
         ax.axvline(marker, color="#777777", linestyle=":", linewidth=1.0)
+        draw_hidden_months(ax, months.get(ax.get_title(), []), compact=True)
         ax.tick_params(labelsize=7)
         ax.title.set_fontsize(8)
     fig.suptitle(title, fontsize=10)
+    if len(gone):
+        fig.legend(handles=[hidden_handle(compact=True)], loc="outside lower left", fontsize=7, frameon=False)
     return fig
 
 

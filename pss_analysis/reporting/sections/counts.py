@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pss_analysis.evaluation.units import count_parts
 from pss_analysis.methods.spc import SpcResult
+from pss_analysis.vocabulary import COUNT_PARTS
 
 __all__ = [
     "COUNT_PARTS",
@@ -37,14 +39,6 @@ __all__ = [
     "area_protected",
 ]
 
-#: Which parts of a measure are counts of people or events, by kind (what suppression protects).
-COUNT_PARTS = {
-    "rate": ("numerator", "denominator"),
-    "count": ("numerator",),
-    "proportion": ("numerator", "denominator"),
-    "mean": ("denominator",),
-    "amount": (),
-}
 #: Control charts whose y and n are counts.
 COUNT_CHARTS = ("p", "pp", "u", "up", "c")
 #: Columns added to a table only to decide suppression (never published).
@@ -87,11 +81,10 @@ _COUNT_UNITS = ("count", "successes")
 
 def month_counts(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
     """``measure_id, _month`` and the month's counts (NaN where that part is not a count)."""
-    kinds = indicators["measure_id"].map(measures.set_index("measure_id")["kind"])
     out = pd.DataFrame({"measure_id": indicators["measure_id"], "_month": indicators["period"].astype(str)})
+    parts = count_parts(indicators, measures)
     for part, helper in zip(("numerator", "denominator"), _HELPERS, strict=True):
-        is_count = kinds.map(lambda k, p=part: p in COUNT_PARTS.get(k, ()))
-        out[helper] = indicators[part].where(is_count)
+        out[helper] = parts[part]
     return out
 
 

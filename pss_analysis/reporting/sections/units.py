@@ -172,11 +172,15 @@ def units_small_multiples(rep: Report, data: UnitsData) -> None:
         rep.markdown(f"Small multiples are drawn for up to {MAX_FACETS} units; this batch has {len(units)}.")
         return
     meta = data.evidence.drop_duplicates("measure_id").set_index("measure_id")
+    marker = rep.params.report.suppression.marker  # a month whose count is small: not shown
     for measure_id, name in data.measures:
         series = data.series[data.series["measure_id"] == measure_id]
         rep.figure(
             small_multiples_figure(
-                series[["unit", "period", "value"]],
+                series[["unit", "period"]].assign(
+                    value=pd.to_numeric(series["value"], errors="coerce"),
+                    hidden=series["value"].astype(str).eq(marker),
+                ),
                 title=str(name),
                 start=rep.params.programme.start,
                 ylabel=str(meta.at[measure_id, "measure_unit"]),
