@@ -182,19 +182,18 @@ def run_unit(task: UnitTask) -> UnitOutcome:
 def published_tables(evidence: UnitEvidence, suppression: SuppressionOptions) -> dict[str, pd.DataFrame]:
     """The unit's tables for the summary (:data:`SUMMARY_TABLES`) as the batch publishes them: a month's
     value in ``series`` is the suppression marker where its count is small, as in the unit's own report
-    (the value with the count's other part, published there, would give the count back)."""
+    (the value with the count's other part, published there, would give the count back), and so is a
+    small numerator or denominator of ``latest_year`` (a year's events or people)."""
     tables = {name: getattr(evidence, name) for name in SUMMARY_TABLES}
-    series = tables["series"]
+    series, latest = tables["series"], tables["latest_year"]
     counts = [c for c in SERIES_COUNTS if c in series.columns]
-    if suppression.enabled and counts:
-        series = suppress_table(
-            series,
-            count_columns=counts,
-            derived={"value": counts},
-            threshold=suppression.threshold,
-            marker=suppression.marker,
-        ).table
-    tables["series"] = series.drop(columns=counts)
+    if suppression.enabled:
+        options: dict[str, Any] = {"threshold": suppression.threshold, "marker": suppression.marker}
+        if counts:
+            series = suppress_table(series, count_columns=counts, derived={"value": counts}, **options).table
+        if len(latest):
+            latest = suppress_table(latest, count_columns=["numerator", "denominator"], **options).table
+    tables["series"], tables["latest_year"] = series.drop(columns=counts), latest
     return tables
 
 

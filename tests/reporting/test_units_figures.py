@@ -105,3 +105,37 @@ def test_with_many_units_the_value_table_shows_those_that_saved_most_and_least_a
     assert shown["unit"].tolist() == expected
     assert shown["value for money"].iloc[0] == "£5,700 saved"  # the unit that saved most comes first
     assert shown["value for money"].iloc[half * 2 - 1] == "£1,050 extra cost"  # the one that cost most, last
+
+
+def test_a_unit_whose_year_is_a_small_number_is_hidden_in_the_table_and_left_out_of_the_funnel(tmp_path, capsys):
+    """The batch publishes a unit's latest-year numerator and denominator with its small ones hidden; the
+    funnel plot then leaves that unit out (its rate would give the count back) and its caption says so."""
+    from conftest import DEMO_PARAMS
+
+    from pss_analysis.evaluation.units import UnitEvidence
+    from pss_analysis.reporting import Report
+    from pss_analysis.reporting.sections.units import UnitsData, units_funnel_section
+    from pss_analysis.run.unit_task import published_tables
+
+    rep = Report.open(DEMO_PARAMS, tmp_path)
+    years = {"North": (120, 1000), "South": (5, 800), "East": (90, 900), "West": (150, 1100)}
+    latest = []
+    for unit, (numerator, denominator) in years.items():
+        row = pd.DataFrame(
+            [{"measure_id": "readmissions", "kind": "proportion", "multiplier": 100.0, "months": 12}]
+        ).assign(numerator=float(numerator), denominator=float(denominator))
+        empty = pd.DataFrame(columns=["measure_id", "period", "value"])
+        published = published_tables(UnitEvidence(empty, empty, row, empty), rep.params.report.suppression)
+        latest.append(published["latest_year"].assign(unit=unit))
+    table = pd.concat(latest, ignore_index=True)
+    assert table.loc[table["unit"] == "South", "numerator"].tolist() == ["*"]
+    assert table.loc[table["unit"] != "South", "numerator"].tolist() == [120.0, 90.0, 150.0]
+    evidence = pd.DataFrame({"measure_id": ["readmissions"], "name": ["Readmissions"]})
+    units = pd.DataFrame({"unit": list(years), "status": "ok"})
+    empty = pd.DataFrame(columns=["unit"])
+    capsys.readouterr()
+    units_funnel_section(rep, UnitsData(units, evidence, empty, table, empty))
+    shown = capsys.readouterr().out  # outside a notebook, the report's displays print their text
+    assert "against all units, with 95% and 99.8% limits (1 unit with a small number not shown)" in shown
+    assert "A funnel plot of 3 units" in shown
+    assert (tmp_path / "figures" / "units_funnel_readmissions.png").is_file()

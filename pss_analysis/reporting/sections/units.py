@@ -199,8 +199,14 @@ def units_funnel_section(rep: Report, data: UnitsData) -> None:
         return
     names = dict(data.measures)
     outside_rows = []
+    # a unit whose year's count is small has it hidden (the marker): its rate would give it back, so it is
+    # not plotted
+    latest = latest.assign(**{c: pd.to_numeric(latest[c], errors="coerce") for c in ("numerator", "denominator")})
+    left_out: dict[str, int] = {}
     for measure_id, rows in latest.groupby("measure_id", sort=False):
-        rows = rows[rows["denominator"] > 0]
+        small = rows[["numerator", "denominator"]].isna().any(axis=1)
+        left_out[measure_id] = int(small.sum())
+        rows = rows[~small & (rows["denominator"] > 0)]
         if rows.empty or rows["numerator"].sum() <= 0 or len(rows[["numerator", "denominator"]].drop_duplicates()) < 2:
             continue  # no events, or every unit the same data (a grid of parameters): nothing to compare
         kind, multiplier = str(rows["kind"].iloc[0]), float(rows["multiplier"].iloc[0])
@@ -208,11 +214,13 @@ def units_funnel_section(rep: Report, data: UnitsData) -> None:
         grid = np.geomspace(points["denominator"].min() * 0.7, points["denominator"].max() * 1.3, 120)
         limits = funnel_limits(float(points["target"].iloc[0]), grid, kind=kind)  # type: ignore[arg-type]
         per = "per cent" if kind == "proportion" and multiplier == 100 else f"per {multiplier:,.0f}"
+        hidden = left_out[measure_id]
         rep.figure(
             funnel_figure(points, limits, title=names.get(measure_id, measure_id), ylabel=per, multiplier=multiplier),
             f"units_funnel_{measure_id}",
             caption=f"{names.get(measure_id, measure_id)}: each unit's latest year against all units, "
-            "with 95% and 99.8% limits",
+            "with 95% and 99.8% limits"
+            + (f" ({hidden} {'unit' if hidden == 1 else 'units'} with a small number not shown)" if hidden else ""),
             alt=f"A funnel plot of {len(points)} units; points outside the funnel differ from all units by more "
             "than chance would explain.",
         )
