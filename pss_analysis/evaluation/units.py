@@ -217,14 +217,12 @@ def count_parts(indicators: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFram
     """``numerator, denominator`` of each row of ``indicators`` where that part counts people or events
     for the row's measure (:data:`~pss_analysis.vocabulary.COUNT_PARTS` by its ``kind`` in ``measures``),
     NaN where it does not; the index of ``indicators``."""
-    kinds = indicators["measure_id"].map(measures.set_index("measure_id")["kind"])
-    return pd.DataFrame(
-        {
-            part: indicators[part].where(kinds.map(lambda k, p=part: p in COUNT_PARTS.get(k, ())))
-            for part in ("numerator", "denominator")
-        },
-        index=indicators.index,
-    )
+    kinds = measures.set_index("measure_id")["kind"]
+    out = {}
+    for part in ("numerator", "denominator"):
+        counted = kinds.map({kind: part in parts for kind, parts in COUNT_PARTS.items()}).fillna(False)
+        out[part] = indicators[part].where(indicators["measure_id"].map(counted).fillna(False).astype(bool))
+    return pd.DataFrame(out, index=indicators.index)
 
 
 def _impact_at(analysis: Analysis) -> int | None:
