@@ -260,6 +260,7 @@ HIDDEN_LABEL = "Month not shown (small number)"
 (small-number suppression): the chart leaves a gap there and a tick on the time axis."""
 
 HIDDEN_COLOUR = "#767676"
+"""The colour of the tick that marks a month not shown (grey, 4.5:1 on white)."""
 _HIDDEN_MARKER: dict[str, Any] = {"marker": 2, "color": HIDDEN_COLOUR, "linestyle": "none", "markeredgewidth": 1.4}
 
 
